@@ -1,0 +1,230 @@
+# Copies between tensors, dtype and device conversion, and the ways out to Python
+# and NumPy: item, tolist, numpy, the buffer protocol, pickling.
+
+cdef dict _LEGACY_TYPE_NAMES = {}
+cdef dict _LEGACY_NAME_OF = {}
+for _name, _dt in [("BoolTensor", _dtypes.bool_), ("ByteTensor", _dtypes.uint8),
+                   ("CharTensor", _dtypes.int8), ("ShortTensor", _dtypes.int16),
+                   ("IntTensor", _dtypes.int32), ("LongTensor", _dtypes.int64),
+                   ("HalfTensor", _dtypes.float16), ("BFloat16Tensor", _dtypes.bfloat16),
+                   ("FloatTensor", _dtypes.float32), ("DoubleTensor", _dtypes.float64)]:
+    _LEGACY_TYPE_NAMES["pyt." + _name] = _dt
+    _LEGACY_TYPE_NAMES["torch." + _name] = _dt
+    _LEGACY_NAME_OF[_dt] = "pyt." + _name
+
+
+cdef str _legacy_type_name(Tensor t):
+    return _LEGACY_NAME_OF[t._dtype]
+
+
+cdef Tensor _as_tensor_arg(object value, Tensor like):
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, (bool, int, float)):
+        return scalar_tensor_of(value, like._dtype)
+    return _tensor_from_data(value, None)
+
+
+cpdef Tensor copy_(Tensor self, object src):
+    """Copies src into self in place, broadcasting and converting dtype."""
+    copy_into(self, _as_tensor_arg(src, self))
+    self._storage.version += 1
+    return self
+
+
+cpdef Tensor fill_(Tensor self, object value):
+    """Sets every element of self to value."""
+    if isinstance(value, Tensor) and (<Tensor>value)._ndim != 0:
+        raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                           f"{(<Tensor>value)._ndim} dimensions.")
+    copy_into(self, scalar_tensor_of(value, self._dtype))
+    self._storage.version += 1
+    return self
+
+
+cdef Tensor _to_dtype(Tensor t, dtype dt, bint copy):
+    if dt is t._dtype and not copy:
+        return t
+    cdef Tensor out = _empty_like_layout(t, dt)
+    copy_into(out, t)
+    return out
+
+
+cdef Tensor _to(Tensor t, tuple args, dict kwargs):
+    """Tensor.to(dtype), .to(device, dtype), .to(other), with copy= and non_blocking=."""
+    dt = kwargs.pop("dtype", None)
+    dev = kwargs.pop("device", None)
+    copy = kwargs.pop("copy", False)
+    kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected keyword arguments {list(kwargs)}")
+    for a in args:
+        if isinstance(a, Tensor):
+            dt, dev = (<Tensor>a)._dtype, (<Tensor>a)._device
+        elif isinstance(a, dtype):
+            dt = a
+        elif isinstance(a, (str, device, int)) and not isinstance(a, bool):
+            dev = a
+        elif isinstance(a, bool):
+            pass                                        # non_blocking given by position
+        else:
+            raise TypeError(f"to() received an invalid combination of arguments - got "
+                            f"({type(a).__name__})")
+    if dev is not None:
+        _check_device(dev)
+    return _to_dtype(t, t._dtype if dt is None else _parse_dtype(dt), copy)
+
+
+cdef object _read_element(char* p, int code):
+    if code == PYT_BOOL:
+        return (<uint8_t*>p)[0] != 0
+    if code == PYT_UINT8:
+        return (<uint8_t*>p)[0]
+    if code == PYT_INT8:
+        return (<int8_t*>p)[0]
+    if code == PYT_INT16:
+        return (<int16_t*>p)[0]
+    if code == PYT_INT32:
+        return (<int32_t*>p)[0]
+    if code == PYT_INT64:
+        return (<int64_t*>p)[0]
+    if code == PYT_FLOAT16:
+        return <double>pyt_half_to_float((<uint16_t*>p)[0])
+    if code == PYT_BFLOAT16:
+        return <double>pyt_bfloat16_to_float((<uint16_t*>p)[0])
+    if code == PYT_FLOAT32:
+        return <double>(<float*>p)[0]
+    return (<double*>p)[0]
+
+
+cpdef object item(Tensor t):
+    """The value of a one-element tensor as a Python number."""
+    if t._numel != 1:
+        raise RuntimeError(f"a Tensor with {t._numel} elements cannot be converted to Scalar")
+    return _read_element(t._data, t._dtype.code)
+
+
+cdef object _single_item(Tensor t):
+    if t._numel != 1:
+        raise ValueError("only one element tensors can be converted to Python scalars")
+    return item(t)
+
+
+def tolist(Tensor t):
+    """The tensor as nested Python lists (a number for a 0-d tensor)."""
+    if t._dtype.code == PYT_BFLOAT16:
+        t = _to_dtype(t, _float32, False)
+    return to_numpy(detach(t), False).tolist()
+
+
+cpdef object to_numpy(Tensor t, bint force):
+    """A NumPy array sharing t's memory."""
+    if t._device.type != "cpu":
+        raise TypeError(f"can't convert {t._device.type}:{t._device.index or 0} device type "
+                        "tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
+    if t._requires_grad:
+        if not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        t = detach(t)
+    if t._dtype.code == PYT_BFLOAT16:
+        raise TypeError("Got unsupported ScalarType BFloat16")
+    return np.asarray(_BufferView(t))
+
+
+cdef class _BufferView:
+    """Exports a tensor's memory to NumPy even when the tensor requires grad
+    (Tensor.numpy(force=True) and detach() views go through here)."""
+    cdef Tensor t
+
+    def __cinit__(self, Tensor t):
+        self.t = t
+
+    def __getbuffer__(self, Py_buffer* buf, int flags):
+        _fill_buffer(self.t, buf, flags, self)
+
+    def __releasebuffer__(self, Py_buffer* buf):
+        free(buf.internal)
+
+
+cdef const char* _FORMATS[10]
+_FORMATS[:] = [b"?", b"B", b"b", b"h", b"i", b"q", b"e", b"", b"f", b"d"]
+
+
+cdef int _get_buffer(Tensor t, Py_buffer* buf, int flags) except -1:
+    if t._requires_grad:
+        raise BufferError("Can't export the buffer of a Tensor that requires grad. "
+                          "Use tensor.detach() first.")
+    return _fill_buffer(t, buf, flags, t)
+
+
+cdef int _fill_buffer(Tensor t, Py_buffer* buf, int flags, object owner) except -1:
+    """PEP 3118 export: the tensor's own memory, strides in bytes."""
+    cdef Py_ssize_t* geometry
+    cdef int i
+    if t._dtype.code == PYT_BFLOAT16:
+        raise BufferError("bfloat16 has no buffer-protocol format")
+    if (flags & PyBUF_STRIDES) != PyBUF_STRIDES and not is_contiguous(t):
+        raise BufferError("tensor is not contiguous; ask for a strided buffer")
+    geometry = <Py_ssize_t*>malloc((2 * t._ndim + 1) * sizeof(Py_ssize_t))
+    if geometry == NULL:
+        raise MemoryError()
+    for i in range(t._ndim):
+        geometry[i] = t._shape[i]
+        geometry[t._ndim + i] = t._strides[i] * t._dtype.itemsize
+    buf.buf = t._data
+    buf.obj = owner
+    buf.len = t._numel * t._dtype.itemsize
+    buf.readonly = 0
+    buf.itemsize = t._dtype.itemsize
+    buf.format = <char*>_FORMATS[t._dtype.code] if (flags & PyBUF_FORMAT) else NULL
+    buf.ndim = t._ndim
+    buf.shape = geometry if (flags & PyBUF_ND) else NULL
+    buf.strides = geometry + t._ndim if (flags & PyBUF_STRIDES) == PyBUF_STRIDES else NULL
+    buf.suboffsets = NULL
+    buf.internal = geometry
+    return 0
+
+
+def _rebuild_tensor(str dtype_name, shape, bytes data, bint requires_grad):
+    cdef dtype dt = _dtypes._dtype_by_name(dtype_name)
+    cdef Tensor t
+    cdef Py_ssize_t sizes[PYT_MAX_DIMS]
+    cdef int nd = _parse_size((shape,), sizes, "pickle")
+    t = new_empty(nd, sizes, dt, _cpu, False)
+    if len(data) != t._numel * dt.itemsize:
+        raise RuntimeError("corrupt tensor pickle: data size does not match its shape")
+    memcpy(t._data, <const char*>data, len(data))
+    if requires_grad:
+        t._requires_grad = True
+    return t
+
+
+cdef tuple _reduce_tensor(Tensor t):
+    cdef Tensor c = contiguous(t)
+    data = (<char*>c._data)[:c._numel * c._dtype.itemsize]
+    return (_rebuild_tensor, (t._dtype.name, tuple(t.size()), data, t._requires_grad))
+
+
+cdef Tensor resize_(Tensor self, tuple sizes):
+    """Gives self a new contiguous shape, keeping its data when the storage is big enough
+    and growing the storage (old bytes kept) otherwise."""
+    cdef Py_ssize_t shape[PYT_MAX_DIMS]
+    cdef Py_ssize_t strides[PYT_MAX_DIMS]
+    cdef int nd = _parse_size(sizes, shape, "resize_")
+    cdef Py_ssize_t numel = _checked_numel(nd, shape, self._dtype.itemsize)
+    cdef Py_ssize_t needed = (self._offset + numel) * self._dtype.itemsize
+    cdef Storage grown
+    if needed > self._storage.nbytes:
+        if self._storage.owner is not None:
+            raise RuntimeError("Trying to resize storage that is not resizable")
+        grown = new_storage(needed, False)
+        memcpy(grown.data, self._storage.data, self._storage.nbytes)
+        grown.version = self._storage.version
+        self._storage = grown
+        self._data = grown.data + self._offset * self._dtype.itemsize
+    _contiguous_strides(nd, shape, strides)
+    self._set_geometry(nd, shape, strides)
+    self._storage.version += 1
+    return self

@@ -1,0 +1,13 @@
+# Storage: one block of memory that tensors view.
+
+cdef class Storage:
+    cdef char* data
+    cdef Py_ssize_t nbytes
+    cdef object owner          # keeps foreign memory alive; None when pyt allocated it
+    cdef readonly object device
+    cdef public Py_ssize_t version   # bumped by in-place ops, shared by all views
+    cdef object __weakref__
+
+
+cdef Storage new_storage(Py_ssize_t nbytes, bint zeroed)
+cdef Storage wrap_storage(char* data, Py_ssize_t nbytes, object owner)

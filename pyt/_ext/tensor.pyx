@@ -1,0 +1,1021 @@
+# cython: language_level=3, cdivision=True
+"""The tensor type.
+
+The class body lists the Tensor API; most methods hand over to the module-level
+function of the same name, which lives in one of the included .pxi files, one
+concept each:
+
+    views.pxi      shape and stride views (view, transpose, expand, split, ...)
+    creation.pxi   tensor, from_numpy, zeros, arange, *_like, ...
+    convert.pxi    copy_, to, dtype conversion, item, tolist, numpy, buffer protocol
+    joining.pxi    cat, stack, flip, roll, repeat, tile, tril, triu
+    indexing.pxi   __getitem__ / __setitem__ and the index ops (gather, scatter, ...)
+    random.pxi     the Philox generator and random tensors
+    dlpack.pxi     DLPack exchange
+"""
+from cpython.buffer cimport PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES
+from libc.stdlib cimport malloc, free
+from libc.string cimport memcpy, memset
+from libc.stdint cimport int64_t, uint8_t, int8_t, int16_t, int32_t, uint16_t
+
+from pyt._ext.dtypes cimport dtype as DType
+from pyt._ext.dtypes cimport (dtype, dtype_of_code, promote, get_default, is_integral,
+    PYT_BOOL, PYT_UINT8, PYT_INT8, PYT_INT16, PYT_INT32, PYT_INT64, PYT_FLOAT16,
+    PYT_BFLOAT16, PYT_FLOAT32, PYT_FLOAT64, PYT_NUM_DTYPES,
+    pyt_half_to_float, pyt_float_to_half, pyt_bfloat16_to_float, pyt_float_to_bfloat16)
+from pyt._ext.storage cimport Storage, new_storage, wrap_storage
+from pyt._ext.parallel cimport num_threads
+
+import numpy as np
+from pyt._ext import dtypes as _dtypes
+from pyt._ext.device import device, cpu as _cpu
+
+cdef extern from "pyt_loop.h":
+    enum:
+        PYT_MAX_DIMS
+        PYT_MAX_OPERANDS
+        PYT_GRAIN_SIZE
+    ctypedef void (*pyt_inner_loop)(char** ptrs, const Py_ssize_t* strides,
+                                    Py_ssize_t n, void* ctx) noexcept nogil
+    ctypedef struct pyt_iter:
+        int nops
+        int ndim
+    Py_ssize_t pyt_iter_init(pyt_iter* it, int nops, int ndim, const Py_ssize_t* shape,
+                             char** base, const Py_ssize_t* strides) noexcept nogil
+    void pyt_iter_run(const pyt_iter* it, Py_ssize_t numel, pyt_inner_loop fn,
+                      void* ctx, int nthreads, Py_ssize_t grain) noexcept nogil
+
+cdef extern from "pyt_cast.h":
+    const pyt_inner_loop pyt_cast_table[PYT_NUM_DTYPES][PYT_NUM_DTYPES]
+    pyt_inner_loop pyt_move_loop(int itemsize) noexcept nogil
+
+cdef dtype _bool = _dtypes.bool_
+cdef dtype _int64 = _dtypes.int64
+cdef dtype _float32 = _dtypes.float32
+cdef dtype _float64 = _dtypes.float64
+
+
+class Size(tuple):
+    """The shape of a tensor: a tuple of ints (``torch.Size``)."""
+
+    def __repr__(self):
+        return f"pyt.Size({list(self)})"
+
+    def __getitem__(self, index):
+        item = tuple.__getitem__(self, index)
+        return Size(item) if isinstance(index, slice) else item
+
+    def __add__(self, other):
+        return Size(tuple.__add__(self, tuple(other)))
+
+    def __radd__(self, other):
+        return Size(tuple(other) + tuple(self))
+
+    def numel(self):
+        cdef Py_ssize_t n = 1
+        for s in self:
+            n *= s
+        return n
+
+    def __reduce__(self):
+        return (Size, (tuple(self),))
+
+
+cdef class Tensor:
+    """A multi-dimensional array of one dtype, on one device, with autograd fields."""
+
+    def __cinit__(self):
+        self._shape = self._small
+        self._strides = self._small
+        self._ndim = 0
+        self._numel = 1
+        self._output_nr = 0
+
+    def __dealloc__(self):
+        if self._shape != self._small and self._shape != NULL:
+            free(self._shape)
+
+    def __init__(self, *args, **kwargs):
+        # pyt.Tensor(2, 3) / pyt.Tensor([1, 2]) as the legacy constructor does
+        cdef Tensor t
+        if kwargs:
+            raise TypeError(f"Tensor() got unexpected keyword arguments {list(kwargs)}")
+        if len(args) == 1 and not isinstance(args[0], (int, Size)):
+            t = tensor(args[0], dtype=get_default(True))
+        else:
+            t = empty(*args)
+        self._storage = t._storage
+        self._dtype = t._dtype
+        self._device = t._device
+        self._set_geometry(t._ndim, t._shape, t._strides)
+        self._offset = t._offset
+        self._data = t._data
+
+    cdef int _set_geometry(self, int ndim, const Py_ssize_t* shape,
+                           const Py_ssize_t* strides) except -1:
+        cdef Py_ssize_t* block
+        cdef Py_ssize_t n = 1
+        cdef int i
+        if ndim > PYT_MAX_DIMS:
+            raise RuntimeError(f"pyt supports tensors of at most {PYT_MAX_DIMS} dimensions, got {ndim}")
+        if 2 * ndim <= 8:
+            block = self._small
+        else:
+            block = <Py_ssize_t*>malloc(2 * ndim * sizeof(Py_ssize_t))
+            if block == NULL:
+                raise MemoryError()
+        for i in range(ndim):
+            block[i] = shape[i]
+            block[ndim + i] = strides[i]
+            n *= shape[i]
+        if self._shape != self._small and self._shape != NULL:
+            free(self._shape)
+        self._shape = block
+        self._strides = block + ndim
+        self._ndim = ndim
+        self._numel = n
+        return 0
+
+    # ----- properties -------------------------------------------------------------
+    @property
+    def dtype(self):
+        return self._dtype
+
+    @property
+    def device(self):
+        return self._device
+
+    @property
+    def is_cuda(self):
+        return self._device.type == "cuda"
+
+    @property
+    def is_cpu(self):
+        return self._device.type == "cpu"
+
+    @property
+    def is_sparse(self):
+        return False
+
+    @property
+    def is_quantized(self):
+        return False
+
+    @property
+    def is_meta(self):
+        return False
+
+    @property
+    def layout(self):
+        return "strided"
+
+    @property
+    def shape(self):
+        return self.size()
+
+    @property
+    def ndim(self):
+        return self._ndim
+
+    @property
+    def itemsize(self):
+        return self._dtype.itemsize
+
+    @property
+    def nbytes(self):
+        return self._numel * self._dtype.itemsize
+
+    @property
+    def _version(self):
+        return self._storage.version
+
+    @property
+    def _base(self):
+        return self._view_of
+
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        self.requires_grad_(value)
+
+    def requires_grad_(self, requires_grad=True):
+        if requires_grad and not self._dtype.is_floating_point:
+            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+        if not requires_grad and self._grad_fn is not None:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you "
+                               "want to use a computed variable in a subgraph that doesn't require "
+                               "differentiation use var_no_grad = var.detach().")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    @property
+    def grad(self):
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        cdef Tensor g
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of type {type(value).__name__}")
+            g = value
+            if g._dtype is not self._dtype:
+                raise RuntimeError("assigned grad has data of a different type")
+            if g.size() != self.size():
+                raise RuntimeError("assigned grad has data of a different size")
+            if g._device != self._device:
+                raise RuntimeError("assigned grad has data located on a different device")
+        self._grad = value
+
+    @property
+    def grad_fn(self):
+        return self._grad_fn
+
+    @property
+    def is_leaf(self):
+        return self._grad_fn is None
+
+    @property
+    def output_nr(self):
+        return self._output_nr
+
+    @property
+    def data(self):
+        return detach(self)
+
+    @data.setter
+    def data(self, Tensor value):
+        self._storage = value._storage
+        self._dtype = value._dtype
+        self._device = value._device
+        self._set_geometry(value._ndim, value._shape, value._strides)
+        self._offset = value._offset
+        self._data = value._data
+
+    @property
+    def T(self):
+        return _reverse_dims(self)
+
+    @property
+    def mT(self):
+        if self._ndim < 2:
+            raise RuntimeError("tensor.mT is only supported on matrices or batches of matrices. "
+                               f"Got {self._ndim}-D tensor.")
+        return transpose(self, -2, -1)
+
+    @property
+    def H(self):
+        return self.T
+
+    @property
+    def mH(self):
+        return self.mT
+
+    # ----- geometry ---------------------------------------------------------------
+    def size(self, dim=None):
+        cdef int i
+        if dim is None:
+            return Size([self._shape[i] for i in range(self._ndim)])
+        return self._shape[wrap_dim(dim, self._ndim)]
+
+    def stride(self, dim=None):
+        cdef int i
+        if dim is None:
+            return tuple([self._strides[i] for i in range(self._ndim)])
+        return self._strides[wrap_dim(dim, self._ndim)]
+
+    def dim(self):
+        return self._ndim
+
+    def ndimension(self):
+        return self._ndim
+
+    def numel(self):
+        return self._numel
+
+    def nelement(self):
+        return self._numel
+
+    def element_size(self):
+        return self._dtype.itemsize
+
+    def storage_offset(self):
+        return self._offset
+
+    def data_ptr(self):
+        return <size_t>self._data
+
+    def untyped_storage(self):
+        return self._storage
+
+    def is_contiguous(self, memory_format=None):
+        return is_contiguous(self)
+
+    def is_floating_point(self):
+        return self._dtype.is_floating_point
+
+    def is_complex(self):
+        return False
+
+    def is_signed(self):
+        return self._dtype.is_signed
+
+    def get_device(self):
+        return -1 if self._device.type == "cpu" else self._device.index
+
+    def __len__(self):
+        if self._ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._shape[0]
+
+    def __iter__(self):
+        if self._ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return iter(unbind(self, 0))
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        from pyt._tensor_str import tensor_repr
+        return tensor_repr(self)
+
+    def __format__(self, spec):
+        if self._ndim == 0 and spec:
+            return format(self.item(), spec)
+        return object.__format__(self, spec)
+
+    def __reduce_ex__(self, protocol):
+        return _reduce_tensor(self)
+
+    def __deepcopy__(self, memo):
+        cdef Tensor c = clone(self)
+        c._requires_grad = self._requires_grad
+        if self._grad is not None:
+            c._grad = clone(self._grad)
+        memo[id(self)] = c
+        return c
+
+    # ----- views (views.pxi) -----------------------------------------------------
+    def view(self, *shape):
+        return view(self, *shape)
+
+    def view_as(self, other):
+        return view(self, other.size())
+
+    def reshape(self, *shape):
+        return reshape(self, *shape)
+
+    def reshape_as(self, other):
+        return reshape(self, other.size())
+
+    def transpose(self, dim0, dim1):
+        return transpose(self, dim0, dim1)
+
+    def swapaxes(self, axis0, axis1):
+        return transpose(self, axis0, axis1)
+
+    def swapdims(self, dim0, dim1):
+        return transpose(self, dim0, dim1)
+
+    def transpose_(self, dim0, dim1):
+        cdef Tensor v = transpose(self, dim0, dim1)
+        self._set_geometry(v._ndim, v._shape, v._strides)
+        return self
+
+    def permute(self, *dims):
+        return permute(self, *dims)
+
+    def t(self):
+        return t(self)
+
+    def t_(self):
+        cdef Tensor v = t(self)
+        self._set_geometry(v._ndim, v._shape, v._strides)
+        return self
+
+    def squeeze(self, dim=None):
+        return squeeze(self, dim)
+
+    def squeeze_(self, dim=None):
+        cdef Tensor v = squeeze(self, dim)
+        self._set_geometry(v._ndim, v._shape, v._strides)
+        return self
+
+    def unsqueeze(self, dim):
+        return unsqueeze(self, dim)
+
+    def unsqueeze_(self, dim):
+        cdef Tensor v = unsqueeze(self, dim)
+        self._set_geometry(v._ndim, v._shape, v._strides)
+        return self
+
+    def expand(self, *sizes):
+        return expand(self, *sizes)
+
+    def expand_as(self, other):
+        return expand(self, other.size())
+
+    def broadcast_to(self, size):
+        return expand(self, size)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return flatten(self, start_dim, end_dim)
+
+    def ravel(self):
+        return flatten(self)
+
+    def unflatten(self, dim, sizes):
+        return unflatten(self, dim, sizes)
+
+    def narrow(self, dim, start, length):
+        return narrow(self, dim, start, length)
+
+    def select(self, dim, index):
+        return select(self, dim, index)
+
+    def unbind(self, dim=0):
+        return unbind(self, dim)
+
+    def split(self, split_size, dim=0):
+        return split(self, split_size, dim)
+
+    def tensor_split(self, indices_or_sections, dim=0):
+        return tensor_split(self, indices_or_sections, dim)
+
+    def chunk(self, chunks, dim=0):
+        return chunk(self, chunks, dim)
+
+    def movedim(self, source, destination):
+        return movedim(self, source, destination)
+
+    def moveaxis(self, source, destination):
+        return movedim(self, source, destination)
+
+    def as_strided(self, size, stride, storage_offset=None):
+        return as_strided(self, size, stride, storage_offset)
+
+    def diagonal(self, offset=0, dim1=0, dim2=1):
+        return diagonal(self, offset, dim1, dim2)
+
+    def unfold(self, dimension, size, step):
+        return _unfold_view(self, dimension, size, step)
+
+    def contiguous(self, memory_format=None):
+        return contiguous(self)
+
+    def clone(self, memory_format=None):
+        return clone(self)
+
+    def detach(self):
+        return detach(self)
+
+    def detach_(self):
+        if self._view_of is not None and self._grad_fn is not None:
+            raise RuntimeError("Can't detach views in-place. Use detach() instead.")
+        self._requires_grad = False
+        self._grad_fn = None
+        return self
+
+    # ----- conversion and copies (convert.pxi) -------------------------------------
+    def copy_(self, src, non_blocking=False):
+        return copy_(self, src)
+
+    def resize_(self, *sizes, memory_format=None):
+        return resize_(self, sizes)
+
+    def resize_as_(self, other):
+        return resize_(self, (other.size(),))
+
+    def fill_(self, value):
+        return fill_(self, value)
+
+    def zero_(self):
+        return fill_(self, 0)
+
+    def to(self, *args, **kwargs):
+        return _to(self, args, kwargs)
+
+    def type(self, dtype=None, non_blocking=False):
+        if dtype is None:
+            return _legacy_type_name(self)
+        return _to_dtype(self, _parse_dtype(dtype), False)
+
+    def type_as(self, other):
+        return _to_dtype(self, (<Tensor?>other)._dtype, False)
+
+    def cpu(self):
+        return self
+
+    def cuda(self, device=None, non_blocking=False):
+        raise _no_cuda()
+
+    def float(self):
+        return _to_dtype(self, _float32, False)
+
+    def double(self):
+        return _to_dtype(self, _float64, False)
+
+    def half(self):
+        return _to_dtype(self, _dtypes.float16, False)
+
+    def bfloat16(self):
+        return _to_dtype(self, _dtypes.bfloat16, False)
+
+    def long(self):
+        return _to_dtype(self, _int64, False)
+
+    def int(self):
+        return _to_dtype(self, _dtypes.int32, False)
+
+    def short(self):
+        return _to_dtype(self, _dtypes.int16, False)
+
+    def char(self):
+        return _to_dtype(self, _dtypes.int8, False)
+
+    def byte(self):
+        return _to_dtype(self, _dtypes.uint8, False)
+
+    def bool(self):
+        return _to_dtype(self, _bool, False)
+
+    def item(self):
+        return item(self)
+
+    def tolist(self):
+        return tolist(self)
+
+    def numpy(self, force=False):
+        return to_numpy(self, force)
+
+    def __array__(self, dtype=None, copy=None):
+        a = to_numpy(self, False)
+        if dtype is not None:
+            a = a.astype(dtype, copy=False)
+        return a
+
+    def __bool__(self):
+        if self._numel != 1:
+            if self._numel == 0:
+                raise RuntimeError("Boolean value of Tensor with no values is ambiguous")
+            raise RuntimeError("Boolean value of Tensor with more than one value is ambiguous")
+        return bool(item(self))
+
+    def __float__(self):
+        return float(_single_item(self))
+
+    def __int__(self):
+        return int(_single_item(self))
+
+    def __index__(self):
+        if self._numel != 1 or not is_integral(self._dtype, True):
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(item(self))
+
+    def __getbuffer__(self, Py_buffer* buf, int flags):
+        _get_buffer(self, buf, flags)
+
+    def __releasebuffer__(self, Py_buffer* buf):
+        free(buf.internal)
+
+    # ----- joining and reordering (joining.pxi) ------------------------------------
+    def flip(self, *dims):
+        return flip(self, _dims_arg(dims))
+
+    def fliplr(self):
+        return fliplr(self)
+
+    def flipud(self):
+        return flipud(self)
+
+    def roll(self, shifts, dims=None):
+        return roll(self, shifts, dims)
+
+    def repeat(self, *sizes):
+        return _repeat(self, sizes)
+
+    def tile(self, *dims):
+        return tile(self, _dims_arg(dims))
+
+    def tril(self, diagonal=0):
+        return tril(self, diagonal)
+
+    def triu(self, diagonal=0):
+        return triu(self, diagonal)
+
+    def tril_(self, diagonal=0):
+        return copy_(self, tril(self, diagonal))
+
+    def triu_(self, diagonal=0):
+        return copy_(self, triu(self, diagonal))
+
+    # ----- indexing (indexing.pxi) ---------------------------------------------------
+    def __getitem__(self, index):
+        return _getitem(self, index)
+
+    def __setitem__(self, index, value):
+        _setitem(self, index, value)
+
+    def index_select(self, dim, index):
+        return index_select(self, dim, index)
+
+    def gather(self, dim, index):
+        return gather(self, dim, index)
+
+    def scatter(self, dim, index, src=None, value=None, reduce=None):
+        return scatter(self, dim, index, src, value=value, reduce=reduce)
+
+    def scatter_(self, dim, index, src=None, value=None, reduce=None):
+        return _scatter_(self, dim, index, src, value, reduce)
+
+    def scatter_add(self, dim, index, src):
+        return scatter_add(self, dim, index, src)
+
+    def scatter_add_(self, dim, index, src):
+        return _scatter_add_(self, dim, index, src)
+
+    def masked_fill(self, mask, value):
+        return masked_fill(self, mask, value)
+
+    def masked_fill_(self, mask, value):
+        return _masked_fill_(self, mask, value)
+
+    def masked_select(self, mask):
+        return masked_select(self, mask)
+
+    def masked_scatter_(self, mask, source):
+        return _masked_scatter_(self, mask, source)
+
+    def where(self, condition, other):
+        return where(condition, self, other)
+
+    def take(self, index):
+        return take(self, index)
+
+    def nonzero(self, as_tuple=False):
+        return nonzero(self, as_tuple=as_tuple)
+
+    def argwhere(self):
+        return nonzero(self)
+
+    def index_add_(self, dim, index, source, alpha=1):
+        return _index_add_(self, dim, index, source, alpha)
+
+    def index_add(self, dim, index, source, alpha=1):
+        return _index_add_(clone(self), dim, index, source, alpha)
+
+    def index_copy_(self, dim, index, source):
+        return _index_copy_(self, dim, index, source)
+
+    def index_copy(self, dim, index, source):
+        return _index_copy_(clone(self), dim, index, source)
+
+    def index_fill_(self, dim, index, value):
+        return _index_fill_(self, dim, index, value)
+
+    def index_fill(self, dim, index, value):
+        return _index_fill_(clone(self), dim, index, value)
+
+    def index_put_(self, indices, values, accumulate=False):
+        return _index_put_(self, indices, values, accumulate)
+
+    def index_put(self, indices, values, accumulate=False):
+        return _index_put_(clone(self), indices, values, accumulate)
+
+    def put_(self, index, source, accumulate=False):
+        return _put_(self, index, source, accumulate)
+
+    # ----- random (random.pxi) --------------------------------------------------------
+    def uniform_(self, from_=0.0, to=1.0, *, generator=None):
+        return _uniform_(self, from_, to, generator)
+
+    def normal_(self, mean=0.0, std=1.0, *, generator=None):
+        return _normal_(self, mean, std, generator)
+
+    def random_(self, from_=0, to=None, *, generator=None):
+        return _random_(self, from_, to, generator)
+
+    def bernoulli_(self, p=0.5, *, generator=None):
+        return _bernoulli_(self, p, generator)
+
+    def bernoulli(self, p=None, *, generator=None):
+        return bernoulli(self, p, generator=generator)
+
+    def exponential_(self, lambd=1.0, *, generator=None):
+        return _exponential_(self, lambd, generator)
+
+    def multinomial(self, num_samples, replacement=False, *, generator=None):
+        return multinomial(self, num_samples, replacement, generator=generator)
+
+    # ----- DLPack (dlpack.pxi) ------------------------------------------------------
+    def __dlpack__(self, *, stream=None, max_version=None, dl_device=None, copy=None):
+        return _to_dlpack(self, stream, max_version, dl_device, copy)
+
+    def __dlpack_device__(self):
+        return _dlpack_device(self)
+
+
+# ----- core helpers shared by every .pxi and by other modules ----------------------------
+
+cdef int wrap_dim(object dim, int ndim) except -1:
+    """A dim in [-ndim, ndim) as a non-negative index (a 0-d tensor accepts -1 and 0)."""
+    cdef Py_ssize_t d
+    cdef int n = ndim if ndim > 0 else 1
+    if not isinstance(dim, int) or isinstance(dim, bool):
+        if hasattr(dim, "__index__") and not isinstance(dim, bool):
+            dim = dim.__index__()
+        else:
+            raise TypeError(f"dim must be an int, not {type(dim).__name__}")
+    d = dim
+    if d < -n or d >= n:
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {d})")
+    return <int>(d + n if d < 0 else d)
+
+
+cdef int _parse_size(tuple args, Py_ssize_t* out, str what) except -1:
+    """Sizes given as f(2, 3), f((2, 3)) or f([2, 3]) into out; returns their count."""
+    cdef Py_ssize_t n = 0, s
+    seq = args
+    if len(args) == 1 and not isinstance(args[0], int) and not hasattr(args[0], "__index__"):
+        seq = args[0]
+    elif len(args) == 1 and isinstance(args[0], Tensor) and (<Tensor>args[0])._ndim == 1:
+        seq = args[0].tolist()
+    try:
+        seq = tuple(seq)
+    except TypeError:
+        raise TypeError(f"{what}: argument 'size' must be a tuple of ints, "
+                        f"not {type(seq).__name__}") from None
+    if len(seq) > PYT_MAX_DIMS:
+        raise RuntimeError(f"pyt supports tensors of at most {PYT_MAX_DIMS} dimensions, got {len(seq)}")
+    for x in seq:
+        if isinstance(x, bool) or not (isinstance(x, int) or hasattr(x, "__index__")):
+            raise TypeError(f"{what}: argument 'size' must be a tuple of ints, but found "
+                            f"element of type {type(x).__name__} at pos {n}")
+        s = x.__index__() if not isinstance(x, int) else x
+        out[n] = s
+        n += 1
+    return <int>n
+
+
+cdef int _check_sizes_nonnegative(int ndim, const Py_ssize_t* shape) except -1:
+    cdef int i
+    for i in range(ndim):
+        if shape[i] < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {shape[i]}: "
+                               f"{[shape[j] for j in range(ndim)]}")
+    return 0
+
+
+cdef Py_ssize_t _checked_numel(int ndim, const Py_ssize_t* shape, int itemsize) except -1:
+    cdef Py_ssize_t n = 1, limit = (<Py_ssize_t>1 << 62) // itemsize
+    cdef int i
+    _check_sizes_nonnegative(ndim, shape)
+    for i in range(ndim):
+        if shape[i] == 0:
+            return 0
+    for i in range(ndim):
+        if n > limit // shape[i]:
+            raise RuntimeError(f"numel: integer multiplication overflow (sizes "
+                               f"{[shape[j] for j in range(ndim)]})")
+        n *= shape[i]
+    return n
+
+
+cdef void _contiguous_strides(int ndim, const Py_ssize_t* shape, Py_ssize_t* strides) noexcept:
+    cdef Py_ssize_t acc = 1
+    cdef int i
+    for i in range(ndim - 1, -1, -1):
+        strides[i] = acc
+        acc *= shape[i] if shape[i] > 1 else 1
+
+
+cdef Tensor new_empty(int ndim, const Py_ssize_t* shape, dtype dt, object device, bint zeroed):
+    """A new contiguous CPU tensor."""
+    cdef Py_ssize_t strides[PYT_MAX_DIMS]
+    cdef Py_ssize_t numel
+    cdef Tensor t
+    if ndim > PYT_MAX_DIMS:
+        raise RuntimeError(f"pyt supports tensors of at most {PYT_MAX_DIMS} dimensions, got {ndim}")
+    if device is not None and device is not _cpu and device != _cpu:
+        raise _no_cuda()
+    numel = _checked_numel(ndim, shape, dt.itemsize)
+    _contiguous_strides(ndim, shape, strides)
+    t = Tensor.__new__(Tensor)
+    t._storage = new_storage(numel * dt.itemsize, zeroed)
+    t._dtype = dt
+    t._device = _cpu
+    t._set_geometry(ndim, shape, strides)
+    t._offset = 0
+    t._data = t._storage.data
+    return t
+
+
+cdef Tensor new_view(Tensor src, int ndim, const Py_ssize_t* shape,
+                     const Py_ssize_t* strides, Py_ssize_t offset):
+    """A tensor sharing src's storage with the given geometry (offset in elements)."""
+    cdef Tensor t = Tensor.__new__(Tensor)
+    t._storage = src._storage
+    t._dtype = src._dtype
+    t._device = src._device
+    t._set_geometry(ndim, shape, strides)
+    t._offset = offset
+    t._data = src._storage.data + offset * src._dtype.itemsize
+    t._view_of = src._view_of if src._view_of is not None else src
+    t._requires_grad = src._requires_grad
+    return t
+
+
+cdef bint is_contiguous(Tensor t) noexcept:
+    cdef Py_ssize_t expected = 1
+    cdef int i
+    if t._numel == 0:
+        return True
+    for i in range(t._ndim - 1, -1, -1):
+        if t._shape[i] != 1:
+            if t._strides[i] != expected:
+                return False
+            expected *= t._shape[i]
+    return True
+
+
+cdef bint _is_non_overlapping_and_dense(Tensor t) noexcept:
+    """True when the elements fill a block of memory exactly, in some dim order."""
+    cdef int order[PYT_MAX_DIMS]
+    cdef int i, j, k
+    cdef Py_ssize_t expected = 1
+    if is_contiguous(t):
+        return True
+    for i in range(t._ndim):
+        order[i] = i
+    # insertion sort of dims by |stride| ascending (ndim is small)
+    for i in range(1, t._ndim):
+        k = order[i]
+        j = i - 1
+        while j >= 0 and t._strides[order[j]] > t._strides[k]:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = k
+    for i in range(t._ndim):
+        k = order[i]
+        if t._shape[k] == 1:
+            continue
+        if t._strides[k] != expected:
+            return False
+        expected *= t._shape[k]
+    return True
+
+
+cdef Tensor _empty_like_layout(Tensor src, dtype dt):
+    """A new tensor shaped like src; keeps src's dim order when src is dense (torch's
+    preserve_format), contiguous otherwise."""
+    cdef Tensor out = new_empty(src._ndim, src._shape, dt, src._device, False)
+    cdef Py_ssize_t strides[PYT_MAX_DIMS]
+    cdef int order[PYT_MAX_DIMS]
+    cdef int i, j, k
+    cdef Py_ssize_t acc = 1
+    if src._ndim < 2 or is_contiguous(src) or not _is_non_overlapping_and_dense(src):
+        return out
+    for i in range(src._ndim):
+        order[i] = i
+    for i in range(1, src._ndim):      # dims by stride, innermost first; stable for ties
+        k = order[i]
+        j = i - 1
+        while j >= 0 and src._strides[order[j]] > src._strides[k]:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = k
+    for i in range(src._ndim):
+        k = order[i]
+        strides[k] = acc
+        acc *= src._shape[k]
+    out._set_geometry(src._ndim, src._shape, strides)
+    return out
+
+
+cdef Tensor contiguous(Tensor t):
+    if is_contiguous(t):
+        return t
+    cdef Tensor out = new_empty(t._ndim, t._shape, t._dtype, t._device, False)
+    copy_into(out, t)
+    return out
+
+
+cdef bint _has_internal_overlap(Tensor t) noexcept:
+    """True when two indices of t name one memory location (expanded dims)."""
+    cdef int i
+    for i in range(t._ndim):
+        if t._shape[i] > 1 and t._strides[i] == 0:
+            return True
+    return False
+
+
+cdef void _byte_extent(Tensor t, char** lo, char** hi) noexcept:
+    cdef Py_ssize_t a = 0, b = 0, step
+    cdef int i
+    for i in range(t._ndim):
+        step = (t._shape[i] - 1) * t._strides[i]
+        if step < 0:
+            a += step
+        else:
+            b += step
+    lo[0] = t._data + a * t._dtype.itemsize
+    hi[0] = t._data + (b + 1) * t._dtype.itemsize
+
+
+cdef bint _may_overlap(Tensor a, Tensor b) noexcept:
+    cdef char* alo
+    cdef char* ahi
+    cdef char* blo
+    cdef char* bhi
+    if a._storage is not b._storage or a._numel == 0 or b._numel == 0:
+        return False
+    _byte_extent(a, &alo, &ahi)
+    _byte_extent(b, &blo, &bhi)
+    return alo < bhi and blo < ahi
+
+
+cdef int _broadcast_strides_to(Tensor src, int ndim, const Py_ssize_t* shape,
+                               Py_ssize_t* out) except -1:
+    """Element strides of src broadcast to shape (0 along broadcast dims)."""
+    cdef int i, j
+    cdef int lead = ndim - src._ndim
+    if lead < 0:
+        raise RuntimeError(f"expand: the number of sizes provided ({ndim}) must be greater or "
+                           f"equal to the number of dimensions in the tensor ({src._ndim})")
+    for i in range(ndim):
+        j = i - lead
+        if j < 0:
+            out[i] = 0
+        elif src._shape[j] == shape[i]:
+            out[i] = src._strides[j] if shape[i] != 1 else 0
+        elif src._shape[j] == 1:
+            out[i] = 0
+        else:
+            raise RuntimeError(f"The size of tensor a ({shape[i]}) must match the size of "
+                               f"tensor b ({src._shape[j]}) at non-singleton dimension {i}")
+    return 0
+
+
+cdef int copy_into(Tensor dst, Tensor src) except -1:
+    """dst[...] = src, broadcasting src and converting its dtype."""
+    cdef Py_ssize_t strides[2 * PYT_MAX_DIMS]
+    cdef char* base[2]
+    cdef pyt_iter it
+    cdef pyt_inner_loop fn
+    cdef int i, nd = dst._ndim, nthreads
+    cdef Py_ssize_t numel
+    if dst._device != src._device:
+        raise _no_cuda()
+    if _has_internal_overlap(dst):
+        raise RuntimeError("unsupported operation: more than one element of the written-to "
+                           "tensor refers to a single memory location. Please clone() the "
+                           "tensor before performing the operation.")
+    _broadcast_strides_to(src, nd, dst._shape, strides + nd)
+    if dst._numel == 0:
+        return 0
+    if _may_overlap(dst, src) and not (dst._data == src._data and _same_geometry(dst, src)
+                                       and dst._dtype.itemsize == src._dtype.itemsize):
+        src = clone(src)
+        _broadcast_strides_to(src, nd, dst._shape, strides + nd)
+    for i in range(nd):
+        strides[i] = dst._strides[i] * dst._dtype.itemsize
+        strides[nd + i] *= src._dtype.itemsize
+    base[0] = dst._data
+    base[1] = src._data
+    if dst._dtype is src._dtype:
+        fn = pyt_move_loop(dst._dtype.itemsize)
+    else:
+        fn = pyt_cast_table[dst._dtype.code][src._dtype.code]
+    nthreads = num_threads()
+    with nogil:
+        numel = pyt_iter_init(&it, 2, nd, dst._shape, base, strides)
+        pyt_iter_run(&it, numel, fn, NULL, nthreads, PYT_GRAIN_SIZE)
+    return 0
+
+
+cdef bint _same_geometry(Tensor a, Tensor b) noexcept:
+    cdef int i
+    if a._ndim != b._ndim:
+        return False
+    for i in range(a._ndim):
+        if a._shape[i] != b._shape[i] or a._strides[i] != b._strides[i]:
+            return False
+    return True
+
+
+cdef object _no_cuda():
+    return RuntimeError("pyt was built without CUDA support, or no CUDA device is available")
+
+
+include "views.pxi"
+include "creation.pxi"
+include "convert.pxi"
+include "joining.pxi"
+include "indexing.pxi"
+include "random.pxi"
+include "dlpack.pxi"

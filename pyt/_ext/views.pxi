@@ -1,0 +1,533 @@
+# Views: new shapes and strides over the same storage. No data moves here, except
+# in reshape/flatten/clone when a view is impossible.
+
+
+cdef int _infer_size(Py_ssize_t* shape, int ndim, Py_ssize_t numel) except -1:
+    """Replaces one -1 in shape so that it holds numel elements."""
+    cdef int i, infer = -1
+    cdef Py_ssize_t known = 1
+    for i in range(ndim):
+        if shape[i] == -1:
+            if infer >= 0:
+                raise RuntimeError("only one dimension can be inferred")
+            infer = i
+        elif shape[i] < 0:
+            raise RuntimeError(f"invalid shape dimension {shape[i]}")
+        else:
+            known *= shape[i]
+    if infer >= 0:
+        if known == 0 or numel % known != 0:
+            raise RuntimeError(f"shape '{[shape[j] for j in range(ndim)]}' is invalid for "
+                               f"input of size {numel}")
+        shape[infer] = numel // known
+    elif known != numel:
+        raise RuntimeError(f"shape '{[shape[j] for j in range(ndim)]}' is invalid for "
+                           f"input of size {numel}")
+    return 0
+
+
+cdef bint _view_strides(Tensor t, int ndim, const Py_ssize_t* shape, Py_ssize_t* out) noexcept:
+    """Strides that give t the new shape without copying, if any exist (torch's
+    computeStride): each run of old dims that is contiguous in memory can be
+    re-split freely."""
+    cdef Py_ssize_t one = 1
+    cdef const Py_ssize_t* oshape = t._shape
+    cdef const Py_ssize_t* ostride = t._strides
+    cdef int ond = t._ndim
+    cdef int view_d = ndim - 1, tensor_d
+    cdef Py_ssize_t chunk_base_stride, tensor_numel = 1, view_numel = 1
+    if ond == 0:                         # a scalar is a one-element vector here
+        oshape = &one
+        ostride = &one
+        ond = 1
+    if t._numel == 0:
+        _contiguous_strides(ndim, shape, out)
+        return True
+    chunk_base_stride = ostride[ond - 1]
+    for tensor_d in range(ond - 1, -1, -1):
+        tensor_numel *= oshape[tensor_d]
+        if tensor_d == 0 or (oshape[tensor_d - 1] != 1 and
+                             ostride[tensor_d - 1] != tensor_numel * chunk_base_stride):
+            while view_d >= 0 and (view_numel < tensor_numel or shape[view_d] == 1):
+                out[view_d] = view_numel * chunk_base_stride
+                view_numel *= shape[view_d]
+                view_d -= 1
+            if view_numel != tensor_numel:
+                return False
+            if tensor_d > 0:
+                chunk_base_stride = ostride[tensor_d - 1]
+                tensor_numel = 1
+                view_numel = 1
+    return view_d == -1
+
+
+def view(Tensor input, *shape):
+    """A view of input with a new shape (no copy; fails when strides do not allow it)."""
+    cdef Py_ssize_t sizes[PYT_MAX_DIMS]
+    cdef Py_ssize_t strides[PYT_MAX_DIMS]
+    cdef int nd
+    if len(shape) == 1 and isinstance(shape[0], dtype):
+        return _view_dtype(input, shape[0])
+    nd = _parse_size(shape, sizes, "view")
+    _infer_size(sizes, nd, input._numel)
+    if not _view_strides(input, nd, sizes, strides):
+        raise RuntimeError("view size is not compatible with input tensor's size and stride "
+                           "(at least one dimension spans across two contiguous subspaces). "
+                           "Use .reshape(...) instead.")
+    return new_view(input, nd, sizes, strides, input._offset)
+
+
+cdef Tensor _view_dtype(Tensor input, dtype dt):
+    if dt.itemsize != input._dtype.itemsize:
+        raise RuntimeError(f"pyt: view({dt}) needs a dtype of the same element size as "
+                           f"{input._dtype} ({input._dtype.itemsize} bytes)")
+    cdef Tensor v = new_view(input, input._ndim, input._shape, input._strides, input._offset)
+    v._dtype = dt
+    v._requires_grad = False
+    return v
+
+
+def reshape(Tensor input, *shape):
+    """input with a new shape: a view when possible, a copy otherwise."""
+    cdef Py_ssize_t sizes[PYT_MAX_DIMS]
+    cdef Py_ssize_t strides[PYT_MAX_DIMS]
+    cdef int nd = _parse_size(shape, sizes, "reshape")
+    _infer_size(sizes, nd, input._numel)
+    if _view_strides(input, nd, sizes, strides):
+        return new_view(input, nd, sizes, strides, input._offset)
+    cdef Tensor c = contiguous(input)
+    _contiguous_strides(nd, sizes, strides)
+    return new_view(c, nd, sizes, strides, c._offset)
+
+
+cpdef Tensor transpose(Tensor input, dim0, dim1):
+    """input with dims dim0 and dim1 swapped (a view)."""
+    cdef int a = wrap_dim(dim0, input._ndim), b = wrap_dim(dim1, input._ndim)
+    cdef Tensor v = new_view(input, input._ndim, input._shape, input._strides, input._offset)
+    if input._ndim > 0:
+        v._shape[a], v._shape[b] = input._shape[b], input._shape[a]
+        v._strides[a], v._strides[b] = input._strides[b], input._strides[a]
+    return v
+
+
+swapaxes = transpose
+swapdims = transpose
+
+
+cdef tuple _dims_arg(tuple dims):
+    """f(0, 1) and f((0, 1)) alike."""
+    if len(dims) == 1 and isinstance(dims[0], (tuple, list, Size)):
+        return tuple(dims[0])
+    return dims
+
+
+def permute(Tensor input, *dims):
+    """input with its dims reordered (a view)."""
+    cdef Py_ssize_t sizes[PYT_MAX_DIMS]
+    cdef Py_ssize_t strides[PYT_MAX_DIMS]
+    cdef bint seen[PYT_MAX_DIMS]
+    cdef int i, d
+    dims = _dims_arg(dims)
+    if len(dims) != input._ndim:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
+                           f"not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {input._ndim} is not equal to len(dims) = {len(dims)}")
+    for i in range(input._ndim):
+        seen[i] = False
+    for i in range(input._ndim):
+        d = wrap_dim(dims[i], input._ndim)
+        if seen[d]:
+            raise RuntimeError("permute(): duplicate dims are not allowed.")
+        seen[d] = True
+        sizes[i] = input._shape[d]
+        strides[i] = input._strides[d]
+    return new_view(input, input._ndim, sizes, strides, input._offset)
+
+
+def t(Tensor input):
+    """The transpose of a matrix; vectors and scalars come back unchanged."""
+    if input._ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._ndim}D")
+    if input._ndim < 2:
+        return new_view(input, input._ndim, input._shape, input._strides, input._offset)
+    return transpose(input, 0, 1)
+
+
+cdef Tensor _reverse_dims(Tensor input):
+    cdef Py_ssize_t sizes[PYT_MAX_DIMS]
+    cdef Py_ssize_t strides[PYT_MAX_DIMS]
+    cdef int i, n = input._ndim
+    for i in range(n):
+        sizes[i] = input._shape[n - 1 - i]
+        strides[i] = input._strides[n - 1 - i]
+    return new_view(input, n, sizes, strides, input._offset)
+
+
+def squeeze(Tensor input, dim=None):
+    """input without its size-1 dims (all of them, or those named by dim)."""
+    cdef Py_ssize_t sizes[PYT_MAX_DIMS]
+    cdef Py_ssize_t strides[PYT_MAX_DIMS]
+    cdef bint drop[PYT_MAX_DIMS]
+    cdef int i, nd = 0
+    for i in range(input._ndim):
+        drop[i] = dim is None and input._shape[i] == 1
+    if dim is not None:
+        for d in (dim if isinstance(dim, (tuple, list)) else (dim,)):
+            i = wrap_dim(d, input._ndim)
+            if input._ndim > 0 and input._shape[i] == 1:
+                drop[i] = True
+    for i in range(input._ndim):
+        if not drop[i]:
+            sizes[nd] = input._shape[i]
+            strides[nd] = input._strides[i]
+            nd += 1
+    return new_view(input, nd, sizes, strides, input._offset)
+
+
+def unsqueeze(Tensor input, dim):
+    """input with a new size-1 dim at position dim."""
+    cdef Py_ssize_t sizes[PYT_MAX_DIMS]
+    cdef Py_ssize_t strides[PYT_MAX_DIMS]
+    cdef int i, j = 0, d = wrap_dim(dim, input._ndim + 1)
+    if input._ndim + 1 > PYT_MAX_DIMS:
+        raise RuntimeError(f"pyt supports tensors of at most {PYT_MAX_DIMS} dimensions")
+    for i in range(input._ndim + 1):
+        if i == d:
+            sizes[i] = 1
+            strides[i] = input._strides[i] * input._shape[i] if i < input._ndim else 1
+        else:
+            sizes[i] = input._shape[j]
+            strides[i] = input._strides[j]
+            j += 1
+    return new_view(input, input._ndim + 1, sizes, strides, input._offset)
+
+
+def expand(Tensor input, *sizes):
+    """input broadcast to sizes without copying (-1 keeps a dim's size)."""
+    cdef Py_ssize_t shape[PYT_MAX_DIMS]
+    cdef Py_ssize_t strides[PYT_MAX_DIMS]
+    cdef int i, j, nd = _parse_size(sizes, shape, "expand")
+    cdef int lead = nd - input._ndim
+    if lead < 0:
+        raise RuntimeError(f"expand({_legacy_type_name(input)}{{{list(input.size())}}}, "
+                           f"size={[shape[k] for k in range(nd)]}): the number of sizes "
+                           f"provided ({nd}) must be greater or equal to the number of "
+                           f"dimensions in the tensor ({input._ndim})")
+    for i in range(nd):
+        j = i - lead
+        if j < 0:
+            if shape[i] < 0:
+                raise RuntimeError(f"The expanded size of the tensor ({shape[i]}) isn't allowed "
+                                   f"in a leading, non-existing dimension {i}")
+            strides[i] = 0
+        elif shape[i] == -1 or shape[i] == input._shape[j]:
+            shape[i] = input._shape[j]
+            strides[i] = input._strides[j]
+        elif input._shape[j] == 1 and shape[i] >= 0:
+            strides[i] = 0
+        else:
+            raise RuntimeError(f"The expanded size of the tensor ({shape[i]}) must match the "
+                               f"existing size ({input._shape[j]}) at non-singleton dimension "
+                               f"{i}.  Target sizes: {[shape[k] for k in range(nd)]}.  "
+                               f"Tensor sizes: {list(input.size())}")
+    return new_view(input, nd, shape, strides, input._offset)
+
+
+def broadcast_to(Tensor input, size):
+    return expand(input, size)
+
+
+def flatten(Tensor input, start_dim=0, end_dim=-1):
+    """input with dims start_dim..end_dim merged into one (a view when possible)."""
+    cdef Py_ssize_t shape[PYT_MAX_DIMS]
+    cdef int i, nd = 0
+    cdef int s = wrap_dim(start_dim, input._ndim), e = wrap_dim(end_dim, input._ndim)
+    cdef Py_ssize_t merged = 1
+    if input._ndim == 0:
+        return reshape(input, 1)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
+    if s == e:
+        return new_view(input, input._ndim, input._shape, input._strides, input._offset)
+    for i in range(s):
+        shape[nd] = input._shape[i]
+        nd += 1
+    for i in range(s, e + 1):
+        merged *= input._shape[i]
+    shape[nd] = merged
+    nd += 1
+    for i in range(e + 1, input._ndim):
+        shape[nd] = input._shape[i]
+        nd += 1
+    return reshape(input, tuple([shape[i] for i in range(nd)]))
+
+
+def unflatten(Tensor input, dim, sizes):
+    """input with dim split into sizes (one of them may be -1)."""
+    cdef int d = wrap_dim(dim, input._ndim)
+    sizes = list(sizes)
+    if len(sizes) == 0:
+        raise RuntimeError("unflatten: sizes must be non-empty")
+    inferred = [i for i, s in enumerate(sizes) if s == -1]
+    if len(inferred) > 1:
+        raise RuntimeError("only one dimension can be inferred")
+    known = 1
+    for s in sizes:
+        if s != -1:
+            known *= s
+    if inferred and known != 0:
+        sizes[inferred[0]] = input._shape[d] // known
+        known *= sizes[inferred[0]]
+    if known != input._shape[d]:
+        raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size "
+                           f"of dim {dim} ({input._shape[d]}) in the input tensor")
+    shape = list(input.size())
+    return view(input, shape[:d] + sizes + shape[d + 1:])
+
+
+def narrow(Tensor input, dim, start, Py_ssize_t length):
+    """The elements start..start+length of dim (a view)."""
+    cdef int d
+    cdef Py_ssize_t s, size
+    if input._ndim == 0:
+        raise RuntimeError("narrow() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, input._ndim)
+    size = input._shape[d]
+    s = start
+    if s < -size or s > size:
+        raise IndexError(f"start out of range (expected to be in range of [{-size}, {size}], "
+                         f"but got {s})")
+    if s < 0:
+        s += size
+    if length < 0:
+        raise RuntimeError("narrow(): length must be non-negative.")
+    if s + length > size:
+        raise RuntimeError(f"start ({s}) + length ({length}) exceeds dimension size ({size}).")
+    return _narrow(input, d, s, length)
+
+
+cdef Tensor _narrow(Tensor input, int d, Py_ssize_t start, Py_ssize_t length):
+    cdef Tensor v = new_view(input, input._ndim, input._shape, input._strides,
+                             input._offset + start * input._strides[d])
+    v._shape[d] = length
+    return v
+
+
+def select(Tensor input, dim, index):
+    """The slice at index along dim, with that dim removed (a view)."""
+    cdef Py_ssize_t sizes[PYT_MAX_DIMS]
+    cdef Py_ssize_t strides[PYT_MAX_DIMS]
+    cdef int i, j = 0, d
+    cdef Py_ssize_t idx, size
+    if input._ndim == 0:
+        raise IndexError("select() cannot be applied to a 0-dim tensor.")
+    d = wrap_dim(dim, input._ndim)
+    size = input._shape[d]
+    idx = index
+    if idx < -size or idx >= size:
+        raise IndexError(f"select(): index {idx} out of range for tensor of size "
+                         f"{list(input.size())} at dimension {d}")
+    if idx < 0:
+        idx += size
+    for i in range(input._ndim):
+        if i != d:
+            sizes[j] = input._shape[i]
+            strides[j] = input._strides[i]
+            j += 1
+    return new_view(input, input._ndim - 1, sizes, strides,
+                    input._offset + idx * input._strides[d])
+
+
+def unbind(Tensor input, dim=0):
+    """The slices along dim, as a tuple of views."""
+    if input._ndim == 0:
+        raise IndexError("Dimension specified as 0 but tensor has no dimensions")
+    cdef int d = wrap_dim(dim, input._ndim)
+    return tuple([select(input, d, i) for i in range(input._shape[d])])
+
+
+def split(Tensor input, split_size_or_sections, dim=0):
+    """Pieces of split_size along dim (the last may be smaller), or pieces of the given sizes."""
+    if input._ndim == 0:
+        raise RuntimeError("split expects at least a 1-dimensional tensor")
+    cdef int d = wrap_dim(dim, input._ndim)
+    cdef Py_ssize_t size = input._shape[d], step, start = 0
+    if isinstance(split_size_or_sections, (list, tuple)):
+        sections = [int(s) for s in split_size_or_sections]
+        if sum(sections) != size or any(s < 0 for s in sections):
+            raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
+                               f"(input tensor's size at dimension {d}), but got "
+                               f"split_sizes={sections}")
+        pieces = []
+        for s in sections:
+            pieces.append(_narrow(input, d, start, s))
+            start += s
+        return tuple(pieces)
+    step = split_size_or_sections
+    if step < 0:
+        raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
+    if step == 0:
+        if size != 0:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {size}")
+        return (new_view(input, input._ndim, input._shape, input._strides, input._offset),)
+    pieces = []
+    while start < size or (size == 0 and not pieces):
+        pieces.append(_narrow(input, d, start, min(step, size - start)))
+        start += step
+    return tuple(pieces)
+
+
+def tensor_split(Tensor input, indices_or_sections, dim=0):
+    """numpy.array_split: n nearly equal pieces, or pieces cut at the given indices."""
+    cdef int d = wrap_dim(dim, input._ndim)
+    cdef Py_ssize_t size = input._shape[d]
+    if isinstance(indices_or_sections, Tensor):
+        indices_or_sections = indices_or_sections.tolist()
+    if isinstance(indices_or_sections, int):
+        n = indices_or_sections
+        if n <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {n}")
+        base, extra = divmod(size, n)
+        bounds = [0]
+        for i in range(n):
+            bounds.append(bounds[len(bounds) - 1] + base + (1 if i < extra else 0))
+    else:
+        bounds = [0] + [min(max(int(i) if i >= 0 else int(i) + size, 0), size)
+                        for i in indices_or_sections] + [size]
+    return tuple([_narrow(input, d, bounds[i], max(bounds[i + 1] - bounds[i], 0))
+                  for i in range(len(bounds) - 1)])
+
+
+def chunk(Tensor input, chunks, dim=0):
+    """At most chunks pieces of equal size along dim (the last may be smaller)."""
+    if chunks <= 0:
+        raise RuntimeError(f"chunk expects `chunks` to be greater than 0, got: {chunks}")
+    if input._ndim == 0:
+        raise RuntimeError("chunk expects at least a 1-dimensional tensor")
+    cdef int d = wrap_dim(dim, input._ndim)
+    cdef Py_ssize_t size = input._shape[d]
+    return split(input, (size + chunks - 1) // chunks if size else 0, d)
+
+
+def movedim(Tensor input, source, destination):
+    """input with dims moved from source to destination positions (a view)."""
+    src = list(source) if isinstance(source, (tuple, list)) else [source]
+    dst = list(destination) if isinstance(destination, (tuple, list)) else [destination]
+    if len(src) != len(dst):
+        raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
+                           f"should contain the same number of dims as destination ({dst} dims)")
+    n = input._ndim
+    src = [wrap_dim(s, n) for s in src]
+    dst = [wrap_dim(s, n) for s in dst]
+    if len(set(src)) != len(src):
+        raise RuntimeError(f"movedim: repeated dim in `source` ({list(source) if isinstance(source, (tuple, list)) else [source]})")
+    if len(set(dst)) != len(dst):
+        raise RuntimeError(f"movedim: repeated dim in `destination` ({list(destination) if isinstance(destination, (tuple, list)) else [destination]})")
+    order = [-1] * n
+    for s, d in zip(src, dst):
+        order[d] = s
+    rest = iter([i for i in range(n) if i not in src])
+    order = [o if o >= 0 else next(rest) for o in order]
+    return permute(input, order)
+
+
+moveaxis = movedim
+
+
+def as_strided(Tensor input, size, stride, storage_offset=None):
+    """A view with explicit sizes, element strides and storage offset, checked against
+    the bounds of input's storage."""
+    cdef Py_ssize_t shape[PYT_MAX_DIMS]
+    cdef Py_ssize_t strides[PYT_MAX_DIMS]
+    cdef int nd = _parse_size((size,), shape, "as_strided")
+    cdef int ns = _parse_size((stride,), strides, "as_strided")
+    cdef Py_ssize_t offset = input._offset if storage_offset is None else storage_offset
+    cdef Py_ssize_t last = 0, itemsize = input._dtype.itemsize
+    cdef int i
+    if nd != ns:
+        raise RuntimeError(f"mismatch in length of strides and shape")
+    _check_sizes_nonnegative(nd, shape)
+    for i in range(nd):
+        if strides[i] < 0:
+            raise RuntimeError("as_strided: Negative strides are not supported at the moment, "
+                               f"got strides: {[strides[j] for j in range(nd)]}")
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    numel = _checked_numel(nd, shape, itemsize)
+    if numel > 0:
+        for i in range(nd):
+            last += (shape[i] - 1) * strides[i]
+        if (offset + last + 1) * itemsize > input._storage.nbytes:
+            raise RuntimeError(f"setStorage: sizes {[shape[j] for j in range(nd)]}, strides "
+                               f"{[strides[j] for j in range(nd)]}, storage offset {offset}, "
+                               f"and itemsize {itemsize} requiring a storage size of "
+                               f"{(offset + last + 1) * itemsize} are out of bounds for storage "
+                               f"of size {input._storage.nbytes}")
+    return new_view(input, nd, shape, strides, offset)
+
+
+def diagonal(Tensor input, offset=0, dim1=0, dim2=1):
+    """The diagonal of the (dim1, dim2) planes, as a view with that dim last."""
+    cdef Py_ssize_t sizes[PYT_MAX_DIMS]
+    cdef Py_ssize_t strides[PYT_MAX_DIMS]
+    cdef int a = wrap_dim(dim1, input._ndim), b = wrap_dim(dim2, input._ndim)
+    cdef int i, nd = 0
+    cdef Py_ssize_t off = offset, n, start = input._offset
+    if a == b:
+        raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
+    if off >= 0:
+        n = max(min(input._shape[a], input._shape[b] - off), 0)
+        if n > 0:
+            start += off * input._strides[b]
+    else:
+        n = max(min(input._shape[a] + off, input._shape[b]), 0)
+        if n > 0:
+            start -= off * input._strides[a]
+    for i in range(input._ndim):
+        if i != a and i != b:
+            sizes[nd] = input._shape[i]
+            strides[nd] = input._strides[i]
+            nd += 1
+    sizes[nd] = n
+    strides[nd] = input._strides[a] + input._strides[b]
+    return new_view(input, nd + 1, sizes, strides, start)
+
+
+cdef Tensor _unfold_view(Tensor input, dimension, Py_ssize_t size, Py_ssize_t step):
+    """Tensor.unfold: every window of `size` elements, `step` apart, along dimension."""
+    cdef Py_ssize_t sizes[PYT_MAX_DIMS]
+    cdef Py_ssize_t strides[PYT_MAX_DIMS]
+    cdef int d = wrap_dim(dimension, input._ndim), i
+    cdef Py_ssize_t dim_size = input._shape[d] if input._ndim else 1
+    cdef Py_ssize_t dim_stride = input._strides[d] if input._ndim else 1
+    if size > dim_size:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {dim_size} but size is {size}")
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    if size < 0:
+        raise RuntimeError(f"size is {size} but must be >= 0")
+    for i in range(input._ndim):
+        sizes[i] = input._shape[i]
+        strides[i] = input._strides[i]
+    if input._ndim:
+        sizes[d] = (dim_size - size) // step + 1
+        strides[d] = step * dim_stride
+    sizes[max(input._ndim, 1) if input._ndim else 0] = size
+    strides[max(input._ndim, 1) if input._ndim else 0] = dim_stride
+    return new_view(input, input._ndim + 1 if input._ndim else 1, sizes, strides, input._offset)
+
+
+cpdef Tensor clone(Tensor input):
+    """A copy of input in new memory (keeping its dim order when it is dense)."""
+    cdef Tensor out = _empty_like_layout(input, input._dtype)
+    copy_into(out, input)
+    return out
+
+
+cpdef Tensor detach(Tensor input):
+    """A view of input outside the autograd graph."""
+    cdef Tensor v = new_view(input, input._ndim, input._shape, input._strides, input._offset)
+    v._requires_grad = False
+    v._view_of = input._view_of
+    return v

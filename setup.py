@@ -1,0 +1,73 @@
+"""Builds pyt's Cython core (with OpenMP) and, when asked or found, its CUDA part.
+
+Environment:
+    PYT_BUILD_CUDA=0|1|auto   build cuda_src/ (auto: when nvcc is found; nothing to build yet)
+    PYT_CUDA_ARCH             GPU targets for nvcc, e.g. "80;90"
+    PYT_DEBUG=1               -O0 -g, for fast rebuilds while developing
+"""
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+ROOT = Path(__file__).parent
+EXT_DIR = Path("pyt") / "_ext"
+INCLUDE_DIR = str(EXT_DIR / "include")
+
+
+def want_cuda():
+    choice = os.environ.get("PYT_BUILD_CUDA", "auto").lower()
+    if choice in ("0", "no", "off", "false"):
+        return False
+    found = shutil.which("nvcc") is not None
+    if choice in ("1", "yes", "on", "true") and not found:
+        sys.exit("PYT_BUILD_CUDA=1 but nvcc was not found on PATH")
+    return found
+
+
+def compile_args():
+    if os.environ.get("PYT_DEBUG") == "1":
+        return ["-O0", "-g", "-fopenmp"]
+    return ["-O3", "-fopenmp", "-fno-strict-aliasing"]
+
+
+def extensions():
+    from Cython.Build import cythonize
+
+    exts = []
+    for pyx in sorted((ROOT / EXT_DIR).glob("*.pyx")):
+        rel = pyx.relative_to(ROOT)
+        name = ".".join(rel.with_suffix("").parts)
+        exts.append(Extension(
+            name, [str(rel)],
+            include_dirs=[INCLUDE_DIR],
+            extra_compile_args=compile_args(),
+            extra_link_args=["-fopenmp"],
+            define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
+        ))
+    if want_cuda():
+        # cuda_src/ holds no kernels yet: the CUDA issue adds its extension here.
+        print("pyt: nvcc found; the CUDA backend has no sources yet", file=sys.stderr)
+    return cythonize(
+        exts,
+        include_path=[str(EXT_DIR), INCLUDE_DIR],
+        compiler_directives={"language_level": "3", "embedsignature": True},
+        nthreads=os.cpu_count() or 1,
+    )
+
+
+class ParallelBuildExt(build_ext):
+    def finalize_options(self):
+        super().finalize_options()
+        if not self.parallel:
+            self.parallel = os.cpu_count() or 1
+
+
+setup(
+    ext_modules=extensions(),
+    cmdclass={"build_ext": ParallelBuildExt},
+    package_data={"pyt._ext": ["*.pxd", "*.pxi", "include/*.h"]},
+)
