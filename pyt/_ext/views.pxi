@@ -16,7 +16,11 @@ cdef int _infer_size(Py_ssize_t* shape, int ndim, Py_ssize_t numel) except -1:
         else:
             known *= shape[i]
     if infer >= 0:
-        if known == 0 or numel % known != 0:
+        if known == 0:
+            raise RuntimeError(f"cannot reshape tensor of {numel} elements into shape "
+                               f"{[shape[j] for j in range(ndim)]} because the unspecified "
+                               f"dimension size -1 can be any value and is ambiguous")
+        if numel % known != 0:
             raise RuntimeError(f"shape '{[shape[j] for j in range(ndim)]}' is invalid for "
                                f"input of size {numel}")
         shape[infer] = numel // known
