@@ -134,19 +134,28 @@ cdef Tensor _from_numpy_view(object a):
     cdef dtype dt = _dtypes.from_numpy_dtype(a.dtype)
     cdef Py_ssize_t shape[PYT_MAX_DIMS]
     cdef Py_ssize_t strides[PYT_MAX_DIMS]
-    cdef Py_ssize_t itemsize = dt.itemsize, lo = 0, hi = 0, step
-    cdef int i, nd = a.ndim
-    cdef size_t ptr = a.__array_interface__["data"][0]
+    cdef Py_ssize_t itemsize = dt.itemsize, lo = 0, hi = 0, step, numel = 1
+    cdef int i, nd
+    cdef char* ptr
+    cdef Py_buffer view
     cdef Tensor t
-    if nd > PYT_MAX_DIMS:
-        raise RuntimeError(f"pyt supports tensors of at most {PYT_MAX_DIMS} dimensions")
-    for i in range(nd):
-        shape[i] = a.shape[i]
-        if a.strides[i] % itemsize != 0:
-            raise ValueError("given numpy array strides not a multiple of the element byte "
-                             "size. Copy the numpy array to reallocate the memory.")
-        strides[i] = a.strides[i] // itemsize
-    if a.size > 0:
+    # the buffer protocol gives pointer, shape and byte strides without Python objects
+    PyObject_GetBuffer(a, &view, PyBUF_RECORDS_RO)
+    try:
+        nd = view.ndim
+        if nd > PYT_MAX_DIMS:
+            raise RuntimeError(f"pyt supports tensors of at most {PYT_MAX_DIMS} dimensions")
+        ptr = <char*>view.buf
+        for i in range(nd):
+            shape[i] = view.shape[i]
+            numel *= shape[i]
+            if view.strides[i] % itemsize != 0:
+                raise ValueError("given numpy array strides not a multiple of the element "
+                                 "byte size. Copy the numpy array to reallocate the memory.")
+            strides[i] = view.strides[i] // itemsize
+    finally:
+        PyBuffer_Release(&view)
+    if numel > 0:
         for i in range(nd):
             step = (shape[i] - 1) * strides[i]
             if step < 0:
@@ -155,12 +164,12 @@ cdef Tensor _from_numpy_view(object a):
                 hi += step
     t = Tensor.__new__(Tensor)
     # the storage starts at the lowest element, so negative strides stay in bounds
-    t._storage = wrap_storage(<char*>ptr + lo * itemsize, (hi - lo + 1) * itemsize if a.size else 0, a)
+    t._storage = wrap_storage(ptr + lo * itemsize, (hi - lo + 1) * itemsize if numel else 0, a)
     t._dtype = dt
     t._device = _cpu
     t._set_geometry(nd, shape, strides)
     t._offset = -lo
-    t._data = <char*>ptr
+    t._data = ptr
     return t
 
 

@@ -115,12 +115,19 @@ def set_default_dtype(d):
     _default_float = d
 
 
+cdef dict _FROM_NUMPY = {(<dtype>d).numpy_dtype: d for d in _ALL
+                        if (<dtype>d).numpy_dtype is not None}
+
+
 def from_numpy_dtype(np_dtype):
     """pyt dtype of a numpy dtype, or TypeError as torch.from_numpy raises."""
+    found = _FROM_NUMPY.get(np_dtype)
+    if found is not None:
+        return found
     np_dtype = np.dtype(np_dtype)
-    for d in _ALL:
-        if (<dtype>d).numpy_dtype is not None and (<dtype>d).numpy_dtype == np_dtype:
-            return d
+    found = _FROM_NUMPY.get(np_dtype)
+    if found is not None:
+        return found
     raise TypeError(
         f"can't convert np.ndarray of type numpy.{np_dtype}. The only supported types "
         "are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool.")

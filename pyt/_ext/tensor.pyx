@@ -13,7 +13,8 @@ concept each:
     random.pxi     the Philox generator and random tensors
     dlpack.pxi     DLPack exchange
 """
-from cpython.buffer cimport PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES
+from cpython.buffer cimport (PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES,
+    PyBUF_RECORDS_RO, PyObject_GetBuffer, PyBuffer_Release)
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
 from libc.stdint cimport int64_t, uint8_t, int8_t, int16_t, int32_t, uint16_t
