@@ -30,8 +30,8 @@ def want_cuda():
 
 def compile_args():
     if os.environ.get("PYT_DEBUG") == "1":
-        return ["-O0", "-g", "-fopenmp"]
-    return ["-O3", "-fopenmp", "-fno-strict-aliasing"]
+        return ["-O0", "-g", "-fopenmp", "-fwrapv"]
+    return ["-O3", "-fopenmp", "-fno-strict-aliasing", "-fwrapv"]
 
 
 def extensions():

@@ -23,6 +23,9 @@ from pyt._ext.tensor import (
     # random
     bernoulli, multinomial,
 )
+from pyt._ext.tensor import (
+    add, sub, mul, div, eq, ne, lt, le, gt, ge, neg,
+)
 from pyt._dtype_info import finfo, iinfo, result_type, is_tensor, is_floating_point, numel
 
 # torch's aliases
@@ -33,6 +36,8 @@ short = int16
 int = int32
 long = int64
 concat = concatenate = cat
+subtract, multiply, divide, true_divide, negative = sub, mul, div, div, neg
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
 
 __version__ = "0.1.0"
 

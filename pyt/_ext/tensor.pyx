@@ -10,6 +10,7 @@ concept each:
     convert.pxi    copy_, to, dtype conversion, item, tolist, numpy, buffer protocol
     joining.pxi    cat, stack, flip, roll, repeat, tile, tril, triu
     indexing.pxi   __getitem__ / __setitem__ and the index ops (gather, scatter, ...)
+    pointwise.pxi  add, sub, mul, div and comparisons: promotion, broadcasting, scalars
     random.pxi     the Philox generator and random tensors
     dlpack.pxi     DLPack exchange
 """
@@ -67,9 +68,13 @@ class Size(tuple):
         return Size(item) if isinstance(index, slice) else item
 
     def __add__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
         return Size(tuple.__add__(self, tuple(other)))
 
     def __radd__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
         return Size(tuple(other) + tuple(self))
 
     def numel(self):
@@ -583,6 +588,160 @@ cdef class Tensor:
     def __releasebuffer__(self, Py_buffer* buf):
         free(buf.internal)
 
+    # ----- arithmetic and comparison (pointwise.pxi) -------------------------------
+    def __add__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_ADD, self, other, None, False)
+
+    def __radd__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_ADD, other, self, None, False)
+
+    def __iadd__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_ADD, self, other, None, True)
+
+    def __sub__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_SUB, self, other, None, False)
+
+    def __rsub__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_SUB, other, self, None, False)
+
+    def __isub__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_SUB, self, other, None, True)
+
+    def __mul__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_MUL, self, other, None, False)
+
+    def __rmul__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_MUL, other, self, None, False)
+
+    def __imul__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_MUL, self, other, None, True)
+
+    def __truediv__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_DIV, self, other, None, False)
+
+    def __rtruediv__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_DIV, other, self, None, False)
+
+    def __itruediv__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_DIV, self, other, None, True)
+
+    def __neg__(self):
+        return neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __eq__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _compare(PYT_CMP_EQ, self, other, None)
+
+    def __ne__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _compare(PYT_CMP_NE, self, other, None)
+
+    def __lt__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _compare(PYT_CMP_LT, self, other, None)
+
+    def __le__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _compare(PYT_CMP_LE, self, other, None)
+
+    def __gt__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _compare(PYT_CMP_GT, self, other, None)
+
+    def __ge__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _compare(PYT_CMP_GE, self, other, None)
+
+    def add(self, other, *, alpha=1):
+        return add(self, other, alpha=alpha)
+
+    def add_(self, other, *, alpha=1):
+        return _binary(PYT_OP_ADD, self, _scaled(other, alpha), None, True)
+
+    def sub(self, other, *, alpha=1):
+        return sub(self, other, alpha=alpha)
+
+    def sub_(self, other, *, alpha=1):
+        return _binary(PYT_OP_SUB, self, _scaled(other, alpha), None, True)
+
+    def mul(self, other):
+        return _binary(PYT_OP_MUL, self, other, None, False)
+
+    def mul_(self, other):
+        return _binary(PYT_OP_MUL, self, other, None, True)
+
+    def div(self, other, *, rounding_mode=None):
+        return div(self, other, rounding_mode=rounding_mode)
+
+    def div_(self, other, *, rounding_mode=None):
+        if rounding_mode is not None:
+            raise NotImplementedError("div_(rounding_mode=...) is not implemented yet")
+        return _binary(PYT_OP_DIV, self, other, None, True)
+
+    true_divide = div
+    true_divide_ = div_
+    multiply = mul
+    multiply_ = mul_
+    subtract = sub
+    subtract_ = sub_
+
+    def neg(self):
+        return neg(self)
+
+    def neg_(self):
+        return copy_(self, neg(self))
+
+    def eq(self, other):
+        return _compare(PYT_CMP_EQ, self, other, None)
+
+    def ne(self, other):
+        return _compare(PYT_CMP_NE, self, other, None)
+
+    def lt(self, other):
+        return _compare(PYT_CMP_LT, self, other, None)
+
+    def le(self, other):
+        return _compare(PYT_CMP_LE, self, other, None)
+
+    def gt(self, other):
+        return _compare(PYT_CMP_GT, self, other, None)
+
+    def ge(self, other):
+        return _compare(PYT_CMP_GE, self, other, None)
+
     # ----- joining and reordering (joining.pxi) ------------------------------------
     def flip(self, *dims):
         return flip(self, _dims_arg(dims))
@@ -1020,3 +1179,4 @@ include "joining.pxi"
 include "indexing.pxi"
 include "random.pxi"
 include "dlpack.pxi"
+include "pointwise.pxi"

@@ -1,0 +1,254 @@
+# Binary pointwise ops: add, sub, mul, div and the comparisons, with torch's type
+# promotion, broadcasting, Python scalars, in-place forms and out=.
+# (The full math library of the CPU-math issue grows from here.)
+
+cdef extern from "pyt_binary.h":
+    enum:
+        PYT_OP_ADD, PYT_OP_SUB, PYT_OP_MUL, PYT_OP_DIV
+        PYT_CMP_EQ, PYT_CMP_NE, PYT_CMP_LT, PYT_CMP_LE, PYT_CMP_GT, PYT_CMP_GE
+    const pyt_inner_loop pyt_arith_table[4][PYT_NUM_DTYPES]
+    const pyt_inner_loop pyt_cmp_table[6][PYT_NUM_DTYPES]
+
+cdef tuple _ARITH_NAMES = ("add", "sub", "mul", "div")
+cdef tuple _CMP_NAMES = ("eq", "ne", "lt", "le", "gt", "ge")
+
+
+cdef inline int _category(DType d) noexcept:
+    return 0 if d.code == PYT_BOOL else (2 if d.is_floating_point else 1)
+
+
+cdef inline bint _is_operand(object x):
+    """What a Tensor's operator accepts; anything else gets NotImplemented."""
+    return isinstance(x, (Tensor, int, float, np.integer, np.floating, np.bool_))
+
+
+cdef DType _wrapped_dtype(object x):
+    """The dtype a Python number takes in an op with tensors."""
+    if isinstance(x, (bool, np.bool_)):
+        return _bool
+    if isinstance(x, (int, np.integer)):
+        return _int64
+    if isinstance(x, (float, np.floating)):
+        return get_default(True)
+    raise TypeError(f"unsupported operand type: '{type(x).__name__}'")
+
+
+cdef DType _combine(DType higher, DType lower):
+    """torch's rule: a lower-priority operand matters only with a higher category."""
+    if higher is None:
+        return lower
+    if lower is None:
+        return higher
+    if _category(lower) > _category(higher):
+        return promote(higher, lower)
+    return higher
+
+
+cdef DType _result_dtype(object a, object b):
+    """The dtype torch computes a binary op in (dimensioned tensors outrank 0-d tensors,
+    which outrank Python numbers)."""
+    cdef DType dims = None, zero = None, wrapped = None, d
+    for x in (a, b):
+        if isinstance(x, Tensor):
+            d = (<Tensor>x)._dtype
+            if (<Tensor>x)._ndim > 0:
+                dims = d if dims is None else promote(dims, d)
+            else:
+                zero = d if zero is None else promote(zero, d)
+        else:
+            d = _wrapped_dtype(x)
+            wrapped = d if wrapped is None else promote(wrapped, d)
+    return _combine(dims, _combine(zero, wrapped))
+
+
+cdef Tensor _operand(object x, DType dt):
+    """x as a tensor of dtype dt (a Python number wraps to integers like a cast)."""
+    cdef Tensor t
+    if isinstance(x, Tensor):
+        t = x
+        return t if t._dtype is dt else _to_dtype(t, dt, False)
+    if dt.is_floating_point or dt.code == PYT_BOOL:
+        return scalar_tensor_of(x, dt)
+    return _to_dtype(scalar_tensor_of(x, _wrapped_dtype(x)), dt, False)
+
+
+cdef int _broadcast_shape(Tensor a, Tensor b, Py_ssize_t* out) except -1:
+    cdef int nd = a._ndim if a._ndim > b._ndim else b._ndim
+    cdef int i, ia, ib
+    cdef Py_ssize_t sa, sb
+    for i in range(nd):
+        ia = i - (nd - a._ndim)
+        ib = i - (nd - b._ndim)
+        sa = a._shape[ia] if ia >= 0 else 1
+        sb = b._shape[ib] if ib >= 0 else 1
+        if sa == sb or sb == 1:
+            out[i] = sa
+        elif sa == 1:
+            out[i] = sb
+        else:
+            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b "
+                               f"({sb}) at non-singleton dimension {i}")
+    return nd
+
+
+cdef int _run_binary(pyt_inner_loop fn, Tensor out, Tensor a, Tensor b) except -1:
+    """out = fn(a, b) elementwise, a and b broadcast to out's shape."""
+    cdef Py_ssize_t strides[3 * PYT_MAX_DIMS]
+    cdef char* base[3]
+    cdef pyt_iter it
+    cdef int i, nd = out._ndim, nthreads = num_threads()
+    cdef Py_ssize_t numel
+    if out._numel == 0:
+        return 0
+    _broadcast_strides_to(a, nd, out._shape, strides + nd)
+    _broadcast_strides_to(b, nd, out._shape, strides + 2 * nd)
+    for i in range(nd):
+        strides[i] = out._strides[i] * out._dtype.itemsize
+        strides[nd + i] *= a._dtype.itemsize
+        strides[2 * nd + i] *= b._dtype.itemsize
+    base[0] = out._data
+    base[1] = a._data
+    base[2] = b._data
+    with nogil:
+        numel = pyt_iter_init(&it, 3, nd, out._shape, base, strides)
+        pyt_iter_run(&it, numel, fn, NULL, nthreads, PYT_GRAIN_SIZE)
+    return 0
+
+
+cdef Tensor _unaliased(Tensor x, Tensor out):
+    """x, or a copy of it when it partly overlaps out (an exact alias is safe)."""
+    if _may_overlap(out, x) and not (out._data == x._data and _same_geometry(out, x)
+                                     and out._dtype is x._dtype):
+        return clone(x)
+    return x
+
+
+cdef Tensor _binary(int op, object a, object b, object out, bint inplace):
+    """The one entry of add/sub/mul/div: dtype, shape, operands, output, kernel."""
+    cdef Py_ssize_t shape[PYT_MAX_DIMS]
+    cdef Tensor ta, tb, result, target
+    cdef DType dt = _result_dtype(a, b)
+    cdef DType out_dt
+    cdef int nd
+    if op == PYT_OP_DIV and _category(dt) < 2:
+        dt = get_default(True)                       # true division of integers
+    if op == PYT_OP_SUB and dt.code == PYT_BOOL:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    ta = _operand(a, dt)
+    tb = _operand(b, dt)
+    nd = _broadcast_shape(ta, tb, shape)
+    target = a if inplace else out
+    if target is None:
+        result = new_empty(nd, shape, dt, ta._device, False)
+        _run_binary(pyt_arith_table[op][dt.code], result, ta, tb)
+        return result
+    return _binary_into(pyt_arith_table[op][dt.code], target, ta, tb, nd, shape, dt,
+                        _ARITH_NAMES[op], inplace)
+
+
+cdef Tensor _binary_into(pyt_inner_loop fn, Tensor target, Tensor ta, Tensor tb, int nd,
+                         Py_ssize_t* shape, DType dt, str name, bint inplace):
+    """Runs a binary op into an existing tensor (in-place op or out=)."""
+    cdef Tensor result
+    cdef int i
+    cdef bint same_shape = target._ndim == nd
+    for i in range(min(nd, target._ndim)):
+        same_shape = same_shape and target._shape[i] == shape[i]
+    if not same_shape:
+        if inplace:
+            raise RuntimeError(f"output with shape {list(target.size())} doesn't match the "
+                               f"broadcast shape {[shape[j] for j in range(nd)]}")
+        resize_(target, tuple([shape[j] for j in range(nd)]))
+    if _category(dt) > _category(target._dtype) or (
+            dt.code != PYT_BOOL and target._dtype.code == PYT_BOOL):
+        raise RuntimeError(f"result type {_TYPE_NAMES[dt.code]} can't be cast to the desired "
+                           f"output type {_TYPE_NAMES[target._dtype.code]}")
+    if target._dtype is dt and not _has_internal_overlap(target):
+        _run_binary(fn, target, _unaliased(ta, target), _unaliased(tb, target))
+    else:
+        result = new_empty(nd, shape, dt, target._device, False)
+        _run_binary(fn, result, ta, tb)
+        copy_into(target, result)
+    target._storage.version += 1
+    return target
+
+
+cdef tuple _TYPE_NAMES = ("Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
+                          "BFloat16", "Float", "Double")
+
+
+cdef Tensor _compare(int op, object a, object b, object out):
+    cdef Py_ssize_t shape[PYT_MAX_DIMS]
+    cdef DType dt = _result_dtype(a, b)
+    cdef Tensor ta = _operand(a, dt), tb = _operand(b, dt), result
+    cdef int nd = _broadcast_shape(ta, tb, shape)
+    if out is None:
+        result = new_empty(nd, shape, _bool, ta._device, False)
+        _run_binary(pyt_cmp_table[op][dt.code], result, ta, tb)
+        return result
+    return _binary_into(pyt_cmp_table[op][dt.code], out, ta, tb, nd, shape, _bool,
+                        _CMP_NAMES[op], False)
+
+
+cdef object _scaled(object other, object alpha):
+    if alpha is None or (not isinstance(alpha, Tensor) and alpha == 1):
+        return other
+    if isinstance(other, Tensor) and isinstance(alpha, float) and \
+            not (<Tensor>other)._dtype.is_floating_point:
+        raise RuntimeError("For integral input tensors, argument alpha must not be a "
+                           "floating point number.")
+    return _binary(PYT_OP_MUL, other, alpha, None, False)
+
+
+def add(input, other, *, alpha=1, out=None):
+    """input + alpha * other, with broadcasting and type promotion."""
+    return _binary(PYT_OP_ADD, input, _scaled(other, alpha), out, False)
+
+
+def sub(input, other, *, alpha=1, out=None):
+    """input - alpha * other."""
+    return _binary(PYT_OP_SUB, input, _scaled(other, alpha), out, False)
+
+
+def mul(input, other, *, out=None):
+    return _binary(PYT_OP_MUL, input, other, out, False)
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    """True division (integers give floats); rounding modes arrive with the math issue."""
+    if rounding_mode is not None:
+        raise NotImplementedError("div(rounding_mode=...) is not implemented yet")
+    return _binary(PYT_OP_DIV, input, other, out, False)
+
+
+def eq(input, other, *, out=None):
+    return _compare(PYT_CMP_EQ, input, other, out)
+
+
+def ne(input, other, *, out=None):
+    return _compare(PYT_CMP_NE, input, other, out)
+
+
+def lt(input, other, *, out=None):
+    return _compare(PYT_CMP_LT, input, other, out)
+
+
+def le(input, other, *, out=None):
+    return _compare(PYT_CMP_LE, input, other, out)
+
+
+def gt(input, other, *, out=None):
+    return _compare(PYT_CMP_GT, input, other, out)
+
+
+def ge(input, other, *, out=None):
+    return _compare(PYT_CMP_GE, input, other, out)
+
+
+def neg(input, *, out=None):
+    if (<Tensor?>input)._dtype.code == PYT_BOOL:
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or "
+                           "`logical_not()` operator instead.")
+    return _binary(PYT_OP_MUL, input, -1, out, False)     # -1 * 0.0 is -0.0, as torch
