@@ -16,7 +16,9 @@ from pyt._ext.tensor import (
     broadcast_to, flatten, unflatten, narrow, select, unbind, split, tensor_split, chunk,
     movedim, moveaxis, as_strided, diagonal, clone, detach,
     # joining
-    cat, stack, flip, fliplr, flipud, roll, tile, tril, triu,
+    cat, stack, hstack, vstack, row_stack, dstack, column_stack, atleast_1d, atleast_2d,
+    atleast_3d, block_diag, flip, fliplr, flipud, roll, tile, tril, triu, tril_indices,
+    triu_indices, diag_embed,
     # indexing
     index_select, gather, scatter, scatter_add, masked_fill, masked_select, where, take,
     nonzero,
@@ -27,6 +29,7 @@ from pyt._ext.tensor import (
     add, sub, mul, div, eq, ne, lt, le, gt, ge, neg,
 )
 from pyt._dtype_info import finfo, iinfo, result_type, is_tensor, is_floating_point, numel
+from pyt._tensor_str import set_printoptions
 
 # torch's aliases
 half = float16

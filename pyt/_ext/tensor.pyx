@@ -773,6 +773,9 @@ cdef class Tensor:
     def triu_(self, diagonal=0):
         return copy_(self, triu(self, diagonal))
 
+    def diag_embed(self, offset=0, dim1=-2, dim2=-1):
+        return diag_embed(self, offset, dim1, dim2)
+
     # ----- indexing (indexing.pxi) ---------------------------------------------------
     def __getitem__(self, index):
         return _getitem(self, index)
