@@ -3,13 +3,9 @@
 #
 # Almost everything here is geometry: the output is allocated once and each piece of it
 # is filled by copy_into (strided, dtype-converting, OpenMP above a grain) from a view of
-# an input. Two kernels of their own: tril/triu zero the dropped triangle, and flip reads
-# rows backwards through a vectorisable loop (include/pyt_reverse.h). Small cats of
+# an input. One kernel of their own: tril/triu zero the dropped triangle; flip is a copy
+# from a negative-stride view (the move loop has a fast path for it). Small cats of
 # contiguous pieces skip the general iterator: per-piece overhead dominates them.
-
-cdef extern from "pyt_reverse.h":
-    pyt_inner_loop pyt_reverse_loop(int itemsize) noexcept nogil
-
 
 # ----- argument checking ------------------------------------------------------------
 
@@ -373,14 +369,14 @@ def flip(Tensor input, dims):
 
 
 cdef int _copy_flipped(Tensor dst, Tensor src) except -1:
-    """dst[...] = src, for a src of dst's shape and dtype in other memory: copy_into's
-    iteration, with the inner loop that is fast on rows read backwards."""
+    """dst[...] = src, for a src of dst's shape and dtype in other memory (no broadcast or
+    overlap checks needed)."""
     cdef Py_ssize_t strides[2 * PYT_MAX_DIMS]
     cdef char* base[2]
     cdef pyt_iter it
     cdef int i, nd = dst._ndim, nthreads = num_threads()
     cdef Py_ssize_t numel, itemsize = dst._dtype.itemsize
-    cdef pyt_inner_loop fn = pyt_reverse_loop(dst._dtype.itemsize)
+    cdef pyt_inner_loop fn = pyt_move_loop(dst._dtype.itemsize)
     if dst._numel == 0:
         return 0
     for i in range(nd):

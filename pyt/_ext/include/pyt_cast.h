@@ -67,8 +67,9 @@ static const pyt_inner_loop pyt_cast_table[PYT_NUM_DTYPES][PYT_NUM_DTYPES] = {
     PYT_CAST_ENTRY(float64)
 };
 
-/* Same-dtype copies only move bytes: one loop per element size, with a
-   contiguous fast path the compiler turns into memcpy/vector moves. */
+/* Same-dtype copies only move bytes: one loop per element size, with fast paths the
+   compiler turns into memcpy or vector moves: contiguous rows, a broadcast scalar, and
+   a row read backwards (the innermost dim of a flip). */
 #define PYT_MOVE_FN(T, NAME)                                                       \
     static void pyt_move_##NAME(char **p, const Py_ssize_t *s, Py_ssize_t n,       \
                                 void *ctx)                                         \
@@ -78,6 +79,9 @@ static const pyt_inner_loop pyt_cast_table[PYT_NUM_DTYPES][PYT_NUM_DTYPES] = {
         (void)ctx;                                                                 \
         if (ds == (Py_ssize_t)sizeof(T) && ss == (Py_ssize_t)sizeof(T)) {          \
             memmove(d, src, (size_t)n * sizeof(T));                                \
+        } else if (ds == (Py_ssize_t)sizeof(T) && ss == -(Py_ssize_t)sizeof(T)) {  \
+            T *dd = (T *)d; const T *ps = (const T *)src;                          \
+            for (Py_ssize_t i = 0; i < n; i++) dd[i] = ps[-i];                     \
         } else if (ss == 0) {                                                      \
             T v = *(const T *)src;                                                 \
             for (Py_ssize_t i = 0; i < n; i++) *(T *)(d + i * ds) = v;             \
