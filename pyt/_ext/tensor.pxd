@@ -3,6 +3,7 @@
 # added here breaks extensions compiled against an older pyt. Keep it small.
 from pyt._ext.dtypes cimport dtype
 from pyt._ext.storage cimport Storage
+from pyt._ext.loop cimport pyt_inner_loop
 
 
 cdef class Tensor:
@@ -61,3 +62,33 @@ cdef int copy_into(Tensor dst, Tensor src) except -1
 cdef bint is_contiguous(Tensor t) noexcept
 cdef Tensor contiguous(Tensor t)
 cdef int wrap_dim(object dim, int ndim) except -1
+
+
+# For pyt's own op modules (reductions, linalg, ...): the machinery every op shares.
+# Not a stable API for users.
+cdef int _parse_size(tuple args, Py_ssize_t* out, str what) except -1
+cdef Py_ssize_t _checked_numel(int ndim, const Py_ssize_t* shape, int itemsize) except -1
+cdef void _contiguous_strides(int ndim, const Py_ssize_t* shape, Py_ssize_t* strides) noexcept
+cdef Tensor _empty_like_layout(Tensor src, dtype dt)
+cdef bint _may_overlap(Tensor a, Tensor b) noexcept
+cdef bint _has_internal_overlap(Tensor t) noexcept
+cdef int _broadcast_strides_to(Tensor src, int ndim, const Py_ssize_t* shape,
+                               Py_ssize_t* out) except -1
+cdef int _broadcast_shape(Tensor a, Tensor b, Py_ssize_t* out) except -1
+cdef dtype _result_dtype(object a, object b)
+cdef Tensor _operand(object x, dtype dt)
+cdef int _run_binary(pyt_inner_loop fn, Tensor out, Tensor a, Tensor b) except -1
+cdef Tensor scalar_tensor_of(object value, dtype dt)
+cdef Tensor _to_dtype(Tensor t, dtype dt, bint copy)
+cdef dtype _parse_dtype(object d)
+cdef object _check_device(object dev)
+cdef object _into_out(Tensor result, object out)
+cdef object _read_element(char* p, int code)
+cdef int _write_scalar(char* p, dtype dt, object value) except -1
+cdef Tensor resize_(Tensor self, tuple sizes)
+cpdef Tensor clone(Tensor input)
+cpdef Tensor detach(Tensor input)
+cpdef Tensor transpose(Tensor input, dim0, dim1)
+cpdef object item(Tensor t)
+cpdef Tensor copy_(Tensor self, object src)
+cpdef Tensor fill_(Tensor self, object value)

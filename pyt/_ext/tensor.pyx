@@ -32,24 +32,8 @@ import numpy as np
 from pyt._ext import dtypes as _dtypes
 from pyt._ext.device import device, cpu as _cpu
 
-cdef extern from "pyt_loop.h":
-    enum:
-        PYT_MAX_DIMS
-        PYT_MAX_OPERANDS
-        PYT_GRAIN_SIZE
-    ctypedef void (*pyt_inner_loop)(char** ptrs, const Py_ssize_t* strides,
-                                    Py_ssize_t n, void* ctx) noexcept nogil
-    ctypedef struct pyt_iter:
-        int nops
-        int ndim
-    Py_ssize_t pyt_iter_init(pyt_iter* it, int nops, int ndim, const Py_ssize_t* shape,
-                             char** base, const Py_ssize_t* strides) noexcept nogil
-    void pyt_iter_run(const pyt_iter* it, Py_ssize_t numel, pyt_inner_loop fn,
-                      void* ctx, int nthreads, Py_ssize_t grain) noexcept nogil
-
-cdef extern from "pyt_cast.h":
-    const pyt_inner_loop pyt_cast_table[PYT_NUM_DTYPES][PYT_NUM_DTYPES]
-    pyt_inner_loop pyt_move_loop(int itemsize) noexcept nogil
+from pyt._ext.loop cimport (PYT_MAX_DIMS, PYT_MAX_OPERANDS, PYT_GRAIN_SIZE, pyt_inner_loop,
+    pyt_iter, pyt_iter_init, pyt_iter_range, pyt_iter_run, pyt_cast_table, pyt_move_loop)
 
 cdef dtype _bool = _dtypes.bool_
 cdef dtype _int64 = _dtypes.int64
@@ -881,6 +865,14 @@ cdef class Tensor:
     def __dlpack_device__(self):
         return _dlpack_device(self)
 
+    # ----- elementwise math (math_ops.pyx) -----------------------------------------
+
+    # ----- reductions, scans and sorting (reductions.pyx) ----------------------------
+
+    # ----- linear algebra (linalg.pyx) -------------------------------------------------
+
+    # ----- nn kernels (nn_kernels.pyx) ---------------------------------------------------
+
 
 # ----- core helpers shared by every .pxi and by other modules ----------------------------
 
@@ -1183,3 +1175,9 @@ include "indexing.pxi"
 include "random.pxi"
 include "dlpack.pxi"
 include "pointwise.pxi"
+
+
+# ----- op modules -------------------------------------------------------------------------
+# Larger op families live in modules of their own that cimport this one (tensor.pxd), so
+# they compile separately; Tensor's methods reach them through these names. They are
+# imported last: by now this module's types and C functions are ready for them.
