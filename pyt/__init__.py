@@ -28,8 +28,15 @@ from pyt._ext.tensor import (
 from pyt._ext.tensor import (
     add, sub, mul, div, eq, ne, lt, le, gt, ge, neg,
 )
+from pyt._ext.linalg import (
+    matmul, mm, bmm, mv, dot, vdot, inner, outer, ger, addmm, addmv, addbmm, baddbmm, einsum,
+    tensordot, kron, trace, diag, diagflat, chain_matmul, det, logdet, inverse, pinverse,
+    matrix_power, _slogdet_old as slogdet, _cholesky_old as cholesky, _qr_old as qr,
+    _svd_old as svd,
+)
 from pyt._dtype_info import finfo, iinfo, result_type, is_tensor, is_floating_point, numel
 from pyt._tensor_str import set_printoptions
+from pyt import linalg
 
 # torch's aliases
 half = float16

@@ -870,6 +870,105 @@ cdef class Tensor:
     # ----- reductions, scans and sorting (reductions.pyx) ----------------------------
 
     # ----- linear algebra (linalg.pyx) -------------------------------------------------
+    def __matmul__(self, other):
+        if not isinstance(other, Tensor):
+            return NotImplemented
+        return _linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        if not isinstance(other, Tensor):
+            return NotImplemented
+        return _linalg.matmul(other, self)
+
+    def matmul(self, other):
+        return _linalg.matmul(self, other)
+
+    def mm(self, mat2):
+        return _linalg.mm(self, mat2)
+
+    def bmm(self, mat2):
+        return _linalg.bmm(self, mat2)
+
+    def mv(self, vec):
+        return _linalg.mv(self, vec)
+
+    def dot(self, other):
+        return _linalg.dot(self, other)
+
+    def vdot(self, other):
+        return _linalg.vdot(self, other)
+
+    def inner(self, other):
+        return _linalg.inner(self, other)
+
+    def outer(self, vec2):
+        return _linalg.outer(self, vec2)
+
+    def ger(self, vec2):
+        return _linalg.outer(self, vec2)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return _linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+        return copy_(self, _linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha))
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return _linalg.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1):
+        return copy_(self, _linalg.addmv(self, mat, vec, beta=beta, alpha=alpha))
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _linalg.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        return copy_(self, _linalg.addbmm(self, batch1, batch2, beta=beta, alpha=alpha))
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        return copy_(self, _linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha))
+
+    def kron(self, other):
+        return _linalg.kron(self, other)
+
+    def trace(self):
+        return _linalg.trace(self)
+
+    def diag(self, diagonal=0):
+        return _linalg.diag(self, diagonal)
+
+    def diagflat(self, offset=0):
+        return _linalg.diagflat(self, offset)
+
+    def det(self):
+        return _linalg.det(self)
+
+    def logdet(self):
+        return _linalg.logdet(self)
+
+    def slogdet(self):
+        return _linalg._slogdet_old(self)
+
+    def inverse(self):
+        return _linalg.inv(self)
+
+    def cholesky(self, upper=False):
+        return _linalg.cholesky(self, upper=upper)
+
+    def qr(self, some=True):
+        return _linalg._qr_old(self, some)
+
+    def svd(self, some=True, compute_uv=True):
+        return _linalg._svd_old(self, some, compute_uv)
+
+    def pinverse(self, rcond=1e-15):
+        return _linalg.pinverse(self, rcond)
+
+    def matrix_power(self, n):
+        return _linalg.matrix_power(self, n)
 
     # ----- nn kernels (nn_kernels.pyx) ---------------------------------------------------
 
@@ -1181,3 +1280,4 @@ include "pointwise.pxi"
 # Larger op families live in modules of their own that cimport this one (tensor.pxd), so
 # they compile separately; Tensor's methods reach them through these names. They are
 # imported last: by now this module's types and C functions are ready for them.
+from pyt._ext import linalg as _linalg
