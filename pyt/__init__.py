@@ -28,6 +28,9 @@ from pyt._ext.tensor import (
 from pyt._ext.tensor import (
     add, sub, mul, div, eq, ne, lt, le, gt, ge, neg,
 )
+from pyt._ext.tensor import is_grad_enabled, is_inference_mode_enabled
+from pyt import autograd
+from pyt.autograd import no_grad, enable_grad, set_grad_enabled, inference_mode
 from pyt._dtype_info import finfo, iinfo, result_type, is_tensor, is_floating_point, numel
 from pyt._tensor_str import set_printoptions
 

@@ -35,6 +35,46 @@ from pyt._ext.device import device, cpu as _cpu
 from pyt._ext.loop cimport (PYT_MAX_DIMS, PYT_MAX_OPERANDS, PYT_GRAIN_SIZE, pyt_inner_loop,
     pyt_iter, pyt_iter_init, pyt_iter_range, pyt_iter_run, pyt_cast_table, pyt_move_loop)
 
+cdef extern from "pyt_grad_mode.h":
+    int pyt_grad_disabled
+    int pyt_inference_mode
+
+
+cdef bint grad_enabled() noexcept nogil:
+    return not pyt_grad_disabled
+
+
+cdef void set_grad_enabled_flag(bint enabled) noexcept nogil:
+    global pyt_grad_disabled
+    pyt_grad_disabled = not enabled
+
+
+cdef bint inference_mode_enabled() noexcept nogil:
+    return pyt_inference_mode
+
+
+cdef void set_inference_mode_flag(bint enabled) noexcept nogil:
+    global pyt_inference_mode
+    pyt_inference_mode = enabled
+
+
+def is_grad_enabled():
+    """Whether ops on this thread record the autograd graph."""
+    return not pyt_grad_disabled
+
+
+def _set_grad_enabled(bint enabled):
+    set_grad_enabled_flag(enabled)
+
+
+def is_inference_mode_enabled():
+    return pyt_inference_mode != 0
+
+
+def _set_inference_mode(bint enabled):
+    set_inference_mode_flag(enabled)
+
+
 cdef dtype _bool = _dtypes.bool_
 cdef dtype _int64 = _dtypes.int64
 cdef dtype _float32 = _dtypes.float32
@@ -223,6 +263,23 @@ cdef class Tensor:
     @property
     def grad_fn(self):
         return self._grad_fn
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Computes the gradient of this tensor with respect to the graph's leaves and
+        accumulates it into their .grad."""
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """hook(grad) -> new grad or None, called when this tensor's gradient is computed."""
+        return _autograd.register_tensor_hook(self, hook)
+
+    def retain_grad(self):
+        """Keeps .grad of a non-leaf tensor after backward."""
+        _autograd.retain_grad(self)
+
+    @property
+    def retains_grad(self):
+        return bool(self._autograd_meta and self._autograd_meta.get("retains_grad"))
 
     @property
     def is_leaf(self):
@@ -1181,3 +1238,4 @@ include "pointwise.pxi"
 # Larger op families live in modules of their own that cimport this one (tensor.pxd), so
 # they compile separately; Tensor's methods reach them through these names. They are
 # imported last: by now this module's types and C functions are ready for them.
+from pyt._ext import autograd as _autograd
