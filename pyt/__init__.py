@@ -23,7 +23,8 @@ from pyt._ext.tensor import (
     index_select, gather, scatter, scatter_add, masked_fill, masked_select, where, take,
     nonzero,
     # random
-    bernoulli, multinomial,
+    bernoulli, multinomial, rand, rand_like, randn, randn_like, randint, randint_like,
+    randperm, normal, poisson,
 )
 from pyt._ext.tensor import (
     add, sub, mul, div, eq, ne, lt, le, gt, ge, neg,
@@ -31,6 +32,8 @@ from pyt._ext.tensor import (
 from pyt._ext.tensor import is_grad_enabled, is_inference_mode_enabled
 from pyt import autograd
 from pyt.autograd import no_grad, enable_grad, set_grad_enabled, inference_mode
+from pyt._ext.philox import Generator, default_generator
+from pyt.random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state
 from pyt._dtype_info import finfo, iinfo, result_type, is_tensor, is_floating_point, numel
 from pyt._tensor_str import set_printoptions
 

@@ -900,8 +900,9 @@ cdef class Tensor:
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         return _normal_(self, mean, std, generator)
 
-    def random_(self, from_=0, to=None, *, generator=None):
-        return _random_(self, from_, to, generator)
+    def random_(self, *args, generator=None, **kwargs):
+        # random_(to) and random_(from, None) differ by argument count, as in torch
+        return _random_(self, args, kwargs, generator)
 
     def bernoulli_(self, p=0.5, *, generator=None):
         return _bernoulli_(self, p, generator)
@@ -911,6 +912,15 @@ cdef class Tensor:
 
     def exponential_(self, lambd=1.0, *, generator=None):
         return _exponential_(self, lambd, generator)
+
+    def geometric_(self, p, *, generator=None):
+        return _geometric_(self, p, generator)
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        return _log_normal_(self, mean, std, generator)
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        return _cauchy_(self, median, sigma, generator)
 
     def multinomial(self, num_samples, replacement=False, *, generator=None):
         return multinomial(self, num_samples, replacement, generator=generator)
