@@ -25,6 +25,8 @@ from pyt._ext.tensor import (
     # random
     bernoulli, multinomial, rand, rand_like, randn, randn_like, randint, randint_like,
     randperm, normal, poisson,
+    # interop
+    from_dlpack,
 )
 from pyt._ext.tensor import (
     add, sub, mul, div, eq, ne, lt, le, gt, ge, neg,
@@ -52,6 +54,17 @@ __version__ = "0.1.0"
 
 
 def get_include():
-    """The directory holding pyt's .pxd files and C headers, for Cython extensions."""
+    """The directory of pyt's C headers, for building Cython extensions that use pyt.
+
+    A Cython module that does ``from pyt._ext.tensor cimport Tensor, tensor_data, ...``
+    needs two things at build time: Cython must find pyt's .pxd files, which it does
+    through sys.path (pyt is importable wherever this function can be called), and the
+    C compiler must find the headers those .pxd files name (pyt_dtypes.h, ...), which
+    live here. So a setup.py needs just::
+
+        Extension("mymod", ["mymod.pyx"], include_dirs=[pyt.get_include()])
+
+    (like ``numpy.get_include()``; add ``-fopenmp`` only if your own code uses OpenMP).
+    """
     import os
-    return os.path.dirname(os.path.abspath(__file__))
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ext", "include")
