@@ -58,7 +58,7 @@ cdef double _float_arg(object value, str fname, str argname, int position) excep
     return float(value)
 
 
-cdef object _int_arg(object value, str fname, str argname):
+cdef object _rng_int_arg(object value, str fname, str argname):
     """A Python int from an int-like argument (ints, NumPy ints, one-element int tensors)."""
     if isinstance(value, int):
         result = value
@@ -280,7 +280,7 @@ cdef Tensor _random_range(Tensor self, object from_, object to, bint full, objec
     if full:
         low, count = 0, top + 1
     else:
-        low = _int_arg(from_, "random_", "from")
+        low = _rng_int_arg(from_, "random_", "from")
         if to is None:
             # (torch asks floats for from < to_inc, strictly, and checks that first)
             if code not in _INT_LIMITS and not low < top:
@@ -290,7 +290,7 @@ cdef Tensor _random_range(Tensor self, object from_, object to, bint full, objec
             _check_random_bound(self, low, "from")
             count = top - low + 1
         else:
-            high = _int_arg(to, "random_", "to")
+            high = _rng_int_arg(to, "random_", "to")
             if low >= high:
                 raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got "
                                    f"from={low} >= to={high}")
@@ -447,19 +447,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
 
 # ----- distributions with tensor parameters --------------------------------------------------
 
-cdef int _broadcast_shape(Tensor a, Tensor b, Py_ssize_t* shape) except -1:
-    """The broadcast shape of a and b into shape; returns its ndim."""
-    cdef int nd = a._ndim if a._ndim > b._ndim else b._ndim
-    cdef int i
-    cdef Py_ssize_t sa, sb
-    for i in range(nd):
-        sa = a._shape[i - (nd - a._ndim)] if i >= nd - a._ndim else 1
-        sb = b._shape[i - (nd - b._ndim)] if i >= nd - b._ndim else 1
-        if sa != sb and sa != 1 and sb != 1:
-            raise RuntimeError(f"The size of tensor a ({sa}) must match the size of tensor b "
-                               f"({sb}) at non-singleton dimension {i}")
-        shape[i] = sb if sa == 1 else sa
-    return nd
+# (broadcast shapes come from _broadcast_shape in pointwise.pxi)
 
 
 cdef object _NORMAL_SIGNATURES = (
