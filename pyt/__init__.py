@@ -19,7 +19,8 @@ from pyt._ext.tensor import (
     cat, stack, flip, fliplr, flipud, roll, tile, tril, triu,
     # indexing
     index_select, gather, scatter, scatter_add, masked_fill, masked_select, where, take,
-    nonzero,
+    nonzero, argwhere, masked_scatter, put, index_add, index_copy, index_fill, index_put,
+    index_put_,
     # random
     bernoulli, multinomial,
 )
