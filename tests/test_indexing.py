@@ -337,6 +337,34 @@ def test_setitem_errors():
         pyt.zeros(2, dtype=pyt.uint8)[[0]] = 300
 
 
+def test_setitem_0d():
+    s = pyt.tensor(1.5)
+    s[...] = 2
+    assert s.item() == 2.0
+    s[None] = pyt.tensor([3.0])
+    assert s.item() == 3.0
+    s[True] = 4.0
+    assert s.item() == 4.0
+    s[pyt.tensor(False)] = 5.0
+    assert s.item() == 4.0
+
+
+def test_failed_index_ops_write_nothing():
+    t = pyt.arange(6.0).view(2, 3)
+    before = t.tolist()
+    bad = pyt.tensor([0, 1, 9])
+    for op in (lambda: t.index_add_(1, bad, pyt.ones(2, 3)),
+               lambda: t.index_copy_(1, bad, pyt.ones(2, 3)),
+               lambda: t.index_fill_(1, bad, 7.0),
+               lambda: t.index_put_((pyt.tensor([0, 1]), bad[1:]), pyt.ones(2), accumulate=True),
+               lambda: t.put_(pyt.tensor([0, 1, 6]), pyt.ones(3), accumulate=True),
+               lambda: t.scatter_add_(1, pyt.tensor([[0, 1, 3]]), pyt.ones(1, 3)),
+               lambda: t.__setitem__((slice(None), bad), 1.0)):
+        with pytest.raises((IndexError, RuntimeError)):
+            op()
+        assert t.tolist() == before
+
+
 def test_setitem_on_expanded_warns():
     t = pyt.zeros(3).expand(2, 3)
     with pytest.warns(UserWarning, match="expanded"):

@@ -186,8 +186,9 @@ cdef inline uint16_t _write16(float v, bint bf16) noexcept nogil:
 
 cdef inline void _accumulate_row16(bint bf16, float alpha, int mode, char** p,
                                    const Py_ssize_t* s, Py_ssize_t n) noexcept nogil:
-    # half and bfloat16 compute in float and round after every operation, like torch's
-    # Half/BFloat16 operators
+    # half and bfloat16 compute in float and round back after every operation, as torch's
+    # Half/BFloat16 operators do (indexing.pxi reduces scatter_add in float32 instead,
+    # as torch's scatter kernels do)
     cdef Py_ssize_t i
     cdef uint16_t* dst
     cdef float v, a = _read16(_write16(alpha, bf16), bf16)

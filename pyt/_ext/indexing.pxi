@@ -381,7 +381,7 @@ cdef tuple _index_tuple(object index):
                 import warnings
                 warnings.warn("Using a non-tuple sequence for multidimensional indexing is "
                               "deprecated; use x[tuple(seq)] instead of x[seq].",
-                              UserWarning, stacklevel=3)
+                              UserWarning)
                 return tuple(index)
     return (index,)
 
@@ -417,7 +417,7 @@ cdef object _index_item(object item, bint tensors_stay):
         if t._dtype.code == PYT_UINT8:
             import warnings
             warnings.warn("indexing with dtype pyt.uint8 is now deprecated, please use a "
-                          "dtype pyt.bool instead.", UserWarning, stacklevel=4)
+                          "dtype pyt.bool instead.", UserWarning)
         return t
     if isinstance(item, np.integer):
         return int(item)
@@ -624,7 +624,7 @@ cdef int _index_put(Tensor view, list entries, Tensor values, bint accumulate) e
         import warnings
         warnings.warn("Use of index_put_ on expanded tensors is deprecated. Please clone() the "
                       "tensor before performing this operation. This also applies to advanced "
-                      "indexing e.g. tensor[indices] = tensor", UserWarning, stacklevel=3)
+                      "indexing e.g. tensor[indices] = tensor", UserWarning)
     _plan_scatter(p, values, ACC_ADD if accumulate else _STORE, 1)
     return 0
 
@@ -863,9 +863,9 @@ cdef _scatter_(Tensor self, dim, index, src, value, reduce):
         mode = ACC_ADD if reduce == "add" else ACC_MULTIPLY
         if src is not None:
             import warnings
-            warnings.warn("The reduce argument of pyt.scatter with Tensor src is deprecated "
-                          "and will be removed in a future release. Use pyt.scatter_reduce "
-                          "instead for more reduction options.", UserWarning, stacklevel=3)
+            warnings.warn("The reduce argument of scatter with Tensor src is deprecated in "
+                          "torch (which suggests scatter_reduce; pyt has no scatter_reduce "
+                          "yet).", UserWarning)
     if src is not None:
         source = src
         if source._dtype is not self._dtype:
@@ -1153,7 +1153,7 @@ def where(condition, input=None, other=None, *, out=None):
         import warnings
         warnings.warn("where received a uint8 condition tensor. This behavior is deprecated "
                       "and will be removed in a future version. Use a boolean condition "
-                      "instead.", UserWarning, stacklevel=2)
+                      "instead.", UserWarning)
     elif cond._dtype.code != PYT_BOOL:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {_scalar_type_name(cond)}")
