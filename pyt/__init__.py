@@ -21,7 +21,8 @@ from pyt._ext.tensor import (
     triu_indices, diag_embed,
     # indexing
     index_select, gather, scatter, scatter_add, masked_fill, masked_select, where, take,
-    nonzero,
+    nonzero, argwhere, masked_scatter, put, index_add, index_copy, index_fill, index_put,
+    index_put_,
     # random
     bernoulli, multinomial, rand, rand_like, randn, randn_like, randint, randint_like,
     randperm, normal, poisson,

@@ -27,6 +27,10 @@ from pyt._ext.dtypes cimport (dtype, dtype_of_code, promote, get_default, is_int
     pyt_half_to_float, pyt_float_to_half, pyt_bfloat16_to_float, pyt_float_to_bfloat16)
 from pyt._ext.storage cimport Storage, new_storage, wrap_storage
 from pyt._ext.parallel cimport num_threads
+from pyt._ext.index_kernels cimport (IndexOffsets, LinearOffsets, Accumulate, Masked,
+    ACC_ADD, ACC_MULTIPLY, index_offsets_loop, linear_offsets_loop, gather_loop, scatter_loop,
+    accumulate_loop, masked_fill_loop, masked_select_loop, masked_scatter_loop,
+    count_nonzero_loop, where_loop, nonzero_coordinates)
 
 import numpy as np
 from pyt._ext import dtypes as _dtypes
@@ -854,6 +858,9 @@ cdef class Tensor:
     def masked_scatter_(self, mask, source):
         return _masked_scatter_(self, mask, source)
 
+    def masked_scatter(self, mask, source):
+        return masked_scatter(self, mask, source)
+
     def where(self, condition, other):
         return where(condition, self, other)
 
@@ -892,6 +899,9 @@ cdef class Tensor:
 
     def put_(self, index, source, accumulate=False):
         return _put_(self, index, source, accumulate)
+
+    def put(self, index, source, accumulate=False):
+        return put(self, index, source, accumulate)
 
     # ----- random (random.pxi) --------------------------------------------------------
     def uniform_(self, from_=0.0, to=1.0, *, generator=None):
