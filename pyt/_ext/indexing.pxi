@@ -15,16 +15,7 @@
 cdef enum:
     _STORE = -1                 # _plan_scatter mode that stores instead of accumulating
 
-cdef list _SCALAR_TYPE_NAMES = ["Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
-                                "BFloat16", "Float", "Double"]
-cdef list _C_TYPE_NAMES = ["bool", "unsigned char", "signed char", "short int", "int",
-                           "long int", "c10::Half", "c10::BFloat16", "float", "double"]
 cdef str _OUT_OF_BOUNDS = "index {index} is out of bounds for dimension {dim} with size {size}"
-
-
-cdef inline str _scalar_type_name(Tensor t):
-    """torch's name of t's dtype in error messages (Float, Long, ...)."""
-    return _SCALAR_TYPE_NAMES[t._dtype.code]
 
 
 cdef inline bint _is_index_dtype(Tensor t) noexcept:
@@ -103,14 +94,6 @@ cdef int _broadcast_with(int nd, Py_ssize_t* shape, Tensor t) except -1:
                                f"({st}) at non-singleton dimension {i}")
         shape[i] = st if sa == 1 else sa
     return out_nd
-
-
-cdef int _broadcast_shape(Tensor a, Tensor b, Py_ssize_t* out) except -1:
-    """The broadcast shape of a and b into out; returns its ndim."""
-    cdef int i
-    for i in range(a._ndim):
-        out[i] = a._shape[i]
-    return _broadcast_with(a._ndim, out, b)
 
 
 cdef bint _has_shape(Tensor t, int nd, const Py_ssize_t* shape) noexcept:
@@ -648,8 +631,8 @@ cdef _index_put_(Tensor self, indices, values, accumulate):
     v = _require_tensor(values, "index_put_(): argument 'values' (position 2)")
     if v._dtype is not self._dtype:
         raise RuntimeError(f"Index put requires the source and destination dtypes match, got "
-                           f"{_scalar_type_name(self)} for the destination and "
-                           f"{_scalar_type_name(v)} for the source.")
+                           f"{_scalar_type_name(self._dtype)} for the destination and "
+                           f"{_scalar_type_name(v._dtype)} for the source.")
     view = _apply_index(self, tuple(indices), entries, True)
     _index_put(view, entries, v, bool(accumulate))
     return self
@@ -718,14 +701,14 @@ cdef _index_add_(Tensor self, dim, index, source, alpha):
     cdef int d = wrap_dim(dim, self._ndim)
     if not _is_index_dtype(idx):
         raise RuntimeError(f"index_add_(): Expected dtype int32/int64 for index but got: "
-                           f"{_scalar_type_name(idx)}")
+                           f"{_scalar_type_name(idx._dtype)}")
     if idx._ndim > 1:
         raise IndexError(f"index_add_(): Index is supposed to be a vector, but got dim: "
-                         f"{idx._ndim} with type: {_scalar_type_name(idx)} and size: "
+                         f"{idx._ndim} with type: {_scalar_type_name(idx._dtype)} and size: "
                          f"{_shape_list(idx)}")
     if src._dtype is not self._dtype:
-        raise RuntimeError(f"index_add_(): self ({_scalar_type_name(self)}) and source "
-                           f"({_scalar_type_name(src)}) must have the same scalar type")
+        raise RuntimeError(f"index_add_(): self ({_scalar_type_name(self._dtype)}) and source "
+                           f"({_scalar_type_name(src._dtype)}) must have the same scalar type")
     _check_index_source(self, d, idx, src, "index_add_")
     _check_writable_once(self)
     _plan_scatter(_plan_one_dim(self, d, idx, False, RuntimeError, _OUT_OF_BOUNDS),
@@ -743,11 +726,11 @@ cdef _index_copy_(Tensor self, dim, index, source):
         raise IndexError(f"index_copy_(): Index should have dimension 1 or 0 (got {idx._ndim})")
     if idx._dtype.code != PYT_INT64:
         raise RuntimeError(f"index_copy_(): Expected a long tensor for index, but got "
-                           f"{_scalar_type_name(idx)}")
+                           f"{_scalar_type_name(idx._dtype)}")
     if src._dtype is not self._dtype:
         raise RuntimeError(f"index_copy_(): self and source expected to have the same dtype, "
-                           f"but got (self) {_scalar_type_name(self)} and (source) "
-                           f"{_scalar_type_name(src)}")
+                           f"but got (self) {_scalar_type_name(self._dtype)} and (source) "
+                           f"{_scalar_type_name(src._dtype)}")
     if src._ndim != self._ndim and src._ndim > 0 and self._ndim > 0:
         raise IndexError(f"index_copy_(): When source and destination are not scalars, their "
                          f"dimensionality must match. Source dimensionality ({src._ndim}), "
@@ -942,7 +925,7 @@ def take(Tensor input, index):
     cdef Tensor idx = _require_tensor(index, "take(): argument 'index' (position 2)")
     if idx._dtype.code != PYT_INT64:
         raise RuntimeError(f"take(): Expected a long tensor for index, but got "
-                           f"{_scalar_type_name(idx)}")
+                           f"{_scalar_type_name(idx._dtype)}")
     if input._numel == 0 and idx._numel > 0:
         raise IndexError("take(): tried to take from an empty tensor")
     return _plan_gather(_plan_linear(input, idx, IndexError, _LINEAR_OUT_OF_RANGE))
@@ -954,11 +937,11 @@ cdef _put_(Tensor self, index, source, accumulate):
     cdef Tensor src = _require_tensor(source, "put_(): argument 'source' (position 2)")
     if idx._dtype.code != PYT_INT64:
         raise RuntimeError(f"put_(): Expected a long tensor for index, but got "
-                           f"{_scalar_type_name(idx)}")
+                           f"{_scalar_type_name(idx._dtype)}")
     if src._dtype is not self._dtype:
         raise RuntimeError(f"put_(): self and source expected to have the same dtype, but got "
-                           f"self.dtype = {_scalar_type_name(self)} and source.dtype = "
-                           f"{_scalar_type_name(src)}")
+                           f"self.dtype = {_scalar_type_name(self._dtype)} and source.dtype = "
+                           f"{_scalar_type_name(src._dtype)}")
     if src._numel != idx._numel:
         raise IndexError(f"put_(): Expected source and index to have the same number of "
                          f"elements, but got source.numel() = {src._numel}, index.numel() = "
@@ -981,8 +964,8 @@ def put(Tensor input, index, source, accumulate=False):
 cdef int _check_bool_mask(object mask, str message) except -1:
     _require_tensor(mask, "mask")
     if (<Tensor>mask)._dtype.code != PYT_BOOL:
-        raise RuntimeError(message.format(dtype=_C_TYPE_NAMES[(<Tensor>mask)._dtype.code],
-                                          name=_scalar_type_name(mask)))
+        raise RuntimeError(message.format(dtype=_CPP_TYPE_NAMES[(<Tensor>mask)._dtype.code],
+                                          name=_scalar_type_name((<Tensor>mask)._dtype)))
     return 0
 
 
@@ -1072,7 +1055,7 @@ cdef _masked_scatter_(Tensor self, mask, source):
     m = mask
     if src._dtype is not self._dtype:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but "
-                           f"got{_scalar_type_name(self)} and {_scalar_type_name(src)}")  # sic
+                           f"got{_scalar_type_name(self._dtype)} and {_scalar_type_name(src._dtype)}")  # sic
     _check_broadcasts_into(self, m)
     _check_writable_once(self)
     if _count_nonzero(m, nd, self._shape) > src._numel:
@@ -1098,36 +1081,6 @@ def masked_scatter(Tensor input, mask, source):
 
 
 # ----- where, nonzero ---------------------------------------------------------------------------
-
-cdef int _category(DType d) noexcept:
-    return 0 if d.code == PYT_BOOL else (2 if d.is_floating_point else 1)
-
-
-cdef DType _combine_ranks(DType higher, DType lower):
-    if higher is None:
-        return lower
-    if lower is None or _category(lower) <= _category(higher):
-        return higher
-    return promote(higher, lower)
-
-
-cdef DType _result_type(object a, object b):
-    """torch.result_type of two operands: tensors with dims outrank 0-d tensors, which
-    outrank Python numbers, unless the lower-ranked one is of a higher category
-    (bool < integer < floating)."""
-    cdef DType with_dims = None, zero_dim = None, number = None, dt
-    for x in (a, b):
-        if not isinstance(x, Tensor):
-            dt = _scalar_dtype(x)
-            number = dt if number is None else promote(number, dt)
-        elif (<Tensor>x)._ndim > 0:
-            dt = (<Tensor>x)._dtype
-            with_dims = dt if with_dims is None else promote(with_dims, dt)
-        else:
-            dt = (<Tensor>x)._dtype
-            zero_dim = dt if zero_dim is None else promote(zero_dim, dt)
-    return _combine_ranks(with_dims, _combine_ranks(zero_dim, number))
-
 
 cdef Tensor _where_operand(object x, DType dt):
     if isinstance(x, Tensor):
@@ -1156,8 +1109,8 @@ def where(condition, input=None, other=None, *, out=None):
                       "instead.", UserWarning)
     elif cond._dtype.code != PYT_BOOL:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {_scalar_type_name(cond)}")
-    dt = _result_type(input, other)
+                           f"with dtype {_scalar_type_name(cond._dtype)}")
+    dt = _result_dtype(input, other)
     x = _where_operand(input, dt)
     y = _where_operand(other, dt)
     nd = _broadcast_shape(cond, x, shape)

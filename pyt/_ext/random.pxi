@@ -13,11 +13,6 @@ from libc.stdint cimport uint64_t
 from libc.math cimport INFINITY
 import warnings as _warnings
 
-# torch's names for dtypes in its messages: ScalarType names and C++ type names
-cdef tuple _SCALAR_TYPE_NAMES = ("Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
-                                 "BFloat16", "Float", "Double")
-cdef tuple _CPP_TYPE_NAMES = ("bool", "unsigned char", "signed char", "short", "int", "long",
-                              "c10::Half", "c10::BFloat16", "float", "double")
 # the largest finite value and the mantissa digits of each floating dtype
 cdef dict _FLOAT_LIMITS = {PYT_FLOAT16: (65504.0, 11), PYT_BFLOAT16: (3.3895313892515355e38, 8),
                            PYT_FLOAT32: (3.4028234663852886e38, 24),

@@ -1240,6 +1240,18 @@ cdef bint _same_geometry(Tensor a, Tensor b) noexcept:
     return True
 
 
+# torch's names for dtypes in its error messages: ScalarType names and C++ type names
+cdef tuple _SCALAR_TYPE_NAMES = ("Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
+                                 "BFloat16", "Float", "Double")
+cdef tuple _CPP_TYPE_NAMES = ("bool", "unsigned char", "signed char", "short int", "int",
+                              "long int", "c10::Half", "c10::BFloat16", "float", "double")
+
+
+cdef str _scalar_type_name(DType dt):
+    """torch's name of a dtype in error messages ('Float', 'Long', ...)."""
+    return _SCALAR_TYPE_NAMES[dt.code]
+
+
 cdef object _no_cuda():
     return RuntimeError("pyt was built without CUDA support, or no CUDA device is available")
 
