@@ -607,7 +607,7 @@ cdef class Tensor:
         a = to_numpy(self, False)
         if dtype is not None:
             a = a.astype(dtype, copy=False)
-        return a
+        return a.copy() if copy else a
 
     def __bool__(self):
         if self._numel != 1:
