@@ -63,6 +63,7 @@ cdef dsyevd_t _dsyevd = NULL
 cdef sgelsd_t _sgelsd = NULL
 cdef dgelsd_t _dgelsd = NULL
 cdef bint _blas_loaded = False
+cdef int _blas_threads = 0          # the thread count last handed to the BLAS pool
 
 
 cdef void* _entry(dict capi, str name) except NULL:
@@ -70,14 +71,24 @@ cdef void* _entry(dict capi, str name) except NULL:
     return PyCapsule_GetPointer(capsule, PyCapsule_GetName(capsule))
 
 
-cdef int _load_blas() except -1:
-    """Fills the entry points once; then hands pyt's thread count to the BLAS pool, which
-    threadpoolctl can only reach once SciPy's OpenBLAS is loaded."""
+cdef inline int _load_blas() except -1:
+    """Before every BLAS call: the entry points, and pyt's thread count in the BLAS pool.
+    The count is handed over whenever it changed since the last call, so it follows
+    set_num_threads made before SciPy's OpenBLAS was loaded (threadpoolctl cannot reach
+    it before) and the one thread of a forked child."""
+    global _blas_threads
+    if not _blas_loaded:
+        _fill_entry_points()
+    if num_threads() != _blas_threads:
+        _blas_threads = num_threads()
+        _parallel._set_blas_threads(_blas_threads)
+    return 0
+
+
+cdef int _fill_entry_points() except -1:
     global _sgemm, _dgemm, _sgemv, _dgemv, _sgetrf, _dgetrf, _sgetri, _dgetri, _sgesv
     global _dgesv, _spotrf, _dpotrf, _sgeqrf, _dgeqrf, _sorgqr, _dorgqr, _sgesdd, _dgesdd
     global _ssyevd, _dsyevd, _sgelsd, _dgelsd, _blas_loaded
-    if _blas_loaded:
-        return 0
     from scipy.linalg import cython_blas, cython_lapack
     cdef dict blas = cython_blas.__pyx_capi__, lapack = cython_lapack.__pyx_capi__
     _sgemm = <sgemm_t>_entry(blas, "sgemm")
@@ -103,7 +114,6 @@ cdef int _load_blas() except -1:
     _sgelsd = <sgelsd_t>_entry(lapack, "sgelsd")
     _dgelsd = <dgelsd_t>_entry(lapack, "dgelsd")
     _blas_loaded = True
-    _parallel._set_blas_threads(_parallel.get_num_threads())
     return 0
 
 

@@ -162,8 +162,8 @@ cdef Tensor _binary_into(pyt_inner_loop fn, Tensor target, Tensor ta, Tensor tb,
         resize_(target, tuple([shape[j] for j in range(nd)]))
     if _category(dt) > _category(target._dtype) or (
             dt.code != PYT_BOOL and target._dtype.code == PYT_BOOL):
-        raise RuntimeError(f"result type {_TYPE_NAMES[dt.code]} can't be cast to the desired "
-                           f"output type {_TYPE_NAMES[target._dtype.code]}")
+        raise RuntimeError(f"result type {_SCALAR_TYPE_NAMES[dt.code]} can't be cast to the desired "
+                           f"output type {_SCALAR_TYPE_NAMES[target._dtype.code]}")
     if target._dtype is dt and not _has_internal_overlap(target):
         _run_binary(fn, target, _unaliased(ta, target), _unaliased(tb, target))
     else:
@@ -172,10 +172,6 @@ cdef Tensor _binary_into(pyt_inner_loop fn, Tensor target, Tensor ta, Tensor tb,
         copy_into(target, result)
     target._storage.version += 1
     return target
-
-
-cdef tuple _TYPE_NAMES = ("Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
-                          "BFloat16", "Float", "Double")
 
 
 cdef Tensor _compare(int op, object a, object b, object out):
