@@ -3,6 +3,7 @@
 # in (strides (1, rows)), so LAPACK works in place and nothing is transposed afterwards.
 # Kernels record LAPACK's info per matrix; the caller raises for the first failure.
 from collections import namedtuple
+from libc.math cimport sqrt, fabs
 
 
 class LinAlgError(RuntimeError):
@@ -62,7 +63,7 @@ cdef Tensor _column_major(int nb, const Py_ssize_t* bshape, Py_ssize_t rows, Py_
     shape[nb] = rows
     shape[nb + 1] = cols
     strides[nb] = 1
-    strides[nb + 1] = rows
+    strides[nb + 1] = max(rows, 1)
     t._set_geometry(nb + 2, shape, strides)
     if src is not None:
         copy_into(t, src)
@@ -301,6 +302,13 @@ def logdet(input):
     return l
 
 
+cdef bint _is_vector_rhs(Tensor a, Tensor b):
+    """torch's rule: B is a (batch of) vector(s) when 1-D or shaped like A without its
+    last dim."""
+    return b._ndim == 1 or (b._ndim == a._ndim - 1 and
+                            _shape_list(b) == _shape_list(a)[:a._ndim - 1])
+
+
 # ----- solve --------------------------------------------------------------------------------
 
 cdef int _solve_kernel(floating* a, floating* b, Py_ssize_t count, int n, int nrhs,
@@ -325,8 +333,7 @@ def solve(A, B, *, left=True, out=None):
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A "
                            f"of type {_TYPE_NAMES[a._dtype.code]} and B of type "
                            f"{_TYPE_NAMES[b._dtype.code]} instead")
-    cdef bint vector = b._ndim == 1 or (b._ndim == a._ndim - 1 and
-                                        _shape_list(b) == _shape_list(a)[:a._ndim - 1])
+    cdef bint vector = _is_vector_rhs(a, b)
     if not left:
         if vector:
             raise RuntimeError("linalg.solve: Vector broadcasting of the left hand side is not "
@@ -745,7 +752,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
         raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same "
                            f"dtype, but got input's dtype {_TYPE_NAMES[a._dtype.code]} and "
                            f"other's dtype {_TYPE_NAMES[b._dtype.code]}")
-    cdef bint vector = b._ndim == a._ndim - 1
+    cdef bint vector = b._ndim == a._ndim - 1      # simpler than solve's rule, as torch
     cdef Tensor bm = _insert_dim(b, b._ndim) if vector else b
     cdef Py_ssize_t m = a._shape[a._ndim - 2], n = a._shape[a._ndim - 1], k = min(m, n)
     if bm._ndim < 2 or bm._shape[bm._ndim - 2] != m:
@@ -901,3 +908,168 @@ def matrix_power(A, n):
             break
         base = _matmul(base, base)
     return clone(result) if result is a else result
+
+
+# ----- matrix norms ---------------------------------------------------------------------------
+
+cdef enum:
+    NORM_FRO = 0
+    NORM_MAX_COLUMN = 1       # ord 1: the largest column sum of |a|
+    NORM_MIN_COLUMN = 2       # ord -1
+    NORM_MAX_ROW = 3          # ord inf: the largest row sum of |a|
+    NORM_MIN_ROW = 4          # ord -inf
+
+
+cdef int _norm_kernel(const floating* a, floating* out, Py_ssize_t count, Py_ssize_t m,
+                      Py_ssize_t n, int kind) noexcept nogil:
+    """One norm per contiguous m x n matrix, summed in double."""
+    cdef double* sums = <double*>malloc((n if n > 0 else 1) * sizeof(double))
+    cdef Py_ssize_t b, i, j
+    cdef double s, best, v
+    cdef const floating* x
+    if sums == NULL:
+        return -1
+    for b in range(count):
+        x = a + b * m * n
+        best = 0
+        if kind == NORM_FRO:
+            s = 0
+            for i in range(m * n):
+                s += <double>x[i] * x[i]
+            best = sqrt(s)
+        elif kind == NORM_MAX_COLUMN or kind == NORM_MIN_COLUMN:
+            for j in range(n):
+                sums[j] = 0
+            for i in range(m):
+                for j in range(n):
+                    sums[j] += fabs(x[i * n + j])
+            for j in range(n):
+                if j == 0 or (sums[j] > best if kind == NORM_MAX_COLUMN else sums[j] < best):
+                    best = sums[j]
+            if m == 0:
+                best = 0
+        else:
+            for i in range(m):
+                s = 0
+                for j in range(n):
+                    s += fabs(x[i * n + j])
+                if i == 0 or (s > best if kind == NORM_MAX_ROW else s < best):
+                    best = s
+        out[b] = <floating>best
+    free(sums)
+    return 0
+
+
+def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+    """The Frobenius ('fro'), nuclear ('nuc'), spectral (2, -2: largest / smallest singular
+    value), column-sum (1, -1) or row-sum (inf, -inf) norm of the matrices over dim."""
+    cdef Tensor a = _tensor_arg(A, "linalg.matrix_norm", "A", 1)
+    cdef int d0, d1, nb, kind, ok = 0
+    if a._ndim < 2:
+        raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
+                           "dimensions.")
+    if not a._dtype.is_floating_point:
+        raise RuntimeError(f"linalg.matrix_norm: Expected a floating point or complex tensor "
+                           f"as input. Got {_TYPE_NAMES[a._dtype.code]}")
+    if dtype is not None:
+        if not dtype.is_floating_point:
+            raise RuntimeError(f"linalg.matrix_norm: dtype should be floating point or "
+                               f"complex, but got {_TYPE_NAMES[dtype.code]}")
+        a = _to_dtype(a, dtype, False)
+    d0, d1 = wrap_dim(dim[0], a._ndim), wrap_dim(dim[1], a._ndim)
+    if d0 == d1:
+        raise RuntimeError(f"linalg.matrix_norm: dims must be different. Got ({dim[0]}, "
+                           f"{dim[1]})")
+    kinds = {"fro": NORM_FRO, 1: NORM_MAX_COLUMN, -1: NORM_MIN_COLUMN,
+             float("inf"): NORM_MAX_ROW, float("-inf"): NORM_MIN_ROW}
+    if ord not in kinds and ord not in ("nuc", 2, -2):
+        raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
+    rest = [d for d in range(a._ndim) if d != d0 and d != d1]
+    cdef Tensor x = _t.permute(a, *(rest + [d0, d1]))
+    nb = a._ndim - 2
+    cdef Py_ssize_t m = x._shape[nb], n = x._shape[nb + 1], count = _count(nb, x._shape)
+    cdef Tensor r, work
+    if m == 0 or n == 0:
+        r = _new(nb, x._shape, a._dtype, True)
+    elif ord in ("nuc", 2, -2):
+        S = _svd(x, False, False, "linalg.matrix_norm")[1]
+        if ord == "nuc":
+            r = _sum_dims(S, [nb])
+        else:
+            r = clone(_t.select(S, -1, 0 if ord == 2 else min(m, n) - 1))
+    else:
+        kind = kinds[ord]
+        work = x
+        if a._dtype.code == PYT_FLOAT16 or a._dtype.code == PYT_BFLOAT16:
+            work = _to_dtype(x, _f32, False)         # summed in double all the same
+        work = contiguous(work)
+        r = _new(nb, x._shape, work._dtype)
+        with nogil:
+            if work._dtype.code == PYT_FLOAT32:
+                ok = _norm_kernel(<float*>work._data, <float*>r._data, count, m, n, kind)
+            else:
+                ok = _norm_kernel(<double*>work._data, <double*>r._data, count, m, n, kind)
+        _bad_alloc(ok)
+        r = _to_dtype(r, a._dtype, False)
+    if keepdim:
+        for d in sorted((d0, d1)):
+            r = _t.unsqueeze(r, d)
+    return _into_out(r, out)
+
+
+cdef Tensor _vector_2norm(Tensor a, object dim, bint keepdim):
+    """sqrt of the sum of squares over dim (every dim when None)."""
+    cdef int ok = 0
+    dims = list(range(a._ndim)) if dim is None else \
+        sorted({wrap_dim(d, a._ndim) for d in ([dim] if isinstance(dim, int) else dim)})
+    keep = [d for d in range(a._ndim) if d not in dims]
+    sizes = [a._shape[d] for d in keep]
+    cdef Py_ssize_t rows = 1, cols = 1
+    for d in keep:
+        rows *= a._shape[d]
+    for d in dims:
+        cols *= a._shape[d]
+    cdef Tensor x = _t.permute(a, *(keep + dims))
+    if a._dtype.code in (PYT_FLOAT16, PYT_BFLOAT16):
+        x = _to_dtype(x, _f32, False)
+    x = contiguous(x)
+    cdef Tensor r = _new(1, &rows, x._dtype)
+    with nogil:                          # each row a 1 x cols matrix: its Frobenius norm
+        if x._dtype.code == PYT_FLOAT32:
+            ok = _norm_kernel(<float*>x._data, <float*>r._data, rows, 1, cols, NORM_FRO)
+        else:
+            ok = _norm_kernel(<double*>x._data, <double*>r._data, rows, 1, cols, NORM_FRO)
+    _bad_alloc(ok)
+    r = _to_dtype(_t.reshape(r, sizes), a._dtype, False)
+    if keepdim:
+        for d in dims:
+            r = _t.unsqueeze(r, d)
+    return r
+
+
+def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
+    """A matrix norm over two dims (ord given for a 2-D input, or dim of length 2), a vector
+    norm otherwise; without ord, the 2-norm of the flattened dims."""
+    cdef Tensor a = _tensor_arg(A, "linalg.norm", "A", 1)
+    if dim is not None and not isinstance(dim, int):
+        dim = tuple(dim)
+    if ord is not None and dim is None and a._ndim not in (1, 2):
+        raise RuntimeError(f"linalg.norm: If dim is not specified but ord is, the input must be "
+                           f"1D or 2D. Got {a._ndim}D.")
+    if isinstance(dim, tuple) and len(dim) == 2 or (dim is None and ord is not None and a._ndim == 2):
+        return matrix_norm(a, "fro" if ord is None else ord, dim if dim is not None else (-2, -1),
+                           keepdim, dtype=dtype, out=out)
+    if isinstance(ord, str):
+        raise RuntimeError(f"linalg.vector_norm: Order {ord} not supported for vectors.")
+    if dtype is not None:
+        a = _to_dtype(a, dtype, False)
+    if ord is None or ord == 2:
+        if not a._dtype.is_floating_point:
+            raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex "
+                               f"tensor as input. Got {_TYPE_NAMES[a._dtype.code]}")
+        return _into_out(_vector_2norm(a, dim, keepdim), out)
+    import pyt.linalg
+    vector_norm = getattr(pyt.linalg, "vector_norm", None)
+    if vector_norm is None:
+        raise NotImplementedError(f"linalg.norm: vector ord={ord} needs linalg.vector_norm")
+    return vector_norm(a, ord, dim, keepdim, out=out)
