@@ -71,6 +71,29 @@ def test_matmul_noncontiguous_operands():
     close(v[::2] @ v[1::2], to_numpy(v)[::2] @ to_numpy(v)[1::2])
 
 
+def test_transposed_operands_are_not_copied():
+    # BLAS reads a transposed view as 'T': the only large allocation is the result
+    from pyt._ext import allocator
+
+    def large_allocations(fn):
+        stats = allocator.cache_stats()
+        before = stats["hits"] + stats["misses"]
+        r = fn()
+        stats = allocator.cache_stats()
+        return stats["hits"] + stats["misses"] - before, r
+
+    a, b = pyt.ones(512, 1024), pyt.ones(512, 1024)
+    count, r = large_allocations(lambda: a.t() @ b)
+    assert count == 1 and r.shape == (1024, 1024) and float(r[3, 5]) == 512
+    count, r = large_allocations(lambda: a @ b.t())
+    assert count == 1 and r.shape == (512, 512)
+    x = pyt.ones(4, 256, 512)
+    count, r = large_allocations(lambda: x.transpose(1, 2) @ x)
+    assert count == 1 and r.shape == (4, 512, 512)
+    count, r = large_allocations(lambda: pyt.addmm(pyt.zeros(1024), a.t(), b))
+    assert count == 1
+
+
 def test_matmul_folds_batch_into_rows():
     # (N, L, k) @ (k, n) runs as one (N*L, k) product, also from a sliced batch
     x = rand(6, 7, 5, seed=1)

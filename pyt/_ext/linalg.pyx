@@ -22,8 +22,8 @@ from cython.parallel cimport prange
 from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous,
     is_contiguous, wrap_dim, _to_dtype, _into_out, clone, transpose)
 from pyt._ext.dtypes cimport dtype as DType
-from pyt._ext.dtypes cimport (is_integral, PYT_BOOL, PYT_FLOAT16, PYT_BFLOAT16, PYT_FLOAT32,
-    PYT_FLOAT64, PYT_INT64)
+from pyt._ext.dtypes cimport (is_integral, PYT_BOOL, PYT_UINT8, PYT_INT8, PYT_INT16,
+    PYT_FLOAT16, PYT_BFLOAT16, PYT_FLOAT32, PYT_FLOAT64)
 from pyt._ext.loop cimport PYT_MAX_DIMS, PYT_GRAIN_SIZE
 from pyt._ext.parallel cimport num_threads
 
@@ -125,34 +125,57 @@ cdef bint _blas_layout(Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t rs, Py_ssize
     return False
 
 
-cdef void _run_gemm(const gemm_plan* p, floating* A, floating* B,
+cdef void _gemm_one(const gemm_plan* p, Py_ssize_t i, floating* A, floating* B,
                     floating* C) noexcept nogil:
-    """One BLAS call per product; C is contiguous. A vector operand goes to gemv, which
-    BLAS's gemm does not always pick by itself."""
-    cdef Py_ssize_t i
+    """Product i of the plan; C is contiguous. A vector operand goes to gemv, which BLAS's
+    gemm does not always pick by itself."""
     cdef floating alpha = <floating>p.alpha, beta = <floating>p.beta
-    cdef floating* a
-    cdef floating* b
-    cdef floating* c
+    cdef floating* a = A + p.offsets[3 * i]
+    cdef floating* b = B + p.offsets[3 * i + 1]
+    cdef floating* c = C + p.offsets[3 * i + 2]
     cdef int inca = 1 if p.ta == b'N' else p.lda      # A's row, when m == 1
     cdef int incb = p.ldb if p.tb == b'N' else 1      # B's column, when n == 1
     cdef char N = b'N', T = b'T'
-    for i in range(p.nbatch):
-        a = A + p.offsets[3 * i]
-        b = B + p.offsets[3 * i + 1]
-        c = C + p.offsets[3 * i + 2]
-        if p.n == 1:                                  # c = A b
-            if p.ta == b'N':
-                gemv(T, p.k, p.m, alpha, a, p.lda, b, incb, beta, c, 1)
-            else:
-                gemv(N, p.m, p.k, alpha, a, p.lda, b, incb, beta, c, 1)
-        elif p.m == 1:                                # c = B^T a
-            if p.tb == b'N':
-                gemv(N, p.n, p.k, alpha, b, p.ldb, a, inca, beta, c, 1)
-            else:
-                gemv(T, p.k, p.n, alpha, b, p.ldb, a, inca, beta, c, 1)
+    if p.n == 1:                                      # c = A b
+        if p.ta == b'N':
+            gemv(T, p.k, p.m, alpha, a, p.lda, b, incb, beta, c, 1)
         else:
-            gemm(p.tb, p.ta, p.n, p.m, p.k, alpha, b, p.ldb, a, p.lda, beta, c, p.n)
+            gemv(N, p.m, p.k, alpha, a, p.lda, b, incb, beta, c, 1)
+    elif p.m == 1:                                    # c = B^T a
+        if p.tb == b'N':
+            gemv(N, p.n, p.k, alpha, b, p.ldb, a, inca, beta, c, 1)
+        else:
+            gemv(T, p.k, p.n, alpha, b, p.ldb, a, inca, beta, c, 1)
+    else:
+        gemm(p.tb, p.ta, p.n, p.m, p.k, alpha, b, p.ldb, a, p.lda, beta, c, p.n)
+
+
+cdef bint _batch_in_parallel(const gemm_plan* p, int nthreads) noexcept:
+    """Whether a batch runs one single-threaded BLAS call per OpenMP thread rather than a
+    loop of calls threaded inside BLAS: when the BLAS pool can be set to one thread, the
+    batch is worth a parallel region, and it splits evenly over the threads or its
+    products are small (BLAS threads a 128^3 product poorly; below 64^3 OpenBLAS does
+    not thread it at all, leaving a loop on one core)."""
+    cdef double work = <double>p.m * p.n * p.k
+    cdef Py_ssize_t rounds = (p.nbatch + nthreads - 1) // nthreads
+    if nthreads < 2 or p.nbatch < 2 or _pool_count == 0 or work * p.nbatch < 4 * PYT_GRAIN_SIZE:
+        return False
+    return work <= 128.0 * 128 * 128 or rounds * nthreads * 4 <= p.nbatch * 5
+
+
+cdef void _run_gemm(const gemm_plan* p, floating* A, floating* B, floating* C,
+                    int nthreads) noexcept nogil:
+    """The plan's products: a loop of BLAS calls, or (nthreads > 1) one single-threaded
+    call per OpenMP thread at a time, the BLAS pools at one thread meanwhile."""
+    cdef Py_ssize_t i
+    if nthreads > 1:
+        _set_pools(1)
+        for i in prange(p.nbatch, num_threads=nthreads, schedule="static"):
+            _gemm_one(p, i, A, B, C)
+        _set_pools(_blas_threads)
+    else:
+        for i in range(p.nbatch):
+            _gemm_one(p, i, A, B, C)
 
 
 cdef Py_ssize_t* _batch_offsets(Tensor a, Tensor b, int nb, const Py_ssize_t* bshape,
@@ -253,6 +276,13 @@ cdef Tensor _product(Tensor a, Tensor b, int nb, const Py_ssize_t* bshape, Tenso
         return _to_dtype(r, a._dtype, False)
     if code == PYT_BOOL:
         raise NotImplementedError(f"\"{name}\" not implemented for 'Bool'")
+    if (code == PYT_UINT8 or code == PYT_INT8 or code == PYT_INT16) and input is None and \
+            alpha == 1 and a._shape[a._ndim - 1] <= (1 << 20):
+        # products of 8- and 16-bit integers and sums of a million of them stay below 2^53:
+        # exact in double, so BLAS computes them, and the cast back wraps like torch
+        r = _blas_product(_to_dtype(a, _f64, False), _to_dtype(b, _f64, False), nb, bshape,
+                          None, 1, 0)
+        return _to_dtype(_to_dtype(r, _i64, False), a._dtype, False)
     return _int_product(a, b, nb, bshape, input, alpha, beta)
 
 
@@ -305,12 +335,15 @@ cdef Tensor _blas_product(Tensor a, Tensor b, int nb, const Py_ssize_t* bshape, 
         offs = _batch_offsets(a, b, nb, bshape, m * n, &p.nbatch)
         p.offsets = offs
     _load_blas()
+    cdef int nthreads = num_threads()
+    if not _batch_in_parallel(&p, nthreads):
+        nthreads = 1
     try:
         with nogil:
             if a._dtype.code == PYT_FLOAT32:
-                _run_gemm(&p, <float*>a._data, <float*>b._data, <float*>c._data)
+                _run_gemm(&p, <float*>a._data, <float*>b._data, <float*>c._data, nthreads)
             else:
-                _run_gemm(&p, <double*>a._data, <double*>b._data, <double*>c._data)
+                _run_gemm(&p, <double*>a._data, <double*>b._data, <double*>c._data, nthreads)
     finally:
         free(offs)
     return c

@@ -62,8 +62,15 @@ cdef ssyevd_t _ssyevd = NULL
 cdef dsyevd_t _dsyevd = NULL
 cdef sgelsd_t _sgelsd = NULL
 cdef dgelsd_t _dgelsd = NULL
+ctypedef void (*set_threads_t)(int) noexcept nogil
+
 cdef bint _blas_loaded = False
 cdef int _blas_threads = 0          # the thread count last handed to the BLAS pool
+# openblas_set_num_threads of every BLAS in the process, when all are OpenBLAS with their
+# own thread pool: then a batch of small products can run one BLAS call per OpenMP thread
+# with the pools set to one thread meanwhile. Empty otherwise (a batch stays a loop).
+cdef set_threads_t _pool_setters[4]
+cdef int _pool_count = 0
 
 
 cdef void* _entry(dict capi, str name) except NULL:
@@ -113,8 +120,44 @@ cdef int _fill_entry_points() except -1:
     _dsyevd = <dsyevd_t>_entry(lapack, "dsyevd")
     _sgelsd = <sgelsd_t>_entry(lapack, "sgelsd")
     _dgelsd = <dgelsd_t>_entry(lapack, "dgelsd")
+    _find_blas_pools()
     _blas_loaded = True
     return 0
+
+
+cdef int _find_blas_pools() except -1:
+    global _pool_count
+    import ctypes
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        return 0
+    setters = []
+    for info in threadpool_info():
+        if info.get("user_api") != "blas":
+            continue
+        if info.get("internal_api") != "openblas" or \
+                info.get("threading_layer") not in ("pthreads", "disabled"):
+            return 0                     # a BLAS we cannot make single-threaded cheaply
+        lib = ctypes.CDLL(info["filepath"])
+        names = [f"{pre}openblas_set_num_threads{suf}" for pre in ("", "scipy_")
+                 for suf in ("", "64_", "_64")]
+        found = [getattr(lib, n) for n in names if hasattr(lib, n)]
+        if not found:
+            return 0
+        setters.append(ctypes.cast(found[0], ctypes.c_void_p).value)
+    if not setters or len(setters) > 4:
+        return 0
+    for i, address in enumerate(setters):
+        _pool_setters[i] = <set_threads_t><size_t>address
+    _pool_count = len(setters)
+    return 0
+
+
+cdef inline void _set_pools(int n) noexcept nogil:
+    cdef int i
+    for i in range(_pool_count):
+        _pool_setters[i](n)
 
 
 # ----- value-argument wrappers (column-major, as BLAS/LAPACK see memory) ----------------------
