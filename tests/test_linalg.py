@@ -71,6 +71,24 @@ def test_matmul_noncontiguous_operands():
     close(v[::2] @ v[1::2], to_numpy(v)[::2] @ to_numpy(v)[1::2])
 
 
+@pytest.mark.parametrize("threads", [1, 2])
+def test_batched_products_threaded_or_not(threads):
+    # batches of small products run one BLAS call per thread: same results as a loop
+    n = pyt.get_num_threads()
+    x, y = rand(64, 32, 24, dtype=pyt.float32), rand(64, 24, 40, dtype=pyt.float32, seed=1)
+    w = rand(5, 64, 40, 24, seed=2)
+    try:
+        pyt.set_num_threads(threads)
+        close(pyt.bmm(x, y), to_numpy(x).astype(np.float64) @ to_numpy(y), pyt.float32)
+        close(x.transpose(1, 2).transpose(1, 2) @ y.permute(0, 2, 1).transpose(1, 2),
+              to_numpy(x).astype(np.float64) @ to_numpy(y), pyt.float32)
+        close(w @ w.transpose(-1, -2)[:, :1], to_numpy(w) @ np.swapaxes(to_numpy(w), -1, -2)[:, :1])
+        close(pyt.baddbmm(pyt.ones(32, 40), x, y, beta=2), 2 + to_numpy(x).astype(np.float64) @ to_numpy(y),
+              pyt.float32)
+    finally:
+        pyt.set_num_threads(n)
+
+
 def test_transposed_operands_are_not_copied():
     # BLAS reads a transposed view as 'T': the only large allocation is the result
     from pyt._ext import allocator

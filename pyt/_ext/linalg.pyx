@@ -327,6 +327,7 @@ cdef Tensor _blas_product(Tensor a, Tensor b, int nb, const Py_ssize_t* bshape, 
     p.k = <int>k
     p.alpha = alpha
     p.beta = beta if use_input else 0.0
+    _load_blas()
     if nb == 0 or _fold_rows(a, b, nb, bshape, &p):
         single[0] = single[1] = single[2] = 0
         p.offsets = single
@@ -334,7 +335,6 @@ cdef Tensor _blas_product(Tensor a, Tensor b, int nb, const Py_ssize_t* bshape, 
     else:
         offs = _batch_offsets(a, b, nb, bshape, m * n, &p.nbatch)
         p.offsets = offs
-    _load_blas()
     cdef int nthreads = num_threads()
     if not _batch_in_parallel(&p, nthreads):
         nthreads = 1

@@ -4,6 +4,14 @@
 # and pick the single or double routine from the fused type.
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_GetName
 from cython cimport floating
+import os
+
+# After each threaded call OpenBLAS's idle threads spin for 2^28 cycles (~0.1 s), fighting
+# pyt's OpenMP threads for the cores whenever a BLAS call and a parallel kernel alternate
+# (add + matmul 256 at 2 threads on 2 cores: 8 ms a round instead of 0.5 ms). 2^16 cycles
+# (~25 us) still keeps back-to-back calls warm. OpenBLAS reads this when it is loaded,
+# which for SciPy's happens on pyt's first BLAS call; a value the user set is kept.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "16")
 
 ctypedef void (*sgemm_t)(char*, char*, int*, int*, int*, float*, float*, int*, float*, int*,
                          float*, float*, int*) noexcept nogil
