@@ -115,7 +115,7 @@ static inline void pyt_iter_range(const pyt_iter *it, Py_ssize_t begin, Py_ssize
    iteration touches a new cache line per element of the strided operand and reuses
    none of them. Walking the two innermost dims in square tiles instead keeps the lines
    of a tile in cache until all their elements are used. */
-#define PYT_TILE 32
+#define PYT_TILE 16
 
 static inline int pyt_iter_wants_tiles(const pyt_iter *it)
 {
