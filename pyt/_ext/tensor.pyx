@@ -518,7 +518,7 @@ cdef class Tensor:
         return _unfold_view(self, dimension, size, step)
 
     def contiguous(self, memory_format=None):
-        return contiguous(self)
+        return _track_copy(self, contiguous(self), "CloneBackward0")
 
     def clone(self, memory_format=None):
         return clone(self)
@@ -825,10 +825,10 @@ cdef class Tensor:
 
     # ----- indexing (indexing.pxi) ---------------------------------------------------
     def __getitem__(self, index):
-        return _getitem(self, index)
+        return _getitem_tracked(self, index)
 
     def __setitem__(self, index, value):
-        _setitem(self, index, value)
+        _setitem_tracked(self, index, value)
 
     def index_select(self, dim, index):
         return index_select(self, dim, index)
