@@ -11,72 +11,25 @@ import heapq
 import weakref
 
 from pyt._ext.tensor cimport (Tensor, grad_enabled, set_grad_enabled_flag, new_empty,
-                              detach, _to_dtype, scalar_tensor_of, copy_into)
+                              detach, _to_dtype, scalar_tensor_of, copy_into, _check_hook_result)
 from pyt._ext.graph cimport Node, new_node
 from pyt._ext import graph as _graph
 
 
-# ----- edges and leaves --------------------------------------------------------------------
+# ----- edges and leaves (the recording itself lives in the tensor module) ----------------------
 
-cdef dict _meta(Tensor t):
+from pyt._ext.tensor import _edge as edge_of, _grad_accumulator_of as grad_accumulator
+
+
+cdef dict _autograd_meta_of(Tensor t):
     if t._autograd_meta is None:
         t._autograd_meta = {}
     return t._autograd_meta
 
 
-cdef tuple _accumulate_backward(Node node, tuple grads):
-    cdef Tensor leaf = node.ctx
-    g = grads[0]
-    if g is None:
-        return ()
-    for hook in (leaf._autograd_meta or {}).get("hooks", ()):
-        result = hook(g)
-        if result is not None:
-            _check_hook_result(result, g, hook)
-            g = result
-    if not leaf._requires_grad:           # turned off after the forward
-        return ()
-    if not grad_enabled():
-        g = detach(g)
-    if leaf._grad is None:
-        leaf._grad = _clone(g)               # never alias a gradient someone else holds
-    elif grad_enabled():
-        leaf._grad = leaf._grad + g                   # keeps the graph (create_graph)
-    else:
-        leaf._grad.add_(g)
-    for hook in (leaf._autograd_meta or {}).get("post_accumulate_hooks", ()):
-        hook(leaf)
-    return ()
-
-
-cdef Tensor _clone(Tensor g):
-    return g.clone() if grad_enabled() else detach(g).clone()
-
-
-cpdef Node grad_accumulator(Tensor leaf):
-    """The AccumulateGrad node of a leaf that requires grad (one per leaf while used)."""
-    cdef dict meta = _meta(leaf)
-    ref = meta.get("accumulator")
-    node = ref() if ref is not None else None
-    if node is None:
-        node = new_node("AccumulateGrad", _accumulate_backward, (), 1)
-        (<Node>node).ctx = leaf
-        meta["accumulator"] = weakref.ref(node)
-    return node
-
-
-cpdef tuple edge_of(Tensor t):
-    """(node, output_nr) through which a gradient reaches t; (None, 0) if it needs none."""
-    if t._grad_fn is not None:
-        return (t._grad_fn, t._output_nr)
-    if t._requires_grad:
-        return (grad_accumulator(t), 0)
-    return (None, 0)
-
-
 def collect_next_functions(tensors):
     """The next_functions of a node whose inputs are tensors (None for non-tensors)."""
-    return tuple([edge_of(t) if isinstance(t, Tensor) else (None, 0) for t in tensors])
+    return tuple([edge_of(t) for t in tensors])
 
 
 cpdef set_history(Tensor t, Node node, int output_nr):
@@ -87,21 +40,12 @@ cpdef set_history(Tensor t, Node node, int output_nr):
 
 # ----- hooks ---------------------------------------------------------------------------------
 
-cdef _check_hook_result(object result, object grad, object hook):
-    if not isinstance(result, Tensor):
-        raise TypeError(f"expected a Tensor or None from hook {getattr(hook, '__name__', hook)}, "
-                        f"got {type(result).__name__}")
-    if result.shape != grad.shape:
-        raise RuntimeError(f"hook '{getattr(hook, '__name__', 'hook')}' has changed the size "
-                           f"of value")
-
-
 def register_tensor_hook(Tensor t, hook):
     if not t._requires_grad:
         raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
     if t._grad_fn is not None:
         return _graph.add_output_hook(t._grad_fn, t._output_nr, hook)
-    hooks = _meta(t).setdefault("hooks", [])
+    hooks = _autograd_meta_of(t).setdefault("hooks", [])
     hooks.append(hook)
     return _graph._RemovableHandle(hooks, hook)
 
@@ -109,7 +53,7 @@ def register_tensor_hook(Tensor t, hook):
 def retain_grad(Tensor t):
     if not t._requires_grad:
         raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
-    if t._grad_fn is None or _meta(t).get("retains_grad"):
+    if t._grad_fn is None or _autograd_meta_of(t).get("retains_grad"):
         return                                  # leaves keep their grad anyway
     ref = weakref.ref(t)
 
@@ -118,7 +62,7 @@ def retain_grad(Tensor t):
         if owner is not None:
             g = grad if grad_enabled() else detach(grad)
             owner.grad = g.clone() if owner.grad is None else owner.grad + g
-    _meta(t)["retains_grad"] = True
+    _autograd_meta_of(t)["retains_grad"] = True
     _graph.add_output_hook(t._grad_fn, t._output_nr, keep)
 
 

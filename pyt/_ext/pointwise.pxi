@@ -127,9 +127,11 @@ cdef Tensor _binary(int op, object a, object b, object out, bint inplace):
     """The one entry of add/sub/mul/div: dtype, shape, operands, output, kernel."""
     cdef Py_ssize_t shape[PYT_MAX_DIMS]
     cdef Tensor ta, tb, result, target
-    cdef DType dt = _result_dtype(a, b)
-    cdef DType out_dt
+    cdef DType dt
     cdef int nd
+    if _any_needs_grad(a, b):
+        return _binary_recorded(op, a, b, out, inplace)
+    dt = _result_dtype(a, b)
     if op == PYT_OP_DIV and _category(dt) < 2:
         dt = get_default(True)                       # true division of integers
     if op == PYT_OP_SUB and dt.code == PYT_BOOL:
@@ -248,3 +250,77 @@ def neg(input, *, out=None):
                            "If you are trying to invert a mask, use the `~` or "
                            "`logical_not()` operator instead.")
     return _binary(PYT_OP_MUL, input, -1, out, False)     # -1 * 0.0 is -0.0, as torch
+
+
+# ----- derivatives -------------------------------------------------------------------------
+
+cdef tuple _BACKWARD_NAMES = ("AddBackward0", "SubBackward0", "MulBackward0", "DivBackward0")
+
+
+cdef Tensor _binary_recorded(int op, object a, object b, object out, bint inplace):
+    """_binary when a gradient is needed: the result comes from the plain path (run with
+    recording off), then the op is recorded. An in-place op is recorded as the same op on
+    a copy of self's old value, whose result self takes over (data and history)."""
+    cdef Tensor self, result
+    cdef Node node
+    if out is not None:
+        raise RuntimeError(f"{_ARITH_NAMES[op]}(): functions with out=... arguments don't "
+                           f"support automatic differentiation, but one of the arguments "
+                           f"requires grad.")
+    if inplace:
+        self = a
+        _check_inplace_allowed(self)
+        result = _binary_recorded(op, clone(self), b, None, False)
+        set_grad_enabled_flag(False)
+        try:
+            copy_into(self, result)
+        finally:
+            set_grad_enabled_flag(True)
+        self._storage.version += 1
+        self._grad_fn = result._grad_fn
+        self._output_nr = 0
+        self._requires_grad = True
+        return self
+    set_grad_enabled_flag(False)
+    try:
+        result = _binary(op, a, b, None, False)
+    finally:
+        set_grad_enabled_flag(True)
+    node = _record(_BACKWARD_NAMES[op], _binary_backward, (a, b), (result,))
+    node.ctx = (op, _meta(a), _meta(b), None if isinstance(a, Tensor) else a,
+                None if isinstance(b, Tensor) else b)
+    if op == PYT_OP_MUL or op == PYT_OP_DIV:
+        node.save(a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
+    return result
+
+
+cdef tuple _binary_backward(Node node, tuple grads):
+    cdef int op
+    op, meta_a, meta_b, scalar_a, scalar_b = node.ctx
+    g = grads[0]
+    if op == PYT_OP_ADD:
+        return (_grad_like(g, meta_a), _grad_like(g, meta_b))
+    if op == PYT_OP_SUB:
+        return (_grad_like(g, meta_a), _grad_like(-g, meta_b) if meta_b is not None else None)
+    a, b = node.saved_values()
+    a = scalar_a if a is None else a
+    b = scalar_b if b is None else b
+    if op == PYT_OP_MUL:
+        return (_grad_like(g * b, meta_a) if meta_a is not None else None,
+                _grad_like(g * a, meta_b) if meta_b is not None else None)
+    # div: d(a/b) = g/b, -g*a/b**2
+    return (_grad_like(g / b, meta_a) if meta_a is not None else None,
+            _grad_like(-g * a / (b * b), meta_b) if meta_b is not None else None)
+
+
+cdef int _check_inplace_allowed(Tensor self) except -1:
+    if pyt_grad_disabled:
+        return 0
+    if self._grad_fn is None and self._requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    if self._view_of is not None and (<Tensor>self._view_of)._requires_grad:
+        raise RuntimeError("pyt does not support in-place operations on a view of a tensor "
+                           "that requires grad yet; apply the operation out of place "
+                           "(e.g. x = x + y) or on a clone()")
+    return 0

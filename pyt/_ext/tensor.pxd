@@ -72,6 +72,9 @@ cdef bint inference_mode_enabled() noexcept nogil
 cdef void set_inference_mode_flag(bint enabled) noexcept nogil
 
 
+cdef int _check_hook_result(object result, object grad, object hook) except -1
+
+
 # For pyt's own op modules (reductions, linalg, ...): the machinery every op shares.
 # Not a stable API for users.
 cdef int _parse_size(tuple args, Py_ssize_t* out, str what) except -1

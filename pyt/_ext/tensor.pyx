@@ -36,6 +36,8 @@ import numpy as np
 from pyt._ext import dtypes as _dtypes
 from pyt._ext.device import device, cpu as _cpu
 
+from pyt._ext.graph cimport Node, new_node
+from weakref import ref as _weakref
 from pyt._ext.loop cimport (PYT_MAX_DIMS, PYT_MAX_OPERANDS, PYT_GRAIN_SIZE, pyt_inner_loop,
     pyt_iter, pyt_iter_init, pyt_iter_range, pyt_iter_run, pyt_cast_table, pyt_move_loop)
 
@@ -516,7 +518,7 @@ cdef class Tensor:
         return _unfold_view(self, dimension, size, step)
 
     def contiguous(self, memory_format=None):
-        return contiguous(self)
+        return _track_copy(self, contiguous(self), "CloneBackward0")
 
     def clone(self, memory_format=None):
         return clone(self)
@@ -823,10 +825,10 @@ cdef class Tensor:
 
     # ----- indexing (indexing.pxi) ---------------------------------------------------
     def __getitem__(self, index):
-        return _getitem(self, index)
+        return _getitem_tracked(self, index)
 
     def __setitem__(self, index, value):
-        _setitem(self, index, value)
+        _setitem_tracked(self, index, value)
 
     def index_select(self, dim, index):
         return index_select(self, dim, index)
@@ -1157,7 +1159,6 @@ cdef Tensor new_view(Tensor src, int ndim, const Py_ssize_t* shape,
     t._offset = offset
     t._data = src._storage.data + offset * src._dtype.itemsize
     t._view_of = src._view_of if src._view_of is not None else src
-    t._requires_grad = src._requires_grad
     return t
 
 
@@ -1363,6 +1364,7 @@ include "indexing.pxi"
 include "random.pxi"
 include "dlpack.pxi"
 include "pointwise.pxi"
+include "recording.pxi"
 
 
 # ----- op modules -------------------------------------------------------------------------

@@ -1,0 +1,320 @@
+# Recording ops on the autograd tape. An op whose inputs require grad (in grad mode)
+# creates one Node (graph.pyx): the edges to its inputs' nodes, its backward function
+# and what that needs. The engine that runs the nodes is autograd.pyx.
+#
+# A backward function has the signature backward(node, grads) -> tuple with one gradient
+# (or None) per recorded input, and is written with pyt ops, so that with
+# create_graph=True the backward pass is itself recorded (double backward).
+
+
+cdef inline bint _needs_grad(Tensor t) noexcept:
+    return t._requires_grad and not pyt_grad_disabled
+
+
+cdef inline bint _any_needs_grad(object a, object b):
+    """For binary ops: either operand a Tensor that requires grad, in grad mode."""
+    if pyt_grad_disabled:
+        return False
+    return ((isinstance(a, Tensor) and (<Tensor>a)._requires_grad) or
+            (isinstance(b, Tensor) and (<Tensor>b)._requires_grad))
+
+
+cdef tuple _accumulate_backward(Node node, tuple grads):
+    """AccumulateGrad: adds the gradient into the leaf's .grad (after the leaf's hooks)."""
+    cdef Tensor leaf = <Tensor?>node.ctx
+    g = grads[0]
+    if g is None:
+        return ()
+    meta = leaf._autograd_meta or {}
+    for hook in meta.get("hooks", ()):
+        result = hook(g)
+        if result is not None:
+            _check_hook_result(result, g, hook)
+            g = result
+    if not leaf._requires_grad:
+        return ()
+    if leaf._grad is None:
+        leaf._grad = clone(g) if not pyt_grad_disabled else clone(detach(g))
+    elif not pyt_grad_disabled:
+        leaf._grad = leaf._grad + g                  # keeps the graph (create_graph=True)
+    else:
+        _binary(PYT_OP_ADD, leaf._grad, g, None, True)
+    for hook in meta.get("post_accumulate_hooks", ()):
+        hook(leaf)
+    return ()
+
+
+cdef int _check_hook_result(object result, object grad, object hook) except -1:
+    if not isinstance(result, Tensor):
+        raise TypeError(f"expected a Tensor or None from hook "
+                        f"{getattr(hook, '__name__', hook)}, got {type(result).__name__}")
+    if (<Tensor>result).size() != (<Tensor>grad).size():
+        raise RuntimeError(f"hook '{getattr(hook, '__name__', 'hook')}' has changed the size "
+                           f"of value")
+    return 0
+
+
+cdef Node _grad_accumulator(Tensor leaf):
+    """The AccumulateGrad node of a leaf (one per leaf while a graph refers to it)."""
+    if leaf._autograd_meta is None:
+        leaf._autograd_meta = {}
+    ref = leaf._autograd_meta.get("accumulator")
+    node = ref() if ref is not None else None
+    if node is None:
+        node = new_node("AccumulateGrad", _accumulate_backward, (), 1)
+        (<Node>node).ctx = leaf
+        leaf._autograd_meta["accumulator"] = _weakref(node)
+    return node
+
+
+cdef tuple _edge_of(object x):
+    """(node, output_nr) through which a gradient reaches x; (None, 0) when it needs none."""
+    cdef Tensor t
+    if not isinstance(x, Tensor):
+        return (None, 0)
+    t = x
+    if t._grad_fn is not None:
+        return (t._grad_fn, t._output_nr)
+    if t._requires_grad:
+        return (_grad_accumulator(t), 0)
+    return (None, 0)
+
+
+cdef Node _record(str name, object backward_fn, tuple inputs, tuple outputs):
+    """Makes outputs the results of a recorded op of inputs; returns its node (the op may
+    keep what backward needs in node.ctx and node.save(...))."""
+    cdef Node node = new_node(name, backward_fn, tuple([_edge_of(x) for x in inputs]),
+                              len(outputs))
+    cdef int i
+    cdef Tensor out
+    for i in range(len(outputs)):
+        out = outputs[i]
+        out._grad_fn = node
+        out._output_nr = i
+        out._requires_grad = True
+    return node
+
+
+cdef Node _record_inplace(str name, object backward_fn, Tensor self, tuple others):
+    """An in-place op on self: self's history now ends in this op (its old history and
+    the other inputs become the edges)."""
+    if self._grad_fn is None and self._requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    if self._view_of is not None and (<Tensor>self._view_of)._requires_grad and \
+            (<Tensor>self._view_of)._grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    return _record(name, backward_fn, (self,) + others, (self,))
+
+
+def _record_op(str name, backward_fn, inputs, outputs):
+    """Python access to _record for pyt's op modules and Function."""
+    return _record(name, backward_fn, tuple(inputs), tuple(outputs))
+
+
+def _grad_accumulator_of(Tensor leaf):
+    return _grad_accumulator(leaf)
+
+
+def _edge(x):
+    return _edge_of(x)
+
+
+# ----- helpers for backward functions ----------------------------------------------------------
+
+cdef Tensor _sum_to(Tensor grad, object shape):
+    """grad summed over the dims that broadcasting added or expanded to reach shape."""
+    cdef int lead = grad._ndim - len(shape)
+    cdef list dims = list(range(lead))
+    cdef int i
+    if lead < 0:
+        raise RuntimeError(f"sum_to: gradient of shape {list(grad.size())} cannot be reduced "
+                           f"to {list(shape)}")
+    for i in range(len(shape)):
+        if shape[i] == 1 and grad._shape[lead + i] != 1:
+            dims.append(lead + i)
+    if dims:
+        grad = grad.sum(tuple(dims), keepdim=True)
+    if lead or grad._ndim != len(shape):
+        grad = reshape(grad, shape)
+    return grad
+
+
+cdef object _grad_like(object g, object meta):
+    """A gradient brought back to an input's (shape, dtype); None for non-tensor inputs."""
+    if meta is None or g is None:
+        return None
+    shape, dt = meta
+    cdef Tensor t = g
+    if t.size() != shape:
+        t = _sum_to(t, shape)
+    if t._dtype is not dt:
+        t = _to_dtype(t, dt, False)
+    return t
+
+
+cdef inline object _meta(object x):
+    """(shape, dtype) of a tensor input, for reducing its gradient; None otherwise."""
+    if isinstance(x, Tensor):
+        return ((<Tensor>x).size(), (<Tensor>x)._dtype)
+    return None
+
+
+# ----- views ---------------------------------------------------------------------------------
+# A view's gradient goes back to its input by undoing the view: reshape back, permute
+# back, sum over expanded dims, or scatter into zeros where the view picked elements.
+
+cdef enum:
+    _VIEW_RESHAPE = 0     # same elements, new shape: grad.reshape(input shape)
+    _VIEW_PERMUTE = 1     # arg: the inverse permutation
+    _VIEW_EXPAND = 2      # sum over the broadcast dims
+    _VIEW_PICK = 3        # arg: f(t) that takes the same view of t; grad scattered into zeros
+    _VIEW_IDENTITY = 4
+
+
+cdef Tensor _track_view(Tensor input, Tensor v, str name, int kind, object arg):
+    """v, a view of input, recorded when input needs a gradient."""
+    cdef Node node
+    if not _needs_grad(input):
+        return v
+    node = _record(name, _view_backward, (input,), (v,))
+    node.ctx = (kind, input.size(), input._dtype, arg)
+    return v
+
+
+cdef tuple _view_backward(Node node, tuple grads):
+    cdef int kind
+    kind, shape, dt, arg = node.ctx
+    g = grads[0]
+    if kind == _VIEW_RESHAPE:
+        return (reshape(g, shape),)
+    if kind == _VIEW_PERMUTE:
+        return (permute(g, arg),)
+    if kind == _VIEW_EXPAND:
+        return (_sum_to(g, shape),)
+    if kind == _VIEW_IDENTITY:
+        return (g,)
+    return (_scatter_picked(g, shape, dt, arg),)
+
+
+cdef Tensor _scatter_picked(Tensor g, object shape, DType dt, object pick):
+    """Zeros of shape with g added where pick(zeros) looks: the gradient of any indexing.
+    Element numbers taken through the same pick tell where each element of g goes, so
+    slices, steps, masks, index lists and repeated indices all sum correctly."""
+    cdef Tensor out = zeros(shape, dtype=dt)
+    cdef Tensor ids
+    cdef bint was_enabled = not pyt_grad_disabled
+    set_grad_enabled_flag(False)
+    try:
+        ids = pick(arange(out._numel).view(shape))
+        out.view(-1).index_add_(0, reshape(ids, -1), reshape(g, -1))
+    finally:
+        set_grad_enabled_flag(was_enabled)
+    if _needs_grad(g):                     # double backward: the grad of this is pick(grad)
+        _record("IndexAddBackward0", _pick_backward, (g,), (out,)).ctx = pick
+    return out
+
+
+cdef tuple _pick_backward(Node node, tuple grads):
+    return (node.ctx(grads[0]),)
+
+
+# ----- copies ----------------------------------------------------------------------------------
+
+cdef Tensor _track_copy(Tensor input, Tensor out, str name):
+    """out, a new tensor with input's values (maybe another dtype), recorded."""
+    cdef Node node
+    if input is out or not _needs_grad(input) or not out._dtype.is_floating_point:
+        return out
+    node = _record(name, _copy_backward, (input,), (out,))
+    node.ctx = (input.size(), input._dtype)
+    return out
+
+
+cdef tuple _copy_backward(Node node, tuple grads):
+    return (_grad_like(grads[0], node.ctx),)
+
+
+cdef tuple _overwrite_backward(Node node, tuple grads):
+    """copy_/fill_: the old value of self gets no gradient; the source gets grad."""
+    meta = node.ctx
+    if meta is None:
+        return (None,)
+    return (None, _grad_like(grads[0], meta))
+
+
+cdef int _track_overwrite(Tensor self, object src, str name) except -1:
+    """Records self.copy_(src) / self.fill_(value) after the data moved."""
+    if pyt_grad_disabled:
+        return 0
+    cdef bint src_grad = isinstance(src, Tensor) and (<Tensor>src)._requires_grad
+    if not (self._requires_grad or src_grad):
+        return 0
+    if src_grad:
+        node = _record_inplace(name, _overwrite_backward, self, (src,))
+        node.ctx = _meta(src)
+    else:
+        _record_inplace(name, _overwrite_backward, self, ()).ctx = None
+    return 0
+
+
+# ----- t[index] and t[index] = v -------------------------------------------------------------
+
+cdef object _getitem_tracked(Tensor self, object index):
+    cdef Tensor out
+    cdef Node node
+    if not _needs_grad(self):
+        return _getitem(self, index)
+    set_grad_enabled_flag(False)
+    try:
+        out = _getitem(self, index)
+    finally:
+        set_grad_enabled_flag(True)
+    node = _record("SliceBackward0" if out._storage is self._storage else "IndexBackward0",
+                   _view_backward, (self,), (out,))
+    node.ctx = (_VIEW_PICK, self.size(), self._dtype, _Picker(index))
+    return out
+
+
+cdef class _Picker:
+    """t -> t[index], kept by a node to redo the same indexing in backward."""
+    cdef readonly object index
+
+    def __cinit__(self, index):
+        self.index = index
+
+    def __call__(self, t):
+        return _getitem_tracked(t, self.index)
+
+
+cdef int _setitem_tracked(Tensor self, object index, object value) except -1:
+    cdef bint value_grad = isinstance(value, Tensor) and (<Tensor>value)._requires_grad
+    if pyt_grad_disabled or not (self._requires_grad or value_grad):
+        return _setitem(self, index, value)
+    _check_inplace_allowed(self)
+    set_grad_enabled_flag(False)
+    try:
+        _setitem(self, index, value)
+    finally:
+        set_grad_enabled_flag(True)
+    node = _record_inplace("CopySlices", _setitem_backward, self, (value,) if value_grad else ())
+    node.ctx = (_Picker(index), _meta(value) if value_grad else None)
+    return 0
+
+
+cdef tuple _setitem_backward(Node node, tuple grads):
+    """self[index] = value: self's old value gets grad except where it was overwritten;
+    value gets grad[index] (summed over its broadcast dims)."""
+    pick, value_meta = node.ctx
+    cdef Tensor g = grads[0]
+    cdef Tensor kept = clone(g)
+    cdef bint was_enabled = not pyt_grad_disabled
+    set_grad_enabled_flag(False)
+    try:
+        _setitem(kept, pick.index, 0)
+    finally:
+        set_grad_enabled_flag(was_enabled)
+    if value_meta is None:
+        return (kept,)
+    return (kept, _grad_like(pick(g), value_meta))
