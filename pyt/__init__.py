@@ -28,6 +28,13 @@ from pyt._ext.tensor import (
 from pyt._ext.tensor import (
     add, sub, mul, div, eq, ne, lt, le, gt, ge, neg,
 )
+from pyt._ext.reductions import (
+    sum, nansum, mean, nanmean, prod, max, min, amax, amin, aminmax, argmax, argmin, all,
+    any, count_nonzero, std, var, std_mean, var_mean, norm, logsumexp, cumsum, cumprod,
+    cummax, cummin, logcumsumexp, sort, argsort, msort, topk, kthvalue, median, nanmedian,
+    mode, unique, unique_consecutive, bincount, histc, searchsorted, bucketize,
+)
+from pyt import linalg, return_types
 from pyt._dtype_info import finfo, iinfo, result_type, is_tensor, is_floating_point, numel
 from pyt._tensor_str import set_printoptions
 
