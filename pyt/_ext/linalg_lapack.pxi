@@ -208,7 +208,7 @@ cdef int _det_kernel(floating* lu, Py_ssize_t count, int n, floating* det, float
         s = 1
         logsum = 0
         for j in range(n):
-            u = a[j + j * n]
+            u = a[j + <Py_ssize_t>j * n]
             if ipiv[j] != j + 1:
                 s = -s
             if det != NULL:
@@ -391,7 +391,7 @@ cdef void _cholesky_kernel(floating* data, Py_ssize_t count, int n, char uplo,
         for c in range(n):              # LAPACK leaves the other triangle as it was
             for r in range(n):
                 if (r < c) if uplo == b'L' else (r > c):
-                    a[r + c * n] = 0
+                    a[r + <Py_ssize_t>c * n] = 0
 
 
 cdef tuple _cholesky(object A, bint upper, str fn):
@@ -464,7 +464,7 @@ cdef int _qr_kernel(floating* w, floating* rout, Py_ssize_t count, int m, int n,
         geqrf(m, n, a, tau, work, lwork)
         for c in range(n):
             for r in range(rrows):
-                ro[r + c * rrows] = a[r + c * m] if r <= c else 0
+                ro[r + <Py_ssize_t>c * rrows] = a[r + <Py_ssize_t>c * m] if r <= c else 0
         if want_q:
             orgqr(m, qcols, k, a, tau, work, lwork)
     free(work)
