@@ -947,6 +947,120 @@ cdef class Tensor:
     # ----- elementwise math (math_ops.pyx) -----------------------------------------
 
     # ----- reductions, scans and sorting (reductions.pyx) ----------------------------
+    # Each forwards to the function of the same name, whose signature is torch's.
+    def sum(self, *args, **kwargs):
+        return _reductions.sum(self, *args, **kwargs)
+
+    def nansum(self, *args, **kwargs):
+        return _reductions.nansum(self, *args, **kwargs)
+
+    def mean(self, *args, **kwargs):
+        return _reductions.mean(self, *args, **kwargs)
+
+    def nanmean(self, *args, **kwargs):
+        return _reductions.nanmean(self, *args, **kwargs)
+
+    def prod(self, *args, **kwargs):
+        return _reductions.prod(self, *args, **kwargs)
+
+    def max(self, *args, **kwargs):
+        return _reductions.max(self, *args, **kwargs)
+
+    def min(self, *args, **kwargs):
+        return _reductions.min(self, *args, **kwargs)
+
+    def amax(self, *args, **kwargs):
+        return _reductions.amax(self, *args, **kwargs)
+
+    def amin(self, *args, **kwargs):
+        return _reductions.amin(self, *args, **kwargs)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return _reductions.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def argmax(self, *args, **kwargs):
+        return _reductions.argmax(self, *args, **kwargs)
+
+    def argmin(self, *args, **kwargs):
+        return _reductions.argmin(self, *args, **kwargs)
+
+    def all(self, *args, **kwargs):
+        return _reductions.all(self, *args, **kwargs)
+
+    def any(self, *args, **kwargs):
+        return _reductions.any(self, *args, **kwargs)
+
+    def count_nonzero(self, dim=None):
+        return _reductions.count_nonzero(self, dim)
+
+    def std(self, *args, **kwargs):
+        return _reductions.std(self, *args, **kwargs)
+
+    def var(self, *args, **kwargs):
+        return _reductions.var(self, *args, **kwargs)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return _reductions.norm(self, p, dim, keepdim, dtype=dtype)
+
+    def logsumexp(self, dim, keepdim=False):
+        return _reductions.logsumexp(self, dim, keepdim)
+
+    def cumsum(self, dim, *, dtype=None):
+        return _reductions.cumsum(self, dim, dtype=dtype)
+
+    def cumsum_(self, dim, *, dtype=None):
+        return copy_(self, _reductions.cumsum(self, dim, dtype=dtype))
+
+    def cumprod(self, dim, *, dtype=None):
+        return _reductions.cumprod(self, dim, dtype=dtype)
+
+    def cumprod_(self, dim, *, dtype=None):
+        return copy_(self, _reductions.cumprod(self, dim, dtype=dtype))
+
+    def cummax(self, dim):
+        return _reductions.cummax(self, dim)
+
+    def cummin(self, dim):
+        return _reductions.cummin(self, dim)
+
+    def logcumsumexp(self, dim):
+        return _reductions.logcumsumexp(self, dim)
+
+    def sort(self, *args, **kwargs):
+        return _reductions.sort(self, *args, **kwargs)
+
+    def argsort(self, *args, **kwargs):
+        return _reductions.argsort(self, *args, **kwargs)
+
+    def msort(self):
+        return _reductions.msort(self)
+
+    def topk(self, *args, **kwargs):
+        return _reductions.topk(self, *args, **kwargs)
+
+    def kthvalue(self, *args, **kwargs):
+        return _reductions.kthvalue(self, *args, **kwargs)
+
+    def median(self, dim=None, keepdim=False):
+        return _reductions.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return _reductions.nanmedian(self, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return _reductions.mode(self, dim, keepdim)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return _reductions.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return _reductions.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return _reductions.bincount(self, weights, minlength)
+
+    def histc(self, bins=100, min=0, max=0):
+        return _reductions.histc(self, bins, min, max)
 
     # ----- linear algebra (linalg.pyx) -------------------------------------------------
     def __matmul__(self, other):
@@ -1373,3 +1487,4 @@ include "recording.pxi"
 # imported last: by now this module's types and C functions are ready for them.
 from pyt._ext import autograd as _autograd
 from pyt._ext import linalg as _linalg
+from pyt._ext import reductions as _reductions
