@@ -5,7 +5,9 @@ Each is a tuple (unpacks and indexes like one) whose items also have names:
 from collections import namedtuple as _namedtuple
 
 __all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode",
-           "cummax", "cummin", "aminmax"]
+           "cummax", "cummin", "aminmax", "slogdet", "qr", "svd", "linalg_slogdet",
+           "linalg_qr", "linalg_svd", "linalg_eigh", "linalg_lstsq", "linalg_inv_ex",
+           "linalg_cholesky_ex"]
 
 
 def _result_type(name, fields):
@@ -35,3 +37,15 @@ mode = _result_type("mode", ("values", "indices"))
 cummax = _result_type("cummax", ("values", "indices"))
 cummin = _result_type("cummin", ("values", "indices"))
 aminmax = _result_type("aminmax", ("min", "max"))
+
+# linear algebra (pyt/_ext/linalg.pyx)
+slogdet = _result_type("slogdet", ("sign", "logabsdet"))
+qr = _result_type("qr", ("Q", "R"))
+svd = _result_type("svd", ("U", "S", "V"))
+linalg_slogdet = _result_type("linalg_slogdet", ("sign", "logabsdet"))
+linalg_qr = _result_type("linalg_qr", ("Q", "R"))
+linalg_svd = _result_type("linalg_svd", ("U", "S", "Vh"))
+linalg_eigh = _result_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
+linalg_lstsq = _result_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
+linalg_inv_ex = _result_type("linalg_inv_ex", ("inverse", "info"))
+linalg_cholesky_ex = _result_type("linalg_cholesky_ex", ("L", "info"))

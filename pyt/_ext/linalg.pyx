@@ -4,8 +4,9 @@
 Matrix products go to BLAS (SciPy's OpenBLAS through cython_blas), row-major as pyt stores
 them: C = A @ B is, read column-major, C^T = B^T @ A^T, so a matrix whose rows are
 contiguous goes in as it is ('N') and a transposed view goes in as 'T', neither copied.
-float16/bfloat16 products accumulate in float32 through the same BLAS; integer products run
-a blocked int64 kernel and wrap like torch's.
+float16/bfloat16 products accumulate in float32 through the same BLAS; 8- and 16-bit integer
+products are exact in double, so they go through dgemm too; 32- and 64-bit integer products
+run a blocked int64 kernel. Integer results wrap like torch's.
 
     linalg.pyx           the product driver and matmul, mm, bmm, mv, dot, addmm, ...
     linalg_blas.pxi      BLAS/LAPACK entry points, loaded on first use
@@ -13,14 +14,13 @@ a blocked int64 kernel and wrap like torch's.
     linalg_lapack.pxi    inv, det, solve, cholesky, qr, svd, eigh, lstsq, pinv, ...
 """
 from libc.stdlib cimport malloc, free
-from libc.string cimport memset
 from libc.stdint cimport int64_t
 from libc.limits cimport INT_MAX
 from libc.math cimport log, NAN
 from cython.parallel cimport prange
 
-from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous,
-    is_contiguous, wrap_dim, _to_dtype, _into_out, clone, transpose)
+from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous, wrap_dim,
+    _to_dtype, _into_out, clone, transpose)
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport (is_integral, PYT_BOOL, PYT_UINT8, PYT_INT8, PYT_INT16,
     PYT_FLOAT16, PYT_BFLOAT16, PYT_FLOAT32, PYT_FLOAT64)

@@ -2,24 +2,15 @@
 # column-major order: the layout LAPACK works in, and the one torch returns these results
 # in (strides (1, rows)), so LAPACK works in place and nothing is transposed afterwards.
 # Kernels record LAPACK's info per matrix; the caller raises for the first failure.
-from collections import namedtuple
 from libc.math cimport sqrt, fabs
+from pyt.return_types import (slogdet as slogdet_result, qr as qr_result, svd as svd_result,
+    linalg_slogdet, linalg_qr, linalg_svd, linalg_eigh, linalg_lstsq, linalg_inv_ex,
+    linalg_cholesky_ex)
 
 
 class LinAlgError(RuntimeError):
     """A matrix was singular or not positive-definite, or an algorithm did not converge."""
 
-
-slogdet_result = namedtuple("slogdet", ["sign", "logabsdet"])
-qr_result = namedtuple("qr", ["Q", "R"])
-svd_result = namedtuple("svd", ["U", "S", "V"])
-linalg_slogdet = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
-linalg_qr = namedtuple("linalg_qr", ["Q", "R"])
-linalg_svd = namedtuple("linalg_svd", ["U", "S", "Vh"])
-linalg_eigh = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
-linalg_lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
-linalg_inv_ex = namedtuple("linalg_inv_ex", ["inverse", "info"])
-linalg_cholesky_ex = namedtuple("linalg_cholesky_ex", ["L", "info"])
 
 cdef enum:
     NOT_FINITE = -1000    # an info of our own: the input held NaN or infinity
@@ -208,7 +199,7 @@ cdef int _det_kernel(floating* lu, Py_ssize_t count, int n, floating* det, float
         s = 1
         logsum = 0
         for j in range(n):
-            u = a[j + j * n]
+            u = a[j + <Py_ssize_t>j * n]
             if ipiv[j] != j + 1:
                 s = -s
             if det != NULL:
@@ -391,7 +382,7 @@ cdef void _cholesky_kernel(floating* data, Py_ssize_t count, int n, char uplo,
         for c in range(n):              # LAPACK leaves the other triangle as it was
             for r in range(n):
                 if (r < c) if uplo == b'L' else (r > c):
-                    a[r + c * n] = 0
+                    a[r + <Py_ssize_t>c * n] = 0
 
 
 cdef tuple _cholesky(object A, bint upper, str fn):
@@ -464,7 +455,7 @@ cdef int _qr_kernel(floating* w, floating* rout, Py_ssize_t count, int m, int n,
         geqrf(m, n, a, tau, work, lwork)
         for c in range(n):
             for r in range(rrows):
-                ro[r + c * rrows] = a[r + c * m] if r <= c else 0
+                ro[r + <Py_ssize_t>c * rrows] = a[r + <Py_ssize_t>c * m] if r <= c else 0
         if want_q:
             orgqr(m, qcols, k, a, tau, work, lwork)
     free(work)
@@ -1017,36 +1008,6 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     return _into_out(r, out)
 
 
-cdef Tensor _vector_2norm(Tensor a, object dim, bint keepdim):
-    """sqrt of the sum of squares over dim (every dim when None)."""
-    cdef int ok = 0
-    dims = list(range(a._ndim)) if dim is None else \
-        sorted({wrap_dim(d, a._ndim) for d in ([dim] if isinstance(dim, int) else dim)})
-    keep = [d for d in range(a._ndim) if d not in dims]
-    sizes = [a._shape[d] for d in keep]
-    cdef Py_ssize_t rows = 1, cols = 1
-    for d in keep:
-        rows *= a._shape[d]
-    for d in dims:
-        cols *= a._shape[d]
-    cdef Tensor x = _t.permute(a, *(keep + dims))
-    if a._dtype.code in (PYT_FLOAT16, PYT_BFLOAT16):
-        x = _to_dtype(x, _f32, False)
-    x = contiguous(x)
-    cdef Tensor r = _new(1, &rows, x._dtype)
-    with nogil:                          # each row a 1 x cols matrix: its Frobenius norm
-        if x._dtype.code == PYT_FLOAT32:
-            ok = _norm_kernel(<float*>x._data, <float*>r._data, rows, 1, cols, NORM_FRO)
-        else:
-            ok = _norm_kernel(<double*>x._data, <double*>r._data, rows, 1, cols, NORM_FRO)
-    _bad_alloc(ok)
-    r = _to_dtype(_t.reshape(r, sizes), a._dtype, False)
-    if keepdim:
-        for d in dims:
-            r = _t.unsqueeze(r, d)
-    return r
-
-
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
     """A matrix norm over two dims (ord given for a 2-D input, or dim of length 2), a vector
     norm otherwise; without ord, the 2-norm of the flattened dims."""
@@ -1061,15 +1022,5 @@ def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):
                            keepdim, dtype=dtype, out=out)
     if isinstance(ord, str):
         raise RuntimeError(f"linalg.vector_norm: Order {ord} not supported for vectors.")
-    if dtype is not None:
-        a = _to_dtype(a, dtype, False)
-    if ord is None or ord == 2:
-        if not a._dtype.is_floating_point:
-            raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex "
-                               f"tensor as input. Got {_TYPE_NAMES[a._dtype.code]}")
-        return _into_out(_vector_2norm(a, dim, keepdim), out)
-    import pyt.linalg
-    vector_norm = getattr(pyt.linalg, "vector_norm", None)
-    if vector_norm is None:
-        raise NotImplementedError(f"linalg.norm: vector ord={ord} needs linalg.vector_norm")
-    return vector_norm(a, ord, dim, keepdim, out=out)
+    from pyt._ext.reductions import vector_norm
+    return vector_norm(a, 2 if ord is None else ord, dim, keepdim, dtype=dtype, out=out)
