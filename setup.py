@@ -60,10 +60,19 @@ def extensions():
 
 
 class ParallelBuildExt(build_ext):
+    """build_ext on every core, rebuilding everything when the flags change (an -O3
+    build after a PYT_DEBUG=1 one would otherwise keep the unoptimised objects)."""
+
     def finalize_options(self):
         super().finalize_options()
         if not self.parallel:
             self.parallel = os.cpu_count() or 1
+        stamp = Path(self.build_temp) / "pyt-compile-flags"
+        flags = " ".join(compile_args())
+        if not stamp.exists() or stamp.read_text() != flags:
+            self.force = True
+            stamp.parent.mkdir(parents=True, exist_ok=True)
+            stamp.write_text(flags)
 
 
 setup(

@@ -62,7 +62,7 @@ def main():
           f"{images.data_ptr() == digits.data.__array_interface__['data'][0]}")
 
     show(images[:6], labels[:6], "The first six digits:")
-    is_seven = pyt.from_numpy(digits.target == 7)          # a bool mask
+    is_seven = labels == 7                                  # a bool mask
     sevens = images[is_seven]
     show(sevens[:6], labels[is_seven][:6], f"Boolean-mask selection: {len(sevens)} sevens")
 

@@ -21,9 +21,13 @@ from pyt._ext.tensor import (
     triu_indices, diag_embed,
     # indexing
     index_select, gather, scatter, scatter_add, masked_fill, masked_select, where, take,
-    nonzero,
+    nonzero, argwhere, masked_scatter, put, index_add, index_copy, index_fill, index_put,
+    index_put_,
     # random
-    bernoulli, multinomial,
+    bernoulli, multinomial, rand, rand_like, randn, randn_like, randint, randint_like,
+    randperm, normal, poisson,
+    # interop
+    from_dlpack,
 )
 from pyt._ext.tensor import (
     add, sub, mul, div, eq, ne, lt, le, gt, ge, neg,
@@ -46,6 +50,11 @@ from pyt._ext.math_ops import (
     absolute, absolute_, fix, fix_, arcsin, arcsin_, arccos, arccos_, arctan, arctan_,
     arcsinh, arcsinh_, arccosh, arccosh_, arctanh, arctanh_, arctan2, arctan2_,
 )
+from pyt._ext.tensor import is_grad_enabled, is_inference_mode_enabled
+from pyt import autograd
+from pyt.autograd import no_grad, enable_grad, set_grad_enabled, inference_mode
+from pyt._ext.philox import Generator, default_generator
+from pyt.random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state
 from pyt._dtype_info import finfo, iinfo, result_type, is_tensor, is_floating_point, numel
 from pyt._tensor_str import set_printoptions
 
@@ -64,6 +73,17 @@ __version__ = "0.1.0"
 
 
 def get_include():
-    """The directory holding pyt's .pxd files and C headers, for Cython extensions."""
+    """The directory of pyt's C headers, for building Cython extensions that use pyt.
+
+    A Cython module that does ``from pyt._ext.tensor cimport Tensor, tensor_data, ...``
+    needs two things at build time: Cython must find pyt's .pxd files, which it does
+    through sys.path (pyt is importable wherever this function can be called), and the
+    C compiler must find the headers those .pxd files name (pyt_dtypes.h, ...), which
+    live here. So a setup.py needs just::
+
+        Extension("mymod", ["mymod.pyx"], include_dirs=[pyt.get_include()])
+
+    (like ``numpy.get_include()``; add ``-fopenmp`` only if your own code uses OpenMP).
+    """
     import os
-    return os.path.dirname(os.path.abspath(__file__))
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ext", "include")

@@ -240,7 +240,7 @@ def tensor_repr(t):
             suffixes.append(f"dtype={t.dtype!r}")
         data = _data_str(t, indent)
     if t.grad_fn is not None:
-        suffixes.append(f"grad_fn=<{type(t.grad_fn).__name__}>")
+        suffixes.append(f"grad_fn=<{t.grad_fn.name()}>")
     elif t.requires_grad:
         suffixes.append("requires_grad=True")
     return _with_suffixes(prefix + data, suffixes, indent)

@@ -15,7 +15,8 @@ def test_tensor_infers_dtype_like_torch():
     assert pyt.tensor([True, 2]).dtype is pyt.int64
     assert pyt.tensor([[1, 2], [3, 4]]).shape == (2, 2)
     assert pyt.tensor([]).shape == (0,) and pyt.tensor([]).dtype is pyt.float32
-    assert pyt.tensor(np.float64(2.5)).dtype is pyt.float32
+    assert pyt.tensor(np.float64(2.5)).dtype is pyt.float64      # NumPy scalars keep their dtype
+    assert pyt.tensor(np.int16(3)).dtype is pyt.int16 and pyt.tensor(np.bool_(1)).dtype is pyt.bool
     assert pyt.tensor(np.array([1.5])).dtype is pyt.float64       # arrays keep their dtype
     assert pyt.tensor(np.array([1], dtype=np.int16)).dtype is pyt.int16
 

@@ -74,21 +74,24 @@ cdef int _write_scalar(char* p, dtype dt, object value) except -1:
         try:
             iv = value
         except OverflowError:
-            raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow") from None
+            raise RuntimeError(f"value cannot be converted to type "
+                               f"{_OVERFLOW_TYPE_NAMES.get(code, dt.name)} without overflow") from None
         dv = <double>iv
     elif isinstance(value, (float, np.floating)):
         dv = value
         is_float = True
         if code != PYT_BOOL and not dt.is_floating_point:
             if dv != dv or dv >= 9.2e18 or dv <= -9.2e18:
-                raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
+                raise RuntimeError(f"value cannot be converted to type "
+                               f"{_OVERFLOW_TYPE_NAMES.get(code, dt.name)} without overflow")
             iv = <int64_t>dv
     else:
         raise TypeError(f"expected a number, got {type(value).__name__}")
     if code != PYT_BOOL and not dt.is_floating_point and code != PYT_INT64:
         lo, hi = _INT_RANGES[code]
         if iv < lo or iv > hi:
-            raise RuntimeError(f"value cannot be converted to type {dt.name} without overflow")
+            raise RuntimeError(f"value cannot be converted to type "
+                               f"{_OVERFLOW_TYPE_NAMES.get(code, dt.name)} without overflow")
     if code == PYT_BOOL:
         (<uint8_t*>p)[0] = (dv != 0) if is_float else (iv != 0)
     elif code == PYT_UINT8:
@@ -112,8 +115,12 @@ cdef int _write_scalar(char* p, dtype dt, object value) except -1:
     return 0
 
 
-cdef dict _INT_RANGES = {PYT_UINT8: (0, 255), PYT_INT8: (-128, 127),
+# the values a scalar may have to be stored as each integer dtype (torch's checked_convert:
+# an unsigned type also takes negatives down to -max, which wrap)
+cdef dict _INT_RANGES = {PYT_UINT8: (-255, 255), PYT_INT8: (-128, 127),
                          PYT_INT16: (-32768, 32767), PYT_INT32: (-2**31, 2**31 - 1)}
+cdef dict _OVERFLOW_TYPE_NAMES = {PYT_UINT8: "uint8_t", PYT_INT8: "int8_t", PYT_INT16: "int16_t",
+                                  PYT_INT32: "int", PYT_INT64: "int64_t"}
 
 
 cdef Tensor scalar_tensor_of(object value, dtype dt):
@@ -232,6 +239,8 @@ cdef Tensor _tensor_from_data(object data, object dt):
             target = _dtype_or_default(dt, src._dtype)
         else:
             return _tensor_from_data(_python_data_to_numpy(data.tolist()), dt)
+    elif isinstance(data, np.generic):
+        return _tensor_from_data(np.asarray(data), dt)       # a NumPy scalar keeps its dtype
     elif isinstance(data, (bool, int, float)):
         target = _dtype_or_default(dt, _scalar_dtype(data))
         return scalar_tensor_of(data, target)
@@ -327,8 +336,8 @@ cdef object _into_out(Tensor result, object out):
         return result
     cdef Tensor o = out
     if _category(result._dtype) > _category(o._dtype):
-        raise RuntimeError(f"result type {_TYPE_NAMES[result._dtype.code]} can't be cast to "
-                           f"the desired output type {_TYPE_NAMES[o._dtype.code]}")
+        raise RuntimeError(f"result type {_SCALAR_TYPE_NAMES[result._dtype.code]} can't be cast to "
+                           f"the desired output type {_SCALAR_TYPE_NAMES[o._dtype.code]}")
     if o.size() != result.size():
         o.resize_(result.size())
     copy_into(o, result)

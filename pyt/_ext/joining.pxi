@@ -55,10 +55,6 @@ cdef list _nonempty_tensor_list(object tensors, str fname):
     return ts
 
 
-cdef str _scalar_type_name(DType dt):
-    """torch's C++ name of a dtype ('Float', 'Long', ...), used in its error messages."""
-    return _LEGACY_NAME_OF[dt][4:-6]             # 'pyt.FloatTensor' -> 'Float'
-
 
 cdef bint _can_cast(DType src, DType dst) noexcept:
     """torch.can_cast: no float -> integer and no number -> bool."""

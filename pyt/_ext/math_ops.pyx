@@ -18,7 +18,8 @@ from pyt._ext.tensor cimport (Tensor, new_empty, copy_into, clone, _empty_like_l
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport (get_default, PYT_BOOL, PYT_FLOAT16, PYT_BFLOAT16, PYT_FLOAT32,
     PYT_FLOAT64, PYT_NUM_DTYPES)
-from pyt._ext.loop cimport PYT_MAX_DIMS, PYT_GRAIN_SIZE, pyt_inner_loop, pyt_iter, pyt_iter_init
+from pyt._ext.loop cimport (PYT_MAX_DIMS, PYT_GRAIN_SIZE, pyt_inner_loop, pyt_iter,
+    pyt_iter_init, pyt_iter_run)
 from pyt._ext.parallel cimport num_threads
 
 from pyt._ext import dtypes as _dtypes
@@ -55,10 +56,6 @@ cdef extern from "pyt_binary.h":
         PYT_OP_MUL, PYT_OP_FLOORDIV, PYT_OP_REMAINDER, PYT_OP_FMOD, PYT_CMP_EQ
     const pyt_inner_loop pyt_arith_table[8][PYT_NUM_DTYPES]
     const pyt_inner_loop pyt_cmp_table[6][PYT_NUM_DTYPES]
-
-cdef extern from "pyt_blocked.h":
-    void pyt_iter_run_blocked(const pyt_iter* it, Py_ssize_t numel, pyt_inner_loop fn,
-                              void* ctx, int nthreads, Py_ssize_t grain) noexcept nogil
 
 cdef DType _bool = _dtypes.bool_
 # torch's names of the dtypes in "not implemented for" and cast errors, and C++'s in lerp's
@@ -116,7 +113,7 @@ cdef int _run(pyt_inner_loop fn, void* ctx, Tensor out, Tensor a, Tensor b, Tens
             nops = 4
     with nogil:
         numel = pyt_iter_init(&it, nops, nd, out._shape, base, strides)
-        pyt_iter_run_blocked(&it, numel, fn, ctx, nthreads, PYT_GRAIN_SIZE)
+        pyt_iter_run(&it, numel, fn, ctx, nthreads, PYT_GRAIN_SIZE)
     return 0
 
 

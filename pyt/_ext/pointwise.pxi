@@ -11,10 +11,6 @@ cdef extern from "pyt_binary.h":
     const pyt_inner_loop pyt_cmp_table[6][PYT_NUM_DTYPES]
     int pyt_has_zero(const char* p, Py_ssize_t n, Py_ssize_t stride, int itemsize) noexcept nogil
 
-cdef extern from "pyt_blocked.h":
-    void pyt_iter_run_blocked(const pyt_iter* it, Py_ssize_t numel, pyt_inner_loop fn,
-                              void* ctx, int nthreads, Py_ssize_t grain) noexcept nogil
-
 # kernel names in torch's "not implemented for" errors
 cdef tuple _ARITH_NAMES = ("add", "sub", "mul", "div", "div_floor_cpu", "div_trunc_cpu",
                            "remainder_cpu", "fmod_cpu")
@@ -128,7 +124,7 @@ cdef int _run_binary(pyt_inner_loop fn, Tensor out, Tensor a, Tensor b) except -
     base[2] = b._data
     with nogil:
         numel = pyt_iter_init(&it, 3, nd, out._shape, base, strides)
-        pyt_iter_run_blocked(&it, numel, fn, NULL, nthreads, PYT_GRAIN_SIZE)
+        pyt_iter_run(&it, numel, fn, NULL, nthreads, PYT_GRAIN_SIZE)
     return 0
 
 
@@ -144,9 +140,11 @@ cdef Tensor _binary(int op, object a, object b, object out, bint inplace):
     """The one entry of add/sub/mul/div: dtype, shape, operands, output, kernel."""
     cdef Py_ssize_t shape[PYT_MAX_DIMS]
     cdef Tensor ta, tb, result, target
-    cdef DType dt = _result_dtype(a, b)
-    cdef DType out_dt
+    cdef DType dt
     cdef int nd
+    if op <= PYT_OP_DIV and _any_needs_grad(a, b):     # the division family: no grad yet
+        return _binary_recorded(op, a, b, out, inplace)
+    dt = _result_dtype(a, b)
     if op == PYT_OP_DIV and _category(dt) < 2:
         dt = get_default(True)                       # true division of integers
     if op == PYT_OP_SUB and dt.code == PYT_BOOL:
@@ -183,8 +181,8 @@ cdef Tensor _binary_into(pyt_inner_loop fn, Tensor target, Tensor ta, Tensor tb,
         resize_(target, tuple([shape[j] for j in range(nd)]))
     if _category(dt) > _category(target._dtype) or (
             dt.code != PYT_BOOL and target._dtype.code == PYT_BOOL):
-        raise RuntimeError(f"result type {_TYPE_NAMES[dt.code]} can't be cast to the desired "
-                           f"output type {_TYPE_NAMES[target._dtype.code]}")
+        raise RuntimeError(f"result type {_SCALAR_TYPE_NAMES[dt.code]} can't be cast to the desired "
+                           f"output type {_SCALAR_TYPE_NAMES[target._dtype.code]}")
     if target._dtype is dt and not _has_internal_overlap(target):
         _run_binary(fn, target, _unaliased(ta, target), _unaliased(tb, target))
     else:
@@ -193,10 +191,6 @@ cdef Tensor _binary_into(pyt_inner_loop fn, Tensor target, Tensor ta, Tensor tb,
         copy_into(target, result)
     target._storage.version += 1
     return target
-
-
-cdef tuple _TYPE_NAMES = ("Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
-                          "BFloat16", "Float", "Double")
 
 
 cdef Tensor _compare(int op, object a, object b, object out):
@@ -292,3 +286,77 @@ def neg(input, *, out=None):
                            "If you are trying to invert a mask, use the `~` or "
                            "`logical_not()` operator instead.")
     return _binary(PYT_OP_MUL, input, -1, out, False)     # -1 * 0.0 is -0.0, as torch
+
+
+# ----- derivatives -------------------------------------------------------------------------
+
+cdef tuple _BACKWARD_NAMES = ("AddBackward0", "SubBackward0", "MulBackward0", "DivBackward0")
+
+
+cdef Tensor _binary_recorded(int op, object a, object b, object out, bint inplace):
+    """_binary when a gradient is needed: the result comes from the plain path (run with
+    recording off), then the op is recorded. An in-place op is recorded as the same op on
+    a copy of self's old value, whose result self takes over (data and history)."""
+    cdef Tensor self, result
+    cdef Node node
+    if out is not None:
+        raise RuntimeError(f"{_ARITH_NAMES[op]}(): functions with out=... arguments don't "
+                           f"support automatic differentiation, but one of the arguments "
+                           f"requires grad.")
+    if inplace:
+        self = a
+        _check_inplace_allowed(self)
+        result = _binary_recorded(op, clone(self), b, None, False)
+        set_grad_enabled_flag(False)
+        try:
+            copy_into(self, result)
+        finally:
+            set_grad_enabled_flag(True)
+        self._storage.version += 1
+        self._grad_fn = result._grad_fn
+        self._output_nr = 0
+        self._requires_grad = True
+        return self
+    set_grad_enabled_flag(False)
+    try:
+        result = _binary(op, a, b, None, False)
+    finally:
+        set_grad_enabled_flag(True)
+    node = _record(_BACKWARD_NAMES[op], _binary_backward, (a, b), (result,))
+    node.ctx = (op, _meta(a), _meta(b), None if isinstance(a, Tensor) else a,
+                None if isinstance(b, Tensor) else b)
+    if op == PYT_OP_MUL or op == PYT_OP_DIV:
+        node.save(a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
+    return result
+
+
+cdef tuple _binary_backward(Node node, tuple grads):
+    cdef int op
+    op, meta_a, meta_b, scalar_a, scalar_b = node.ctx
+    g = grads[0]
+    if op == PYT_OP_ADD:
+        return (_grad_like(g, meta_a), _grad_like(g, meta_b))
+    if op == PYT_OP_SUB:
+        return (_grad_like(g, meta_a), _grad_like(-g, meta_b) if meta_b is not None else None)
+    a, b = node.saved_values()
+    a = scalar_a if a is None else a
+    b = scalar_b if b is None else b
+    if op == PYT_OP_MUL:
+        return (_grad_like(g * b, meta_a) if meta_a is not None else None,
+                _grad_like(g * a, meta_b) if meta_b is not None else None)
+    # div: d(a/b) = g/b, -g*a/b**2
+    return (_grad_like(g / b, meta_a) if meta_a is not None else None,
+            _grad_like(-g * a / (b * b), meta_b) if meta_b is not None else None)
+
+
+cdef int _check_inplace_allowed(Tensor self) except -1:
+    if pyt_grad_disabled:
+        return 0
+    if self._grad_fn is None and self._requires_grad:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    if self._view_of is not None and (<Tensor>self._view_of)._requires_grad:
+        raise RuntimeError("pyt does not support in-place operations on a view of a tensor "
+                           "that requires grad yet; apply the operation out of place "
+                           "(e.g. x = x + y) or on a clone()")
+    return 0

@@ -1,13 +1,13 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
 """CPU storage: memory that pyt allocated, or memory of another object it keeps alive."""
-from libc.stdlib cimport malloc, calloc, free
+from pyt._ext.allocator cimport host_alloc, host_free
 from pyt._ext.device import cpu as _cpu
 
 
 cdef class Storage:
     def __dealloc__(self):
         if self.owner is None and self.data != NULL:
-            free(self.data)
+            host_free(self.data, self.capacity)
         self.data = NULL
 
     def nbytes_(self):
@@ -25,12 +25,7 @@ cdef class Storage:
 
 cdef Storage new_storage(Py_ssize_t nbytes, bint zeroed):
     cdef Storage s = Storage.__new__(Storage)
-    # at least one byte, so a zero-size tensor still has a valid pointer
-    cdef size_t n = <size_t>(nbytes if nbytes > 0 else 1)
-    s.data = <char*>(calloc(n, 1) if zeroed else malloc(n))
-    if s.data == NULL:
-        raise MemoryError(f"DefaultCPUAllocator: not enough memory: you tried to "
-                          f"allocate {nbytes} bytes.")
+    s.data = host_alloc(<size_t>nbytes, zeroed, &s.capacity)
     s.nbytes = nbytes
     s.owner = None
     s.device = _cpu

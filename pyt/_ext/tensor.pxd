@@ -23,6 +23,7 @@ cdef class Tensor:
     cdef object _grad_fn
     cdef int _output_nr
     cdef object _view_of             # the tensor this is a view of (torch: ._base)
+    cdef object _autograd_meta       # dict: leaf accumulator (weak), hooks, retains_grad
     cdef dict __dict__
     cdef object __weakref__
 
@@ -62,6 +63,16 @@ cdef int copy_into(Tensor dst, Tensor src) except -1
 cdef bint is_contiguous(Tensor t) noexcept
 cdef Tensor contiguous(Tensor t)
 cdef int wrap_dim(object dim, int ndim) except -1
+
+
+# Grad mode (thread-local) and graph recording.
+cdef bint grad_enabled() noexcept nogil
+cdef void set_grad_enabled_flag(bint enabled) noexcept nogil
+cdef bint inference_mode_enabled() noexcept nogil
+cdef void set_inference_mode_flag(bint enabled) noexcept nogil
+
+
+cdef int _check_hook_result(object result, object grad, object hook) except -1
 
 
 # For pyt's own op modules (reductions, linalg, ...): the machinery every op shares.

@@ -27,13 +27,59 @@ from pyt._ext.dtypes cimport (dtype, dtype_of_code, promote, get_default, is_int
     pyt_half_to_float, pyt_float_to_half, pyt_bfloat16_to_float, pyt_float_to_bfloat16)
 from pyt._ext.storage cimport Storage, new_storage, wrap_storage
 from pyt._ext.parallel cimport num_threads
+from pyt._ext.index_kernels cimport (IndexOffsets, LinearOffsets, Accumulate, Masked,
+    ACC_ADD, ACC_MULTIPLY, index_offsets_loop, linear_offsets_loop, gather_loop, scatter_loop,
+    accumulate_loop, masked_fill_loop, masked_select_loop, masked_scatter_loop,
+    count_nonzero_loop, where_loop, nonzero_coordinates)
 
 import numpy as np
 from pyt._ext import dtypes as _dtypes
 from pyt._ext.device import device, cpu as _cpu
 
+from pyt._ext.graph cimport Node, new_node
+from weakref import ref as _weakref
 from pyt._ext.loop cimport (PYT_MAX_DIMS, PYT_MAX_OPERANDS, PYT_GRAIN_SIZE, pyt_inner_loop,
     pyt_iter, pyt_iter_init, pyt_iter_range, pyt_iter_run, pyt_cast_table, pyt_move_loop)
+
+cdef extern from "pyt_grad_mode.h":
+    int pyt_grad_disabled
+    int pyt_inference_mode
+
+
+cdef bint grad_enabled() noexcept nogil:
+    return not pyt_grad_disabled
+
+
+cdef void set_grad_enabled_flag(bint enabled) noexcept nogil:
+    global pyt_grad_disabled
+    pyt_grad_disabled = not enabled
+
+
+cdef bint inference_mode_enabled() noexcept nogil:
+    return pyt_inference_mode
+
+
+cdef void set_inference_mode_flag(bint enabled) noexcept nogil:
+    global pyt_inference_mode
+    pyt_inference_mode = enabled
+
+
+def is_grad_enabled():
+    """Whether ops on this thread record the autograd graph."""
+    return not pyt_grad_disabled
+
+
+def _set_grad_enabled(bint enabled):
+    set_grad_enabled_flag(enabled)
+
+
+def is_inference_mode_enabled():
+    return pyt_inference_mode != 0
+
+
+def _set_inference_mode(bint enabled):
+    set_inference_mode_flag(enabled)
+
 
 cdef dtype _bool = _dtypes.bool_
 cdef dtype _int64 = _dtypes.int64
@@ -223,6 +269,23 @@ cdef class Tensor:
     @property
     def grad_fn(self):
         return self._grad_fn
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Computes the gradient of this tensor with respect to the graph's leaves and
+        accumulates it into their .grad."""
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+
+    def register_hook(self, hook):
+        """hook(grad) -> new grad or None, called when this tensor's gradient is computed."""
+        return _autograd.register_tensor_hook(self, hook)
+
+    def retain_grad(self):
+        """Keeps .grad of a non-leaf tensor after backward."""
+        _autograd.retain_grad(self)
+
+    @property
+    def retains_grad(self):
+        return bool(self._autograd_meta and self._autograd_meta.get("retains_grad"))
 
     @property
     def is_leaf(self):
@@ -546,7 +609,7 @@ cdef class Tensor:
         a = to_numpy(self, False)
         if dtype is not None:
             a = a.astype(dtype, copy=False)
-        return a
+        return a.copy() if copy else a
 
     def __bool__(self):
         if self._numel != 1:
@@ -795,6 +858,9 @@ cdef class Tensor:
     def masked_scatter_(self, mask, source):
         return _masked_scatter_(self, mask, source)
 
+    def masked_scatter(self, mask, source):
+        return masked_scatter(self, mask, source)
+
     def where(self, condition, other):
         return where(condition, self, other)
 
@@ -834,6 +900,9 @@ cdef class Tensor:
     def put_(self, index, source, accumulate=False):
         return _put_(self, index, source, accumulate)
 
+    def put(self, index, source, accumulate=False):
+        return put(self, index, source, accumulate)
+
     # ----- random (random.pxi) --------------------------------------------------------
     def uniform_(self, from_=0.0, to=1.0, *, generator=None):
         return _uniform_(self, from_, to, generator)
@@ -841,8 +910,9 @@ cdef class Tensor:
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         return _normal_(self, mean, std, generator)
 
-    def random_(self, from_=0, to=None, *, generator=None):
-        return _random_(self, from_, to, generator)
+    def random_(self, *args, generator=None, **kwargs):
+        # random_(to) and random_(from, None) differ by argument count, as in torch
+        return _random_(self, args, kwargs, generator)
 
     def bernoulli_(self, p=0.5, *, generator=None):
         return _bernoulli_(self, p, generator)
@@ -852,6 +922,15 @@ cdef class Tensor:
 
     def exponential_(self, lambd=1.0, *, generator=None):
         return _exponential_(self, lambd, generator)
+
+    def geometric_(self, p, *, generator=None):
+        return _geometric_(self, p, generator)
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        return _log_normal_(self, mean, std, generator)
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        return _cauchy_(self, median, sigma, generator)
 
     def multinomial(self, num_samples, replacement=False, *, generator=None):
         return multinomial(self, num_samples, replacement, generator=generator)
@@ -1569,7 +1648,6 @@ cdef Tensor new_view(Tensor src, int ndim, const Py_ssize_t* shape,
     t._offset = offset
     t._data = src._storage.data + offset * src._dtype.itemsize
     t._view_of = src._view_of if src._view_of is not None else src
-    t._requires_grad = src._requires_grad
     return t
 
 
@@ -1751,6 +1829,18 @@ cdef bint _same_geometry(Tensor a, Tensor b) noexcept:
     return True
 
 
+# torch's names for dtypes in its error messages: ScalarType names and C++ type names
+cdef tuple _SCALAR_TYPE_NAMES = ("Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
+                                 "BFloat16", "Float", "Double")
+cdef tuple _CPP_TYPE_NAMES = ("bool", "unsigned char", "signed char", "short int", "int",
+                              "long int", "c10::Half", "c10::BFloat16", "float", "double")
+
+
+cdef str _scalar_type_name(DType dt):
+    """torch's name of a dtype in error messages ('Float', 'Long', ...)."""
+    return _SCALAR_TYPE_NAMES[dt.code]
+
+
 cdef object _no_cuda():
     return RuntimeError("pyt was built without CUDA support, or no CUDA device is available")
 
@@ -1763,10 +1853,12 @@ include "indexing.pxi"
 include "random.pxi"
 include "dlpack.pxi"
 include "pointwise.pxi"
+include "recording.pxi"
 
 
 # ----- op modules -------------------------------------------------------------------------
 # Larger op families live in modules of their own that cimport this one (tensor.pxd), so
 # they compile separately; Tensor's methods reach them through these names. They are
 # imported last: by now this module's types and C functions are ready for them.
+from pyt._ext import autograd as _autograd
 from pyt._ext import math_ops as _math_ops

@@ -82,6 +82,9 @@ static const pyt_inner_loop pyt_cast_table[PYT_NUM_DTYPES][PYT_NUM_DTYPES] = {
         } else if (ds == (Py_ssize_t)sizeof(T) && ss == -(Py_ssize_t)sizeof(T)) {  \
             T *dd = (T *)d; const T *ps = (const T *)src;                          \
             for (Py_ssize_t i = 0; i < n; i++) dd[i] = ps[-i];                     \
+        } else if (ss == 0 && ds == (Py_ssize_t)sizeof(T)) {                       \
+            T v = *(const T *)src, *dd = (T *)d;                                   \
+            for (Py_ssize_t i = 0; i < n; i++) dd[i] = v;                          \
         } else if (ss == 0) {                                                      \
             T v = *(const T *)src;                                                 \
             for (Py_ssize_t i = 0; i < n; i++) *(T *)(d + i * ds) = v;             \

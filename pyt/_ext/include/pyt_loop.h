@@ -110,10 +110,80 @@ static inline void pyt_iter_range(const pyt_iter *it, Py_ssize_t begin, Py_ssize
     }
 }
 
+/* Cache blocking. When some operand walks the innermost dim with a big stride while
+   another walks it contiguously (out = a + b.t(), a transposed copy), row-by-row
+   iteration touches a new cache line per element of the strided operand and reuses
+   none of them. Walking the two innermost dims in square tiles instead keeps the lines
+   of a tile in cache until all their elements are used. */
+#define PYT_TILE 16
+
+static inline int pyt_iter_wants_tiles(const pyt_iter *it)
+{
+    int nd = it->ndim, k;
+    if (nd < 2 || it->shape[nd - 1] < PYT_TILE || it->shape[nd - 2] < PYT_TILE) return 0;
+    for (k = 0; k < it->nops; k++) {
+        Py_ssize_t inner = it->strides[k][nd - 1], outer = it->strides[k][nd - 2];
+        if (inner < 0) inner = -inner;
+        if (outer < 0) outer = -outer;
+        if (inner > 64 && outer < inner) return 1;
+    }
+    return 0;
+}
+
+/* Tiles [begin, end) of the iteration: tile t covers rows (t % row_tiles) * PYT_TILE...
+   of the 2-D slice t / row_tiles (slices are the outer dims, flattened). */
+static inline void pyt_iter_tiles(const pyt_iter *it, Py_ssize_t begin, Py_ssize_t end,
+                                  pyt_inner_loop fn, void *ctx)
+{
+    int nd = it->ndim, nops = it->nops, d, k;
+    Py_ssize_t rows = it->shape[nd - 2], cols = it->shape[nd - 1];
+    Py_ssize_t row_tiles = (rows + PYT_TILE - 1) / PYT_TILE;
+    char *ptrs[PYT_MAX_OPERANDS];
+    Py_ssize_t inner[PYT_MAX_OPERANDS];
+    for (k = 0; k < nops; k++) inner[k] = it->strides[k][nd - 1];
+    for (Py_ssize_t t = begin; t < end; t++) {
+        Py_ssize_t slice = t / row_tiles, r0 = (t % row_tiles) * PYT_TILE, rem = slice;
+        Py_ssize_t r1 = r0 + PYT_TILE < rows ? r0 + PYT_TILE : rows;
+        char *base[PYT_MAX_OPERANDS];
+        for (k = 0; k < nops; k++) base[k] = it->base[k];
+        for (d = nd - 3; d >= 0; d--) {             /* the slice's outer multi-index */
+            Py_ssize_t i = rem % it->shape[d];
+            rem /= it->shape[d];
+            for (k = 0; k < nops; k++) base[k] += i * it->strides[k][d];
+        }
+        for (Py_ssize_t c0 = 0; c0 < cols; c0 += PYT_TILE) {
+            Py_ssize_t n = cols - c0 < PYT_TILE ? cols - c0 : PYT_TILE;
+            for (Py_ssize_t r = r0; r < r1; r++) {
+                for (k = 0; k < nops; k++)
+                    ptrs[k] = base[k] + r * it->strides[k][nd - 2] + c0 * inner[k];
+                fn(ptrs, inner, n, ctx);
+            }
+        }
+    }
+}
+
 /* Runs the whole iteration, on nthreads threads when numel >= grain. */
 static inline void pyt_iter_run(const pyt_iter *it, Py_ssize_t numel, pyt_inner_loop fn,
                                 void *ctx, int nthreads, Py_ssize_t grain)
 {
+    if (pyt_iter_wants_tiles(it)) {
+        int nd = it->ndim;
+        Py_ssize_t rows = it->shape[nd - 2];
+        Py_ssize_t tiles = numel / (rows * it->shape[nd - 1]) * ((rows + PYT_TILE - 1) / PYT_TILE);
+#ifdef _OPENMP
+        if (nthreads > 1 && numel >= grain && tiles > 1) {
+            int nt = tiles < nthreads ? (int)tiles : nthreads;
+            #pragma omp parallel num_threads(nt)
+            {
+                int t = omp_get_thread_num(), tn = omp_get_num_threads();
+                pyt_iter_tiles(it, tiles * t / tn, tiles * (t + 1) / tn, fn, ctx);
+            }
+            return;
+        }
+#endif
+        pyt_iter_tiles(it, 0, tiles, fn, ctx);
+        return;
+    }
 #ifdef _OPENMP
     if (nthreads > 1 && numel >= grain) {
         Py_ssize_t chunks = numel / (grain / 2 > 0 ? grain / 2 : 1);

@@ -1,0 +1,131 @@
+# cython: language_level=3
+"""Nodes of the autograd graph.
+
+An op that records itself creates one Node: the edges to the nodes of its inputs
+(`next_functions`), the function that maps the gradients of its outputs to those of
+its inputs, and the tensors that function needs (saved with their version, so that an
+in-place change between forward and backward is caught). The engine (autograd.pyx) walks
+these nodes. This module knows nothing of Tensor, so the tensor module can create nodes
+without a circular import."""
+
+cdef Py_ssize_t _next_sequence_nr = 0
+
+
+cdef class Node:
+    def name(self):
+        return self._name
+
+    def __repr__(self):
+        return f"<{self._name} object at {hex(id(self))}>"
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs), called after this node's backward."""
+        self._post_hooks.append(fn)
+        return _RemovableHandle(self._post_hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) -> new grad_outputs or None, called before backward."""
+        self._pre_hooks.append(fn)
+        return _RemovableHandle(self._pre_hooks, fn)
+
+    def save(self, *tensors):
+        """Keeps tensors for backward, with their current versions."""
+        for t in tensors:
+            self._saved.append(t)
+            self._saved.append(None if t is None else t._version)
+
+    cdef tuple saved_values(self):
+        cdef Py_ssize_t i
+        if self._released:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access "
+                "saved tensors after they have already been freed). Saved intermediate "
+                "values of the graph are freed when you call .backward() or "
+                "autograd.grad(). Specify retain_graph=True if you need to backward through "
+                "the graph a second time or if you need to access saved tensors after "
+                "calling backward.")
+        out = []
+        for i in range(0, len(self._saved), 2):
+            t = self._saved[i]
+            if t is not None and t._version != self._saved[i + 1]:
+                raise RuntimeError(
+                    f"one of the variables needed for gradient computation has been modified "
+                    f"by an inplace operation: [{t.type()} {list(t.shape)}], which is output "
+                    f"{t.output_nr} of {self._name}, is at version {t._version}; expected "
+                    f"version {self._saved[i + 1]} instead. Hint: the backtrace further above "
+                    f"can show the operation that failed to compute its gradient.")
+            out.append(t)
+        return tuple(out)
+
+    @property
+    def saved_tensors(self):
+        return self.saved_values()
+
+    def release(self):
+        """Frees what backward needed (after a backward without retain_graph)."""
+        if self._saved:
+            self._saved = []
+            self._released = True
+        self.ctx = None if not isinstance(self.ctx, _KeepCtx) else self.ctx
+
+    def apply(self, *grads):
+        return self.backward_fn(self, grads)
+
+    def __call__(self, *grads):
+        return self.backward_fn(self, grads)
+
+
+class _KeepCtx:
+    """Marks a ctx that must survive release (custom Functions keep their ctx)."""
+
+
+class _RemovableHandle:
+    def __init__(self, hooks, fn):
+        self._hooks, self._fn = hooks, fn
+
+    def remove(self):
+        if self._fn in self._hooks:
+            self._hooks.remove(self._fn)
+
+
+cdef Node new_node(str name, object backward_fn, tuple next_functions, int num_outputs):
+    global _next_sequence_nr
+    cdef Node n = Node.__new__(Node)
+    n._name = name
+    n.backward_fn = backward_fn
+    n.next_functions = next_functions
+    n.num_outputs = num_outputs
+    n._saved = []
+    n._pre_hooks = []
+    n._post_hooks = []
+    n._output_pre_hooks = None
+    n.sequence_nr = _next_sequence_nr
+    _next_sequence_nr += 1
+    return n
+
+
+def make_node(str name, backward_fn, tuple next_functions, int num_outputs=1):
+    """Python access to new_node, for pyt.autograd.Function."""
+    return new_node(name, backward_fn, next_functions, num_outputs)
+
+
+def add_output_hook(Node node, int output_nr, fn):
+    """A hook on the gradient of one output of node (Tensor.register_hook on a non-leaf)."""
+    if node._output_pre_hooks is None:
+        node._output_pre_hooks = {}
+    node._output_pre_hooks.setdefault(output_nr, []).append(fn)
+    return _RemovableHandle(node._output_pre_hooks[output_nr], fn)
+
+
+def output_hooks(Node node, int output_nr):
+    if node._output_pre_hooks is None:
+        return ()
+    return node._output_pre_hooks.get(output_nr, ())
+
+
+def pre_hooks(Node node):
+    return node._pre_hooks
+
+
+def post_hooks(Node node):
+    return node._post_hooks

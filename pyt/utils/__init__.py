@@ -1,0 +1,1 @@
+"""Utilities under torch.utils' names (dlpack; data and trainer come later)."""

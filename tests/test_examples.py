@@ -1,0 +1,23 @@
+"""The examples run and print what they promise."""
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_example(name, *args):
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    return subprocess.run([sys.executable, os.path.join(ROOT, "examples", name), *args],
+                          capture_output=True, text=True, timeout=300, env=env)
+
+
+def test_digits_augment():
+    pytest.importorskip("sklearn")
+    result = run_example("digits_augment.py", "--seed", "3")
+    assert result.returncode == 0, result.stderr
+    assert "179 sevens" in result.stdout
+    assert "train: (5752, 8, 8) pyt.float32" in result.stdout
+    assert "test images per digit:" in result.stdout
