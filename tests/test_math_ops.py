@@ -125,7 +125,8 @@ def test_float32_fast_functions_over_a_wide_range():
                         np.linspace(-0.7, 0.7, 10_001)]).astype(np.float32)
     t = pyt.from_numpy(x)
     x64 = x.astype(np.float64)
-    for fn, ref in [(pyt.exp, np.exp), (pyt.tanh, np.tanh), (pyt.sigmoid, special.expit)]:
+    for fn, ref in [(pyt.exp, np.exp), (pyt.tanh, np.tanh), (pyt.sigmoid, special.expit),
+                    (pyt.expm1, np.expm1), (pyt.erf, special.erf)]:
         got = fn(t).numpy().astype(np.float64)
         with np.errstate(over="ignore"):
             want = ref(x64)
@@ -136,15 +137,32 @@ def test_float32_fast_functions_over_a_wide_range():
         ulp = np.spacing(np.abs(want).astype(np.float32)).astype(np.float64)
         ulp = np.maximum(ulp, np.float64(np.float32(1.4e-45)))
         assert np.max(np.abs(got - want) / ulp) <= 3.0, fn
+    trig = np.concatenate([x, rng.uniform(-1e5, 1e5, 100_000).astype(np.float32),
+                           np.float32([np.pi, -np.pi / 2, 1e5, 3 * np.pi / 2])])
+    t = pyt.from_numpy(trig)
+    for fn, ref in [(pyt.sin, np.sin), (pyt.cos, np.cos)]:
+        got = fn(t).numpy().astype(np.float64)
+        want = ref(trig.astype(np.float64))
+        # the reduction is absolute: within 2 ulp of the result or 1e-15 * |x|
+        err = np.abs(got - want) / np.spacing(np.abs(want).astype(np.float32))
+        assert np.all((err <= 2.0) | (np.abs(got - want) <= 1e-15 * np.abs(trig))), fn
     pos = np.abs(x) + np.float32(1e-30)
     got = pyt.log(pyt.from_numpy(pos)).numpy().astype(np.float64)
     want = np.log(pos.astype(np.float64))
     assert np.max(np.abs(got - want) / np.spacing(np.abs(want).astype(np.float32))) <= 2.0
+    above = np.concatenate([pos - 1, rng.uniform(-1e-3, 1e-3, 10_000)]).astype(np.float32)
+    got = pyt.log1p(pyt.from_numpy(above)).numpy().astype(np.float64)
+    with np.errstate(divide="ignore"):
+        want = np.log1p(above.astype(np.float64))
+    finite = np.isfinite(want)
+    got, want = got[finite], want[finite]
+    assert np.max(np.abs(got - want) / np.spacing(np.abs(want).astype(np.float32))) <= 3.0
 
 
 def test_float_special_values():
     inf, nan = float("inf"), float("nan")
-    x = [0.0, -0.0, inf, -inf, nan, 1e-45, -1e-45, 1e-40, 89.0, 88.7, -104.0, -88.0]
+    x = [0.0, -0.0, inf, -inf, nan, 1e-45, -1e-45, 1e-40, 89.0, 88.7, -104.0, -88.0, 1e5,
+         -1.5e5, 3e38]
     for dt in (pyt.float32, pyt.float64):
         t = pyt.tensor(x, dtype=dt)
         a = np.array(x, dtype=dt.numpy_dtype).astype(np.float64)
@@ -152,9 +170,12 @@ def test_float_special_values():
             for name, ref in [("exp", np.exp), ("log", np.log), ("tanh", np.tanh),
                               ("sigmoid", special.expit), ("sqrt", np.sqrt),
                               ("expm1", np.expm1), ("log1p", np.log1p), ("sin", np.sin),
+                              ("cos", np.cos), ("maximum", lambda v: np.maximum(v, v[::-1])),
                               ("erf", special.erf), ("erfinv", special.erfinv),
                               ("reciprocal", lambda v: 1 / v)]:
-                got = to_numpy(getattr(pyt, name)(t)).astype(np.float64)
+                fn = getattr(pyt, name)
+                got = to_numpy(fn(t, t.flip(0)) if name == "maximum" else fn(t))
+                got = got.astype(np.float64)
                 want = ref(a).astype(dt.numpy_dtype).astype(np.float64)
                 np.testing.assert_allclose(got, want, rtol=4e-7, atol=0, equal_nan=True,
                                            err_msg=f"{name} {dt}")

@@ -14,11 +14,13 @@
 #include "pyt_vecmath.h"
 #include "pyt_special.h"
 
-/* sqrt, floor and friends only vectorise when they need not set errno; nothing here
-   reads errno */
+/* GCC only turns float selects (x < 0 ? 0 : x, isnan(x) ? ...) into vector blends, and
+   floor/ceil/trunc into vector rounding, when FP exceptions may not trap: pyt never
+   unmasks them. (sqrt also needs -fno-math-errno, which setup.py sets: GCC ignores
+   that one in a pragma.) */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC push_options
-#pragma GCC optimize("no-math-errno", "no-trapping-math")
+#pragma GCC optimize("no-trapping-math")
 #endif
 
 typedef struct {
@@ -100,15 +102,19 @@ static inline float pyt_digammaf(float x) { return (float)pyt_digamma(x); }
 
 PYT_LIBM(exp, pyt_vexpf, exp)
 PYT_LIBM(exp2, exp2f, exp2)
-PYT_LIBM(expm1, expm1f, expm1)
+PYT_LIBM(expm1, pyt_vexpm1f, expm1)
 PYT_LIBM(log, pyt_vlogf, log)
 PYT_LIBM(log2, log2f, log2)
 PYT_LIBM(log10, log10f, log10)
-PYT_LIBM(log1p, log1pf, log1p)
+PYT_LIBM(log1p, pyt_vlog1pf, log1p)
 PYT_LIBM(sqrt, sqrtf, sqrt)
 PYT_LIBM(rsqrt, pyt_rsqrtf, pyt_rsqrt)
-PYT_LIBM(sin, sinf, sin)
-PYT_LIBM(cos, cosf, cos)
+static inline float pyt_sinf(float x)
+{ return fabsf(x) <= PYT_VTRIG_LIMIT ? pyt_vsinf(x) : sinf(x); }
+static inline float pyt_cosf(float x)
+{ return fabsf(x) <= PYT_VTRIG_LIMIT ? pyt_vcosf(x) : cosf(x); }
+PYT_LIBM(sin, pyt_sinf, sin)
+PYT_LIBM(cos, pyt_cosf, cos)
 PYT_LIBM(tan, tanf, tan)
 PYT_LIBM(asin, asinf, asin)
 PYT_LIBM(acos, acosf, acos)
@@ -120,7 +126,7 @@ PYT_LIBM(asinh, asinhf, asinh)
 PYT_LIBM(acosh, acoshf, acosh)
 PYT_LIBM(atanh, atanhf, atanh)
 PYT_LIBM(sigmoid, pyt_vsigmoidf, pyt_sigmoid)
-PYT_LIBM(erf, erff, erf)
+PYT_LIBM(erf, pyt_verff, erf)
 PYT_LIBM(erfc, erfcf, erfc)
 PYT_LIBM(erfinv, pyt_erfinvf, pyt_erfinv)
 PYT_LIBM(lgamma, pyt_lgammaf, pyt_lgamma)
@@ -226,15 +232,44 @@ PYT_PRED(logical_not, x == 0)
 
 PYT_UN_FLOATS(PYT_SIMD_CLONES, exp)
 PYT_UN_FLOATS(, exp2)
-PYT_UN_FLOATS(, expm1)
+PYT_UN_FLOATS(PYT_SIMD_CLONES, expm1)
 PYT_UN_FLOATS(PYT_SIMD_CLONES, log)
 PYT_UN_FLOATS(, log2)
 PYT_UN_FLOATS(, log10)
-PYT_UN_FLOATS(, log1p)
+PYT_UN_FLOATS(PYT_SIMD_CLONES, log1p)
 PYT_UN_FLOATS(PYT_SIMD_CLONES, sqrt)
 PYT_UN_FLOATS(PYT_SIMD_CLONES, rsqrt)
-PYT_UN_FLOATS(, sin)
-PYT_UN_FLOATS(, cos)
+PYT_UN(, sin, float16) PYT_UN(, sin, bfloat16) PYT_UN(, sin, float64)
+PYT_UN(, cos, float16) PYT_UN(, cos, bfloat16) PYT_UN(, cos, float64)
+
+/* float32 sin and cos in blocks: a block whose |x| are all within PYT_VTRIG_LIMIT takes
+   the vector code, any other the libm one */
+#define PYT_TRIG_LOOP(NAME, VF, LIBM)                                                   \
+    PYT_SIMD_CLONES static void NAME(char **p, const Py_ssize_t *s, Py_ssize_t n, void *ctx) \
+    {                                                                                   \
+        Py_ssize_t i, b, m;                                                             \
+        (void)ctx;                                                                      \
+        if (s[0] != 4 || s[1] != 4) {                                                  \
+            for (i = 0; i < n; i++) {                                                   \
+                float x = *(const float *)(p[1] + i * s[1]);                            \
+                *(float *)(p[0] + i * s[0]) = fabsf(x) <= PYT_VTRIG_LIMIT ? VF(x) : LIBM(x); \
+            }                                                                           \
+            return;                                                                     \
+        }                                                                               \
+        float *po = (float *)p[0];                                                      \
+        const float *pa = (const float *)p[1];                                          \
+        for (b = 0; b < n; b += 256) {                                                  \
+            int wild = 0;                                                               \
+            m = n - b < 256 ? n - b : 256;                                              \
+            for (i = b; i < b + m; i++) wild |= !(fabsf(pa[i]) <= PYT_VTRIG_LIMIT);     \
+            if (wild)                                                                   \
+                for (i = b; i < b + m; i++) po[i] = LIBM(pa[i]);                        \
+            else                                                                        \
+                for (i = b; i < b + m; i++) po[i] = VF(pa[i]);                          \
+        }                                                                               \
+    }
+PYT_TRIG_LOOP(pyt_un_sin_float32, pyt_vsinf, sinf)
+PYT_TRIG_LOOP(pyt_un_cos_float32, pyt_vcosf, cosf)
 PYT_UN_FLOATS(, tan)
 PYT_UN_FLOATS(, asin)
 PYT_UN_FLOATS(, acos)
@@ -246,7 +281,7 @@ PYT_UN_FLOATS(, asinh)
 PYT_UN_FLOATS(, acosh)
 PYT_UN_FLOATS(, atanh)
 PYT_UN_FLOATS(PYT_SIMD_CLONES, sigmoid)
-PYT_UN_FLOATS(, erf)
+PYT_UN_FLOATS(PYT_SIMD_CLONES, erf)
 PYT_UN_FLOATS(, erfc)
 PYT_UN_FLOATS(, erfinv)
 PYT_UN_FLOATS(, lgamma)
@@ -346,18 +381,19 @@ static inline int64_t pyt_ipow(int64_t base, int64_t e)
     return (int64_t)r;
 }
 
-/* maximum/minimum propagate nan; fmax/fmin ignore it (nan only when both are nan) */
-#define PYT_MINMAX(F, SFX)                                                              \
+/* maximum/minimum propagate nan; fmax/fmin ignore it (nan only when both are).
+   a < b ? b : a is exactly a vector max instruction; nan is patched in with a select */
+#define PYT_MINMAX(F, SFX, SEL)                                                         \
     static inline F pyt_maximum_##SFX(F a, F b)                                         \
-    { return (a != a || b != b) ? a + b : (a < b ? b : a); }                            \
+    { return SEL((a != a) | (b != b), a + b, a < b ? b : a); }                          \
     static inline F pyt_minimum_##SFX(F a, F b)                                         \
-    { return (a != a || b != b) ? a + b : (b < a ? b : a); }                            \
+    { return SEL((a != a) | (b != b), a + b, b < a ? b : a); }                          \
     static inline F pyt_fmax_##SFX(F a, F b)                                            \
-    { return b != b ? a : (a != a ? b : (a < b ? b : a)); }                             \
+    { return SEL(a != a, b, a < b ? b : a); }                                           \
     static inline F pyt_fmin_##SFX(F a, F b)                                            \
-    { return b != b ? a : (a != a ? b : (b < a ? b : a)); }
-PYT_MINMAX(float, f)
-PYT_MINMAX(double, d)
+    { return SEL(a != a, b, b < a ? b : a); }
+PYT_MINMAX(float, f, pyt_fsel)
+PYT_MINMAX(double, d, pyt_dsel)
 #define pyt_maximum_i(a, b) ((a) < (b) ? (b) : (a))
 #define pyt_minimum_i(a, b) ((b) < (a) ? (b) : (a))
 #define pyt_fmax_i pyt_maximum_i

@@ -8,11 +8,11 @@
 #define M_PI 3.14159265358979323846
 #endif
 
-/* compiled like pyt_math.h's kernels (no errno from math calls), so that GCC inlines
-   these functions into them */
+/* compiled like pyt_math.h's kernels (see there), so that GCC inlines these functions
+   into them */
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC push_options
-#pragma GCC optimize("no-math-errno", "no-trapping-math")
+#pragma GCC optimize("no-trapping-math")
 #endif
 
 /* lgamma() writes the global signgam; lgamma_r does not */
@@ -27,7 +27,7 @@ static inline double pyt_lgamma(double x)
 }
 
 /* The inverse of erf: a closed-form first guess (relative error below 2e-3), then
-   Halley steps on erf(x) = y, which triple the correct digits each time. Near |y| = 1
+   two Halley steps on erf(x) = y, each of which triples the correct digits. Near |y| = 1
    the residual is taken through erfc, where 1 - |y| is exact. */
 static inline double pyt_erfinv(double y)
 {
@@ -41,7 +41,7 @@ static inline double pyt_erfinv(double y)
     double w = log((1.0 - y) * (1.0 + y));
     double t = 2.0 / (M_PI * a) + 0.5 * w;
     double x = copysign(sqrt(sqrt(t * t - w / a) - t), y);
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 2; i++) {
         double f;
         if (y >= 0.5) f = (1.0 - y) - erfc(x);
         else if (y <= -0.5) f = erfc(-x) - (1.0 + y);
