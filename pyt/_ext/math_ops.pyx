@@ -489,7 +489,7 @@ cdef Tensor _round(object input, object decimals, object out, bint inplace):
         if isinstance(input, Tensor) and not (<Tensor>input)._dtype.is_floating_point:
             raise _not_implemented("round_vml_cpu", (<Tensor>input)._dtype)
         return _unary(PYT_UN_ROUND, "round_vml_cpu", input, out, inplace, NULL, "round")
-    ctx.d[0] = 10.0 ** (decimals if decimals > 0 else -decimals)
+    ctx.d[0] = 10.0 ** min(decimals if decimals > 0 else -decimals, 308)
     ctx.i[0] = decimals
     return _unary(PYT_UN_ROUND_DECIMALS, "round_cpu", input, out, inplace, &ctx, "round")
 
