@@ -594,9 +594,9 @@ cdef bint _negative_int(object x):
 
 
 cdef Tensor _pow(object base, object exponent, object out, bint inplace):
-    cdef Py_ssize_t shape[PYT_MAX_DIMS]
     cdef DType dt
     cdef Tensor tb
+    cdef int op
     if not isinstance(base, Tensor) and not isinstance(exponent, Tensor):
         raise TypeError(f"pow() received an invalid combination of arguments - got "
                         f"({type(base).__name__}, {type(exponent).__name__})")
@@ -615,11 +615,13 @@ cdef Tensor _pow(object base, object exponent, object out, bint inplace):
             return _finish(pyt_arith_table[PYT_OP_MUL][dt.code], NULL,
                            base if inplace else out, inplace, dt, tb._ndim, tb._shape,
                            tb, tb, None, tb)
-        if exponent == 0.5 and dt.is_floating_point:  # torch takes sqrt (sqrt(-0.) is -0.)
+        if dt.is_floating_point and exponent in (0.5, -0.5, -1):
+            # as torch: sqrt (sqrt(-0.) is -0.), rsqrt and reciprocal, all vectorised
             tb = _operand(base, dt)
-            return _finish(pyt_unary_table[PYT_UN_SQRT][dt.code], NULL,
-                           base if inplace else out, inplace, dt, tb._ndim, tb._shape,
-                           tb, None, None, tb)
+            op = PYT_UN_SQRT if exponent == 0.5 else (
+                PYT_UN_RSQRT if exponent == -0.5 else PYT_UN_RECIPROCAL)
+            return _finish(pyt_unary_table[op][dt.code], NULL, base if inplace else out,
+                           inplace, dt, tb._ndim, tb._shape, tb, None, None, tb)
     return _binop(PYT_BI_POW, "pow", base, exponent, out, inplace)
 
 def pow(input, exponent, *, out=None):
