@@ -55,8 +55,22 @@ from pyt import autograd
 from pyt.autograd import no_grad, enable_grad, set_grad_enabled, inference_mode
 from pyt._ext.philox import Generator, default_generator
 from pyt.random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state
+from pyt._ext.linalg import (
+    matmul, mm, bmm, mv, dot, vdot, inner, outer, ger, addmm, addmv, addbmm, baddbmm, einsum,
+    tensordot, kron, trace, diag, diagflat, chain_matmul, det, logdet, inverse, pinverse,
+    matrix_power, _slogdet_old as slogdet, _cholesky_old as cholesky, _qr_old as qr,
+    _svd_old as svd,
+)
+from pyt._ext.reductions import (
+    sum, nansum, mean, nanmean, prod, max, min, amax, amin, aminmax, argmax, argmin, all,
+    any, count_nonzero, std, var, std_mean, var_mean, norm, logsumexp, cumsum, cumprod,
+    cummax, cummin, logcumsumexp, sort, argsort, msort, topk, kthvalue, median, nanmedian,
+    mode, unique, unique_consecutive, bincount, histc, searchsorted, bucketize,
+)
+from pyt import return_types
 from pyt._dtype_info import finfo, iinfo, result_type, is_tensor, is_floating_point, numel
 from pyt._tensor_str import set_printoptions
+from pyt import linalg
 
 # torch's aliases
 half = float16

@@ -145,6 +145,7 @@ def test_narrow_select_unbind():
     t = pyt.arange(24).view(4, 6)
     a = np.arange(24).reshape(4, 6)
     np.testing.assert_array_equal(t.narrow(1, 2, 3).numpy(), a[:, 2:5])
+    assert t.narrow(1, 2, 3).numel() == 12 and [p.numel() for p in t.split(4, 1)] == [16, 8]
     np.testing.assert_array_equal(t.narrow(0, -2, 2).numpy(), a[-2:])
     np.testing.assert_array_equal(t.select(1, -1).numpy(), a[:, -1])
     assert [u.tolist() for u in t.unbind(1)] == [list(c) for c in a.T]

@@ -27,8 +27,12 @@ cdef Tensor _as_tensor_arg(object value, Tensor like):
 
 cpdef Tensor copy_(Tensor self, object src):
     """Copies src into self in place, broadcasting and converting dtype."""
-    copy_into(self, _as_tensor_arg(src, self))
+    cdef Tensor source = _as_tensor_arg(src, self)
+    if not pyt_grad_disabled and (self._requires_grad or source._requires_grad):
+        _check_inplace_allowed(self)
+    copy_into(self, source)
     self._storage.version += 1
+    _track_overwrite(self, source, "CopyBackwards")
     return self
 
 
@@ -37,8 +41,11 @@ cpdef Tensor fill_(Tensor self, object value):
     if isinstance(value, Tensor) and (<Tensor>value)._ndim != 0:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{(<Tensor>value)._ndim} dimensions.")
+    if not pyt_grad_disabled and self._requires_grad:
+        _check_inplace_allowed(self)
     copy_into(self, scalar_tensor_of(value, self._dtype))
     self._storage.version += 1
+    _track_overwrite(self, None, "FillBackward0")
     return self
 
 
@@ -47,7 +54,7 @@ cdef Tensor _to_dtype(Tensor t, dtype dt, bint copy):
         return t
     cdef Tensor out = _empty_like_layout(t, dt)
     copy_into(out, t)
-    return out
+    return _track_copy(t, out, "ToCopyBackward0")
 
 
 cdef Tensor _to(Tensor t, tuple args, dict kwargs):

@@ -62,11 +62,11 @@ cdef class Node:
         return self.saved_values()
 
     def release(self):
-        """Frees what backward needed (after a backward without retain_graph)."""
+        """Frees the saved tensors (after a backward without retain_graph). ctx stays: it
+        holds only small things (shapes, scalars, the leaf of an AccumulateGrad)."""
         if self._saved:
             self._saved = []
             self._released = True
-        self.ctx = None if not isinstance(self.ctx, _KeepCtx) else self.ctx
 
     def apply(self, *grads):
         return self.backward_fn(self, grads)
@@ -76,7 +76,7 @@ cdef class Node:
 
 
 class _KeepCtx:
-    """Marks a ctx that must survive release (custom Functions keep their ctx)."""
+    """Base of Function's ctx (kept for compatibility of its class hierarchy)."""
 
 
 class _RemovableHandle:

@@ -21,7 +21,7 @@ cdef inline bint _any_needs_grad(object a, object b):
 
 cdef tuple _accumulate_backward(Node node, tuple grads):
     """AccumulateGrad: adds the gradient into the leaf's .grad (after the leaf's hooks)."""
-    cdef Tensor leaf = node.ctx
+    cdef Tensor leaf = <Tensor?>node.ctx
     g = grads[0]
     if g is None:
         return ()
@@ -123,7 +123,7 @@ def _edge(x):
 
 # ----- helpers for backward functions ----------------------------------------------------------
 
-cdef Tensor _sum_to(Tensor grad, tuple shape):
+cdef Tensor _sum_to(Tensor grad, object shape):
     """grad summed over the dims that broadcasting added or expanded to reach shape."""
     cdef int lead = grad._ndim - len(shape)
     cdef list dims = list(range(lead))
@@ -159,3 +159,162 @@ cdef inline object _meta(object x):
     if isinstance(x, Tensor):
         return ((<Tensor>x).size(), (<Tensor>x)._dtype)
     return None
+
+
+# ----- views ---------------------------------------------------------------------------------
+# A view's gradient goes back to its input by undoing the view: reshape back, permute
+# back, sum over expanded dims, or scatter into zeros where the view picked elements.
+
+cdef enum:
+    _VIEW_RESHAPE = 0     # same elements, new shape: grad.reshape(input shape)
+    _VIEW_PERMUTE = 1     # arg: the inverse permutation
+    _VIEW_EXPAND = 2      # sum over the broadcast dims
+    _VIEW_PICK = 3        # arg: f(t) that takes the same view of t; grad scattered into zeros
+    _VIEW_IDENTITY = 4
+
+
+cdef Tensor _track_view(Tensor input, Tensor v, str name, int kind, object arg):
+    """v, a view of input, recorded when input needs a gradient."""
+    cdef Node node
+    if not _needs_grad(input):
+        return v
+    node = _record(name, _view_backward, (input,), (v,))
+    node.ctx = (kind, input.size(), input._dtype, arg)
+    return v
+
+
+cdef tuple _view_backward(Node node, tuple grads):
+    cdef int kind
+    kind, shape, dt, arg = node.ctx
+    g = grads[0]
+    if kind == _VIEW_RESHAPE:
+        return (reshape(g, shape),)
+    if kind == _VIEW_PERMUTE:
+        return (permute(g, arg),)
+    if kind == _VIEW_EXPAND:
+        return (_sum_to(g, shape),)
+    if kind == _VIEW_IDENTITY:
+        return (g,)
+    return (_scatter_picked(g, shape, dt, arg),)
+
+
+cdef Tensor _scatter_picked(Tensor g, object shape, DType dt, object pick):
+    """Zeros of shape with g added where pick(zeros) looks: the gradient of any indexing.
+    Element numbers taken through the same pick tell where each element of g goes, so
+    slices, steps, masks, index lists and repeated indices all sum correctly."""
+    cdef Tensor out = zeros(shape, dtype=dt)
+    cdef Tensor ids
+    cdef bint was_enabled = not pyt_grad_disabled
+    set_grad_enabled_flag(False)
+    try:
+        ids = pick(arange(out._numel).view(shape))
+        out.view(-1).index_add_(0, reshape(ids, -1), reshape(g, -1))
+    finally:
+        set_grad_enabled_flag(was_enabled)
+    if _needs_grad(g):                     # double backward: the grad of this is pick(grad)
+        _record("IndexAddBackward0", _pick_backward, (g,), (out,)).ctx = pick
+    return out
+
+
+cdef tuple _pick_backward(Node node, tuple grads):
+    return (node.ctx(grads[0]),)
+
+
+# ----- copies ----------------------------------------------------------------------------------
+
+cdef Tensor _track_copy(Tensor input, Tensor out, str name):
+    """out, a new tensor with input's values (maybe another dtype), recorded."""
+    cdef Node node
+    if input is out or not _needs_grad(input) or not out._dtype.is_floating_point:
+        return out
+    node = _record(name, _copy_backward, (input,), (out,))
+    node.ctx = (input.size(), input._dtype)
+    return out
+
+
+cdef tuple _copy_backward(Node node, tuple grads):
+    return (_grad_like(grads[0], node.ctx),)
+
+
+cdef tuple _overwrite_backward(Node node, tuple grads):
+    """copy_/fill_: the old value of self gets no gradient; the source gets grad."""
+    meta = node.ctx
+    if meta is None:
+        return (None,)
+    return (None, _grad_like(grads[0], meta))
+
+
+cdef int _track_overwrite(Tensor self, object src, str name) except -1:
+    """Records self.copy_(src) / self.fill_(value) after the data moved."""
+    if pyt_grad_disabled:
+        return 0
+    cdef bint src_grad = isinstance(src, Tensor) and (<Tensor>src)._requires_grad
+    if not (self._requires_grad or src_grad):
+        return 0
+    if src_grad:
+        node = _record_inplace(name, _overwrite_backward, self, (src,))
+        node.ctx = _meta(src)
+    else:
+        _record_inplace(name, _overwrite_backward, self, ()).ctx = None
+    return 0
+
+
+# ----- t[index] and t[index] = v -------------------------------------------------------------
+
+cdef object _getitem_tracked(Tensor self, object index):
+    cdef Tensor out
+    cdef Node node
+    if not _needs_grad(self):
+        return _getitem(self, index)
+    set_grad_enabled_flag(False)
+    try:
+        out = _getitem(self, index)
+    finally:
+        set_grad_enabled_flag(True)
+    node = _record("SliceBackward0" if out._storage is self._storage else "IndexBackward0",
+                   _view_backward, (self,), (out,))
+    node.ctx = (_VIEW_PICK, self.size(), self._dtype, _Picker(index))
+    return out
+
+
+cdef class _Picker:
+    """t -> t[index], kept by a node to redo the same indexing in backward."""
+    cdef readonly object index
+
+    def __cinit__(self, index):
+        self.index = index
+
+    def __call__(self, t):
+        return _getitem_tracked(t, self.index)
+
+
+cdef int _setitem_tracked(Tensor self, object index, object value) except -1:
+    cdef bint value_grad = isinstance(value, Tensor) and (<Tensor>value)._requires_grad
+    if pyt_grad_disabled or not (self._requires_grad or value_grad):
+        return _setitem(self, index, value)
+    _check_inplace_allowed(self)
+    set_grad_enabled_flag(False)
+    try:
+        _setitem(self, index, value)
+    finally:
+        set_grad_enabled_flag(True)
+    node = _record_inplace("CopySlices", _setitem_backward, self, (value,) if value_grad else ())
+    node.ctx = (_Picker(index), _meta(value) if value_grad else None)
+    return 0
+
+
+cdef tuple _setitem_backward(Node node, tuple grads):
+    """self[index] = value: self's old value gets grad except where it was overwritten;
+    value gets grad[index] (summed over its broadcast dims)."""
+    pick, value_meta = node.ctx
+    cdef Tensor g = grads[0]
+    cdef Tensor kept = clone(g)
+    cdef bint was_enabled = not pyt_grad_disabled
+    set_grad_enabled_flag(False)
+    try:
+        _setitem(kept, pick.index, 0)
+    finally:
+        set_grad_enabled_flag(was_enabled)
+    if value_meta is None:
+        return (kept,)
+    return (kept, _grad_like(pick(g), value_meta))

@@ -518,7 +518,7 @@ cdef class Tensor:
         return _unfold_view(self, dimension, size, step)
 
     def contiguous(self, memory_format=None):
-        return contiguous(self)
+        return _track_copy(self, contiguous(self), "CloneBackward0")
 
     def clone(self, memory_format=None):
         return clone(self)
@@ -823,10 +823,10 @@ cdef class Tensor:
 
     # ----- indexing (indexing.pxi) ---------------------------------------------------
     def __getitem__(self, index):
-        return _getitem(self, index)
+        return _getitem_tracked(self, index)
 
     def __setitem__(self, index, value):
-        _setitem(self, index, value)
+        _setitem_tracked(self, index, value)
 
     def index_select(self, dim, index):
         return index_select(self, dim, index)
@@ -1535,8 +1535,221 @@ cdef class Tensor:
         return _math_ops.equal(self, other)
 
     # ----- reductions, scans and sorting (reductions.pyx) ----------------------------
+    # Each forwards to the function of the same name, whose signature is torch's.
+    def sum(self, *args, **kwargs):
+        return _reductions.sum(self, *args, **kwargs)
+
+    def nansum(self, *args, **kwargs):
+        return _reductions.nansum(self, *args, **kwargs)
+
+    def mean(self, *args, **kwargs):
+        return _reductions.mean(self, *args, **kwargs)
+
+    def nanmean(self, *args, **kwargs):
+        return _reductions.nanmean(self, *args, **kwargs)
+
+    def prod(self, *args, **kwargs):
+        return _reductions.prod(self, *args, **kwargs)
+
+    def max(self, *args, **kwargs):
+        return _reductions.max(self, *args, **kwargs)
+
+    def min(self, *args, **kwargs):
+        return _reductions.min(self, *args, **kwargs)
+
+    def amax(self, *args, **kwargs):
+        return _reductions.amax(self, *args, **kwargs)
+
+    def amin(self, *args, **kwargs):
+        return _reductions.amin(self, *args, **kwargs)
+
+    def aminmax(self, *, dim=None, keepdim=False):
+        return _reductions.aminmax(self, dim=dim, keepdim=keepdim)
+
+    def argmax(self, *args, **kwargs):
+        return _reductions.argmax(self, *args, **kwargs)
+
+    def argmin(self, *args, **kwargs):
+        return _reductions.argmin(self, *args, **kwargs)
+
+    def all(self, *args, **kwargs):
+        return _reductions.all(self, *args, **kwargs)
+
+    def any(self, *args, **kwargs):
+        return _reductions.any(self, *args, **kwargs)
+
+    def count_nonzero(self, dim=None):
+        return _reductions.count_nonzero(self, dim)
+
+    def std(self, *args, **kwargs):
+        return _reductions.std(self, *args, **kwargs)
+
+    def var(self, *args, **kwargs):
+        return _reductions.var(self, *args, **kwargs)
+
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return _reductions.norm(self, p, dim, keepdim, dtype=dtype)
+
+    def logsumexp(self, dim, keepdim=False):
+        return _reductions.logsumexp(self, dim, keepdim)
+
+    def cumsum(self, dim, *, dtype=None):
+        return _reductions.cumsum(self, dim, dtype=dtype)
+
+    def cumsum_(self, dim, *, dtype=None):
+        return copy_(self, _reductions.cumsum(self, dim, dtype=dtype))
+
+    def cumprod(self, dim, *, dtype=None):
+        return _reductions.cumprod(self, dim, dtype=dtype)
+
+    def cumprod_(self, dim, *, dtype=None):
+        return copy_(self, _reductions.cumprod(self, dim, dtype=dtype))
+
+    def cummax(self, dim):
+        return _reductions.cummax(self, dim)
+
+    def cummin(self, dim):
+        return _reductions.cummin(self, dim)
+
+    def logcumsumexp(self, dim):
+        return _reductions.logcumsumexp(self, dim)
+
+    def sort(self, *args, **kwargs):
+        return _reductions.sort(self, *args, **kwargs)
+
+    def argsort(self, *args, **kwargs):
+        return _reductions.argsort(self, *args, **kwargs)
+
+    def msort(self):
+        return _reductions.msort(self)
+
+    def topk(self, *args, **kwargs):
+        return _reductions.topk(self, *args, **kwargs)
+
+    def kthvalue(self, *args, **kwargs):
+        return _reductions.kthvalue(self, *args, **kwargs)
+
+    def median(self, dim=None, keepdim=False):
+        return _reductions.median(self, dim, keepdim)
+
+    def nanmedian(self, dim=None, keepdim=False):
+        return _reductions.nanmedian(self, dim, keepdim)
+
+    def mode(self, dim=-1, keepdim=False):
+        return _reductions.mode(self, dim, keepdim)
+
+    def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
+        return _reductions.unique(self, sorted, return_inverse, return_counts, dim)
+
+    def unique_consecutive(self, return_inverse=False, return_counts=False, dim=None):
+        return _reductions.unique_consecutive(self, return_inverse, return_counts, dim)
+
+    def bincount(self, weights=None, minlength=0):
+        return _reductions.bincount(self, weights, minlength)
+
+    def histc(self, bins=100, min=0, max=0):
+        return _reductions.histc(self, bins, min, max)
 
     # ----- linear algebra (linalg.pyx) -------------------------------------------------
+    def __matmul__(self, other):
+        if not isinstance(other, Tensor):
+            return NotImplemented
+        return _linalg.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        if not isinstance(other, Tensor):
+            return NotImplemented
+        return _linalg.matmul(other, self)
+
+    def matmul(self, other):
+        return _linalg.matmul(self, other)
+
+    def mm(self, mat2):
+        return _linalg.mm(self, mat2)
+
+    def bmm(self, mat2):
+        return _linalg.bmm(self, mat2)
+
+    def mv(self, vec):
+        return _linalg.mv(self, vec)
+
+    def dot(self, other):
+        return _linalg.dot(self, other)
+
+    def vdot(self, other):
+        return _linalg.vdot(self, other)
+
+    def inner(self, other):
+        return _linalg.inner(self, other)
+
+    def outer(self, vec2):
+        return _linalg.outer(self, vec2)
+
+    def ger(self, vec2):
+        return _linalg.outer(self, vec2)
+
+    def addmm(self, mat1, mat2, *, beta=1, alpha=1):
+        return _linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+
+    def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
+        return copy_(self, _linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha))
+
+    def addmv(self, mat, vec, *, beta=1, alpha=1):
+        return _linalg.addmv(self, mat, vec, beta=beta, alpha=alpha)
+
+    def addmv_(self, mat, vec, *, beta=1, alpha=1):
+        return copy_(self, _linalg.addmv(self, mat, vec, beta=beta, alpha=alpha))
+
+    def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _linalg.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        return copy_(self, _linalg.addbmm(self, batch1, batch2, beta=beta, alpha=alpha))
+
+    def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
+        return _linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+
+    def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
+        return copy_(self, _linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha))
+
+    def kron(self, other):
+        return _linalg.kron(self, other)
+
+    def trace(self):
+        return _linalg.trace(self)
+
+    def diag(self, diagonal=0):
+        return _linalg.diag(self, diagonal)
+
+    def diagflat(self, offset=0):
+        return _linalg.diagflat(self, offset)
+
+    def det(self):
+        return _linalg.det(self)
+
+    def logdet(self):
+        return _linalg.logdet(self)
+
+    def slogdet(self):
+        return _linalg._slogdet_old(self)
+
+    def inverse(self):
+        return _linalg.inv(self)
+
+    def cholesky(self, upper=False):
+        return _linalg.cholesky(self, upper=upper)
+
+    def qr(self, some=True):
+        return _linalg._qr_old(self, some)
+
+    def svd(self, some=True, compute_uv=True):
+        return _linalg._svd_old(self, some, compute_uv)
+
+    def pinverse(self, rcond=1e-15):
+        return _linalg.pinverse(self, rcond)
+
+    def matrix_power(self, n):
+        return _linalg.matrix_power(self, n)
 
     # ----- nn kernels (nn_kernels.pyx) ---------------------------------------------------
 
@@ -1861,4 +2074,6 @@ include "recording.pxi"
 # they compile separately; Tensor's methods reach them through these names. They are
 # imported last: by now this module's types and C functions are ready for them.
 from pyt._ext import autograd as _autograd
+from pyt._ext import linalg as _linalg
+from pyt._ext import reductions as _reductions
 from pyt._ext import math_ops as _math_ops

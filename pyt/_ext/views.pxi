@@ -78,7 +78,8 @@ def view(Tensor input, *shape):
         raise RuntimeError("view size is not compatible with input tensor's size and stride "
                            "(at least one dimension spans across two contiguous subspaces). "
                            "Use .reshape(...) instead.")
-    return new_view(input, nd, sizes, strides, input._offset)
+    return _track_view(input, new_view(input, nd, sizes, strides, input._offset),
+                       "ViewBackward0", _VIEW_RESHAPE, None)
 
 
 cdef Tensor _view_dtype(Tensor input, dtype dt):
@@ -98,10 +99,12 @@ def reshape(Tensor input, *shape):
     cdef int nd = _parse_size(shape, sizes, "reshape")
     _infer_size(sizes, nd, input._numel)
     if _view_strides(input, nd, sizes, strides):
-        return new_view(input, nd, sizes, strides, input._offset)
+        return _track_view(input, new_view(input, nd, sizes, strides, input._offset),
+                           "ViewBackward0", _VIEW_RESHAPE, None)
     cdef Tensor c = contiguous(input)
     _contiguous_strides(nd, sizes, strides)
-    return new_view(c, nd, sizes, strides, c._offset)
+    return _track_view(input, new_view(c, nd, sizes, strides, c._offset),
+                       "UnsafeViewBackward0", _VIEW_RESHAPE, None)
 
 
 cpdef Tensor transpose(Tensor input, dim0, dim1):
@@ -111,7 +114,10 @@ cpdef Tensor transpose(Tensor input, dim0, dim1):
     if input._ndim > 0:
         v._shape[a], v._shape[b] = input._shape[b], input._shape[a]
         v._strides[a], v._strides[b] = input._strides[b], input._strides[a]
-    return v
+    order = list(range(input._ndim))
+    if input._ndim > 0:
+        order[a], order[b] = b, a
+    return _track_view(input, v, "TransposeBackward0", _VIEW_PERMUTE, order)
 
 
 swapaxes = transpose
@@ -145,7 +151,11 @@ def permute(Tensor input, *dims):
         seen[d] = True
         sizes[i] = input._shape[d]
         strides[i] = input._strides[d]
-    return new_view(input, input._ndim, sizes, strides, input._offset)
+    inverse = [0] * input._ndim
+    for i in range(input._ndim):
+        inverse[wrap_dim(dims[i], input._ndim)] = i
+    return _track_view(input, new_view(input, input._ndim, sizes, strides, input._offset),
+                       "PermuteBackward0", _VIEW_PERMUTE, inverse)
 
 
 def t(Tensor input):
@@ -153,7 +163,8 @@ def t(Tensor input):
     if input._ndim > 2:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {input._ndim}D")
     if input._ndim < 2:
-        return new_view(input, input._ndim, input._shape, input._strides, input._offset)
+        return _track_view(input, new_view(input, input._ndim, input._shape, input._strides,
+                                           input._offset), "TBackward0", _VIEW_IDENTITY, None)
     return transpose(input, 0, 1)
 
 
@@ -164,7 +175,8 @@ cdef Tensor _reverse_dims(Tensor input):
     for i in range(n):
         sizes[i] = input._shape[n - 1 - i]
         strides[i] = input._strides[n - 1 - i]
-    return new_view(input, n, sizes, strides, input._offset)
+    return _track_view(input, new_view(input, n, sizes, strides, input._offset),
+                       "PermuteBackward0", _VIEW_PERMUTE, list(range(n - 1, -1, -1)))
 
 
 def squeeze(Tensor input, dim=None):
@@ -185,7 +197,8 @@ def squeeze(Tensor input, dim=None):
             sizes[nd] = input._shape[i]
             strides[nd] = input._strides[i]
             nd += 1
-    return new_view(input, nd, sizes, strides, input._offset)
+    return _track_view(input, new_view(input, nd, sizes, strides, input._offset),
+                       "SqueezeBackward0", _VIEW_RESHAPE, None)
 
 
 def unsqueeze(Tensor input, dim):
@@ -203,7 +216,8 @@ def unsqueeze(Tensor input, dim):
             sizes[i] = input._shape[j]
             strides[i] = input._strides[j]
             j += 1
-    return new_view(input, input._ndim + 1, sizes, strides, input._offset)
+    return _track_view(input, new_view(input, input._ndim + 1, sizes, strides, input._offset),
+                       "UnsqueezeBackward0", _VIEW_RESHAPE, None)
 
 
 def expand(Tensor input, *sizes):
@@ -234,7 +248,8 @@ def expand(Tensor input, *sizes):
                                f"existing size ({input._shape[j]}) at non-singleton dimension "
                                f"{i}.  Target sizes: {[shape[k] for k in range(nd)]}.  "
                                f"Tensor sizes: {list(input.size())}")
-    return new_view(input, nd, shape, strides, input._offset)
+    return _track_view(input, new_view(input, nd, shape, strides, input._offset),
+                       "ExpandBackward0", _VIEW_EXPAND, None)
 
 
 def broadcast_to(Tensor input, size):
@@ -252,7 +267,8 @@ def flatten(Tensor input, start_dim=0, end_dim=-1):
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
-        return new_view(input, input._ndim, input._shape, input._strides, input._offset)
+        return _track_view(input, new_view(input, input._ndim, input._shape, input._strides,
+                                           input._offset), "ViewBackward0", _VIEW_IDENTITY, None)
     for i in range(s):
         shape[nd] = input._shape[i]
         nd += 1
@@ -311,10 +327,14 @@ def narrow(Tensor input, dim, start, Py_ssize_t length):
 
 
 cdef Tensor _narrow(Tensor input, int d, Py_ssize_t start, Py_ssize_t length):
-    cdef Tensor v = new_view(input, input._ndim, input._shape, input._strides,
+    cdef Py_ssize_t sizes[PYT_MAX_DIMS]
+    cdef int i
+    for i in range(input._ndim):
+        sizes[i] = input._shape[i]
+    sizes[d] = length
+    cdef Tensor v = new_view(input, input._ndim, sizes, input._strides,
                              input._offset + start * input._strides[d])
-    v._shape[d] = length
-    return v
+    return _track_view(input, v, "SliceBackward0", _VIEW_PICK, _Narrower(d, start, length))
 
 
 def select(Tensor input, dim, index):
@@ -338,8 +358,9 @@ def select(Tensor input, dim, index):
             sizes[j] = input._shape[i]
             strides[j] = input._strides[i]
             j += 1
-    return new_view(input, input._ndim - 1, sizes, strides,
-                    input._offset + idx * input._strides[d])
+    return _track_view(input, new_view(input, input._ndim - 1, sizes, strides,
+                                       input._offset + idx * input._strides[d]),
+                       "SelectBackward0", _VIEW_PICK, _Selector(d, idx))
 
 
 def unbind(Tensor input, dim=0):
@@ -458,6 +479,9 @@ def as_strided(Tensor input, size, stride, storage_offset=None):
                                f"got strides: {[strides[j] for j in range(nd)]}")
     if offset < 0:
         raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    if _needs_grad(input) and not is_contiguous(input):
+        raise RuntimeError("pyt: as_strided on a non-contiguous tensor that requires grad is "
+                           "not supported yet (call .contiguous() first)")
     numel = _checked_numel(nd, shape, itemsize)
     if numel > 0:
         for i in range(nd):
@@ -468,7 +492,9 @@ def as_strided(Tensor input, size, stride, storage_offset=None):
                                f"and itemsize {itemsize} requiring a storage size of "
                                f"{(offset + last + 1) * itemsize} are out of bounds for storage "
                                f"of size {input._storage.nbytes}")
-    return new_view(input, nd, shape, strides, offset)
+    return _track_view(input, new_view(input, nd, shape, strides, offset),
+                       "AsStridedBackward0", _VIEW_PICK,
+                       _Restrider(tuple(size), tuple(stride), offset - input._offset))
 
 
 def diagonal(Tensor input, offset=0, dim1=0, dim2=1):
@@ -495,7 +521,8 @@ def diagonal(Tensor input, offset=0, dim1=0, dim2=1):
             nd += 1
     sizes[nd] = n
     strides[nd] = input._strides[a] + input._strides[b]
-    return new_view(input, nd + 1, sizes, strides, start)
+    return _track_view(input, new_view(input, nd + 1, sizes, strides, start),
+                       "DiagonalBackward0", _VIEW_PICK, _Diagonal(offset, dim1, dim2))
 
 
 cdef Tensor _unfold_view(Tensor input, dimension, Py_ssize_t size, Py_ssize_t step):
@@ -519,14 +546,16 @@ cdef Tensor _unfold_view(Tensor input, dimension, Py_ssize_t size, Py_ssize_t st
         strides[d] = step * dim_stride
     sizes[max(input._ndim, 1) if input._ndim else 0] = size
     strides[max(input._ndim, 1) if input._ndim else 0] = dim_stride
-    return new_view(input, input._ndim + 1 if input._ndim else 1, sizes, strides, input._offset)
+    return _track_view(input, new_view(input, input._ndim + 1 if input._ndim else 1, sizes,
+                                       strides, input._offset),
+                       "UnfoldBackward0", _VIEW_PICK, _Unfolder(dimension, size, step))
 
 
 cpdef Tensor clone(Tensor input):
     """A copy of input in new memory (keeping its dim order when it is dense)."""
     cdef Tensor out = _empty_like_layout(input, input._dtype)
     copy_into(out, input)
-    return out
+    return _track_copy(input, out, "CloneBackward0")
 
 
 cpdef Tensor detach(Tensor input):
@@ -535,3 +564,59 @@ cpdef Tensor detach(Tensor input):
     v._requires_grad = False
     v._view_of = input._view_of
     return v
+
+
+# Picks that redo a view on another tensor, for the backward of views that select elements.
+cdef class _Narrower:
+    cdef int d
+    cdef Py_ssize_t start, length
+
+    def __cinit__(self, int d, Py_ssize_t start, Py_ssize_t length):
+        self.d, self.start, self.length = d, start, length
+
+    def __call__(self, Tensor t):
+        return _narrow(t, self.d, self.start, self.length)
+
+
+cdef class _Selector:
+    cdef int d
+    cdef Py_ssize_t index
+
+    def __cinit__(self, int d, Py_ssize_t index):
+        self.d, self.index = d, index
+
+    def __call__(self, Tensor t):
+        return select(t, self.d, self.index)
+
+
+cdef class _Restrider:
+    cdef tuple size, stride
+    cdef Py_ssize_t offset              # relative to the input's own storage offset
+
+    def __cinit__(self, tuple size, tuple stride, Py_ssize_t offset):
+        self.size, self.stride, self.offset = size, stride, offset
+
+    def __call__(self, Tensor t):
+        # the input's strides are not t's: only a contiguous input maps one to one
+        return as_strided(t, self.size, self.stride, t._offset + self.offset)
+
+
+cdef class _Diagonal:
+    cdef object offset, dim1, dim2
+
+    def __cinit__(self, offset, dim1, dim2):
+        self.offset, self.dim1, self.dim2 = offset, dim1, dim2
+
+    def __call__(self, Tensor t):
+        return diagonal(t, self.offset, self.dim1, self.dim2)
+
+
+cdef class _Unfolder:
+    cdef object dimension
+    cdef Py_ssize_t size, step
+
+    def __cinit__(self, dimension, Py_ssize_t size, Py_ssize_t step):
+        self.dimension, self.size, self.step = dimension, size, step
+
+    def __call__(self, Tensor t):
+        return _unfold_view(t, self.dimension, self.size, self.step)

@@ -30,30 +30,12 @@ class _GradModeContext:
         return self.__class__(*self._args())
 
 
-class no_grad(_GradModeContext):
-    """Ops inside do not record the autograd graph."""
-
-    def __init__(self, orig_func=None):
-        self._fn = orig_func
+class _FixedGradMode(_GradModeContext):
+    """A context that turns grad mode to a fixed value; also a bare decorator (@no_grad)."""
+    _enabled = None
 
     def __new__(cls, orig_func=None):
         if orig_func is not None and callable(orig_func):       # bare @no_grad
-            return cls()(orig_func)
-        return super().__new__(cls)
-
-    def __enter__(self):
-        self._prev = _core.is_grad_enabled()
-        _core._set_grad_enabled(False)
-
-    def __exit__(self, *exc):
-        _core._set_grad_enabled(self._prev)
-
-
-class enable_grad(_GradModeContext):
-    """Ops inside record the graph, even within no_grad."""
-
-    def __new__(cls, orig_func=None):
-        if orig_func is not None and callable(orig_func):
             return cls()(orig_func)
         return super().__new__(cls)
 
@@ -62,10 +44,20 @@ class enable_grad(_GradModeContext):
 
     def __enter__(self):
         self._prev = _core.is_grad_enabled()
-        _core._set_grad_enabled(True)
+        _core._set_grad_enabled(self._enabled)
 
     def __exit__(self, *exc):
         _core._set_grad_enabled(self._prev)
+
+
+class no_grad(_FixedGradMode):
+    """Ops inside do not record the autograd graph."""
+    _enabled = False
+
+
+class enable_grad(_FixedGradMode):
+    """Ops inside record the graph, even within no_grad."""
+    _enabled = True
 
 
 class set_grad_enabled(_GradModeContext):

@@ -1,7 +1,7 @@
 """Finite-difference checks of gradients: gradcheck (first order) and gradgradcheck."""
 import numpy as np
 
-from pyt._ext.tensor import Tensor, zeros_like
+from pyt._ext.tensor import Tensor, zeros
 from pyt._ext import autograd as _engine
 from pyt.autograd.grad_mode import no_grad
 
@@ -19,9 +19,9 @@ def _differentiable_inputs(inputs):
 
 
 def _numerical_jacobians(fn, inputs, eps):
-    """J[k][i]: d outputs[k] / d inputs[i] by central differences, as (out_numel, in_numel)."""
-    with no_grad():
-        outputs = [o for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
+    """J[k][i]: d outputs[k] / d inputs[i] by central differences, as (out_numel, in_numel).
+    (fn runs with grad mode on: gradgradcheck's fn itself calls autograd.grad.)"""
+    outputs = [o.detach() for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
     jacobians = [[None] * len(inputs) for _ in outputs]
     for i in _differentiable_inputs(inputs):
         x = inputs[i]
@@ -32,13 +32,11 @@ def _numerical_jacobians(fn, inputs, eps):
         for j in range(x.numel()):
             orig = flat[j]
             flat[j] = orig + eps
-            with no_grad():
-                plus = [np.array(o.detach().numpy(), dtype=np.float64).reshape(-1)
-                        for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
+            plus = [np.array(o.detach().numpy(), dtype=np.float64).reshape(-1)
+                    for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
             flat[j] = orig - eps
-            with no_grad():
-                minus = [np.array(o.detach().numpy(), dtype=np.float64).reshape(-1)
-                         for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
+            minus = [np.array(o.detach().numpy(), dtype=np.float64).reshape(-1)
+                     for o in _as_tuple(fn(*inputs)) if isinstance(o, Tensor)]
             flat[j] = orig
             for k in range(len(outputs)):
                 columns[k][:, j] = (plus[k] - minus[k]) / (2 * eps)
@@ -55,7 +53,7 @@ def _analytical_jacobians(fn, inputs):
         rows = {i: np.zeros((out.numel(), inputs[i].numel())) for i in diff}
         if out.requires_grad:
             for r in range(out.numel()):
-                seed = zeros_like(out)
+                seed = zeros(tuple(out.shape), dtype=out.dtype)
                 seed.view(-1)[r] = 1
                 grads = _engine.grad((out,), tuple(inputs[i] for i in diff), (seed,),
                                      retain_graph=True, allow_unused=True)
