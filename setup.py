@@ -29,9 +29,11 @@ def want_cuda():
 
 
 def compile_args():
+    # -fno-math-errno: nothing reads errno after a math call, and with it set GCC cannot
+    # vectorise sqrt, floor & co. (it must call libm for the errno side effect)
     if os.environ.get("PYT_DEBUG") == "1":
-        return ["-O0", "-g", "-fopenmp", "-fwrapv"]
-    return ["-O3", "-fopenmp", "-fno-strict-aliasing", "-fwrapv"]
+        return ["-O0", "-g", "-fopenmp", "-fwrapv", "-fno-math-errno"]
+    return ["-O3", "-fopenmp", "-fno-strict-aliasing", "-fwrapv", "-fno-math-errno"]
 
 
 def extensions():

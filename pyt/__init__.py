@@ -32,6 +32,24 @@ from pyt._ext.tensor import (
 from pyt._ext.tensor import (
     add, sub, mul, div, eq, ne, lt, le, gt, ge, neg,
 )
+from pyt._ext.math_ops import (
+    exp, exp_, exp2, exp2_, expm1, expm1_, log, log_, log2, log2_, log10, log10_, log1p,
+    log1p_, sqrt, sqrt_, rsqrt, rsqrt_, sin, sin_, cos, cos_, tan, tan_, asin, asin_, acos,
+    acos_, atan, atan_, sinh, sinh_, cosh, cosh_, tanh, tanh_, asinh, asinh_, acosh, acosh_,
+    atanh, atanh_, sigmoid, sigmoid_, erf, erf_, erfc, erfc_, erfinv, erfinv_, lgamma,
+    lgamma_, digamma, digamma_, reciprocal, reciprocal_, logit, logit_, abs, abs_, floor,
+    floor_, ceil, ceil_, trunc, trunc_, frac, frac_, round, round_, sign, sign_, relu,
+    relu_, nan_to_num, nan_to_num_, square, square_, isnan, isinf, isposinf, isneginf,
+    isfinite, logical_not, logical_not_, bitwise_not, bitwise_not_, pow, pow_, atan2,
+    atan2_, hypot, hypot_, maximum, minimum, fmax, fmin, floor_divide, floor_divide_,
+    remainder, remainder_, fmod, fmod_, bitwise_and, bitwise_and_, bitwise_or, bitwise_or_,
+    bitwise_xor, bitwise_xor_, bitwise_left_shift, bitwise_left_shift_, bitwise_right_shift,
+    bitwise_right_shift_, logical_and, logical_and_, logical_or, logical_or_, logical_xor,
+    logical_xor_, clamp, clamp_, clamp_min, clamp_min_, clamp_max, clamp_max_, lerp, lerp_,
+    addcmul, addcmul_, addcdiv, addcdiv_, isclose, allclose, equal, sgn, sgn_, clip, clip_,
+    absolute, absolute_, fix, fix_, arcsin, arcsin_, arccos, arccos_, arctan, arctan_,
+    arcsinh, arcsinh_, arccosh, arccosh_, arctanh, arctanh_, arctan2, arctan2_,
+)
 from pyt._ext.tensor import is_grad_enabled, is_inference_mode_enabled
 from pyt import autograd
 from pyt.autograd import no_grad, enable_grad, set_grad_enabled, inference_mode

@@ -1,15 +1,19 @@
-# Binary pointwise ops: add, sub, mul, div and the comparisons, with torch's type
-# promotion, broadcasting, Python scalars, in-place forms and out=.
-# (The full math library of the CPU-math issue grows from here.)
+# Binary pointwise ops: add, sub, mul, div (with its rounding modes) and the comparisons,
+# with torch's type promotion, broadcasting, Python scalars, in-place forms and out=.
+# The rest of the elementwise math lives in math_ops.pyx, on the machinery below.
 
 cdef extern from "pyt_binary.h":
     enum:
-        PYT_OP_ADD, PYT_OP_SUB, PYT_OP_MUL, PYT_OP_DIV
+        PYT_OP_ADD, PYT_OP_SUB, PYT_OP_MUL, PYT_OP_DIV, PYT_OP_FLOORDIV, PYT_OP_TRUNCDIV,
+        PYT_OP_REMAINDER, PYT_OP_FMOD
         PYT_CMP_EQ, PYT_CMP_NE, PYT_CMP_LT, PYT_CMP_LE, PYT_CMP_GT, PYT_CMP_GE
-    const pyt_inner_loop pyt_arith_table[4][PYT_NUM_DTYPES]
+    const pyt_inner_loop pyt_arith_table[8][PYT_NUM_DTYPES]
     const pyt_inner_loop pyt_cmp_table[6][PYT_NUM_DTYPES]
+    int pyt_has_zero(const char* p, Py_ssize_t n, Py_ssize_t stride, int itemsize) noexcept nogil
 
-cdef tuple _ARITH_NAMES = ("add", "sub", "mul", "div")
+# kernel names in torch's "not implemented for" errors
+cdef tuple _ARITH_NAMES = ("add", "sub", "mul", "div", "div_floor_cpu", "div_trunc_cpu",
+                           "remainder_cpu", "fmod_cpu")
 cdef tuple _CMP_NAMES = ("eq", "ne", "lt", "le", "gt", "ge")
 
 
@@ -47,8 +51,17 @@ cdef DType _combine(DType higher, DType lower):
 cdef DType _result_dtype(object a, object b):
     """The dtype torch computes a binary op in (dimensioned tensors outrank 0-d tensors,
     which outrank Python numbers)."""
+    if a is None or b is None:
+        _wrapped_dtype(None)                         # TypeError
+    return _result_dtype_of((a, b))
+
+
+cdef DType _result_dtype_of(tuple operands):
+    """_result_dtype for any number of operands; None entries are left out."""
     cdef DType dims = None, zero = None, wrapped = None, d
-    for x in (a, b):
+    for x in operands:
+        if x is None:
+            continue
         if isinstance(x, Tensor):
             d = (<Tensor>x)._dtype
             if (<Tensor>x)._ndim > 0:
@@ -129,7 +142,7 @@ cdef Tensor _binary(int op, object a, object b, object out, bint inplace):
     cdef Tensor ta, tb, result, target
     cdef DType dt
     cdef int nd
-    if _any_needs_grad(a, b):
+    if op <= PYT_OP_DIV and _any_needs_grad(a, b):     # the division family: no grad yet
         return _binary_recorded(op, a, b, out, inplace)
     dt = _result_dtype(a, b)
     if op == PYT_OP_DIV and _category(dt) < 2:
@@ -137,8 +150,12 @@ cdef Tensor _binary(int op, object a, object b, object out, bint inplace):
     if op == PYT_OP_SUB and dt.code == PYT_BOOL:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
+    if op >= PYT_OP_FLOORDIV and dt.code == PYT_BOOL:
+        raise NotImplementedError(f'"{_ARITH_NAMES[op]}" not implemented for \'Bool\'')
     ta = _operand(a, dt)
     tb = _operand(b, dt)
+    if op >= PYT_OP_FLOORDIV and _category(dt) == 1 and _has_zero(tb):
+        raise RuntimeError("ZeroDivisionError")
     nd = _broadcast_shape(ta, tb, shape)
     target = a if inplace else out
     if target is None:
@@ -213,11 +230,30 @@ def mul(input, other, *, out=None):
     return _binary(PYT_OP_MUL, input, other, out, False)
 
 
+cdef bint _has_zero(Tensor t) except -1:
+    """Whether an integer tensor holds a zero (a divisor, checked before dividing)."""
+    cdef Tensor c = contiguous(t)
+    cdef bint found
+    with nogil:
+        found = pyt_has_zero(c._data, c._numel, c._dtype.itemsize, c._dtype.itemsize)
+    return found
+
+
+cdef int _division_op(object rounding_mode) except -1:
+    if rounding_mode is None:
+        return PYT_OP_DIV
+    if rounding_mode == "trunc":
+        return PYT_OP_TRUNCDIV
+    if rounding_mode == "floor":
+        return PYT_OP_FLOORDIV
+    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but "
+                       f"found '{rounding_mode}'")
+
+
 def div(input, other, *, rounding_mode=None, out=None):
-    """True division (integers give floats); rounding modes arrive with the math issue."""
-    if rounding_mode is not None:
-        raise NotImplementedError("div(rounding_mode=...) is not implemented yet")
-    return _binary(PYT_OP_DIV, input, other, out, False)
+    """input / other: true division (integers give floats) or, with rounding_mode 'trunc' or
+    'floor', the quotient rounded toward zero or down, in the promoted dtype."""
+    return _binary(_division_op(rounding_mode), input, other, out, False)
 
 
 def eq(input, other, *, out=None):

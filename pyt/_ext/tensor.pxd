@@ -94,6 +94,8 @@ cdef int _broadcast_strides_to(Tensor src, int ndim, const Py_ssize_t* shape,
                                Py_ssize_t* out) except -1
 cdef int _broadcast_shape(Tensor a, Tensor b, Py_ssize_t* out) except -1
 cdef dtype _result_dtype(object a, object b)
+cdef dtype _result_dtype_of(tuple operands)
+cdef Tensor _binary(int op, object a, object b, object out, bint inplace)
 cdef Tensor _operand(object x, dtype dt)
 cdef int _run_binary(pyt_inner_loop fn, Tensor out, Tensor a, Tensor b) except -1
 cdef Tensor scalar_tensor_of(object value, dtype dt)

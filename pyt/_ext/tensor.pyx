@@ -754,9 +754,7 @@ cdef class Tensor:
         return div(self, other, rounding_mode=rounding_mode)
 
     def div_(self, other, *, rounding_mode=None):
-        if rounding_mode is not None:
-            raise NotImplementedError("div_(rounding_mode=...) is not implemented yet")
-        return _binary(PYT_OP_DIV, self, other, None, True)
+        return _binary(_division_op(rounding_mode), self, other, None, True)
 
     true_divide = div
     true_divide_ = div_
@@ -945,6 +943,596 @@ cdef class Tensor:
         return _dlpack_device(self)
 
     # ----- elementwise math (math_ops.pyx) -----------------------------------------
+    def __floordiv__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_FLOORDIV, self, other, None, False)
+
+    def __rfloordiv__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_FLOORDIV, other, self, None, False)
+
+    def __ifloordiv__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_FLOORDIV, self, other, None, True)
+
+    def __mod__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_REMAINDER, self, other, None, False)
+
+    def __rmod__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_REMAINDER, other, self, None, False)
+
+    def __imod__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _binary(PYT_OP_REMAINDER, self, other, None, True)
+
+    def __pow__(self, other, modulo=None):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.pow(self, other)
+
+    def __rpow__(self, other, modulo=None):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.pow(other, self)
+
+    def __ipow__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.pow_(self, other)
+
+    def __and__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.bitwise_and(self, other)
+
+    def __rand__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.bitwise_and(other, self)
+
+    def __iand__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.bitwise_and_(self, other)
+
+    def __or__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.bitwise_or(self, other)
+
+    def __ror__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.bitwise_or(other, self)
+
+    def __ior__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.bitwise_or_(self, other)
+
+    def __xor__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.bitwise_xor(self, other)
+
+    def __rxor__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.bitwise_xor(other, self)
+
+    def __ixor__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.bitwise_xor_(self, other)
+
+    def __lshift__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.bitwise_left_shift(self, other)
+
+    def __rlshift__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.bitwise_left_shift(other, self)
+
+    def __ilshift__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.bitwise_left_shift_(self, other)
+
+    def __rshift__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.bitwise_right_shift(self, other)
+
+    def __rrshift__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.bitwise_right_shift(other, self)
+
+    def __irshift__(self, other):
+        if not _is_operand(other):
+            return NotImplemented
+        return _math_ops.bitwise_right_shift_(self, other)
+
+    def __invert__(self):
+        return _math_ops._invert(self)
+
+    def __abs__(self):
+        return _math_ops.abs(self)
+
+    def exp(self):
+        return _math_ops.exp(self)
+
+    def exp_(self):
+        return _math_ops.exp_(self)
+
+    def exp2(self):
+        return _math_ops.exp2(self)
+
+    def exp2_(self):
+        return _math_ops.exp2_(self)
+
+    def expm1(self):
+        return _math_ops.expm1(self)
+
+    def expm1_(self):
+        return _math_ops.expm1_(self)
+
+    def log(self):
+        return _math_ops.log(self)
+
+    def log_(self):
+        return _math_ops.log_(self)
+
+    def log2(self):
+        return _math_ops.log2(self)
+
+    def log2_(self):
+        return _math_ops.log2_(self)
+
+    def log10(self):
+        return _math_ops.log10(self)
+
+    def log10_(self):
+        return _math_ops.log10_(self)
+
+    def log1p(self):
+        return _math_ops.log1p(self)
+
+    def log1p_(self):
+        return _math_ops.log1p_(self)
+
+    def sqrt(self):
+        return _math_ops.sqrt(self)
+
+    def sqrt_(self):
+        return _math_ops.sqrt_(self)
+
+    def rsqrt(self):
+        return _math_ops.rsqrt(self)
+
+    def rsqrt_(self):
+        return _math_ops.rsqrt_(self)
+
+    def sin(self):
+        return _math_ops.sin(self)
+
+    def sin_(self):
+        return _math_ops.sin_(self)
+
+    def cos(self):
+        return _math_ops.cos(self)
+
+    def cos_(self):
+        return _math_ops.cos_(self)
+
+    def tan(self):
+        return _math_ops.tan(self)
+
+    def tan_(self):
+        return _math_ops.tan_(self)
+
+    def asin(self):
+        return _math_ops.asin(self)
+
+    def asin_(self):
+        return _math_ops.asin_(self)
+
+    def acos(self):
+        return _math_ops.acos(self)
+
+    def acos_(self):
+        return _math_ops.acos_(self)
+
+    def atan(self):
+        return _math_ops.atan(self)
+
+    def atan_(self):
+        return _math_ops.atan_(self)
+
+    def sinh(self):
+        return _math_ops.sinh(self)
+
+    def sinh_(self):
+        return _math_ops.sinh_(self)
+
+    def cosh(self):
+        return _math_ops.cosh(self)
+
+    def cosh_(self):
+        return _math_ops.cosh_(self)
+
+    def tanh(self):
+        return _math_ops.tanh(self)
+
+    def tanh_(self):
+        return _math_ops.tanh_(self)
+
+    def asinh(self):
+        return _math_ops.asinh(self)
+
+    def asinh_(self):
+        return _math_ops.asinh_(self)
+
+    def acosh(self):
+        return _math_ops.acosh(self)
+
+    def acosh_(self):
+        return _math_ops.acosh_(self)
+
+    def atanh(self):
+        return _math_ops.atanh(self)
+
+    def atanh_(self):
+        return _math_ops.atanh_(self)
+
+    def arcsin(self):
+        return _math_ops.arcsin(self)
+
+    def arcsin_(self):
+        return _math_ops.arcsin_(self)
+
+    def arccos(self):
+        return _math_ops.arccos(self)
+
+    def arccos_(self):
+        return _math_ops.arccos_(self)
+
+    def arctan(self):
+        return _math_ops.arctan(self)
+
+    def arctan_(self):
+        return _math_ops.arctan_(self)
+
+    def arcsinh(self):
+        return _math_ops.arcsinh(self)
+
+    def arcsinh_(self):
+        return _math_ops.arcsinh_(self)
+
+    def arccosh(self):
+        return _math_ops.arccosh(self)
+
+    def arccosh_(self):
+        return _math_ops.arccosh_(self)
+
+    def arctanh(self):
+        return _math_ops.arctanh(self)
+
+    def arctanh_(self):
+        return _math_ops.arctanh_(self)
+
+    def sigmoid(self):
+        return _math_ops.sigmoid(self)
+
+    def sigmoid_(self):
+        return _math_ops.sigmoid_(self)
+
+    def erf(self):
+        return _math_ops.erf(self)
+
+    def erf_(self):
+        return _math_ops.erf_(self)
+
+    def erfc(self):
+        return _math_ops.erfc(self)
+
+    def erfc_(self):
+        return _math_ops.erfc_(self)
+
+    def erfinv(self):
+        return _math_ops.erfinv(self)
+
+    def erfinv_(self):
+        return _math_ops.erfinv_(self)
+
+    def lgamma(self):
+        return _math_ops.lgamma(self)
+
+    def lgamma_(self):
+        return _math_ops.lgamma_(self)
+
+    def digamma(self):
+        return _math_ops.digamma(self)
+
+    def digamma_(self):
+        return _math_ops.digamma_(self)
+
+    def reciprocal(self):
+        return _math_ops.reciprocal(self)
+
+    def reciprocal_(self):
+        return _math_ops.reciprocal_(self)
+
+    def abs(self):
+        return _math_ops.abs(self)
+
+    def abs_(self):
+        return _math_ops.abs_(self)
+
+    def absolute(self):
+        return _math_ops.absolute(self)
+
+    def absolute_(self):
+        return _math_ops.absolute_(self)
+
+    def floor(self):
+        return _math_ops.floor(self)
+
+    def floor_(self):
+        return _math_ops.floor_(self)
+
+    def ceil(self):
+        return _math_ops.ceil(self)
+
+    def ceil_(self):
+        return _math_ops.ceil_(self)
+
+    def trunc(self):
+        return _math_ops.trunc(self)
+
+    def trunc_(self):
+        return _math_ops.trunc_(self)
+
+    def fix(self):
+        return _math_ops.fix(self)
+
+    def fix_(self):
+        return _math_ops.fix_(self)
+
+    def frac(self):
+        return _math_ops.frac(self)
+
+    def frac_(self):
+        return _math_ops.frac_(self)
+
+    def sign(self):
+        return _math_ops.sign(self)
+
+    def sign_(self):
+        return _math_ops.sign_(self)
+
+    def sgn(self):
+        return _math_ops.sgn(self)
+
+    def sgn_(self):
+        return _math_ops.sgn_(self)
+
+    def square(self):
+        return _math_ops.square(self)
+
+    def square_(self):
+        return _math_ops.square_(self)
+
+    def bitwise_not(self):
+        return _math_ops.bitwise_not(self)
+
+    def bitwise_not_(self):
+        return _math_ops.bitwise_not_(self)
+
+    def logical_not(self):
+        return _math_ops.logical_not(self)
+
+    def logical_not_(self):
+        return _math_ops.logical_not_(self)
+
+    def relu(self):
+        return _math_ops.relu(self)
+
+    def relu_(self):
+        return _math_ops.relu_(self)
+
+    def logit(self, eps=None):
+        return _math_ops.logit(self, eps)
+
+    def logit_(self, eps=None):
+        return _math_ops.logit_(self, eps)
+
+    def round(self, *, decimals=None):
+        return _math_ops.round(self, decimals=decimals)
+
+    def round_(self, *, decimals=None):
+        return _math_ops.round_(self, decimals=decimals)
+
+    def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
+        return _math_ops.nan_to_num(self, nan, posinf, neginf)
+
+    def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
+        return _math_ops.nan_to_num_(self, nan, posinf, neginf)
+
+    def isnan(self):
+        return _math_ops.isnan(self)
+
+    def isinf(self):
+        return _math_ops.isinf(self)
+
+    def isposinf(self):
+        return _math_ops.isposinf(self)
+
+    def isneginf(self):
+        return _math_ops.isneginf(self)
+
+    def isfinite(self):
+        return _math_ops.isfinite(self)
+
+    def pow(self, exponent):
+        return _math_ops.pow(self, exponent)
+
+    def pow_(self, exponent):
+        return _math_ops.pow_(self, exponent)
+
+    def floor_divide(self, other):
+        return _binary(PYT_OP_FLOORDIV, self, other, None, False)
+
+    def floor_divide_(self, other):
+        return _binary(PYT_OP_FLOORDIV, self, other, None, True)
+
+    def remainder(self, other):
+        return _binary(PYT_OP_REMAINDER, self, other, None, False)
+
+    def remainder_(self, other):
+        return _binary(PYT_OP_REMAINDER, self, other, None, True)
+
+    def fmod(self, other):
+        return _binary(PYT_OP_FMOD, self, other, None, False)
+
+    def fmod_(self, other):
+        return _binary(PYT_OP_FMOD, self, other, None, True)
+
+    def atan2(self, other):
+        return _math_ops.atan2(self, other)
+
+    def atan2_(self, other):
+        return _math_ops.atan2_(self, other)
+
+    def arctan2(self, other):
+        return _math_ops.arctan2(self, other)
+
+    def arctan2_(self, other):
+        return _math_ops.arctan2_(self, other)
+
+    def hypot(self, other):
+        return _math_ops.hypot(self, other)
+
+    def hypot_(self, other):
+        return _math_ops.hypot_(self, other)
+
+    def bitwise_and(self, other):
+        return _math_ops.bitwise_and(self, other)
+
+    def bitwise_and_(self, other):
+        return _math_ops.bitwise_and_(self, other)
+
+    def bitwise_or(self, other):
+        return _math_ops.bitwise_or(self, other)
+
+    def bitwise_or_(self, other):
+        return _math_ops.bitwise_or_(self, other)
+
+    def bitwise_xor(self, other):
+        return _math_ops.bitwise_xor(self, other)
+
+    def bitwise_xor_(self, other):
+        return _math_ops.bitwise_xor_(self, other)
+
+    def bitwise_left_shift(self, other):
+        return _math_ops.bitwise_left_shift(self, other)
+
+    def bitwise_left_shift_(self, other):
+        return _math_ops.bitwise_left_shift_(self, other)
+
+    def bitwise_right_shift(self, other):
+        return _math_ops.bitwise_right_shift(self, other)
+
+    def bitwise_right_shift_(self, other):
+        return _math_ops.bitwise_right_shift_(self, other)
+
+    def logical_and(self, other):
+        return _math_ops.logical_and(self, other)
+
+    def logical_and_(self, other):
+        return _math_ops.logical_and_(self, other)
+
+    def logical_or(self, other):
+        return _math_ops.logical_or(self, other)
+
+    def logical_or_(self, other):
+        return _math_ops.logical_or_(self, other)
+
+    def logical_xor(self, other):
+        return _math_ops.logical_xor(self, other)
+
+    def logical_xor_(self, other):
+        return _math_ops.logical_xor_(self, other)
+
+    def maximum(self, other):
+        return _math_ops.maximum(self, other)
+
+    def minimum(self, other):
+        return _math_ops.minimum(self, other)
+
+    def fmax(self, other):
+        return _math_ops.fmax(self, other)
+
+    def fmin(self, other):
+        return _math_ops.fmin(self, other)
+
+    def clamp(self, min=None, max=None):
+        return _math_ops.clamp(self, min, max)
+
+    def clamp_(self, min=None, max=None):
+        return _math_ops.clamp_(self, min, max)
+
+    clip = clamp
+    clip_ = clamp_
+
+    def clamp_min(self, min):
+        return _math_ops.clamp_min(self, min)
+
+    def clamp_min_(self, min):
+        return _math_ops.clamp_min_(self, min)
+
+    def clamp_max(self, max):
+        return _math_ops.clamp_max(self, max)
+
+    def clamp_max_(self, max):
+        return _math_ops.clamp_max_(self, max)
+
+    def lerp(self, end, weight):
+        return _math_ops.lerp(self, end, weight)
+
+    def lerp_(self, end, weight):
+        return _math_ops.lerp_(self, end, weight)
+
+    def addcmul(self, tensor1, tensor2, *, value=1):
+        return _math_ops.addcmul(self, tensor1, tensor2, value=value)
+
+    def addcmul_(self, tensor1, tensor2, *, value=1):
+        return _math_ops.addcmul_(self, tensor1, tensor2, value=value)
+
+    def addcdiv(self, tensor1, tensor2, *, value=1):
+        return _math_ops.addcdiv(self, tensor1, tensor2, value=value)
+
+    def addcdiv_(self, tensor1, tensor2, *, value=1):
+        return _math_ops.addcdiv_(self, tensor1, tensor2, value=value)
+
+    def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _math_ops.isclose(self, other, rtol, atol, equal_nan)
+
+    def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+        return _math_ops.allclose(self, other, rtol, atol, equal_nan)
+
+    def equal(self, other):
+        return _math_ops.equal(self, other)
 
     # ----- reductions, scans and sorting (reductions.pyx) ----------------------------
     # Each forwards to the function of the same name, whose signature is torch's.
@@ -1488,3 +2076,4 @@ include "recording.pxi"
 from pyt._ext import autograd as _autograd
 from pyt._ext import linalg as _linalg
 from pyt._ext import reductions as _reductions
+from pyt._ext import math_ops as _math_ops
