@@ -872,6 +872,11 @@ cdef class Tensor:
     # ----- linear algebra (linalg.pyx) -------------------------------------------------
 
     # ----- nn kernels (nn_kernels.pyx) ---------------------------------------------------
+    def softmax(self, dim, dtype=None):
+        return _nn_kernels.softmax(self, dim, dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        return _nn_kernels.log_softmax(self, dim, dtype)
 
 
 # ----- core helpers shared by every .pxi and by other modules ----------------------------
@@ -1181,3 +1186,4 @@ include "pointwise.pxi"
 # Larger op families live in modules of their own that cimport this one (tensor.pxd), so
 # they compile separately; Tensor's methods reach them through these names. They are
 # imported last: by now this module's types and C functions are ready for them.
+from pyt._ext import nn_kernels as _nn_kernels
