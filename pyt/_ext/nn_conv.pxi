@@ -3,13 +3,15 @@
 # A convolution maps an "image" (C channels over 1-3 spatial dims) to "columns" (O
 # channels over the output positions): per sample and group, cols = W @ im2col(image).
 # The samples run in parallel in one OpenMP region, each thread with its own column
-# buffer and BLAS made single-threaded for the region: GEMMs over the whole batch with
-# BLAS's own threads, between parallel im2col passes, measured 4x slower here, as BLAS
-# and OpenMP threads spin against each other on few cores. A 1x1 stride-1 convolution
-# needs no im2col. The weight gradient sums per-sample GEMMs in a fixed number of
-# partial sums, so it does not depend on the thread count. Transposed convolution is
-# the adjoint: its forward is the convolution's input gradient, and its gradients are
-# a convolution and a weight gradient.
+# buffer and BLAS made single-threaded for the region. (GEMMs over whole chunks of the
+# batch with BLAS's own threads, between parallel im2col passes, measured several times
+# slower here: BLAS and OpenMP threads spin against each other on few cores.) Samples
+# are handed out dynamically: each is heavy, and a thread the OS delays does not hold
+# up the rest. A 1x1 stride-1 convolution needs no im2col. The weight gradient sums
+# per-sample GEMMs into a fixed number of partial sums, added in order, so it does not
+# depend on the thread count. Transposed convolution is the adjoint: its forward is
+# the convolution's input gradient, and its gradients are a convolution and a weight
+# gradient.
 
 cdef extern from "pyt_im2col.h":
     ctypedef struct pyt_im2col_geom:
@@ -53,22 +55,6 @@ cdef inline void _col2im(const real* col, real* im, const pyt_im2col_geom* g,
         pyt_col2im_f(col, im, g, ld)
     else:
         pyt_col2im_d(col, im, g, ld)
-
-
-cdef extern from "pyt_blas_threads.h":
-    enum:
-        PYT_BLAS_MAX_LIBS
-    int pyt_blas_threads_init()
-    void pyt_blas_serial_begin(int* saved) nogil
-    void pyt_blas_serial_end(const int* saved) nogil
-
-cdef int _blas_libs = pyt_blas_threads_init()      # the OpenBLAS libraries found
-
-
-def _blas_libraries_found():
-    """How many OpenBLAS libraries conv can make single-threaded (0: BLAS stays out of
-    its parallel regions)."""
-    return _blas_libs
 
 
 cdef inline const real* _sample_cols(const ConvPlan* p, const real* img_n, Py_ssize_t grp,
@@ -134,7 +120,7 @@ cdef void _forward_samples(const ConvPlan* p, const real* img, const real* w, co
     cdef int saved[PYT_BLAS_MAX_LIBS]
     if nt > 1:
         pyt_blas_serial_begin(saved)
-        for n in prange(p.batch, num_threads=nt, schedule="static"):
+        for n in prange(p.batch, num_threads=nt, schedule="dynamic"):
             _forward_sample(p, img, w, bias, out, col + threadid() * per_thread, n)
         pyt_blas_serial_end(saved)
     else:
@@ -153,7 +139,7 @@ cdef void _backward_samples(const ConvPlan* p, const real* gout, const real* img
     cdef int saved[PYT_BLAS_MAX_LIBS]
     if nt > 1:
         pyt_blas_serial_begin(saved)
-        for c in prange(nchunks, num_threads=nt, schedule="static"):
+        for c in prange(nchunks, num_threads=nt, schedule="dynamic"):
             for n in range(c * p.batch // nchunks, (c + 1) * p.batch // nchunks):
                 _backward_sample(p, gout, img, w, gimg,
                                  (gw if c == 0 else parts + (c - 1) * wsize) if gw != NULL else NULL,
@@ -254,9 +240,11 @@ cdef int _run_forward(const ConvPlan* p, Tensor img, Tensor w, Tensor bias, Tens
     """out = conv(img, w) + bias on contiguous tensors of one compute dtype."""
     cdef void* col = NULL
     cdef void* tmp = NULL
-    cdef int nt = _sample_threads(p, p.batch)
+    cdef int nt
     cdef Py_ssize_t itemsize = out._dtype.itemsize
     cdef char* bp = bias._data if bias is not None else NULL
+    _load_blas()
+    nt = _sample_threads(p, p.batch)
     col = _alloc((0 if p.direct else p.g.channels * p.kvol * p.col_len) * nt * itemsize)
     try:
         with nogil:
@@ -278,11 +266,13 @@ cdef int _run_backward(const ConvPlan* p, Tensor gout, Tensor img, Tensor w, Ten
     cdef void* parts = NULL
     cdef Py_ssize_t itemsize = gout._dtype.itemsize
     cdef Py_ssize_t nchunks = p.wchunks if gw is not None else p.batch
-    cdef int nt = _sample_threads(p, nchunks)
+    cdef int nt
     cdef char* ip = img._data if img is not None else NULL
     cdef char* wp = w._data if w is not None else NULL
     cdef char* gip = gimg._data if gimg is not None else NULL
     cdef char* gwp = gw._data if gw is not None else NULL
+    _load_blas()
+    nt = _sample_threads(p, nchunks)
     col = _alloc((0 if p.direct else p.g.channels * p.kvol * p.col_len) * nt * itemsize)
     try:
         if gw is not None:

@@ -45,38 +45,37 @@ cdef void _gather_rows(const char* w, const int64_t* idx, char* out, Py_ssize_t 
 
 
 cdef void _embedding_renorm(real* w, const int64_t* idx, Py_ssize_t n, Py_ssize_t D,
-                            double max_norm, double norm_type) noexcept nogil:
+                            double max_norm, double norm_type, uint8_t* seen) noexcept nogil:
     """Rows of w named by idx whose norm exceeds max_norm are scaled down to it, in place
-    (each row once, whatever its count in idx)."""
-    cdef Py_ssize_t i, j, k
+    (each row once, however often idx names it; seen: one zeroed flag per row)."""
+    cdef Py_ssize_t i, j
     cdef double norm, scale
     cdef real* row
     for i in range(n):
-        for k in range(i):                  # first occurrence only
-            if idx[k] == idx[i]:
-                break
-        else:
-            row = w + idx[i] * D
-            norm = 0
+        if seen[idx[i]]:
+            continue
+        seen[idx[i]] = 1
+        row = w + idx[i] * D
+        norm = 0
+        for j in range(D):
+            if norm_type == 1:
+                norm += fabs(row[j])
+            elif norm_type == 2:
+                norm += row[j] * row[j]
+            else:
+                norm += c_pow(fabs(row[j]), norm_type)
+        norm = norm if norm_type == 1 else (sqrt(norm) if norm_type == 2
+                                            else c_pow(norm, 1.0 / norm_type))
+        if norm > max_norm:
+            scale = max_norm / (norm + 1e-7)
             for j in range(D):
-                if norm_type == 1:
-                    norm += fabs(row[j])
-                elif norm_type == 2:
-                    norm += row[j] * row[j]
-                else:
-                    norm += c_pow(fabs(row[j]), norm_type)
-            norm = norm if norm_type == 1 else (sqrt(norm) if norm_type == 2
-                                                else c_pow(norm, 1.0 / norm_type))
-            if norm > max_norm:
-                scale = max_norm / (norm + 1e-7)
-                for j in range(D):
-                    row[j] = <real>(row[j] * scale)
+                row[j] = <real>(row[j] * scale)
 
 
 cdef Tensor _embedding(Tensor weight, object indices, Py_ssize_t padding_idx, object max_norm,
                        double norm_type):
     cdef Tensor idx = _indices_arg(indices, "embedding")
-    cdef Tensor w, out, wc
+    cdef Tensor w, out, wc, seen
     cdef Py_ssize_t D
     cdef double norm_max
     if weight._ndim != 2:
@@ -88,13 +87,14 @@ cdef Tensor _embedding(Tensor weight, object indices, Py_ssize_t padding_idx, ob
             raise RuntimeError("embedding_renorm_: expected a floating weight")
         wc = _as(weight, _compute_dtype(weight._dtype))
         norm_max = max_norm
+        seen = _new([weight._shape[0]], _u8, True)
         with nogil:
             if wc._dtype.code == PYT_FLOAT32:
                 _embedding_renorm(<float*>wc._data, <int64_t*>idx._data, idx._numel, D,
-                                  norm_max, norm_type)
+                                  norm_max, norm_type, <uint8_t*>seen._data)
             else:
                 _embedding_renorm(<double*>wc._data, <int64_t*>idx._data, idx._numel, D,
-                                  norm_max, norm_type)
+                                  norm_max, norm_type, <uint8_t*>seen._data)
         if wc._data != weight._data:
             copy_into(weight, wc)
     w = contiguous(weight)

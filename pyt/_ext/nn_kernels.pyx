@@ -20,7 +20,7 @@ from libc.string cimport memcpy, memset
 from libc.stdint cimport int64_t, int32_t, int16_t, int8_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.math cimport sqrt, floor, ceil, fabs, pow as c_pow, INFINITY
 from cython.parallel cimport prange, threadid
-from scipy.linalg.cython_blas cimport sgemm, dgemm
+from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_GetName
 
 from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous,
     is_contiguous, wrap_dim, _to_dtype, _parse_dtype, fill_)
@@ -29,6 +29,8 @@ from pyt._ext.dtypes cimport (PYT_BOOL, PYT_UINT8, PYT_INT8, PYT_INT16, PYT_INT3
     PYT_INT64, PYT_FLOAT16, PYT_BFLOAT16, PYT_FLOAT32, PYT_FLOAT64)
 from pyt._ext.parallel cimport num_threads
 from pyt._ext.loop cimport PYT_MAX_DIMS, PYT_GRAIN_SIZE
+
+import os
 
 from pyt._ext import dtypes as _dtypes
 
@@ -164,13 +166,56 @@ cdef void* _alloc(Py_ssize_t nbytes) except NULL:
 
 
 # ----- BLAS -------------------------------------------------------------------------------
+# sgemm / dgemm come from SciPy's cython_blas capsules on first use rather than cimported:
+# importing scipy.linalg costs about 0.3 s, which `import pyt` should not pay.
+
+# After a threaded call OpenBLAS's idle threads spin for 2^28 cycles (~0.1 s), fighting
+# pyt's OpenMP threads for the cores; 2^16 cycles keeps back-to-back calls warm. OpenBLAS
+# reads this when it loads (SciPy's: on pyt's first BLAS call); a user's value is kept.
+os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "16")
+
+ctypedef void (*sgemm_t)(char*, char*, int*, int*, int*, float*, float*, int*, float*, int*,
+                         float*, float*, int*) noexcept nogil
+ctypedef void (*dgemm_t)(char*, char*, int*, int*, int*, double*, double*, int*, double*,
+                         int*, double*, double*, int*) noexcept nogil
+
+cdef extern from "pyt_blas_threads.h":
+    enum:
+        PYT_BLAS_MAX_LIBS
+    int pyt_blas_threads_init()
+    void pyt_blas_serial_begin(int* saved) nogil
+    void pyt_blas_serial_end(const int* saved) nogil
+
+cdef sgemm_t _sgemm = NULL
+cdef dgemm_t _dgemm = NULL
+cdef int _blas_libs = 0             # OpenBLAS libraries whose thread count pyt can set
+
+
+cdef int _load_blas() except -1:
+    global _sgemm, _dgemm, _blas_libs
+    if _sgemm != NULL:
+        return 0
+    from scipy.linalg import cython_blas
+    capi = cython_blas.__pyx_capi__
+    _dgemm = <dgemm_t>PyCapsule_GetPointer(capi["dgemm"], PyCapsule_GetName(capi["dgemm"]))
+    _blas_libs = pyt_blas_threads_init()
+    _sgemm = <sgemm_t>PyCapsule_GetPointer(capi["sgemm"], PyCapsule_GetName(capi["sgemm"]))
+    return 0
+
+
+def _blas_libraries_found():
+    """How many OpenBLAS libraries conv can make single-threaded inside its parallel
+    region (0: BLAS then stays out of parallel regions)."""
+    _load_blas()
+    return _blas_libs
+
 
 cdef inline void _gemm(bint trans_a, bint trans_b, Py_ssize_t M, Py_ssize_t N, Py_ssize_t K,
                        real alpha, const real* A, Py_ssize_t lda, const real* B,
                        Py_ssize_t ldb, real beta, real* C, Py_ssize_t ldc) noexcept nogil:
     """Row-major C[M, N] = alpha * op(A) @ op(B) + beta * C. BLAS is column-major, where
     row-major C is C^T = op(B)^T @ op(A)^T: the operands swap and keep their flags.
-    Sizes must fit in int (callers check)."""
+    Sizes must fit in int (callers check); _load_blas() must have run."""
     cdef char ta = b'T' if trans_b else b'N'
     cdef char tb = b'T' if trans_a else b'N'
     cdef int m = <int>N, n = <int>M, k = <int>K
@@ -184,9 +229,9 @@ cdef inline void _gemm(bint trans_a, bint trans_b, Py_ssize_t M, Py_ssize_t N, P
                 C[i * ldc + j] = 0 if beta == 0 else beta * C[i * ldc + j]
         return
     if real is float:
-        sgemm(&ta, &tb, &m, &n, &k, &alpha, <float*>B, &la, <float*>A, &lb, &beta, C, &lc)
+        _sgemm(&ta, &tb, &m, &n, &k, &alpha, <float*>B, &la, <float*>A, &lb, &beta, C, &lc)
     else:
-        dgemm(&ta, &tb, &m, &n, &k, &alpha, <double*>B, &la, <double*>A, &lb, &beta, C, &lc)
+        _dgemm(&ta, &tb, &m, &n, &k, &alpha, <double*>B, &la, <double*>A, &lb, &beta, C, &lc)
 
 
 # ----- row sums in double, vectorised (include/pyt_nn_rows.h) -----------------------------
