@@ -27,6 +27,11 @@ cdef extern from "pyt_im2col.h":
     void pyt_im2col_d(const double* im, double* col, const pyt_im2col_geom* g, Py_ssize_t ld) nogil
     void pyt_col2im_d(const double* col, double* im, const pyt_im2col_geom* g, Py_ssize_t ld) nogil
 
+cdef extern from "pyt_gemm_wide.h":
+    void pyt_gemm_wide_f(Py_ssize_t M, Py_ssize_t K, Py_ssize_t L, const float* a,
+                         Py_ssize_t ars, Py_ssize_t acs, const float* b, Py_ssize_t ldb,
+                         float* c, Py_ssize_t ldc) nogil
+
 cdef extern from "limits.h":
     enum:
         INT_MAX
@@ -35,6 +40,7 @@ cdef struct ConvPlan:
     pyt_im2col_geom g                   # one group's image: g.channels = channels // groups
     Py_ssize_t batch, groups, channels, out_channels
     Py_ssize_t img_len, col_len, kvol   # numel of one image plane, column row, kernel
+    Py_ssize_t ldcol                    # leading dim of column matrices (padded)
     bint direct                         # 1x1 kernel, stride 1, no padding: no im2col
     Py_ssize_t wchunks                  # partial sums of the weight gradient
 
@@ -58,24 +64,44 @@ cdef inline void _col2im(const real* col, real* im, const pyt_im2col_geom* g,
 
 
 cdef inline const real* _sample_cols(const ConvPlan* p, const real* img_n, Py_ssize_t grp,
-                                     real* col) noexcept nogil:
-    """The column matrix [Cg * kvol, L] of group grp of one sample's image."""
+                                     real* col, Py_ssize_t* ld) noexcept nogil:
+    """The column matrix [Cg * kvol, L] of group grp of one sample's image; ld gets its
+    leading dim."""
     cdef const real* src = img_n + grp * p.g.channels * p.img_len
     if p.direct:                        # 1x1, stride 1, no padding: the image itself
+        ld[0] = p.col_len
         return src
-    _im2col(src, col, &p.g, p.col_len)
+    _im2col(src, col, &p.g, p.ldcol)
+    ld[0] = p.ldcol
     return col
+
+
+cdef inline void _matmul(Py_ssize_t M, Py_ssize_t K, Py_ssize_t L, const real* a,
+                         Py_ssize_t ars, Py_ssize_t acs, const real* b, Py_ssize_t ldb,
+                         real* c, Py_ssize_t ldc) noexcept nogil:
+    """C[M, L] = A[M, K] @ B[K, L] (A[m, k] at a[m * ars + k * acs]): the unpacked kernel
+    of include/pyt_gemm_wide.h for float32 when a strip of B (K rows of 16) sits in L1,
+    BLAS otherwise."""
+    if real is float:
+        if K <= 256:
+            pyt_gemm_wide_f(M, K, L, a, ars, acs, b, ldb, c, ldc)
+            return
+    if acs == 1:
+        _gemm(False, False, M, L, K, <real>1, a, ars, b, ldb, <real>0, c, ldc)
+    else:                               # A is the transpose of a row-major [K, M]
+        _gemm(True, False, M, L, K, <real>1, a, acs, b, ldb, <real>0, c, ldc)
 
 
 cdef void _forward_sample(const ConvPlan* p, const real* img, const real* w, const real* bias,
                           real* out, real* col, Py_ssize_t n) noexcept nogil:
-    cdef Py_ssize_t G = p.groups, Og = p.out_channels // p.groups, grp, o, l
+    cdef Py_ssize_t G = p.groups, Og = p.out_channels // p.groups, grp, o, l, ld
     cdef Py_ssize_t L = p.col_len, CK = p.g.channels * p.kvol
+    cdef const real* cols
     cdef real* dst
     for grp in range(G):
-        _gemm(False, False, Og, L, CK, <real>1, w + grp * Og * CK, CK,
-              _sample_cols(p, img + n * p.channels * p.img_len, grp, col), L, <real>0,
-              out + (n * p.out_channels + grp * Og) * L, L)
+        cols = _sample_cols(p, img + n * p.channels * p.img_len, grp, col, &ld)
+        _matmul(Og, CK, L, w + grp * Og * CK, CK, 1, cols, ld,
+                out + (n * p.out_channels + grp * Og) * L, L)
     if bias != NULL:
         for o in range(p.out_channels):
             dst = out + (n * p.out_channels + o) * L
@@ -84,27 +110,41 @@ cdef void _forward_sample(const ConvPlan* p, const real* img, const real* w, con
 
 
 cdef void _backward_sample(const ConvPlan* p, const real* gout, const real* img, const real* w,
-                           real* gimg, real* gw, real* col, Py_ssize_t n) noexcept nogil:
-    """gw += gout[n] @ cols(img[n])^T and gimg[n] = col2im(W^T @ gout[n]), per group."""
-    cdef Py_ssize_t G = p.groups, Og = p.out_channels // p.groups, grp
+                           real* gimg, real* gw, real* col, real* gpad,
+                           Py_ssize_t n) noexcept nogil:
+    """gw^T += cols(img[n]) @ gout[n]^T (gw: per group [CK, Og]) and
+    gimg[n] = col2im(W^T @ gout[n]), per group (gimg[n] is zeroed here, in the thread
+    that fills it). gpad: room for one group's gout rows at the padded leading dim."""
+    cdef Py_ssize_t G = p.groups, Og = p.out_channels // p.groups, grp, o, ld
     cdef Py_ssize_t L = p.col_len, CK = p.g.channels * p.kvol
     cdef const real* go
+    cdef const real* cols
     cdef real* dst
+    if gimg != NULL:
+        memset(gimg + n * p.channels * p.img_len, 0, p.channels * p.img_len * sizeof(real))
     for grp in range(G):
         go = gout + (n * p.out_channels + grp * Og) * L
-        if gw != NULL:
-            _gemm(False, True, Og, CK, L, <real>1, go, L,
-                  _sample_cols(p, img + n * p.channels * p.img_len, grp, col), L, <real>1,
-                  gw + grp * Og * CK, CK)
+        if gw != NULL:                  # gw^T [CK, Og] += cols @ gout[n]^T
+            cols = _sample_cols(p, img + n * p.channels * p.img_len, grp, col, &ld)
+            _gemm(False, True, CK, Og, L, <real>1, cols, ld, go, L, <real>1,
+                  gw + grp * Og * CK, Og)
         if gimg != NULL:
+            if L != p.ldcol:            # rows L apart can alias in cache; copy them apart
+                for o in range(Og):
+                    memcpy(gpad + o * p.ldcol, go + o * L, L * sizeof(real))
+                go = gpad
             dst = gimg + (n * p.channels + grp * p.g.channels) * p.img_len
             if p.direct:
-                _gemm(True, False, CK, L, Og, <real>1, w + grp * Og * CK, CK, go, L, <real>1,
-                      dst, L)
+                _matmul(CK, Og, L, w + grp * Og * CK, 1, CK, go, p.ldcol, dst, L)
             else:
-                _gemm(True, False, CK, L, Og, <real>1, w + grp * Og * CK, CK, go, L, <real>0,
-                      col, L)
-                _col2im(col, dst, &p.g, L)
+                _matmul(CK, Og, L, w + grp * Og * CK, 1, CK, go, p.ldcol, col, p.ldcol)
+                _col2im(col, dst, &p.g, p.ldcol)
+
+
+cdef inline Py_ssize_t _per_thread(const ConvPlan* p) noexcept nogil:
+    """Scratch elements per thread: a column matrix, then one group's padded gradient."""
+    return (0 if p.direct else p.g.channels * p.kvol * p.ldcol) + \
+        p.out_channels // p.groups * p.ldcol
 
 
 cdef inline int _sample_threads(const ConvPlan* p, Py_ssize_t items) noexcept nogil:
@@ -116,7 +156,7 @@ cdef inline int _sample_threads(const ConvPlan* p, Py_ssize_t items) noexcept no
 
 cdef void _forward_samples(const ConvPlan* p, const real* img, const real* w, const real* bias,
                            real* out, real* col, int nt) noexcept nogil:
-    cdef Py_ssize_t n, per_thread = 0 if p.direct else p.g.channels * p.kvol * p.col_len
+    cdef Py_ssize_t n, per_thread = _per_thread(p)
     cdef int saved[PYT_BLAS_MAX_LIBS]
     if nt > 1:
         pyt_blas_serial_begin(saved)
@@ -131,10 +171,13 @@ cdef void _forward_samples(const ConvPlan* p, const real* img, const real* w, co
 cdef void _backward_samples(const ConvPlan* p, const real* gout, const real* img, const real* w,
                             real* gimg, real* gw, real* parts, real* col,
                             int nt) noexcept nogil:
-    """Samples go in p.wchunks fixed chunks (chunk c adds into parts[c - 1], chunk 0 into
-    gw), summed in order at the end: the weight gradient does not depend on threads."""
-    cdef Py_ssize_t c, n, i, nchunks = p.wchunks if gw != NULL else p.batch
-    cdef Py_ssize_t per_thread = 0 if p.direct else p.g.channels * p.kvol * p.col_len
+    """Samples go in p.wchunks fixed chunks, chunk c adding into parts[c] (each group's
+    block transposed, [CK, Og]); the parts are summed in order at the end, so the weight
+    gradient does not depend on threads."""
+    cdef Py_ssize_t c, n, i, o, k, grp, nchunks = p.wchunks if gw != NULL else p.batch
+    cdef Py_ssize_t Og = p.out_channels // p.groups, CK = p.g.channels * p.kvol
+    cdef real acc
+    cdef Py_ssize_t per_thread = _per_thread(p), gpad = per_thread - p.out_channels // p.groups * p.ldcol
     cdef Py_ssize_t wsize = p.out_channels * p.g.channels * p.kvol
     cdef int saved[PYT_BLAS_MAX_LIBS]
     if nt > 1:
@@ -142,31 +185,46 @@ cdef void _backward_samples(const ConvPlan* p, const real* gout, const real* img
         for c in prange(nchunks, num_threads=nt, schedule="dynamic"):
             for n in range(c * p.batch // nchunks, (c + 1) * p.batch // nchunks):
                 _backward_sample(p, gout, img, w, gimg,
-                                 (gw if c == 0 else parts + (c - 1) * wsize) if gw != NULL else NULL,
-                                 col + threadid() * per_thread, n)
+                                 parts + c * wsize if gw != NULL else NULL,
+                                 col + threadid() * per_thread,
+                                 col + threadid() * per_thread + gpad, n)
         pyt_blas_serial_end(saved)
     else:
         for c in range(nchunks):
             for n in range(c * p.batch // nchunks, (c + 1) * p.batch // nchunks):
                 _backward_sample(p, gout, img, w, gimg,
-                                 (gw if c == 0 else parts + (c - 1) * wsize) if gw != NULL else NULL,
-                                 col, n)
+                                 parts + c * wsize if gw != NULL else NULL, col, col + gpad, n)
     if gw != NULL:
-        for c in range(1, nchunks):
-            for i in range(wsize):
-                gw[i] += parts[(c - 1) * wsize + i]
+        for grp in range(p.groups):
+            for o in range(Og):
+                for k in range(CK):
+                    acc = 0
+                    for c in range(nchunks):
+                        acc = acc + parts[c * wsize + grp * Og * CK + k * Og + o]
+                    gw[grp * Og * CK + o * CK + k] = acc
 
 
 cdef void _channel_sums(const real* x, real* out, Py_ssize_t N, Py_ssize_t C,
                         Py_ssize_t L) noexcept nogil:
-    """out[c] = sum of x[n, c, :] over n (the bias gradient), accumulated in double."""
-    cdef Py_ssize_t n, c
-    cdef double s
-    for c in range(C):
-        s = 0
-        for n in range(N):
-            s += _sum(x + (n * C + c) * L, L)
-        out[c] = <real>s
+    """out[c] = sum of x[n, c, :] over n (the bias gradient), accumulated in double, in
+    parallel over channels."""
+    cdef Py_ssize_t c
+    cdef int nt = _threads_for(N * C * L)
+    if nt > 1 and C > 1:
+        for c in prange(C, num_threads=nt, schedule="static"):
+            out[c] = <real>_channel_sum(x, N, C, L, c)
+    else:
+        for c in range(C):
+            out[c] = <real>_channel_sum(x, N, C, L, c)
+
+
+cdef double _channel_sum(const real* x, Py_ssize_t N, Py_ssize_t C, Py_ssize_t L,
+                         Py_ssize_t c) noexcept nogil:
+    cdef Py_ssize_t n
+    cdef double s = 0
+    for n in range(N):
+        s += _sum(x + (n * C + c) * L, L)
+    return s
 
 
 cdef void _add_channel_bias(real* x, const real* b, Py_ssize_t N, Py_ssize_t C,
@@ -227,7 +285,10 @@ cdef int _fill_plan(ConvPlan* p, _ConvArgs a) except -1:
     p.img_len = p.g.size[0] * p.g.size[1] * p.g.size[2]
     p.col_len = p.g.out[0] * p.g.out[1] * p.g.out[2]
     p.kvol = p.g.k[0] * p.g.k[1] * p.g.k[2]
-    if p.col_len > INT_MAX or p.g.channels * p.kvol > INT_MAX or p.out_channels > INT_MAX:
+    # rows 512 B (float) or 1 KB (double) apart, times a power of two, share cache sets:
+    # 16 more elements keep the rows of a column matrix apart
+    p.ldcol = p.col_len + (16 if p.col_len % 128 == 0 else 0)
+    if p.ldcol > INT_MAX or p.g.channels * p.kvol > INT_MAX or p.out_channels > INT_MAX:
         raise RuntimeError("pyt: convolution too large for BLAS (matrix sizes must fit in int)")
     p.direct = p.kvol == 1 and all(p.g.stride[i] == 1 and p.g.pad[i] == 0 and
                                    p.g.size[i] == p.g.out[i] for i in range(3))
@@ -245,7 +306,7 @@ cdef int _run_forward(const ConvPlan* p, Tensor img, Tensor w, Tensor bias, Tens
     cdef char* bp = bias._data if bias is not None else NULL
     _load_blas()
     nt = _sample_threads(p, p.batch)
-    col = _alloc((0 if p.direct else p.g.channels * p.kvol * p.col_len) * nt * itemsize)
+    col = _scratch(_per_thread(p) * nt * itemsize)
     try:
         with nogil:
             if itemsize == 4:
@@ -255,29 +316,32 @@ cdef int _run_forward(const ConvPlan* p, Tensor img, Tensor w, Tensor bias, Tens
                 _forward_samples(p, <double*>img._data, <double*>w._data, <double*>bp,
                                  <double*>out._data, <double*>col, nt)
     finally:
-        free(col)
+        _scratch_done(col)
     return 0
 
 
 cdef int _run_backward(const ConvPlan* p, Tensor gout, Tensor img, Tensor w, Tensor gimg,
                        Tensor gw) except -1:
-    """gimg = input gradient (gimg holds zeros), gw = weight gradient (either may be None)."""
+    """gimg = input gradient, gw = weight gradient (either may be None)."""
     cdef void* col = NULL
     cdef void* parts = NULL
     cdef Py_ssize_t itemsize = gout._dtype.itemsize
     cdef Py_ssize_t nchunks = p.wchunks if gw is not None else p.batch
     cdef int nt
+    cdef Py_ssize_t col_bytes, part_bytes
     cdef char* ip = img._data if img is not None else NULL
     cdef char* wp = w._data if w is not None else NULL
     cdef char* gip = gimg._data if gimg is not None else NULL
     cdef char* gwp = gw._data if gw is not None else NULL
     _load_blas()
     nt = _sample_threads(p, nchunks)
-    col = _alloc((0 if p.direct else p.g.channels * p.kvol * p.col_len) * nt * itemsize)
+    col_bytes = _per_thread(p) * nt * itemsize
+    part_bytes = nchunks * gw._numel * itemsize if gw is not None else 0
+    col = _scratch(col_bytes + part_bytes)
     try:
-        if gw is not None:
-            parts = _alloc((nchunks - 1) * gw._numel * itemsize)
-            memset(parts, 0, (nchunks - 1) * gw._numel * itemsize)
+        if gw is not None:              # the partial weight gradients follow the columns
+            parts = <char*>col + col_bytes
+            memset(parts, 0, part_bytes)
         with nogil:
             if itemsize == 4:
                 _backward_samples(p, <float*>gout._data, <float*>ip, <float*>wp, <float*>gip,
@@ -286,8 +350,7 @@ cdef int _run_backward(const ConvPlan* p, Tensor gout, Tensor img, Tensor w, Ten
                 _backward_samples(p, <double*>gout._data, <double*>ip, <double*>wp,
                                   <double*>gip, <double*>gwp, <double*>parts, <double*>col, nt)
     finally:
-        free(col)
-        free(parts)
+        _scratch_done(col)
     return 0
 
 
@@ -515,8 +578,8 @@ def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, g
     cdef Tensor g = _check_grad_output(grad_output, a, "conv_backward")
     cdef Tensor x = _reshaped(_as(input, a.cdt), a.in_shape())
     cdef Tensor w = _as(weight, a.cdt)
-    cdef Tensor gi = _new(a.in_shape(), a.cdt, True) if output_mask[0] else None
-    cdef Tensor gw = _new(a.w_shape, a.cdt, True) if output_mask[1] else None
+    cdef Tensor gi = _new(a.in_shape(), a.cdt, False) if output_mask[0] else None
+    cdef Tensor gw = _new(a.w_shape, a.cdt, False) if output_mask[1] else None
     cdef Tensor gb = None
     _fill_plan(&p, a)
     if gi is not None or gw is not None:
@@ -543,7 +606,7 @@ cdef Tensor _conv_transpose(object input, object weight, object bias, object str
     cdef ConvPlan p
     cdef Tensor x = _reshaped(_as(input, a.cdt), a.in_shape())
     cdef Tensor w = _as(weight, a.cdt)
-    cdef Tensor out = _new(a.out_shape(), a.cdt, True)
+    cdef Tensor out = _new(a.out_shape(), a.cdt, False)
     cdef Tensor b
     _fill_plan(&p, a)
     _run_backward(&p, x, None, w, out, None)
@@ -573,7 +636,7 @@ def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0,
         gi = _new(a.in_shape(), a.cdt, False)
         _run_forward(&p, g, w, None, gi)
     if output_mask[1]:
-        gw = _new(a.w_shape, a.cdt, True)
+        gw = _new(a.w_shape, a.cdt, False)
         _run_backward(&p, x, g, None, None, gw)
     if output_mask[2]:
         gb = _finish(_bias_grad(g, a.N, a.O, p.img_len), a, False)

@@ -17,19 +17,35 @@ cdef void _resample_slice(const real* x, real* y, const Taps* t, Py_ssize_t inne
     """One [n, inner] slice. Forward: y[o] = sum_k w[o, k] * x[idx[o, k]] (rows of inner
     values); adjoint: y[idx[o, k]] += w[o, k] * x[o] (y holds zeros)."""
     cdef Py_ssize_t o, k, i
-    cdef real wk, acc
+    cdef real wk, acc, w0, w1
     cdef real* yr
     cdef const real* xr
+    cdef const real* xr1
     if inner == 1:                      # the innermost dim: a gather per output
-        for o in range(t.n_out):
-            if adjoint:
+        if adjoint:
+            for o in range(t.n_out):
                 for k in range(t.ntaps):
                     y[t.idx[o * t.ntaps + k]] += <real>t.w[o * t.ntaps + k] * x[o]
-            else:
+        elif t.ntaps == 2:
+            for o in range(t.n_out):
+                y[o] = (<real>t.w[2 * o] * x[t.idx[2 * o]] +
+                        <real>t.w[2 * o + 1] * x[t.idx[2 * o + 1]])
+        else:
+            for o in range(t.n_out):
                 acc = 0
                 for k in range(t.ntaps):
                     acc = acc + <real>t.w[o * t.ntaps + k] * x[t.idx[o * t.ntaps + k]]
                 y[o] = acc
+        return
+    if not adjoint and t.ntaps == 2:    # linear: two rows blended, no zeroing pass
+        for o in range(t.n_out):
+            yr = y + o * inner
+            xr = x + t.idx[2 * o] * inner
+            xr1 = x + t.idx[2 * o + 1] * inner
+            w0 = <real>t.w[2 * o]
+            w1 = <real>t.w[2 * o + 1]
+            for i in range(inner):
+                yr[i] = w0 * xr[i] + w1 * xr1[i]
         return
     for o in range(t.n_out):
         if adjoint:
@@ -226,7 +242,11 @@ cdef Tensor _run_passes(Tensor x, list in_shape, list out_size, list scales, str
     cdef Py_ssize_t outer, inner
     cdef Tensor cur = x, nxt
     shape = list(in_shape) if not adjoint else in_shape[:2] + list(out_size)
-    order = range(dim) if not adjoint else range(dim - 1, -1, -1)
+    # shrinking passes first, and of equal ones the innermost (a gather per element)
+    # first, so the gathers and later passes see as little data as possible
+    order = sorted(range(dim), key=lambda i: (out_size[i] / in_shape[2 + i], -i))
+    if adjoint:
+        order = order[::-1]
     for i in order:
         d = 2 + i
         t.idx = NULL

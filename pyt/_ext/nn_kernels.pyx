@@ -165,6 +165,43 @@ cdef void* _alloc(Py_ssize_t nbytes) except NULL:
     return p
 
 
+# ----- scratch memory ----------------------------------------------------------------------
+# Kernels' scratch buffers (conv's column matrices) are reused from call to call: a fresh
+# multi-megabyte malloc is a fresh mmap whose pages fault in on first touch, a cost as
+# large as the im2col itself. One cached block, handed out under the GIL; a second
+# concurrent user (another Python thread) gets its own malloc.
+
+cdef void* _cache = NULL
+cdef Py_ssize_t _cache_bytes = 0
+cdef bint _cache_busy = False
+cdef Py_ssize_t _CACHE_LIMIT = 64 << 20
+
+
+cdef void* _scratch(Py_ssize_t nbytes) except NULL:
+    """Scratch memory of at least nbytes; give it back with _scratch_done."""
+    global _cache, _cache_bytes, _cache_busy
+    if _cache_busy or nbytes > _CACHE_LIMIT:
+        return _alloc(nbytes)
+    if nbytes > _cache_bytes:
+        free(_cache)
+        _cache = NULL
+        _cache_bytes = 0
+        _cache = _alloc(nbytes)
+        _cache_bytes = nbytes
+    _cache_busy = True
+    return _cache
+
+
+cdef void _scratch_done(void* p) noexcept:
+    global _cache_busy
+    if p == NULL:
+        return
+    if p == _cache:
+        _cache_busy = False
+    else:
+        free(p)
+
+
 # ----- BLAS -------------------------------------------------------------------------------
 # sgemm / dgemm come from SciPy's cython_blas capsules on first use rather than cimported:
 # importing scipy.linalg costs about 0.3 s, which `import pyt` should not pay.
@@ -185,6 +222,7 @@ cdef extern from "pyt_blas_threads.h":
     int pyt_blas_threads_init()
     void pyt_blas_serial_begin(int* saved) nogil
     void pyt_blas_serial_end(const int* saved) nogil
+    void pyt_blas_set_all(int n)
 
 cdef sgemm_t _sgemm = NULL
 cdef dgemm_t _dgemm = NULL
@@ -199,6 +237,9 @@ cdef int _load_blas() except -1:
     capi = cython_blas.__pyx_capi__
     _dgemm = <dgemm_t>PyCapsule_GetPointer(capi["dgemm"], PyCapsule_GetName(capi["dgemm"]))
     _blas_libs = pyt_blas_threads_init()
+    # a library loaded just now missed pyt.set_num_threads: give it pyt's count
+    if _blas_libs:
+        pyt_blas_set_all(num_threads())
     _sgemm = <sgemm_t>PyCapsule_GetPointer(capi["sgemm"], PyCapsule_GetName(capi["sgemm"]))
     return 0
 

@@ -16,16 +16,25 @@ cdef struct PadMaps:
     Py_ssize_t size[3]
     Py_ssize_t out[3]
     int64_t* map[3]                     # map[d][o]: the input index output o reads
+    Py_ssize_t run_lo, run_hi           # outputs along the last dim that copy a
+                                        # contiguous stretch of input (map[2][o] = o - pad)
 
 
 cdef void _pad_plane(const move_t* x, move_t* y, const PadMaps* m) noexcept nogil:
-    cdef Py_ssize_t o0, o1, o2, base
+    cdef Py_ssize_t o0, o1, o2, base, shift
+    cdef const int64_t* last = m.map[2]
+    shift = last[m.run_lo] - m.run_lo if m.run_hi > m.run_lo else 0
     for o0 in range(m.out[0]):
         for o1 in range(m.out[1]):
             base = (m.map[0][o0] * m.size[1] + m.map[1][o1]) * m.size[2]
-            for o2 in range(m.out[2]):
-                y[0] = x[base + m.map[2][o2]]
-                y += 1
+            for o2 in range(m.run_lo):
+                y[o2] = x[base + last[o2]]
+            if m.run_hi > m.run_lo:     # the interior: one copy
+                memcpy(y + m.run_lo, x + base + m.run_lo + shift,
+                       (m.run_hi - m.run_lo) * sizeof(move_t))
+            for o2 in range(m.run_hi, m.out[2]):
+                y[o2] = x[base + last[o2]]
+            y += m.out[2]
 
 
 cdef void _pad_plane_grad(const real* g, real* gx, const PadMaps* m) noexcept nogil:
@@ -164,6 +173,16 @@ cdef int _pad_maps(PadMaps* m, list shape, list pads, str mode) except -1:
             if src < 0 or src >= n:         # unreachable after the checks; never read outside
                 raise RuntimeError(f"pad: {mode} padding {pads} does not fit input {shape}")
             m.map[d][o] = src
+    # the stretch of the last dim where the map steps by one
+    m.run_lo = m.run_hi = 0
+    o = 0
+    while o < m.out[2]:
+        j = o
+        while j + 1 < m.out[2] and m.map[2][j + 1] == m.map[2][j] + 1:
+            j += 1
+        if j + 1 - o > m.run_hi - m.run_lo:
+            m.run_lo, m.run_hi = o, j + 1
+        o = j + 1
     return 0
 
 

@@ -67,6 +67,12 @@ static int pyt_blas_threads_init(void)
 static int pyt_blas_threads_init(void) { return 0; }
 #endif
 
+/* Every found library to n threads. */
+static inline void pyt_blas_set_all(int n)
+{
+    for (int i = 0; i < pyt_blas_nlibs; i++) pyt_blas_setters[i](n);
+}
+
 /* Every found library to one thread; saved[] gets their counts for the restore. */
 static inline void pyt_blas_serial_begin(int *saved)
 {
