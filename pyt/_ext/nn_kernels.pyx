@@ -180,6 +180,7 @@ cdef Py_ssize_t _CACHE_LIMIT = 64 << 20
 cdef void* _scratch(Py_ssize_t nbytes) except NULL:
     """Scratch memory of at least nbytes; give it back with _scratch_done."""
     global _cache, _cache_bytes, _cache_busy
+    nbytes = max(nbytes, 64)
     if _cache_busy or nbytes > _CACHE_LIMIT:
         return _alloc(nbytes)
     if nbytes > _cache_bytes:
