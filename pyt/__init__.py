@@ -68,6 +68,14 @@ from pyt._ext.reductions import (
     mode, unique, unique_consecutive, bincount, histc, searchsorted, bucketize,
 )
 from pyt import return_types
+from pyt._ext.nn_kernels import (
+    conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d,
+    max_pool1d, max_pool2d, max_pool3d, avg_pool1d, adaptive_avg_pool1d,
+    adaptive_max_pool1d_with_indices as adaptive_max_pool1d, softmax, log_softmax,
+    constant_pad_nd, native_batch_norm, native_layer_norm, native_group_norm, native_dropout,
+    _dropout_top as dropout, _embedding_top as embedding, _batch_norm_top as batch_norm,
+    _layer_norm_top as layer_norm, _group_norm_top as group_norm,
+)
 from pyt._dtype_info import finfo, iinfo, result_type, is_tensor, is_floating_point, numel
 from pyt._tensor_str import set_printoptions
 from pyt import linalg

@@ -1752,6 +1752,11 @@ cdef class Tensor:
         return _linalg.matrix_power(self, n)
 
     # ----- nn kernels (nn_kernels.pyx) ---------------------------------------------------
+    def softmax(self, dim, dtype=None):
+        return _nn_kernels.softmax(self, dim, dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        return _nn_kernels.log_softmax(self, dim, dtype)
 
 
 # ----- core helpers shared by every .pxi and by other modules ----------------------------
@@ -2077,3 +2082,4 @@ from pyt._ext import autograd as _autograd
 from pyt._ext import linalg as _linalg
 from pyt._ext import reductions as _reductions
 from pyt._ext import math_ops as _math_ops
+from pyt._ext import nn_kernels as _nn_kernels

@@ -1,0 +1,307 @@
+# Embedding lookup and its gradient (an index_add into a zero weight gradient), and
+# dropout.
+#
+# Dropout draws its mask from pyt's generator through one small interface: a float32
+# tensor of uniform [0, 1) values, `u = empty(shape).uniform_(0, 1, generator=...)`,
+# and keeps an element when u >= p (probability 1 - p), scaling it by 1 / (1 - p).
+
+
+# ----- embedding ----------------------------------------------------------------------------
+
+cdef Tensor _indices_arg(object indices, str op):
+    cdef Tensor idx = _tensor_arg(indices, "indices", op)
+    if idx._dtype.code != PYT_INT64 and idx._dtype.code != PYT_INT32:
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
+                           f"following scalar types: Long, Int; but got "
+                           f"pyt.{_type_name(idx._dtype)}Tensor instead (while checking "
+                           f"arguments for {op})")
+    return contiguous(_to_dtype(idx, _i64, False))
+
+
+cdef int _check_index_range(Tensor idx, Py_ssize_t n) except -1:
+    cdef const int64_t* p = <int64_t*>idx._data
+    cdef Py_ssize_t i
+    cdef bint bad = False
+    with nogil:
+        for i in range(idx._numel):
+            if p[i] < 0 or p[i] >= n:
+                bad = True
+                break
+    if bad:
+        raise IndexError("index out of range in self")
+    return 0
+
+
+cdef void _gather_rows(const char* w, const int64_t* idx, char* out, Py_ssize_t n,
+                       Py_ssize_t row_bytes) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef int nt = _threads_for(n * row_bytes // 4)
+    if nt > 1 and n > 1:
+        for i in prange(n, num_threads=nt, schedule="static"):
+            memcpy(out + i * row_bytes, w + idx[i] * row_bytes, row_bytes)
+    else:
+        for i in range(n):
+            memcpy(out + i * row_bytes, w + idx[i] * row_bytes, row_bytes)
+
+
+cdef void _embedding_renorm(real* w, const int64_t* idx, Py_ssize_t n, Py_ssize_t D,
+                            double max_norm, double norm_type, uint8_t* seen) noexcept nogil:
+    """Rows of w named by idx whose norm exceeds max_norm are scaled down to it, in place
+    (each row once, however often idx names it; seen: one zeroed flag per row)."""
+    cdef Py_ssize_t i, j
+    cdef double norm, scale
+    cdef real* row
+    for i in range(n):
+        if seen[idx[i]]:
+            continue
+        seen[idx[i]] = 1
+        row = w + idx[i] * D
+        norm = 0
+        for j in range(D):
+            if norm_type == 1:
+                norm += fabs(row[j])
+            elif norm_type == 2:
+                norm += row[j] * row[j]
+            else:
+                norm += c_pow(fabs(row[j]), norm_type)
+        norm = norm if norm_type == 1 else (sqrt(norm) if norm_type == 2
+                                            else c_pow(norm, 1.0 / norm_type))
+        if norm > max_norm:
+            scale = max_norm / (norm + 1e-7)
+            for j in range(D):
+                row[j] = <real>(row[j] * scale)
+
+
+cdef Tensor _embedding(Tensor weight, object indices, Py_ssize_t padding_idx, object max_norm,
+                       double norm_type):
+    cdef Tensor idx = _indices_arg(indices, "embedding")
+    cdef Tensor w, out, wc, seen
+    cdef Py_ssize_t D
+    cdef double norm_max
+    if weight._ndim != 2:
+        raise RuntimeError("'weight' must be 2-D")
+    _check_index_range(idx, weight._shape[0])
+    D = weight._shape[1]
+    if max_norm is not None:                # torch renormalises the weight in place
+        if not weight._dtype.is_floating_point:
+            raise RuntimeError("embedding_renorm_: expected a floating weight")
+        wc = _as(weight, _compute_dtype(weight._dtype))
+        norm_max = max_norm
+        seen = _new([weight._shape[0]], _u8, True)
+        with nogil:
+            if wc._dtype.code == PYT_FLOAT32:
+                _embedding_renorm(<float*>wc._data, <int64_t*>idx._data, idx._numel, D,
+                                  norm_max, norm_type, <uint8_t*>seen._data)
+            else:
+                _embedding_renorm(<double*>wc._data, <int64_t*>idx._data, idx._numel, D,
+                                  norm_max, norm_type, <uint8_t*>seen._data)
+        if wc._data != weight._data:
+            copy_into(weight, wc)
+    w = contiguous(weight)
+    out = _new(_shape(idx) + [D], w._dtype, False)
+    with nogil:
+        _gather_rows(w._data, <int64_t*>idx._data, out._data, idx._numel, D * w._dtype.itemsize)
+    return out
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Rows of weight [num_embeddings, dim] picked by the int64/int32 indices in input
+    (torch.nn.functional.embedding). padding_idx only matters to the gradient; max_norm
+    renormalises the picked rows of weight in place."""
+    cdef Tensor w = _tensor_arg(weight, "weight", "embedding")
+    if padding_idx is not None and w._ndim == 2:
+        if padding_idx > 0:
+            if padding_idx >= w._shape[0]:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+        elif padding_idx < 0:
+            if padding_idx < -w._shape[0]:
+                raise AssertionError("Padding_idx must be within num_embeddings")
+    return _embedding(w, input, -1, max_norm, norm_type)
+
+
+def _embedding_top(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
+    """torch.embedding's signature (weight first; padding_idx -1 means none)."""
+    return _embedding(_tensor_arg(weight, "weight", "embedding"), indices, padding_idx, None,
+                      2.0)
+
+
+cdef void _index_add_rows(const real* g, const int64_t* idx, real* gw, Py_ssize_t n,
+                          Py_ssize_t D, Py_ssize_t padding_idx,
+                          const int64_t* counts) noexcept nogil:
+    """gw[idx[i]] += g[i] / counts[idx[i]] (counts may be NULL), skipping padding_idx; in
+    index order, so the result does not depend on threads. Parallel over columns."""
+    cdef Py_ssize_t i, j, j0, block = 256
+    cdef int nt = _threads_for(n * D)
+    cdef Py_ssize_t nblocks = (D + block - 1) // block
+    if nt > 1 and nblocks > 1:
+        for j0 in prange(nblocks, num_threads=nt, schedule="static"):
+            _index_add_block(g, idx, gw, n, D, padding_idx, counts, j0 * block,
+                             min(D, (j0 + 1) * block))
+    else:
+        _index_add_block(g, idx, gw, n, D, padding_idx, counts, 0, D)
+
+
+cdef void _index_add_block(const real* g, const int64_t* idx, real* gw, Py_ssize_t n,
+                           Py_ssize_t D, Py_ssize_t padding_idx, const int64_t* counts,
+                           Py_ssize_t j_lo, Py_ssize_t j_hi) noexcept nogil:
+    cdef Py_ssize_t i, j
+    cdef real scale
+    cdef real* row
+    cdef const real* src
+    for i in range(n):
+        if idx[i] == padding_idx:
+            continue
+        row = gw + idx[i] * D
+        src = g + i * D
+        if counts != NULL:
+            scale = <real>1 / counts[idx[i]]
+            for j in range(j_lo, j_hi):
+                row[j] += src[j] * scale
+        else:
+            for j in range(j_lo, j_hi):
+                row[j] += src[j]
+
+
+def embedding_backward(grad_output, indices, Py_ssize_t num_weights, padding_idx=None,
+                       bint scale_grad_by_freq=False):
+    """Gradient of embedding for the weight: grad_output rows [*indices.shape, dim] summed
+    into a zero [num_weights, dim] tensor at their indices. Rows at padding_idx (None:
+    no padding row; negative counts from the end) get nothing; scale_grad_by_freq
+    divides by how often each index occurs."""
+    cdef Tensor g = _tensor_arg(grad_output, "grad_output", "embedding_backward")
+    cdef Tensor idx = _indices_arg(indices, "embedding_backward")
+    cdef Tensor gc, gw, counts = None
+    cdef Py_ssize_t D, pad = -1, i
+    cdef int64_t* ip
+    cdef int64_t* cp
+    if g._ndim != idx._ndim + 1 or _shape(g)[:idx._ndim] != _shape(idx):
+        raise RuntimeError(f"embedding_backward: grad_output of size {_shape(g)} does not fit "
+                           f"indices of size {_shape(idx)}")
+    if padding_idx is not None:
+        pad = padding_idx if padding_idx >= 0 else padding_idx + num_weights
+        if pad < 0 or pad >= num_weights:
+            raise AssertionError("Padding_idx must be within num_embeddings")
+    _check_index_range(idx, num_weights)
+    D = g._shape[g._ndim - 1]
+    gc = _float_input(g, "embedding_backward")
+    gw = _new([num_weights, D], gc._dtype, True)
+    if scale_grad_by_freq:
+        counts = _new([num_weights], _i64, True)
+        ip = <int64_t*>idx._data
+        cp = <int64_t*>counts._data
+        for i in range(idx._numel):
+            cp[ip[i]] += 1
+    with nogil:
+        if gc._dtype.code == PYT_FLOAT32:
+            _index_add_rows(<float*>gc._data, <int64_t*>idx._data, <float*>gw._data,
+                            idx._numel, D, pad, <int64_t*>_ptr(counts))
+        else:
+            _index_add_rows(<double*>gc._data, <int64_t*>idx._data, <double*>gw._data,
+                            idx._numel, D, pad, <int64_t*>_ptr(counts))
+    return _cast(gw, g._dtype)
+
+
+# ----- dropout ------------------------------------------------------------------------------
+
+cdef Tensor _uniform(list shape, object generator):
+    """float32 uniform [0, 1) values from pyt's generator."""
+    cdef Tensor u = _new(shape, _f32, False)
+    try:
+        u.uniform_(0.0, 1.0, generator=generator)
+    except NotImplementedError:
+        raise NotImplementedError("dropout needs pyt's random generator (Tensor.uniform_), "
+                                  "which this build does not have") from None
+    return u
+
+
+cdef void _dropout_kernel(const real* x, const float* u, real* y, uint8_t* mask,
+                          Py_ssize_t n, float p, real scale) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef bint keep
+    for i in range(n):
+        keep = u[i] >= p
+        y[i] = x[i] * scale if keep else 0
+        if mask != NULL:
+            mask[i] = keep
+
+
+def native_dropout(input, double p, train, generator=None):
+    """(output, mask): output = input * mask / (1 - p) with mask true with probability
+    1 - p (torch.native_dropout). Not training: (input, all-true mask)."""
+    cdef Tensor x = _tensor_arg(input, "input", "dropout")
+    cdef Tensor mask
+    if p < 0 or p > 1:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not x._dtype.is_floating_point:
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{_type_name(x._dtype)}")
+    mask = _new(_shape(x), _bool, False)
+    if train is False or train is None:
+        memset(mask._data, 1, mask._numel)
+        return x, mask
+    return _dropout_with(x, p, _uniform(_shape(x), generator))
+
+
+def _dropout_with(Tensor x, double p, Tensor u):
+    """native_dropout's output and mask for the given float32 uniform values u."""
+    cdef Tensor xc = _float_input(x, "dropout")
+    cdef Tensor y = _new(_shape(x), xc._dtype, False)
+    cdef Tensor mask = _new(_shape(x), _bool, False)
+    cdef double scale = 1.0 / (1.0 - p) if p < 1 else 0.0
+    u = _as(u, _f32)
+    if u._numel != x._numel:
+        raise RuntimeError("dropout: the uniform values do not match the input")
+    with nogil:
+        if xc._dtype.code == PYT_FLOAT32:
+            _dropout_kernel(<float*>xc._data, <float*>u._data, <float*>y._data,
+                            <uint8_t*>mask._data, xc._numel, <float>p, <float>scale)
+        else:
+            _dropout_kernel(<double*>xc._data, <float*>u._data, <double*>y._data,
+                            <uint8_t*>mask._data, xc._numel, <float>p, scale)
+    return _cast(y, x._dtype), mask
+
+
+def dropout(input, p=0.5, training=True, inplace=False, generator=None):
+    """torch.nn.functional.dropout: zeroes elements with probability p and scales the
+    rest by 1 / (1 - p); the input itself when not training or p == 0."""
+    cdef Tensor x = _tensor_arg(input, "input", "dropout")
+    if p < 0 or p > 1:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0:
+        return x
+    y = native_dropout(x, p, True, generator)[0]
+    if inplace:
+        copy_into(x, y)
+        return x
+    return y
+
+
+def _dropout_top(input, p, train):
+    """torch.dropout's signature (the top-level pyt.dropout)."""
+    if p < 0 or p > 1:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not train or p == 0:
+        return input
+    return native_dropout(input, p, True)[0]
+
+
+def dropout_backward(grad_output, mask, double scale):
+    """Gradient of dropout: grad_output * mask * scale (torch.native_dropout_backward)."""
+    cdef Tensor g = _tensor_arg(grad_output, "grad_output", "dropout_backward")
+    cdef Tensor m = _tensor_arg(mask, "mask", "dropout_backward")
+    cdef Tensor gc, mc, out
+    cdef Py_ssize_t i
+    if _shape(g) != _shape(m):
+        raise RuntimeError(f"dropout_backward: mask of size {_shape(m)} does not match "
+                           f"grad_output of size {_shape(g)}")
+    gc = _float_input(g, "dropout_backward")
+    mc = _as(m, _bool)
+    out = _new(_shape(g), gc._dtype, False)
+    with nogil:
+        for i in range(gc._numel):
+            if gc._dtype.code == PYT_FLOAT32:
+                (<float*>out._data)[i] = (<float*>gc._data)[i] * <float>scale if (<uint8_t*>mc._data)[i] else 0
+            else:
+                (<double*>out._data)[i] = (<double*>gc._data)[i] * scale if (<uint8_t*>mc._data)[i] else 0
+    return _cast(out, g._dtype)

@@ -1,0 +1,820 @@
+# Pooling over 1-3 spatial dims: max (with indices, dilation, ceil_mode), average
+# (count_include_pad, divisor_override), adaptive average / max, max_unpool, and the
+# gradients. Every kernel works on one "plane" (a sample's channel) at a time, with
+# 1-D and 2-D pooling seen as 3-D with leading sizes of 1, and runs in parallel over
+# the planes. Indices are flat positions inside a plane, as torch's are.
+
+ctypedef fused pool_t:
+    float
+    double
+    int64_t
+    int32_t
+    int16_t
+    int8_t
+    uint8_t
+
+
+cdef struct PoolGeom:
+    Py_ssize_t planes
+    Py_ssize_t size[3]
+    Py_ssize_t out[3]
+    Py_ssize_t k[3]
+    Py_ssize_t stride[3]
+    Py_ssize_t pad[3]
+    Py_ssize_t dil[3]
+    bint count_include_pad
+    Py_ssize_t divisor                  # divisor_override, 0 when not given
+
+
+cdef inline Py_ssize_t _plane_len(const Py_ssize_t* s) noexcept nogil:
+    return s[0] * s[1] * s[2]
+
+
+cdef inline void _window(Py_ssize_t o, Py_ssize_t stride, Py_ssize_t pad, Py_ssize_t dil,
+                         Py_ssize_t k, Py_ssize_t size, Py_ssize_t* start,
+                         Py_ssize_t* k_lo, Py_ssize_t* k_hi) noexcept nogil:
+    """Output o's window: input start + j * dil for j in [k_lo, k_hi) lie in [0, size)."""
+    cdef Py_ssize_t s = o * stride - pad
+    start[0] = s
+    k_lo[0] = 0 if s >= 0 else (-s + dil - 1) // dil
+    k_hi[0] = k if s + (k - 1) * dil < size else (size - s + dil - 1) // dil
+    if k_hi[0] < k_lo[0]:
+        k_hi[0] = k_lo[0]
+
+
+cdef void _max_pool_plane(const pool_t* x, pool_t* y, int64_t* idx,
+                          const PoolGeom* g) noexcept nogil:
+    cdef Py_ssize_t o0, o1, o2, j0, j1, j2, i0, i1, i, best_i, o = 0
+    cdef Py_ssize_t s0, s1, s2, lo0, hi0, lo1, hi1, lo2, hi2
+    cdef pool_t v, best
+    for o0 in range(g.out[0]):
+        _window(o0, g.stride[0], g.pad[0], g.dil[0], g.k[0], g.size[0], &s0, &lo0, &hi0)
+        for o1 in range(g.out[1]):
+            _window(o1, g.stride[1], g.pad[1], g.dil[1], g.k[1], g.size[1], &s1, &lo1, &hi1)
+            for o2 in range(g.out[2]):
+                _window(o2, g.stride[2], g.pad[2], g.dil[2], g.k[2], g.size[2], &s2, &lo2,
+                        &hi2)
+                best_i = -1
+                best = 0
+                for j0 in range(lo0, hi0):
+                    i0 = s0 + j0 * g.dil[0]
+                    for j1 in range(lo1, hi1):
+                        i1 = (i0 * g.size[1] + s1 + j1 * g.dil[1]) * g.size[2] + s2
+                        for j2 in range(lo2, hi2):
+                            i = i1 + j2 * g.dil[2]
+                            v = x[i]
+                            # NaN wins, as in torch (a later NaN replaces an earlier one)
+                            if best_i < 0 or v > best or (
+                                    (pool_t is float or pool_t is double) and v != v):
+                                best = v
+                                best_i = i
+                y[o] = best
+                if idx != NULL:
+                    idx[o] = best_i
+                o += 1
+
+
+cdef void _max_pool_kernel(const pool_t* x, pool_t* y, int64_t* idx,
+                           const PoolGeom* g) noexcept nogil:
+    cdef Py_ssize_t n, inl = _plane_len(g.size), outl = _plane_len(g.out)
+    cdef int nt = _threads_for(g.planes * outl * _plane_len(g.k))
+    if nt > 1 and g.planes > 1:
+        for n in prange(g.planes, num_threads=nt, schedule="static"):
+            _max_pool_plane(x + n * inl, y + n * outl, idx + n * outl if idx != NULL else NULL, g)
+    else:
+        for n in range(g.planes):
+            _max_pool_plane(x + n * inl, y + n * outl, idx + n * outl if idx != NULL else NULL, g)
+
+
+cdef inline Py_ssize_t _avg_window(Py_ssize_t o, const PoolGeom* g, int d, Py_ssize_t* lo,
+                                   Py_ssize_t* hi) noexcept nogil:
+    """Output o's window [lo, hi) along dim d, clipped to the input; returns the window's
+    size counting the padding it covers (torch's divisor with count_include_pad)."""
+    cdef Py_ssize_t a = o * g.stride[d] - g.pad[d]
+    cdef Py_ssize_t b = a + g.k[d]
+    if b > g.size[d] + g.pad[d]:
+        b = g.size[d] + g.pad[d]
+    lo[0] = a if a > 0 else 0
+    hi[0] = b if b < g.size[d] else g.size[d]
+    return b - a
+
+
+cdef void _avg_pool_plane(const pool_t* x, pool_t* y, const pool_t* gy, pool_t* gx,
+                          const PoolGeom* g) noexcept nogil:
+    """Forward (x -> y) or, with gy given, backward (gy -> gx, which holds zeros)."""
+    cdef Py_ssize_t o0, o1, o2, i0, i1, i2, o = 0, base
+    cdef Py_ssize_t a0, b0, a1, b1, a2, b2, full0, full01, full, count, div
+    cdef double acc, share
+    cdef int64_t iacc
+    for o0 in range(g.out[0]):
+        full0 = _avg_window(o0, g, 0, &a0, &b0)
+        for o1 in range(g.out[1]):
+            full01 = full0 * _avg_window(o1, g, 1, &a1, &b1)
+            for o2 in range(g.out[2]):
+                full = full01 * _avg_window(o2, g, 2, &a2, &b2)
+                count = (b0 - a0) * (b1 - a1) * (b2 - a2)
+                if b0 <= a0 or b1 <= a1 or b2 <= a2:   # only padding (ceil_mode)
+                    if gy == NULL:
+                        y[o] = 0
+                    o += 1
+                    continue
+                div = g.divisor if g.divisor != 0 else (full if g.count_include_pad else count)
+                if gy != NULL:
+                    share = <double>gy[o] / div
+                    for i0 in range(a0, b0):
+                        for i1 in range(a1, b1):
+                            base = (i0 * g.size[1] + i1) * g.size[2]
+                            for i2 in range(a2, b2):
+                                gx[base + i2] += <pool_t>share
+                elif pool_t is float or pool_t is double:
+                    acc = 0
+                    for i0 in range(a0, b0):
+                        for i1 in range(a1, b1):
+                            base = (i0 * g.size[1] + i1) * g.size[2]
+                            for i2 in range(a2, b2):
+                                acc += x[base + i2]
+                    y[o] = <pool_t>(acc / div)
+                else:                            # integers: an int64 sum, C division
+                    iacc = 0
+                    for i0 in range(a0, b0):
+                        for i1 in range(a1, b1):
+                            base = (i0 * g.size[1] + i1) * g.size[2]
+                            for i2 in range(a2, b2):
+                                iacc += x[base + i2]
+                    y[o] = <pool_t>(iacc // div)     # truncates, as torch does
+                o += 1
+
+
+cdef void _avg_pool_kernel(const pool_t* x, pool_t* y, const pool_t* gy, pool_t* gx,
+                           const PoolGeom* g) noexcept nogil:
+    cdef Py_ssize_t n, inl = _plane_len(g.size), outl = _plane_len(g.out)
+    cdef int nt = _threads_for(g.planes * outl * _plane_len(g.k))
+    if nt > 1 and g.planes > 1:
+        for n in prange(g.planes, num_threads=nt, schedule="static"):
+            if gy == NULL:
+                _avg_pool_plane(x + n * inl, y + n * outl, gy, gx, g)
+            else:
+                _avg_pool_plane(x, y, gy + n * outl, gx + n * inl, g)
+    else:
+        for n in range(g.planes):
+            if gy == NULL:
+                _avg_pool_plane(x + n * inl, y + n * outl, gy, gx, g)
+            else:
+                _avg_pool_plane(x, y, gy + n * outl, gx + n * inl, g)
+
+
+cdef inline Py_ssize_t _adaptive_start(Py_ssize_t o, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    return (o * n_in) // n_out
+
+
+cdef inline Py_ssize_t _adaptive_end(Py_ssize_t o, Py_ssize_t n_in, Py_ssize_t n_out) noexcept nogil:
+    return ((o + 1) * n_in + n_out - 1) // n_out
+
+
+cdef void _adaptive_plane(const real* x, real* y, int64_t* idx, const real* gy, real* gx,
+                          const PoolGeom* g, bint is_max) noexcept nogil:
+    """Adaptive avg or max pooling of one plane; with gy given, the avg gradient."""
+    cdef Py_ssize_t o0, o1, o2, i0, i1, i2, i, o = 0, best_i
+    cdef Py_ssize_t a0, b0, a1, b1, a2, b2
+    cdef double acc, share
+    cdef real v, best
+    for o0 in range(g.out[0]):
+        a0 = _adaptive_start(o0, g.size[0], g.out[0])
+        b0 = _adaptive_end(o0, g.size[0], g.out[0])
+        for o1 in range(g.out[1]):
+            a1 = _adaptive_start(o1, g.size[1], g.out[1])
+            b1 = _adaptive_end(o1, g.size[1], g.out[1])
+            for o2 in range(g.out[2]):
+                a2 = _adaptive_start(o2, g.size[2], g.out[2])
+                b2 = _adaptive_end(o2, g.size[2], g.out[2])
+                if gy != NULL:
+                    share = <double>gy[o] / ((b0 - a0) * (b1 - a1) * (b2 - a2))
+                    for i0 in range(a0, b0):
+                        for i1 in range(a1, b1):
+                            for i2 in range(a2, b2):
+                                gx[(i0 * g.size[1] + i1) * g.size[2] + i2] += <real>share
+                elif is_max:
+                    best_i = -1
+                    best = 0
+                    for i0 in range(a0, b0):
+                        for i1 in range(a1, b1):
+                            for i2 in range(a2, b2):
+                                i = (i0 * g.size[1] + i1) * g.size[2] + i2
+                                v = x[i]
+                                if best_i < 0 or v > best or v != v:
+                                    best = v
+                                    best_i = i
+                    y[o] = best
+                    idx[o] = best_i
+                else:
+                    acc = 0
+                    for i0 in range(a0, b0):
+                        for i1 in range(a1, b1):
+                            for i2 in range(a2, b2):
+                                acc += x[(i0 * g.size[1] + i1) * g.size[2] + i2]
+                    y[o] = <real>(acc / ((b0 - a0) * (b1 - a1) * (b2 - a2)))
+                o += 1
+
+
+cdef void _adaptive_kernel(const real* x, real* y, int64_t* idx, const real* gy, real* gx,
+                           const PoolGeom* g, bint is_max) noexcept nogil:
+    cdef Py_ssize_t n, inl = _plane_len(g.size), outl = _plane_len(g.out)
+    cdef int nt = _threads_for(g.planes * (inl + outl))
+    if nt > 1 and g.planes > 1:
+        for n in prange(g.planes, num_threads=nt, schedule="static"):
+            if gy == NULL:
+                _adaptive_plane(x + n * inl, y + n * outl,
+                                idx + n * outl if idx != NULL else NULL, gy, gx, g, is_max)
+            else:
+                _adaptive_plane(x, y, idx, gy + n * outl, gx + n * inl, g, is_max)
+    else:
+        for n in range(g.planes):
+            if gy == NULL:
+                _adaptive_plane(x + n * inl, y + n * outl,
+                                idx + n * outl if idx != NULL else NULL, gy, gx, g, is_max)
+            else:
+                _adaptive_plane(x, y, idx, gy + n * outl, gx + n * inl, g, is_max)
+
+
+cdef enum:
+    SCATTER_ADD = 0     # dst[idx[i]] += src[i]   (max-pool gradient)
+    SCATTER_SET = 1     # dst[idx[i]] = src[i]    (max_unpool)
+    GATHER = 2          # dst[i] = src[idx[i]]    (max_unpool gradient)
+
+
+cdef void _scatter_plane(const real* src, const int64_t* idx, real* dst, Py_ssize_t n,
+                         int mode) noexcept nogil:
+    cdef Py_ssize_t i
+    if mode == GATHER:
+        for i in range(n):
+            dst[i] = src[idx[i]]
+    elif mode == SCATTER_SET:
+        for i in range(n):
+            dst[idx[i]] = src[i]
+    else:
+        for i in range(n):
+            dst[idx[i]] += src[i]
+
+
+cdef void _scatter_kernel(const real* src, const int64_t* idx, real* dst, Py_ssize_t planes,
+                          Py_ssize_t src_len, Py_ssize_t dst_len, int mode) noexcept nogil:
+    """Per plane; idx has src_len (scatter) or dst_len (gather) entries per plane."""
+    cdef Py_ssize_t n, ilen = dst_len if mode == GATHER else src_len
+    cdef int nt = _threads_for(planes * ilen)
+    if nt > 1 and planes > 1:
+        for n in prange(planes, num_threads=nt, schedule="static"):
+            _scatter_plane(src + n * src_len, idx + n * ilen, dst + n * dst_len, ilen, mode)
+    else:
+        for n in range(planes):
+            _scatter_plane(src + n * src_len, idx + n * ilen, dst + n * dst_len, ilen, mode)
+
+
+# ----- argument checks ----------------------------------------------------------------------
+
+cdef class _PoolArgs:
+    """A checked pooling call."""
+    cdef int k
+    cdef bint batched
+    cdef list lead                      # the non-spatial sizes ([N, C] or [C])
+    cdef PoolGeom g
+    cdef DType dtype
+
+    cdef list out_shape(self):
+        return self.lead + [self.g.out[3 - self.k + i] for i in range(self.k)]
+
+    cdef list in_shape(self):
+        return self.lead + [self.g.size[3 - self.k + i] for i in range(self.k)]
+
+
+cdef str _rank_words(int k):
+    return ("2D or 3D", "3D or 4D", "4D or 5D")[k - 1]
+
+
+cdef _PoolArgs _pool_input(object input, int k, str op, bint allow_empty_spatial):
+    """The input of a pooling op: [C, *spatial] or [N, C, *spatial]."""
+    cdef Tensor x = _tensor_arg(input, "input", op)
+    cdef _PoolArgs a = _PoolArgs.__new__(_PoolArgs)
+    cdef int i, lead = 3 - k
+    if x._ndim != k + 1 and x._ndim != k + 2:
+        raise RuntimeError(f"{op}(): Expected {_rank_words(k)} (batch mode) tensor with "
+                           f"optional 0 dim batch size for input, but got: {_shape(x)}")
+    for i in range(1 if x._ndim == k + 2 else 0, x._ndim):
+        if x._shape[i] == 0 and not allow_empty_spatial:
+            raise RuntimeError(f"{op}(): Expected {_rank_words(k)} (batch mode) tensor with "
+                               f"optional 0 dim batch size for input, but got: {_shape(x)}")
+    a.k = k
+    a.batched = x._ndim == k + 2
+    a.dtype = x._dtype
+    a.lead = _shape(x)[:x._ndim - k]
+    a.g.planes = 1
+    for s in a.lead:
+        a.g.planes *= s
+    for i in range(3):
+        a.g.size[i] = x._shape[x._ndim - k + i - lead] if i >= lead else 1
+        a.g.out[i] = a.g.size[i]
+        a.g.k[i] = a.g.stride[i] = a.g.dil[i] = 1
+        a.g.pad[i] = 0
+    a.g.count_include_pad = True
+    a.g.divisor = 0
+    return a
+
+
+cdef tuple _pool_param(object value, int k, str name, str op, object default):
+    if value is None or (isinstance(value, (tuple, list)) and len(value) == 0):
+        value = default
+    t = _ntuple(value, k, name, op)
+    if t is None:
+        words = ("a single int, or a tuple of one int", "a single int, or a tuple of two ints",
+                 "a single int, or a tuple of three ints")[k - 1]
+        raise RuntimeError(f"{op}: {name} must either be {words}")
+    return t
+
+
+cdef _PoolArgs _pool_args(object input, int k, object kernel_size, object stride,
+                          object padding, object dilation, bint ceil_mode, str op):
+    """Checks a max/avg pooling call like torch and computes its output size."""
+    cdef _PoolArgs a = _pool_input(input, k, op, False)
+    cdef int i, lead = 3 - k
+    cdef Py_ssize_t n, eff
+    ks = _pool_param(kernel_size, k, "kernel_size", op, None)
+    st = _pool_param(stride, k, "stride", op, ks)
+    pd = _pool_param(padding, k, "padding", op, None)
+    dl = _pool_param(dilation, k, "dilation", op, None)
+    if any(s == 0 for s in st):
+        raise RuntimeError("stride should not be zero")
+    if any(v <= 0 for v in ks):
+        raise RuntimeError(f"kernel_size should be greater than zero, but got kernel_size: "
+                           f"{list(ks)}")
+    if any(v <= 0 for v in st):
+        raise RuntimeError(f"stride should be greater than zero, but got stride: {list(st)}")
+    if any(v <= 0 for v in dl):
+        raise RuntimeError(f"dilation should be greater than zero, but got dilation: "
+                           f"{list(dl)}")
+    if any(v < 0 for v in pd):
+        raise RuntimeError(f"pad must be non-negative, but got pad: "
+                           f"{pd[0] if k == 1 else list(pd)}")
+    for i in range(k):
+        if pd[i] > ((ks[i] - 1) * dl[i] + 1) // 2:
+            raise RuntimeError(f"pad should be at most half of effective kernel size, but got "
+                               f"pad={pd[i]}, kernel_size={ks[i]} and dilation={dl[i]}")
+    for i in range(k):
+        a.g.k[lead + i] = ks[i]
+        a.g.stride[lead + i] = st[i]
+        a.g.pad[lead + i] = pd[i]
+        a.g.dil[lead + i] = dl[i]
+        n = a.g.size[lead + i] + 2 * pd[i] - dl[i] * (ks[i] - 1) - 1
+        if ceil_mode:
+            n += st[i] - 1
+        n = (n // st[i] if n >= 0 else -((-n + st[i] - 1) // st[i])) + 1
+        if ceil_mode and (n - 1) * st[i] >= a.g.size[lead + i] + pd[i]:
+            n -= 1          # the last window must start inside the input or left padding
+        a.g.out[lead + i] = n
+    if any(a.g.out[lead + i] <= 0 for i in range(k)):
+        # (no negative indexing: this module is compiled without wraparound)
+        channel = a.lead[len(a.lead) - 1:]
+        raise RuntimeError(
+            f"Given input size: ({_dims_str(channel + a.in_shape()[len(a.lead):], 'x')}). "
+            f"Calculated output size: ({_dims_str(channel + a.out_shape()[len(a.lead):], 'x')}). "
+            f"Output size is too small")
+    return a
+
+
+cdef Tensor _pool_values(object input, _PoolArgs a, str op, bint ints_ok):
+    """The input, contiguous, in the dtype the kernel runs in."""
+    cdef Tensor x = <Tensor>input
+    if x._dtype.is_floating_point:
+        return _as(x, _compute_dtype(x._dtype))
+    if not ints_ok or x._dtype.code == PYT_BOOL:
+        raise NotImplementedError(f'"{op}" not implemented for \'{_type_name(x._dtype)}\'')
+    return contiguous(x)
+
+
+cdef int _run_pool(Tensor x, Tensor y, Tensor idx, PoolGeom* g, bint is_max) except -1:
+    cdef int64_t* ip = <int64_t*>idx._data if idx is not None else NULL
+    cdef int code = x._dtype.code
+    with nogil:
+        if is_max:
+            if code == PYT_FLOAT32:
+                _max_pool_kernel(<float*>x._data, <float*>y._data, ip, g)
+            elif code == PYT_FLOAT64:
+                _max_pool_kernel(<double*>x._data, <double*>y._data, ip, g)
+            elif code == PYT_INT64:
+                _max_pool_kernel(<int64_t*>x._data, <int64_t*>y._data, ip, g)
+            elif code == PYT_INT32:
+                _max_pool_kernel(<int32_t*>x._data, <int32_t*>y._data, ip, g)
+            elif code == PYT_INT16:
+                _max_pool_kernel(<int16_t*>x._data, <int16_t*>y._data, ip, g)
+            elif code == PYT_INT8:
+                _max_pool_kernel(<int8_t*>x._data, <int8_t*>y._data, ip, g)
+            else:
+                _max_pool_kernel(<uint8_t*>x._data, <uint8_t*>y._data, ip, g)
+        else:
+            if code == PYT_FLOAT32:
+                _avg_pool_kernel(<float*>x._data, <float*>y._data, NULL, NULL, g)
+            elif code == PYT_FLOAT64:
+                _avg_pool_kernel(<double*>x._data, <double*>y._data, NULL, NULL, g)
+            elif code == PYT_INT64:
+                _avg_pool_kernel(<int64_t*>x._data, <int64_t*>y._data, NULL, NULL, g)
+            elif code == PYT_INT32:
+                _avg_pool_kernel(<int32_t*>x._data, <int32_t*>y._data, NULL, NULL, g)
+            elif code == PYT_INT16:
+                _avg_pool_kernel(<int16_t*>x._data, <int16_t*>y._data, NULL, NULL, g)
+            elif code == PYT_INT8:
+                _avg_pool_kernel(<int8_t*>x._data, <int8_t*>y._data, NULL, NULL, g)
+            else:
+                _avg_pool_kernel(<uint8_t*>x._data, <uint8_t*>y._data, NULL, NULL, g)
+    return 0
+
+
+# ----- max pooling ------------------------------------------------------------------------------
+
+cdef tuple _max_pool(object input, int k, object kernel_size, object stride, object padding,
+                     object dilation, bint ceil_mode, bint with_indices, str op):
+    cdef _PoolArgs a = _pool_args(input, k, kernel_size, stride, padding, dilation, ceil_mode,
+                                  op)
+    cdef Tensor x = _pool_values(input, a, op, True)
+    cdef Tensor y = _new(a.out_shape(), x._dtype, False)
+    cdef Tensor idx = _new(a.out_shape(), _i64, False) if with_indices else None
+    _run_pool(x, y, idx, &a.g, True)
+    return _cast(y, a.dtype), idx
+
+
+def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False):
+    """(values, indices) of 1-D max pooling; indices are positions within each row."""
+    return _max_pool(input, 1, kernel_size, stride, padding, dilation, ceil_mode, True,
+                     "max_pool1d")
+
+
+def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False):
+    """(values, indices) of 2-D max pooling; indices are flat positions within each plane."""
+    return _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, True,
+                     "max_pool2d")
+
+
+def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
+                            ceil_mode=False):
+    """(values, indices) of 3-D max pooling; indices are flat positions within each volume."""
+    return _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, True,
+                     "max_pool3d")
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    r = _max_pool(input, 1, kernel_size, stride, padding, dilation, ceil_mode,
+                  return_indices, "max_pool1d")
+    return r if return_indices else r[0]
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    r = _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode,
+                  return_indices, "max_pool2d")
+    return r if return_indices else r[0]
+
+
+def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    r = _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode,
+                  return_indices, "max_pool3d")
+    return r if return_indices else r[0]
+
+
+cdef Tensor _checked_indices(object indices, list shape, Py_ssize_t limit, str op):
+    """int64 indices of the given shape, every one inside [0, limit)."""
+    cdef Tensor idx = _tensor_arg(indices, "indices", op)
+    cdef int64_t* p
+    cdef Py_ssize_t i, bad = -1
+    if idx._dtype.code != PYT_INT64:
+        raise RuntimeError(f"{op}: expected indices of dtype int64, but got {idx._dtype.name}")
+    if _shape(idx) != shape:
+        raise RuntimeError(f"{op}: expected indices of size {shape}, but got {_shape(idx)}")
+    idx = contiguous(idx)
+    p = <int64_t*>idx._data
+    with nogil:
+        for i in range(idx._numel):
+            if p[i] < 0 or p[i] >= limit:
+                bad = i
+                break
+    if bad >= 0:
+        raise RuntimeError(f"{op}: Found an invalid max index: {p[bad]} (output volumes are "
+                           f"of size {limit})")
+    return idx
+
+
+def max_pool_backward(grad_output, input, indices, int spatial_dims):
+    """Gradient of max pooling (fixed or adaptive) over `spatial_dims` dims: each
+    grad_output value goes to the input position its index names."""
+    cdef _PoolArgs a = _pool_input(input, spatial_dims, "max_pool_backward", True)
+    cdef Tensor g = _tensor_arg(grad_output, "grad_output", "max_pool_backward")
+    cdef Tensor idx, gc, gi
+    cdef Py_ssize_t inl = _plane_len(a.g.size), outl
+    if g._dtype is not a.dtype or not g._dtype.is_floating_point:
+        raise RuntimeError(f"max_pool_backward: expected a floating grad_output of dtype "
+                           f"{a.dtype.name}, but got {g._dtype.name}")
+    if _shape(g)[:g._ndim - spatial_dims] != a.lead or g._ndim != len(a.lead) + spatial_dims:
+        raise RuntimeError(f"max_pool_backward: grad_output of size {_shape(g)} does not fit "
+                           f"input of size {a.in_shape()}")
+    idx = _checked_indices(indices, _shape(g), inl, "max_pool_backward")
+    outl = g._numel // a.g.planes if a.g.planes > 0 else 0
+    gc = _as(g, _compute_dtype(g._dtype))
+    gi = _new(a.in_shape(), gc._dtype, True)
+    with nogil:
+        if gc._dtype.code == PYT_FLOAT32:
+            _scatter_kernel(<float*>gc._data, <int64_t*>idx._data, <float*>gi._data,
+                            a.g.planes, outl, inl, SCATTER_ADD)
+        else:
+            _scatter_kernel(<double*>gc._data, <int64_t*>idx._data, <double*>gi._data,
+                            a.g.planes, outl, inl, SCATTER_ADD)
+    return _cast(gi, a.dtype)
+
+
+# ----- average pooling ----------------------------------------------------------------------
+
+cdef _PoolArgs _avg_args(object input, int k, object kernel_size, object stride,
+                         object padding, bint ceil_mode, bint count_include_pad,
+                         object divisor_override, str op):
+    cdef _PoolArgs a = _pool_args(input, k, kernel_size, stride, padding, 1, ceil_mode, op)
+    a.g.count_include_pad = count_include_pad
+    if divisor_override is not None:
+        if divisor_override == 0:
+            raise RuntimeError("divisor must be not zero")
+        a.g.divisor = divisor_override
+    return a
+
+
+cdef Tensor _avg_pool(object input, int k, object kernel_size, object stride, object padding,
+                      bint ceil_mode, bint count_include_pad, object divisor_override, str op):
+    cdef _PoolArgs a = _avg_args(input, k, kernel_size, stride, padding, ceil_mode,
+                                 count_include_pad, divisor_override, op)
+    cdef Tensor x = _pool_values(input, a, op, True)
+    cdef Tensor y = _new(a.out_shape(), x._dtype, False)
+    _run_pool(x, y, None, &a.g, False)
+    return _cast(y, a.dtype)
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    return _avg_pool(input, 1, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     None, "avg_pool1d")
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    return _avg_pool(input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, "avg_pool2d")
+
+
+def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    return _avg_pool(input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                     divisor_override, "avg_pool3d")
+
+
+cdef Tensor _avg_pool_backward(object grad_output, object input, int k, object kernel_size,
+                               object stride, object padding, bint ceil_mode,
+                               bint count_include_pad, object divisor_override, str op):
+    cdef _PoolArgs a = _avg_args(input, k, kernel_size, stride, padding, ceil_mode,
+                                 count_include_pad, divisor_override, op)
+    cdef Tensor g = _tensor_arg(grad_output, "grad_output", op)
+    cdef Tensor gc, gi
+    if _shape(g) != a.out_shape():
+        raise RuntimeError(f"{op}: expected grad_output of size {a.out_shape()}, but got "
+                           f"{_shape(g)}")
+    gc = _float_input(g, op)
+    gi = _new(a.in_shape(), gc._dtype, True)
+    with nogil:
+        if gc._dtype.code == PYT_FLOAT32:
+            _avg_pool_kernel(<float*>NULL, <float*>NULL, <float*>gc._data, <float*>gi._data,
+                             &a.g)
+        else:
+            _avg_pool_kernel(<double*>NULL, <double*>NULL, <double*>gc._data,
+                             <double*>gi._data, &a.g)
+    return _cast(gi, g._dtype)
+
+
+def avg_pool1d_backward(grad_output, input, kernel_size, stride=None, padding=0,
+                        ceil_mode=False, count_include_pad=True):
+    return _avg_pool_backward(grad_output, input, 1, kernel_size, stride, padding, ceil_mode,
+                              count_include_pad, None, "avg_pool1d_backward")
+
+
+def avg_pool2d_backward(grad_output, input, kernel_size, stride=None, padding=0,
+                        ceil_mode=False, count_include_pad=True, divisor_override=None):
+    return _avg_pool_backward(grad_output, input, 2, kernel_size, stride, padding, ceil_mode,
+                              count_include_pad, divisor_override, "avg_pool2d_backward")
+
+
+def avg_pool3d_backward(grad_output, input, kernel_size, stride=None, padding=0,
+                        ceil_mode=False, count_include_pad=True, divisor_override=None):
+    return _avg_pool_backward(grad_output, input, 3, kernel_size, stride, padding, ceil_mode,
+                              count_include_pad, divisor_override, "avg_pool3d_backward")
+
+
+# ----- adaptive pooling ---------------------------------------------------------------------
+
+cdef _PoolArgs _adaptive_args(object input, int k, object output_size, str op):
+    cdef _PoolArgs a = _pool_input(input, k, op, True)
+    cdef int i, lead = 3 - k
+    cdef Tensor x = <Tensor>input
+    for i in range(1 if a.batched else 0, x._ndim):
+        if x._shape[i] == 0:
+            raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch "
+                               f"dimensions, but input has sizes {_shape(x)} with dimension "
+                               f"{i} being empty")
+    if _is_int(output_size) or output_size is None:
+        sizes = (output_size,) * k
+    else:
+        sizes = tuple(output_size)
+        if len(sizes) != k:
+            raise RuntimeError(f"{op}: output_size must be {k}")
+    for i in range(k):
+        s = sizes[i]
+        if s is None:                   # None keeps the input's size
+            s = a.g.size[lead + i]
+        elif not _is_int(s):
+            raise TypeError(f"{op}(): argument 'output_size' must be tuple of ints, but found "
+                            f"element of type {type(s).__name__}")
+        if s < 0:
+            raise RuntimeError(f"{op}: elements of output_size must be greater than or equal "
+                               f"to 0 but received {s}")
+        a.g.out[lead + i] = s
+    return a
+
+
+cdef tuple _adaptive(object input, int k, object output_size, bint is_max, str op):
+    cdef _PoolArgs a = _adaptive_args(input, k, output_size, op)
+    cdef Tensor x = _float_input(<Tensor>input, op)
+    cdef Tensor y = _new(a.out_shape(), x._dtype, False)
+    cdef Tensor idx = _new(a.out_shape(), _i64, False) if is_max else None
+    cdef int64_t* ip = <int64_t*>idx._data if is_max else NULL
+    with nogil:
+        if x._dtype.code == PYT_FLOAT32:
+            _adaptive_kernel(<float*>x._data, <float*>y._data, ip, NULL, NULL, &a.g, is_max)
+        else:
+            _adaptive_kernel(<double*>x._data, <double*>y._data, ip, NULL, NULL, &a.g, is_max)
+    return _cast(y, a.dtype), idx
+
+
+def adaptive_avg_pool1d(input, output_size):
+    return _adaptive(input, 1, output_size, False, "adaptive_avg_pool1d")[0]
+
+
+def adaptive_avg_pool2d(input, output_size):
+    return _adaptive(input, 2, output_size, False, "adaptive_avg_pool2d")[0]
+
+
+def adaptive_avg_pool3d(input, output_size):
+    return _adaptive(input, 3, output_size, False, "adaptive_avg_pool3d")[0]
+
+
+def adaptive_max_pool1d(input, output_size, return_indices=False):
+    r = _adaptive(input, 1, output_size, True, "adaptive_max_pool1d")
+    return r if return_indices else r[0]
+
+
+def adaptive_max_pool2d(input, output_size, return_indices=False):
+    r = _adaptive(input, 2, output_size, True, "adaptive_max_pool2d")
+    return r if return_indices else r[0]
+
+
+def adaptive_max_pool3d(input, output_size, return_indices=False):
+    r = _adaptive(input, 3, output_size, True, "adaptive_max_pool3d")
+    return r if return_indices else r[0]
+
+
+def adaptive_max_pool1d_with_indices(input, output_size):
+    return _adaptive(input, 1, output_size, True, "adaptive_max_pool1d")
+
+
+def adaptive_max_pool2d_with_indices(input, output_size):
+    return _adaptive(input, 2, output_size, True, "adaptive_max_pool2d")
+
+
+def adaptive_max_pool3d_with_indices(input, output_size):
+    return _adaptive(input, 3, output_size, True, "adaptive_max_pool3d")
+
+
+def adaptive_avg_pool_backward(grad_output, input, int spatial_dims):
+    """Gradient of adaptive average pooling over `spatial_dims` dims."""
+    cdef Tensor x = _tensor_arg(input, "input", "adaptive_avg_pool_backward")
+    cdef Tensor g = _tensor_arg(grad_output, "grad_output", "adaptive_avg_pool_backward")
+    cdef _PoolArgs a
+    cdef Tensor gc, gi
+    if g._ndim != x._ndim or g._ndim < spatial_dims:
+        raise RuntimeError(f"adaptive_avg_pool_backward: grad_output of size {_shape(g)} "
+                           f"does not fit input of size {_shape(x)}")
+    a = _adaptive_args(x, spatial_dims, _shape(g)[g._ndim - spatial_dims:],
+                       "adaptive_avg_pool_backward")
+    if _shape(g) != a.out_shape():
+        raise RuntimeError(f"adaptive_avg_pool_backward: grad_output of size {_shape(g)} "
+                           f"does not fit input of size {_shape(x)}")
+    gc = _float_input(g, "adaptive_avg_pool_backward")
+    gi = _new(a.in_shape(), gc._dtype, True)
+    with nogil:
+        if gc._dtype.code == PYT_FLOAT32:
+            _adaptive_kernel(<float*>NULL, <float*>NULL, NULL, <float*>gc._data,
+                             <float*>gi._data, &a.g, False)
+        else:
+            _adaptive_kernel(<double*>NULL, <double*>NULL, NULL, <double*>gc._data,
+                             <double*>gi._data, &a.g, False)
+    return _cast(gi, g._dtype)
+
+
+# ----- max_unpool ---------------------------------------------------------------------------
+
+cdef Tensor _max_unpool(object input, object indices, int k, object kernel_size,
+                        object stride, object padding, object output_size, str op):
+    cdef Tensor x = _tensor_arg(input, "input", op)
+    cdef _PoolArgs a = _pool_input(x, k, op, True)
+    cdef Tensor idx, xc, out
+    cdef int i
+    cdef Py_ssize_t outl = 1, inl = _plane_len(a.g.size)
+    ks = _pool_param(kernel_size, k, "kernel_size", op, None)
+    st = _pool_param(stride, k, "stride", op, ks)
+    pd = _pool_param(padding, k, "padding", op, 0)
+    default = [(a.g.size[3 - k + i] - 1) * st[i] - 2 * pd[i] + ks[i] for i in range(k)]
+    if output_size is None:
+        sizes = default
+    else:
+        sizes = list(output_size)
+        if len(sizes) == k + len(a.lead):
+            sizes = sizes[len(a.lead):]
+        if len(sizes) != k:
+            raise ValueError(f"output_size should be a sequence containing {k} or "
+                             f"{k + len(a.lead)} elements, but it has a length of "
+                             f"'{len(sizes)}'")
+        for i in range(k):
+            lo = default[i] - st[i]
+            hi = default[i] + st[i]
+            if not lo < sizes[i] < hi:
+                raise ValueError(f'invalid output_size "{tuple(sizes)}" (dim {i} must be '
+                                 f'between {lo} and {hi})')
+    for s in sizes:
+        outl *= s
+    if not x._dtype.is_floating_point:
+        raise NotImplementedError(f'"{op}" not implemented for \'{_type_name(x._dtype)}\'')
+    idx = _tensor_arg(indices, "indices", op)
+    if _shape(idx) != _shape(x):
+        raise RuntimeError(f"Expected shape of indices to be same as that of the input "
+                           f"tensor ({_shape(x)}) but got indices tensor with shape: "
+                           f"{_shape(idx)}")
+    idx = _checked_indices(idx, _shape(x), outl, op)
+    xc = _float_input(x, op)
+    out = _new(a.lead + list(sizes), xc._dtype, True)
+    with nogil:
+        if xc._dtype.code == PYT_FLOAT32:
+            _scatter_kernel(<float*>xc._data, <int64_t*>idx._data, <float*>out._data,
+                            a.g.planes, inl, outl, SCATTER_SET)
+        else:
+            _scatter_kernel(<double*>xc._data, <int64_t*>idx._data, <double*>out._data,
+                            a.g.planes, inl, outl, SCATTER_SET)
+    return _cast(out, x._dtype)
+
+
+def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    """Places each value at its index in a zero output: a partial inverse of max_pool1d."""
+    return _max_unpool(input, indices, 1, kernel_size, stride, padding, output_size,
+                       "max_unpool1d")
+
+
+def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool(input, indices, 2, kernel_size, stride, padding, output_size,
+                       "max_unpool2d")
+
+
+def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    return _max_unpool(input, indices, 3, kernel_size, stride, padding, output_size,
+                       "max_unpool3d")
+
+
+def max_unpool_backward(grad_output, indices, int spatial_dims):
+    """Gradient of max_unpool: grad_output gathered at the indices."""
+    cdef Tensor g = _tensor_arg(grad_output, "grad_output", "max_unpool_backward")
+    cdef Tensor idx = _tensor_arg(indices, "indices", "max_unpool_backward")
+    cdef Py_ssize_t planes = 1, outl = 1, inl = 1
+    cdef Tensor gc, gi
+    cdef int i
+    if g._ndim != idx._ndim or g._ndim < spatial_dims + 1:
+        raise RuntimeError("max_unpool_backward: grad_output and indices must have the same "
+                           "number of dims")
+    for i in range(g._ndim - spatial_dims):
+        if g._shape[i] != idx._shape[i]:
+            raise RuntimeError("max_unpool_backward: grad_output and indices disagree in "
+                               "their leading sizes")
+        planes *= g._shape[i]
+    for i in range(g._ndim - spatial_dims, g._ndim):
+        outl *= g._shape[i]
+        inl *= idx._shape[i]
+    idx = _checked_indices(idx, _shape(idx), outl, "max_unpool_backward")
+    gc = _float_input(g, "max_unpool_backward")
+    gi = _new(_shape(idx), gc._dtype, False)
+    with nogil:
+        if gc._dtype.code == PYT_FLOAT32:
+            _scatter_kernel(<float*>gc._data, <int64_t*>idx._data, <float*>gi._data, planes,
+                            outl, inl, GATHER)
+        else:
+            _scatter_kernel(<double*>gc._data, <int64_t*>idx._data, <double*>gi._data,
+                            planes, outl, inl, GATHER)
+    return _cast(gi, g._dtype)

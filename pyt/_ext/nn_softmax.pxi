@@ -1,0 +1,99 @@
+# softmax and log_softmax along any dim, and their gradients. The tensor is seen as
+# [outer, n, inner] around the dim; the kernels (include/pyt_softmax.h) subtract the
+# maximum before exp and accumulate in float32 for half types (which compute in float32).
+
+cdef extern from "pyt_softmax.h":
+    void pyt_softmax_f(const float* a, const float* b, float* out, Py_ssize_t outer,
+                       Py_ssize_t n, Py_ssize_t inner, int log, int grad, int nthreads) nogil
+    void pyt_softmax_d(const double* a, const double* b, double* out, Py_ssize_t outer,
+                       Py_ssize_t n, Py_ssize_t inner, int log, int grad, int nthreads) nogil
+
+
+cdef void _around(Tensor t, int d, Py_ssize_t* outer, Py_ssize_t* n, Py_ssize_t* inner) noexcept:
+    cdef int i
+    outer[0] = 1
+    inner[0] = 1
+    n[0] = t._shape[d] if t._ndim > 0 else 1
+    for i in range(d):
+        outer[0] *= t._shape[i]
+    for i in range(d + 1, t._ndim):
+        inner[0] *= t._shape[i]
+
+
+cdef Tensor _softmax(object input, object dim, object dtype, bint log):
+    cdef str op = "log_softmax" if log else "softmax"
+    cdef Tensor x = _tensor_arg(input, "input", op)
+    cdef Tensor xc, out
+    cdef Py_ssize_t outer, n, inner
+    cdef int d, nt
+    if dim is None:
+        raise TypeError(f"{op}() missing required argument 'dim'")
+    if dtype is not None:               # torch casts the input before the op
+        x = _to_dtype(x, _parse_dtype(dtype), False)
+    d = wrap_dim(dim, x._ndim)
+    if not x._dtype.is_floating_point:
+        raise NotImplementedError(f'"{op}_lastdim_kernel_impl" not implemented for '
+                                  f'\'{_type_name(x._dtype)}\'')
+    xc = _as(x, _compute_dtype(x._dtype))
+    out = _new(_shape(x), xc._dtype, False)
+    _around(x, d, &outer, &n, &inner)
+    nt = num_threads()
+    with nogil:
+        if xc._dtype.code == PYT_FLOAT32:
+            pyt_softmax_f(<float*>xc._data, NULL, <float*>out._data, outer, n, inner, log, 0, nt)
+        else:
+            pyt_softmax_d(<double*>xc._data, NULL, <double*>out._data, outer, n, inner, log, 0,
+                          nt)
+    return _cast(out, x._dtype)
+
+
+cdef Tensor _softmax_backward(object grad_output, object output, object dim, bint log):
+    cdef str op = "log_softmax_backward" if log else "softmax_backward"
+    cdef Tensor g = _tensor_arg(grad_output, "grad_output", op)
+    cdef Tensor y = _tensor_arg(output, "output", op)
+    cdef Tensor gc, yc, out
+    cdef Py_ssize_t outer, n, inner
+    cdef int d, nt
+    if _shape(g) != _shape(y):
+        raise RuntimeError(f"{op}: grad_output of size {_shape(g)} does not match output of "
+                           f"size {_shape(y)}")
+    d = wrap_dim(dim, y._ndim)
+    gc = _float_input(g, op)
+    yc = _as(_float_input(y, op), gc._dtype)
+    out = _new(_shape(y), gc._dtype, False)
+    _around(y, d, &outer, &n, &inner)
+    nt = num_threads()
+    with nogil:
+        if gc._dtype.code == PYT_FLOAT32:
+            pyt_softmax_f(<float*>gc._data, <float*>yc._data, <float*>out._data, outer, n,
+                          inner, log, 1, nt)
+        else:
+            pyt_softmax_d(<double*>gc._data, <double*>yc._data, <double*>out._data, outer, n,
+                          inner, log, 1, nt)
+    return _cast(out, g._dtype)
+
+
+def softmax(input, dim, dtype=None):
+    """exp(x) / sum(exp(x)) along dim, computed stably (the maximum is subtracted first);
+    dtype casts the input before the op."""
+    return _softmax(input, dim, dtype, False)
+
+
+def log_softmax(input, dim, dtype=None):
+    """log(softmax(x)) along dim, as x - max - log(sum(exp(x - max)))."""
+    return _softmax(input, dim, dtype, True)
+
+
+def softmax_backward(grad_output, output, dim):
+    """Gradient of softmax from its output y: y * (g - sum(g * y, dim))."""
+    return _softmax_backward(grad_output, output, dim, False)
+
+
+def log_softmax_backward(grad_output, output, dim):
+    """Gradient of log_softmax from its output y: g - exp(y) * sum(g, dim)."""
+    return _softmax_backward(grad_output, output, dim, True)
+
+
+def _implicit_softmax_dim(int ndim):
+    """The dim torch's softmax picks when none is given (deprecated there)."""
+    return 0 if ndim in (0, 1, 3) else 1
