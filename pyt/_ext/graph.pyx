@@ -34,6 +34,13 @@ cdef class Node:
             self._saved.append(t)
             self._saved.append(None if t is None else t._version)
 
+    def save_output(self, t):
+        """Keeps an output of this node for backward. It is held without its history, as
+        output -> node -> output would be a reference cycle that keeps both alive until
+        the cycle collector runs; the history is put back when backward reads it."""
+        self._saved.append(_SavedOutput(_detach(t), t.output_nr))
+        self._saved.append(t._version)
+
     cdef tuple saved_values(self):
         cdef Py_ssize_t i
         if self._released:
@@ -47,6 +54,8 @@ cdef class Node:
         out = []
         for i in range(0, len(self._saved), 2):
             t = self._saved[i]
+            if type(t) is _SavedOutput:
+                t = _reattach((<_SavedOutput>t).data, self, (<_SavedOutput>t).output_nr)
             if t is not None and t._version != self._saved[i + 1]:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified "
@@ -73,6 +82,22 @@ cdef class Node:
 
     def __call__(self, *grads):
         return self.backward_fn(self, grads)
+
+
+cdef class _SavedOutput:
+    cdef readonly object data           # the output without history (same storage)
+    cdef readonly int output_nr
+
+    def __cinit__(self, data, int output_nr):
+        self.data = data
+        self.output_nr = output_nr
+
+
+
+# set by the tensor module (which this one cannot import): t -> t without history, and
+# (t, node, output_nr) -> a new alias of t whose history is that output of node
+_detach = None
+_reattach = None
 
 
 class _KeepCtx:

@@ -299,24 +299,10 @@ cdef Tensor _binary_recorded(int op, object a, object b, object out, bint inplac
     a copy of self's old value, whose result self takes over (data and history)."""
     cdef Tensor self, result
     cdef Node node
-    if out is not None:
-        raise RuntimeError(f"{_ARITH_NAMES[op]}(): functions with out=... arguments don't "
-                           f"support automatic differentiation, but one of the arguments "
-                           f"requires grad.")
+    _refuse_out(out, _ARITH_NAMES[op])
     if inplace:
-        self = a
-        _check_inplace_allowed(self)
-        result = _binary_recorded(op, clone(self), b, None, False)
-        set_grad_enabled_flag(False)
-        try:
-            copy_into(self, result)
-        finally:
-            set_grad_enabled_flag(True)
-        self._storage.version += 1
-        self._grad_fn = result._grad_fn
-        self._output_nr = 0
-        self._requires_grad = True
-        return self
+        _check_inplace_allowed(a)
+        return _inplace_result(a, _binary_recorded(op, clone(a), b, None, False))
     set_grad_enabled_flag(False)
     try:
         result = _binary(op, a, b, None, False)

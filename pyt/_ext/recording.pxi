@@ -154,11 +154,55 @@ cdef object _grad_like(object g, object meta):
     return t
 
 
-cdef inline object _meta(object x):
+cdef object _meta(object x):
     """(shape, dtype) of a tensor input, for reducing its gradient; None otherwise."""
     if isinstance(x, Tensor):
         return ((<Tensor>x).size(), (<Tensor>x)._dtype)
     return None
+
+
+# ----- the pattern every differentiable op follows ------------------------------------------
+#   result = <kernel>(...)                        # kernels never record
+#   if _wants_grad((a, b)):
+#       _refuse_out(out, "name")
+#       node = _record("NameBackward0", _name_backward, (a, b), (result,))
+#       node.save(...); node.ctx = ...
+# and its in-place form computes the recorded result out of place from a clone and ends
+# with _inplace_result(self, result).
+
+cdef bint _wants_grad(tuple inputs):
+    """Grad mode is on and some tensor among inputs requires grad."""
+    if pyt_grad_disabled:
+        return False
+    for x in inputs:
+        if isinstance(x, Tensor) and (<Tensor>x)._requires_grad:
+            return True
+    return False
+
+
+cdef int _refuse_out(object out, str name) except -1:
+    if out is not None:
+        raise RuntimeError(f"{name}(): functions with out=... arguments don't support "
+                           f"automatic differentiation, but one of the arguments requires "
+                           f"grad.")
+    return 0
+
+
+cdef Tensor _inplace_result(Tensor self, Tensor result):
+    """Ends an in-place op that was computed (and recorded) out of place: self takes
+    result's values and its history; returns self."""
+    _check_inplace_allowed(self)
+    cdef bint was_enabled = not pyt_grad_disabled
+    set_grad_enabled_flag(False)
+    try:
+        copy_into(self, result)
+    finally:
+        set_grad_enabled_flag(was_enabled)
+    self._storage.version += 1
+    self._grad_fn = result._grad_fn
+    self._output_nr = result._output_nr
+    self._requires_grad = result._requires_grad
+    return self
 
 
 # ----- views ---------------------------------------------------------------------------------
@@ -318,3 +362,19 @@ cdef tuple _setitem_backward(Node node, tuple grads):
     if value_meta is None:
         return (kept,)
     return (kept, _grad_like(pick(g), value_meta))
+
+
+# ----- saved outputs (Node.save_output) -------------------------------------------------------
+
+def _reattach_output(Tensor data, Node node, int output_nr):
+    """An alias of a saved output with its history back, for the backward that reads it."""
+    cdef Tensor t = detach(data)
+    t._grad_fn = node
+    t._output_nr = output_nr
+    t._requires_grad = True
+    return t
+
+
+from pyt._ext import graph as _graph_module
+_graph_module._detach = detach
+_graph_module._reattach = _reattach_output

@@ -80,6 +80,10 @@ cdef Node _record_inplace(str name, object backward_fn, Tensor self, tuple other
 cdef int _check_inplace_allowed(Tensor self) except -1
 cdef Tensor _sum_to(Tensor grad, object shape)
 cdef object _grad_like(object g, object meta)
+cdef object _meta(object x)
+cdef bint _wants_grad(tuple inputs)
+cdef int _refuse_out(object out, str name) except -1
+cdef Tensor _inplace_result(Tensor self, Tensor result)
 
 
 # For pyt's own op modules (reductions, linalg, ...): the machinery every op shares.
