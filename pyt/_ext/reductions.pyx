@@ -16,7 +16,9 @@ from libc.string cimport memcpy
 from libc.math cimport sqrt, log, pow, fabs, isfinite, isnan, INFINITY, NAN
 
 from pyt._ext.tensor cimport (Tensor, new_empty, copy_into, contiguous, wrap_dim,
-    _contiguous_strides, _to_dtype, _parse_dtype, scalar_tensor_of)
+    _contiguous_strides, _to_dtype, _parse_dtype, scalar_tensor_of, grad_enabled,
+    set_grad_enabled_flag, _wants_grad, _refuse_out, _record, _grad_like, _meta)
+from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport (dtype_of_code, promote, get_default, is_integral,
     PYT_BOOL, PYT_UINT8, PYT_INT8, PYT_INT16, PYT_INT32, PYT_INT64, PYT_FLOAT16,
@@ -264,7 +266,17 @@ cdef object _sum_like(int op, Tensor x, object dim, bint keepdim, object dtype, 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Sum over all elements or over dim(s); integers and bools sum to int64."""
-    return _sum_like(PYT_RED_SUM, _tensor_arg(input, "sum"), dim, keepdim, dtype, out)
+    cdef Tensor x = _tensor_arg(input, "sum")
+    if not _wants_grad((x,)):
+        return _sum_like(PYT_RED_SUM, x, dim, keepdim, dtype, out)
+    _refuse_out(out, "sum")
+    set_grad_enabled_flag(False)
+    try:
+        result = _sum_like(PYT_RED_SUM, x, dim, keepdim, dtype, None)
+    finally:
+        set_grad_enabled_flag(True)
+    return _record_reduction("SumBackward0" if dim is None else "SumBackward1", x, result,
+                             dim, keepdim, 1.0)
 
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
@@ -328,7 +340,51 @@ cdef object _mean(str fname, Tensor x, object dim, bint keepdim, object dtype, o
 
 def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Mean over all elements or over dim(s); floating point only (or with dtype=)."""
-    return _mean("mean", _tensor_arg(input, "mean"), dim, keepdim, dtype, out, False)
+    cdef Tensor x = _tensor_arg(input, "mean")
+    cdef Tensor result
+    if not _wants_grad((x,)):
+        return _mean("mean", x, dim, keepdim, dtype, out, False)
+    _refuse_out(out, "mean")
+    set_grad_enabled_flag(False)
+    try:
+        result = _mean("mean", x, dim, keepdim, dtype, None, False)
+    finally:
+        set_grad_enabled_flag(True)
+    count = x._numel // result._numel if result._numel else 0
+    return _record_reduction("MeanBackward0" if dim is None else "MeanBackward1", x, result,
+                             dim, keepdim, 1.0 / count if count else float("nan"))
+
+
+# ----- derivatives of sum and mean: the gradient spread back over the reduced dims ---------
+
+cdef tuple _reduced_dims(Tensor x, object dim):
+    """The dims a reduction over dim removes, wrapped and sorted."""
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return tuple(range(x._ndim))
+    if isinstance(dim, (tuple, list)):
+        return tuple(sorted(wrap_dim(d, x._ndim) for d in dim))
+    return (wrap_dim(dim, x._ndim),)
+
+
+cdef Tensor _record_reduction(str name, Tensor x, Tensor result, object dim, bint keepdim,
+                              double scale):
+    """Records result = scale * sum of x over dim."""
+    if not result._dtype.is_floating_point:
+        return result
+    cdef Node node = _record(name, _spread_backward, (x,), (result,))
+    node.ctx = (_meta(x), _reduced_dims(x, dim), keepdim, scale)
+    return result
+
+
+cdef tuple _spread_backward(Node node, tuple grads):
+    meta, dims, keepdim, scale = node.ctx
+    g = grads[0]
+    if not keepdim:
+        for d in dims:
+            g = g.unsqueeze(d)
+    if scale != 1.0:
+        g = g * scale
+    return (_grad_like(g.expand(meta[0]), meta),)
 
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
