@@ -92,18 +92,6 @@ cdef _check_nan(Node node, tuple input_grads):
 
 # ----- the engine ------------------------------------------------------------------------------
 
-cdef class _GradMode:
-    """Sets grad mode for the duration of a backward (create_graph records it)."""
-    cdef bint previous
-
-    def __cinit__(self, bint enabled):
-        self.previous = grad_enabled()
-        set_grad_enabled_flag(enabled)
-
-    def restore(self):
-        set_grad_enabled_flag(self.previous)
-
-
 cdef Tensor _initial_grad(Tensor out, object g, int i):
     cdef Tensor grad
     if g is None:
@@ -155,10 +143,11 @@ def run_backward(tuple outputs, tuple grad_outputs, bint keep_graph, bint create
     cdef Tensor out
     cdef Node node, nxt
     cdef int i, n_inputs = len(inputs)
-    cdef dict deps = {}, buffers = {}, captures = {}
-    cdef list stack, heap, grads
+    cdef dict deps, buffers = {}, captures = {}
+    cdef list heap, grads
+    cdef tuple edge, input_grads
     cdef set needed = None
-    cdef _GradMode mode
+    cdef bint previous_mode
 
     roots = []
     for i in range(len(outputs)):
@@ -179,35 +168,9 @@ def run_backward(tuple outputs, tuple grad_outputs, bint keep_graph, bint create
             raise RuntimeError(f"One of the differentiated Tensors does not require grad")
         node_, nr = edge_of(x)
         captures.setdefault(node_, []).append((nr, i))
-
-    # count the gradients each node waits for (only on paths to `inputs`, when given)
-    seen = set()
-    stack = [r[0] for r in roots]
-    order = []
-    while stack:
-        node = stack.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        order.append(node)
-        for nxt_, _ in node.next_functions:
-            if nxt_ is not None and nxt_ not in seen:
-                stack.append(nxt_)
     if n_inputs:
-        needed = set(captures)
-        changed = True
-        while changed:                          # nodes from which a captured node is reachable
-            changed = False
-            for node in order:
-                if node not in needed and any(e[0] in needed for e in node.next_functions):
-                    needed.add(node)
-                    changed = True
-    for node in order:
-        if needed is not None and node not in needed:
-            continue
-        for nxt_, _ in node.next_functions:
-            if nxt_ is not None and (needed is None or nxt_ in needed):
-                deps[nxt_] = deps.get(nxt_, 0) + 1
+        needed = _nodes_leading_to(roots, captures)
+    deps = _count_dependencies(roots, needed)
 
     for node_, nr, g in roots:
         grads = buffers.get(node_)
@@ -217,42 +180,39 @@ def run_backward(tuple outputs, tuple grad_outputs, bint keep_graph, bint create
 
     heap = []
     for node_ in buffers:
-        if deps.get(node_, 0) == 0 and (needed is None or node_ in needed):
-            heapq.heappush(heap, (-(<Node>node_).sequence_nr, id(node_), node_))
+        if node_ not in deps and (needed is None or node_ in needed):
+            heapq.heappush(heap, (-(<Node>node_).sequence_nr, node_))
 
-    mode = _GradMode(create_graph)
+    previous_mode = grad_enabled()
+    set_grad_enabled_flag(create_graph)
     try:
         while heap:
-            node = heapq.heappop(heap)[2]
+            node = heapq.heappop(heap)[1]
             grads = buffers.pop(node)
-            _apply_output_hooks(node, grads)
-            for nr, slot in captures.get(node, ()):
-                results[slot] = _sum_grads(results[slot], grads[nr])
+            if node._output_pre_hooks is not None:
+                _apply_output_hooks(node, grads)
+            if captures:
+                for nr, slot in captures.get(node, ()):
+                    results[slot] = _sum_grads(results[slot], grads[nr])
             if node._name == "AccumulateGrad" and (not accumulate or (
                     n_inputs and node not in captures)):
                 continue
-            for hook in node._pre_hooks:
-                result = hook(tuple(grads))
-                if result is not None:
-                    grads = list(result)
-            if all(g is None for g in grads):
-                input_grads = (None,) * len(node.next_functions)
-            else:
-                input_grads = node.backward_fn(node, tuple(grads))
-                if not isinstance(input_grads, tuple):
-                    input_grads = (input_grads,)
-                if len(input_grads) != len(node.next_functions) and node._name != "AccumulateGrad":
-                    raise RuntimeError(f"function {node._name} returned an incorrect number of "
-                                       f"gradients (expected {len(node.next_functions)}, got "
-                                       f"{len(input_grads)})")
+            if node._pre_hooks is not None:
+                for hook in node._pre_hooks:
+                    result = hook(tuple(grads))
+                    if result is not None:
+                        grads = list(result)
+            input_grads = _apply(node, grads)
             if _anomaly:
                 _check_nan(node, input_grads)
-            for hook in node._post_hooks:
-                hook(input_grads, tuple(grads))
+            if node._post_hooks is not None:
+                for hook in node._post_hooks:
+                    hook(input_grads, tuple(grads))
             if not keep_graph:
-                node.release()
+                node.release_saved()
             for i in range(len(node.next_functions)):
-                nxt_, nr = node.next_functions[i]
+                edge = node.next_functions[i]
+                nxt_ = edge[0]
                 if nxt_ is None or (needed is not None and nxt_ not in needed):
                     continue
                 g = input_grads[i]
@@ -260,12 +220,14 @@ def run_backward(tuple outputs, tuple grad_outputs, bint keep_graph, bint create
                 if grads is None:
                     grads = buffers[nxt_] = [None] * (<Node>nxt_).num_outputs
                 if g is not None:
+                    nr = edge[1]
                     grads[nr] = _sum_grads(grads[nr], g)
-                deps[nxt_] -= 1
-                if deps[nxt_] == 0:
-                    heapq.heappush(heap, (-(<Node>nxt_).sequence_nr, id(nxt_), nxt_))
+                remaining = deps[nxt_] - 1
+                deps[nxt_] = remaining
+                if remaining == 0:
+                    heapq.heappush(heap, (-(<Node>nxt_).sequence_nr, nxt_))
     finally:
-        mode.restore()
+        set_grad_enabled_flag(previous_mode)
     if n_inputs:
         for i in range(n_inputs):
             if results[i] is None and not allow_unused:
@@ -274,6 +236,74 @@ def run_backward(tuple outputs, tuple grad_outputs, bint keep_graph, bint create
                                    "desired behavior.")
         return tuple(results)
     return None
+
+
+cdef tuple _apply(Node node, list grads):
+    """node's backward on the gradients of its outputs: one gradient per input."""
+    cdef object g
+    cdef Py_ssize_t n = len(node.next_functions)
+    for g in grads:
+        if g is not None:
+            break
+    else:
+        return (None,) * n
+    result = node.backward_fn(node, tuple(grads))
+    if not isinstance(result, tuple):
+        result = (result,)
+    if len(<tuple>result) != n and node._name != "AccumulateGrad":
+        raise RuntimeError(f"function {node._name} returned an incorrect number of "
+                           f"gradients (expected {n}, got {len(<tuple>result)})")
+    return result
+
+
+cdef dict _count_dependencies(list roots, set needed):
+    """For every node reachable from the roots (and in needed, when given): how many
+    gradients flow into it. Each node is visited once, so each edge counts once."""
+    cdef dict deps = {}
+    cdef set seen = set()
+    cdef list stack = []
+    cdef Node node
+    for r in roots:
+        if r[0] not in seen:
+            seen.add(r[0])
+            stack.append(r[0])
+    while stack:
+        node = stack.pop()
+        for edge in node.next_functions:
+            nxt_ = (<tuple>edge)[0]
+            if nxt_ is None or (needed is not None and nxt_ not in needed):
+                continue
+            deps[nxt_] = deps.get(nxt_, 0) + 1
+            if nxt_ not in seen:
+                seen.add(nxt_)
+                stack.append(nxt_)
+    return deps
+
+
+cdef set _nodes_leading_to(list roots, dict captures):
+    """The nodes reachable from the roots from which a captured node is reachable: only
+    they need to run for grad(inputs=...)."""
+    cdef set seen = set()
+    cdef list stack = [r[0] for r in roots], order = []
+    cdef Node node
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        order.append(node)
+        for nxt_, _ in node.next_functions:
+            if nxt_ is not None and nxt_ not in seen:
+                stack.append(nxt_)
+    cdef set needed = set(captures)
+    changed = True
+    while changed:
+        changed = False
+        for node in reversed(order):
+            if node not in needed and any(e[0] in needed for e in node.next_functions):
+                needed.add(node)
+                changed = True
+    return needed
 
 
 def _as_tuple(x):

@@ -9,13 +9,15 @@ cdef class Node:
     cdef readonly int num_outputs
     cdef readonly Py_ssize_t sequence_nr
     cdef bint _released
-    cdef list _pre_hooks                # fn(grads) -> grads or None, before backward
-    cdef list _post_hooks               # fn(grad_inputs, grad_outputs), after backward
+    cdef list _pre_hooks                # fn(grads) -> grads or None, before backward (or None)
+    cdef list _post_hooks               # fn(grad_inputs, grad_outputs), after backward (or None)
     cdef dict _output_pre_hooks         # output index -> [fn(grad) -> grad or None]
     cdef public object metadata
     cdef object __weakref__
 
     cdef tuple saved_values(self)
+    cdef int save_tensor(self, object t) except -1
+    cdef void release_saved(self) noexcept
 
 
 cdef Node new_node(str name, object backward_fn, tuple next_functions, int num_outputs)

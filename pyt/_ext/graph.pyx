@@ -20,19 +20,27 @@ cdef class Node:
 
     def register_hook(self, fn):
         """fn(grad_inputs, grad_outputs), called after this node's backward."""
+        if self._post_hooks is None:
+            self._post_hooks = []
         self._post_hooks.append(fn)
         return _RemovableHandle(self._post_hooks, fn)
 
     def register_prehook(self, fn):
         """fn(grad_outputs) -> new grad_outputs or None, called before backward."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
         self._pre_hooks.append(fn)
         return _RemovableHandle(self._pre_hooks, fn)
 
     def save(self, *tensors):
         """Keeps tensors for backward, with their current versions."""
         for t in tensors:
-            self._saved.append(t)
-            self._saved.append(None if t is None else t._version)
+            self.save_tensor(t)
+
+    cdef int save_tensor(self, object t) except -1:
+        self._saved.append(t)
+        self._saved.append(None if t is None else t._version)
+        return 0
 
     def save_output(self, t):
         """Keeps an output of this node for backward. It is held without its history, as
@@ -73,6 +81,9 @@ cdef class Node:
     def release(self):
         """Frees the saved tensors (after a backward without retain_graph). ctx stays: it
         holds only small things (shapes, scalars, the leaf of an AccumulateGrad)."""
+        self.release_saved()
+
+    cdef void release_saved(self) noexcept:
         if self._saved:
             self._saved = []
             self._released = True
@@ -121,8 +132,8 @@ cdef Node new_node(str name, object backward_fn, tuple next_functions, int num_o
     n.next_functions = next_functions
     n.num_outputs = num_outputs
     n._saved = []
-    n._pre_hooks = []
-    n._post_hooks = []
+    n._pre_hooks = None
+    n._post_hooks = None
     n._output_pre_hooks = None
     n.sequence_nr = _next_sequence_nr
     _next_sequence_nr += 1
@@ -149,8 +160,8 @@ def output_hooks(Node node, int output_nr):
 
 
 def pre_hooks(Node node):
-    return node._pre_hooks
+    return node._pre_hooks or []
 
 
 def post_hooks(Node node):
-    return node._post_hooks
+    return node._post_hooks or []

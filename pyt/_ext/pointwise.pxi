@@ -312,7 +312,8 @@ cdef Tensor _binary_recorded(int op, object a, object b, object out, bint inplac
     node.ctx = (op, _meta(a), _meta(b), None if isinstance(a, Tensor) else a,
                 None if isinstance(b, Tensor) else b)
     if op == PYT_OP_MUL or op == PYT_OP_DIV:
-        node.save(a if isinstance(a, Tensor) else None, b if isinstance(b, Tensor) else None)
+        node.save_tensor(a if isinstance(a, Tensor) else None)
+        node.save_tensor(b if isinstance(b, Tensor) else None)
     return result
 
 

@@ -25,22 +25,24 @@ cdef tuple _accumulate_backward(Node node, tuple grads):
     g = grads[0]
     if g is None:
         return ()
-    meta = leaf._autograd_meta or {}
-    for hook in meta.get("hooks", ()):
-        result = hook(g)
-        if result is not None:
-            _check_hook_result(result, g, hook)
-            g = result
+    meta = leaf._autograd_meta
+    if meta:
+        for hook in meta.get("hooks", ()):
+            result = hook(g)
+            if result is not None:
+                _check_hook_result(result, g, hook)
+                g = result
     if not leaf._requires_grad:
         return ()
     if leaf._grad is None:
-        leaf._grad = clone(g) if not pyt_grad_disabled else clone(detach(g))
+        leaf._grad = clone(g)              # recorded only under create_graph, as torch
     elif not pyt_grad_disabled:
         leaf._grad = leaf._grad + g                  # keeps the graph (create_graph=True)
     else:
         _binary(PYT_OP_ADD, leaf._grad, g, None, True)
-    for hook in meta.get("post_accumulate_hooks", ()):
-        hook(leaf)
+    if meta:
+        for hook in meta.get("post_accumulate_hooks", ()):
+            hook(leaf)
     return ()
 
 
@@ -147,7 +149,7 @@ cdef object _grad_like(object g, object meta):
         return None
     shape, dt = meta
     cdef Tensor t = g
-    if t.size() != shape:
+    if not _shape_equals(t, shape):
         t = _sum_to(t, shape)
     if t._dtype is not dt:
         t = _to_dtype(t, dt, False)
@@ -157,8 +159,30 @@ cdef object _grad_like(object g, object meta):
 cdef object _meta(object x):
     """(shape, dtype) of a tensor input, for reducing its gradient; None otherwise."""
     if isinstance(x, Tensor):
-        return ((<Tensor>x).size(), (<Tensor>x)._dtype)
+        return (_shape_tuple(x), (<Tensor>x)._dtype)
     return None
+
+
+cdef tuple _shape_tuple(Tensor t):
+    """t's shape as a plain tuple (cheaper than a Size, which is a Python class)."""
+    cdef tuple shape = PyTuple_New(t._ndim)
+    cdef int i
+    cdef object v
+    for i in range(t._ndim):
+        v = t._shape[i]
+        Py_INCREF(v)
+        PyTuple_SET_ITEM(shape, i, v)
+    return shape
+
+
+cdef bint _shape_equals(Tensor t, object shape):
+    cdef int i
+    if len(shape) != t._ndim:
+        return False
+    for i in range(t._ndim):
+        if <Py_ssize_t>shape[i] != t._shape[i]:
+            return False
+    return True
 
 
 # ----- the pattern every differentiable op follows ------------------------------------------

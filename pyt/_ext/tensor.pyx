@@ -14,6 +14,8 @@ concept each:
     random.pxi     the Philox generator and random tensors
     dlpack.pxi     DLPack exchange
 """
+from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
+from cpython.ref cimport Py_INCREF
 from cpython.buffer cimport (PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES,
     PyBUF_RECORDS_RO, PyObject_GetBuffer, PyBuffer_Release)
 from libc.stdlib cimport malloc, free
