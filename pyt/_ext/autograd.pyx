@@ -7,7 +7,7 @@ ready node with the highest sequence number first, so the order is the reverse o
 forward, as torch's). Gradients reaching one input from several uses are summed. Leaves
 receive theirs through an AccumulateGrad node that adds into `.grad`. The engine is
 synchronous and runs on the calling thread."""
-import heapq
+from heapq import heappush, heappop
 import weakref
 
 from pyt._ext.tensor cimport (Tensor, grad_enabled, set_grad_enabled_flag, new_empty,
@@ -181,13 +181,13 @@ def run_backward(tuple outputs, tuple grad_outputs, bint keep_graph, bint create
     heap = []
     for node_ in buffers:
         if node_ not in deps and (needed is None or node_ in needed):
-            heapq.heappush(heap, (-(<Node>node_).sequence_nr, node_))
+            heappush(heap, (-(<Node>node_).sequence_nr, node_))
 
     previous_mode = grad_enabled()
     set_grad_enabled_flag(create_graph)
     try:
         while heap:
-            node = heapq.heappop(heap)[1]
+            node = heappop(heap)[1]
             grads = buffers.pop(node)
             if node._output_pre_hooks is not None:
                 _apply_output_hooks(node, grads)
@@ -225,7 +225,7 @@ def run_backward(tuple outputs, tuple grad_outputs, bint keep_graph, bint create
                 remaining = deps[nxt_] - 1
                 deps[nxt_] = remaining
                 if remaining == 0:
-                    heapq.heappush(heap, (-(<Node>nxt_).sequence_nr, nxt_))
+                    heappush(heap, (-(<Node>nxt_).sequence_nr, nxt_))
     finally:
         set_grad_enabled_flag(previous_mode)
     if n_inputs:
@@ -247,12 +247,10 @@ cdef tuple _apply(Node node, list grads):
             break
     else:
         return (None,) * n
-    result = node.backward_fn(node, tuple(grads))
-    if not isinstance(result, tuple):
-        result = (result,)
-    if len(<tuple>result) != n and node._name != "AccumulateGrad":
+    result = node.call_backward(tuple(grads))
+    if len(result) != n and node._name != "AccumulateGrad":
         raise RuntimeError(f"function {node._name} returned an incorrect number of "
-                           f"gradients (expected {n}, got {len(<tuple>result)})")
+                           f"gradients (expected {n}, got {len(result)})")
     return result
 
 

@@ -1,8 +1,16 @@
 # A node of the autograd graph: what backward runs for one op (see graph.pyx).
 
+cdef class Node
+
+# backward(node, grads) -> grads of the inputs, as a C function (pyt's own ops)
+ctypedef tuple (*backward_c_fn)(Node node, tuple grads)
+# a tensor's version counter (the tensor module supplies it: this module cannot cimport it)
+ctypedef Py_ssize_t (*version_fn)(object t) except? -1
+
 cdef class Node:
     cdef readonly tuple next_functions  # ((Node or None, input's output_nr), ...) per input
-    cdef object backward_fn             # backward_fn(node, grads) -> grads of the inputs
+    cdef backward_c_fn backward_c       # the backward of a pyt op, or NULL
+    cdef object backward_fn             # else a Python backward (autograd.Function)
     cdef public object ctx              # whatever the op keeps for its backward
     cdef list _saved                    # [tensor, its version at save time, ...]
     cdef readonly str _name
@@ -18,6 +26,9 @@ cdef class Node:
     cdef tuple saved_values(self)
     cdef int save_tensor(self, object t) except -1
     cdef void release_saved(self) noexcept
+    cdef tuple call_backward(self, tuple grads)
 
 
 cdef Node new_node(str name, object backward_fn, tuple next_functions, int num_outputs)
+cdef Node new_c_node(str name, backward_c_fn backward, tuple next_functions, int num_outputs)
+cdef void set_version_reader(version_fn reader) noexcept

@@ -9,6 +9,12 @@ these nodes. This module knows nothing of Tensor, so the tensor module can creat
 without a circular import."""
 
 cdef Py_ssize_t _next_sequence_nr = 0
+cdef version_fn _version_of = NULL
+
+
+cdef void set_version_reader(version_fn reader) noexcept:
+    global _version_of
+    _version_of = reader
 
 
 cdef class Node:
@@ -39,7 +45,7 @@ cdef class Node:
 
     cdef int save_tensor(self, object t) except -1:
         self._saved.append(t)
-        self._saved.append(None if t is None else t._version)
+        self._saved.append(None if t is None else _version_of(t))
         return 0
 
     def save_output(self, t):
@@ -47,7 +53,7 @@ cdef class Node:
         output -> node -> output would be a reference cycle that keeps both alive until
         the cycle collector runs; the history is put back when backward reads it."""
         self._saved.append(_SavedOutput(_detach(t), t.output_nr))
-        self._saved.append(t._version)
+        self._saved.append(_version_of(t))
 
     cdef tuple saved_values(self):
         cdef Py_ssize_t i
@@ -64,7 +70,7 @@ cdef class Node:
             t = self._saved[i]
             if type(t) is _SavedOutput:
                 t = _reattach((<_SavedOutput>t).data, self, (<_SavedOutput>t).output_nr)
-            if t is not None and t._version != self._saved[i + 1]:
+            if t is not None and _version_of(t) != <Py_ssize_t>self._saved[i + 1]:
                 raise RuntimeError(
                     f"one of the variables needed for gradient computation has been modified "
                     f"by an inplace operation: [{t.type()} {list(t.shape)}], which is output "
@@ -88,11 +94,17 @@ cdef class Node:
             self._saved = []
             self._released = True
 
+    cdef tuple call_backward(self, tuple grads):
+        if self.backward_c != NULL:
+            return self.backward_c(self, grads)
+        result = self.backward_fn(self, grads)
+        return result if isinstance(result, tuple) else (result,)
+
     def apply(self, *grads):
-        return self.backward_fn(self, grads)
+        return self.call_backward(grads)
 
     def __call__(self, *grads):
-        return self.backward_fn(self, grads)
+        return self.call_backward(grads)
 
 
 cdef class _SavedOutput:
@@ -137,6 +149,12 @@ cdef Node new_node(str name, object backward_fn, tuple next_functions, int num_o
     n._output_pre_hooks = None
     n.sequence_nr = _next_sequence_nr
     _next_sequence_nr += 1
+    return n
+
+
+cdef Node new_c_node(str name, backward_c_fn backward, tuple next_functions, int num_outputs):
+    cdef Node n = new_node(name, None, next_functions, num_outputs)
+    n.backward_c = backward
     return n
 
 

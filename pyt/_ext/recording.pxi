@@ -63,7 +63,7 @@ cdef Node _grad_accumulator(Tensor leaf):
     ref = leaf._autograd_meta.get("accumulator")
     node = ref() if ref is not None else None
     if node is None:
-        node = new_node("AccumulateGrad", _accumulate_backward, (), 1)
+        node = new_c_node("AccumulateGrad", _accumulate_backward, (), 1)
         (<Node>node).ctx = leaf
         leaf._autograd_meta["accumulator"] = _weakref(node)
     return node
@@ -82,12 +82,26 @@ cdef tuple _edge_of(object x):
     return (None, 0)
 
 
-cdef Node _record(str name, object backward_fn, tuple inputs, tuple outputs):
+cdef Node _record(str name, backward_c_fn backward, tuple inputs, tuple outputs):
     """Makes outputs the results of a recorded op of inputs; returns its node (the op may
     keep what backward needs in node.ctx and node.save(...))."""
-    cdef Node node = new_node(name, backward_fn, tuple([_edge_of(x) for x in inputs]),
-                              len(outputs))
-    cdef int i
+    return _attach_outputs(new_c_node(name, backward, _edges_of(inputs), len(outputs)),
+                           outputs)
+
+
+cdef tuple _edges_of(tuple inputs):
+    cdef Py_ssize_t i, n = len(inputs)
+    cdef tuple edges = PyTuple_New(n)
+    cdef object e
+    for i in range(n):
+        e = _edge_of(inputs[i])
+        Py_INCREF(e)
+        PyTuple_SET_ITEM(edges, i, e)
+    return edges
+
+
+cdef Node _attach_outputs(Node node, tuple outputs):
+    cdef Py_ssize_t i
     cdef Tensor out
     for i in range(len(outputs)):
         out = outputs[i]
@@ -97,7 +111,7 @@ cdef Node _record(str name, object backward_fn, tuple inputs, tuple outputs):
     return node
 
 
-cdef Node _record_inplace(str name, object backward_fn, Tensor self, tuple others):
+cdef Node _record_inplace(str name, backward_c_fn backward, Tensor self, tuple others):
     """An in-place op on self: self's history now ends in this op (its old history and
     the other inputs become the edges)."""
     if self._grad_fn is None and self._requires_grad:
@@ -107,12 +121,15 @@ cdef Node _record_inplace(str name, object backward_fn, Tensor self, tuple other
             (<Tensor>self._view_of)._grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
-    return _record(name, backward_fn, (self,) + others, (self,))
+    return _record(name, backward, (self,) + others, (self,))
 
 
 def _record_op(str name, backward_fn, inputs, outputs):
-    """Python access to _record for pyt's op modules and Function."""
-    return _record(name, backward_fn, tuple(inputs), tuple(outputs))
+    """Python access to recording, for pyt.autograd.Function and Python-level ops:
+    backward_fn(node, grads) -> a gradient per input."""
+    inputs = tuple(inputs)
+    return _attach_outputs(new_node(name, backward_fn, _edges_of(inputs), len(outputs)),
+                           tuple(outputs))
 
 
 def _grad_accumulator_of(Tensor leaf):
@@ -399,6 +416,11 @@ def _reattach_output(Tensor data, Node node, int output_nr):
     return t
 
 
+cdef Py_ssize_t _version_of_tensor(object t) except? -1:
+    return (<Tensor?>t)._storage.version
+
+
+set_version_reader(_version_of_tensor)
 from pyt._ext import graph as _graph_module
 _graph_module._detach = detach
 _graph_module._reattach = _reattach_output

@@ -74,9 +74,9 @@ cdef void set_inference_mode_flag(bint enabled) noexcept nogil
 
 cdef int _check_hook_result(object result, object grad, object hook) except -1
 # recording an op (recording.pxi)
-from pyt._ext.graph cimport Node
-cdef Node _record(str name, object backward_fn, tuple inputs, tuple outputs)
-cdef Node _record_inplace(str name, object backward_fn, Tensor self, tuple others)
+from pyt._ext.graph cimport Node, backward_c_fn
+cdef Node _record(str name, backward_c_fn backward, tuple inputs, tuple outputs)
+cdef Node _record_inplace(str name, backward_c_fn backward, Tensor self, tuple others)
 cdef int _check_inplace_allowed(Tensor self) except -1
 cdef Tensor _sum_to(Tensor grad, object shape)
 cdef object _grad_like(object g, object meta)
