@@ -100,6 +100,75 @@ def test_inplace_on_leaf_and_views():
     np.testing.assert_allclose(a.grad.numpy(), [3, 3, 3])
 
 
+def _inplace_on_view_case(lib, case):
+    rng = np.random.default_rng(0)
+    x = lib.tensor(rng.standard_normal((3, 4)), requires_grad=True)
+    w = lib.tensor(rng.standard_normal((4,)), requires_grad=True)
+    y = x * 2
+    if case == "select":
+        y[1].mul_(w)
+    elif case == "slice twice":
+        v = y[:, 1:3]
+        v.add_(1)
+        v.mul_(v.detach() * 0 + 3)
+    elif case == "view of a transposed view":
+        y = (x * 2).t()
+        y[2].mul_(w[:3])
+    elif case == "base without grad":
+        z = lib.zeros(3, 4, dtype=lib.float64)
+        z[0].copy_(w)
+        y = y + z
+    elif case == "transposed layout base":
+        y = x.t() * 2
+        y[1].mul_(w[:3])
+    elif case == "strided fill":
+        y[1:, ::2].fill_(5.0)
+    elif case == "diagonal":
+        y.diagonal().mul_(3)
+    elif case == "view used after":
+        v = y[1]
+        v.mul_(2)
+        y = y * v
+    elif case == "setitem":
+        y[:, 0] = w[:3] * 2
+    (y * y).sum().backward()
+    return x.grad.numpy().copy(), None if w.grad is None else w.grad.numpy().copy()
+
+
+@pytest.mark.parametrize("case", ["select", "slice twice", "view of a transposed view",
+                                  "base without grad", "transposed layout base",
+                                  "strided fill", "diagonal", "view used after", "setitem"])
+def test_inplace_on_views_matches_torch(case):
+    torch = pytest.importorskip("torch")
+    got, want = _inplace_on_view_case(pyt, case), _inplace_on_view_case(torch, case)
+    np.testing.assert_allclose(got[0], want[0])
+    assert (got[1] is None) == (want[1] is None)
+    if got[1] is not None:
+        np.testing.assert_allclose(got[1], want[1])
+
+
+def test_inplace_on_views_rebases_history():
+    x = leaf(2, 3)
+    y = x * 1
+    v = y[0]
+    v.mul_(3)
+    assert y.grad_fn.name() == "CopySlices"
+    assert v.grad_fn.name() == "AsStridedBackward0"
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), [[3, 3, 3], [1, 1, 1]])
+    with pytest.raises(RuntimeError, match="a view of a leaf Variable that requires grad"):
+        x[0].mul_(2)
+    # double backward through CopySlices
+    x = leaf(3)
+    y = x * x
+    y[1:].mul_(x[1:])
+    g, = pyt.autograd.grad(y.sum(), x, create_graph=True)
+    xs = x.detach().numpy()
+    np.testing.assert_allclose(g.detach().numpy(), [2 * xs[0], 3 * xs[1] ** 2, 3 * xs[2] ** 2])
+    h, = pyt.autograd.grad(g.sum(), x)
+    np.testing.assert_allclose(h.numpy(), [2, 6 * xs[1], 6 * xs[2]])
+
+
 def test_grad_function():
     a, b = leaf(3), leaf(3)
     y = a * b

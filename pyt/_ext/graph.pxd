@@ -21,6 +21,7 @@ cdef class Node:
     cdef list _post_hooks               # fn(grad_inputs, grad_outputs), after backward (or None)
     cdef dict _output_pre_hooks         # output index -> [fn(grad) -> grad or None]
     cdef public object metadata
+    cdef Py_ssize_t view_version        # for a view's node: its storage's version then, else -1
     cdef object __weakref__
 
     cdef tuple saved_values(self)

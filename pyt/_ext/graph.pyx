@@ -147,6 +147,7 @@ cdef Node new_node(str name, object backward_fn, tuple next_functions, int num_o
     n._pre_hooks = None
     n._post_hooks = None
     n._output_pre_hooks = None
+    n.view_version = -1
     n.sequence_nr = _next_sequence_nr
     _next_sequence_nr += 1
     return n

@@ -342,8 +342,14 @@ cdef int _check_inplace_allowed(Tensor self) except -1:
     if self._grad_fn is None and self._requires_grad:
         raise RuntimeError("a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
-    if self._view_of is not None and (<Tensor>self._view_of)._requires_grad:
-        raise RuntimeError("pyt does not support in-place operations on a view of a tensor "
-                           "that requires grad yet; apply the operation out of place "
-                           "(e.g. x = x + y) or on a clone()")
+    cdef Tensor base = self._view_of
+    if base is None:
+        return 0
+    if base._requires_grad and base._grad_fn is None:
+        raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
+                           "in-place operation.")
+    if not _is_non_overlapping_and_dense(base):
+        raise RuntimeError("pyt: an in-place operation on a view of a tensor whose elements "
+                           "are not dense in memory is not supported with autograd; apply "
+                           "it to a clone()")
     return 0

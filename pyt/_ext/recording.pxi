@@ -76,10 +76,28 @@ cdef tuple _edge_of(object x):
         return (None, 0)
     t = x
     if t._grad_fn is not None:
+        if t._view_of is not None:
+            _refresh_view_history(t)
         return (t._grad_fn, t._output_nr)
     if t._requires_grad:
         return (_grad_accumulator(t), 0)
     return (None, 0)
+
+
+cdef int _refresh_view_history(Tensor view) except -1:
+    """A view whose storage was changed in place since its history was recorded (through
+    another view, or its base) now reads its values from the base's current history."""
+    cdef Node node = view._grad_fn
+    cdef Tensor base = view._view_of
+    if node.view_version < 0 or node.view_version == view._storage.version:
+        return 0
+    if not base._requires_grad or not _is_non_overlapping_and_dense(base):
+        return 0
+    geometry = _view_geometry(base, view)
+    node = _record("AsStridedBackward0", _view_backward, (base,), (view,))
+    node.ctx = (_VIEW_PICK, base.size(), base._dtype, geometry)
+    node.view_version = view._storage.version
+    return 0
 
 
 cdef Node _record(str name, backward_c_fn backward, tuple inputs, tuple outputs):
@@ -121,7 +139,9 @@ cdef Node _record_inplace(str name, backward_c_fn backward, Tensor self, tuple o
             (<Tensor>self._view_of)._grad_fn is None:
         raise RuntimeError("a view of a leaf Variable that requires grad is being used in an "
                            "in-place operation.")
-    return _record(name, backward, (self,) + others, (self,))
+    cdef Node node = _record(name, backward, (self,) + others, (self,))
+    _rebase_view(self)
+    return node
 
 
 def _record_op(str name, backward_fn, inputs, outputs):
@@ -243,7 +263,76 @@ cdef Tensor _inplace_result(Tensor self, Tensor result):
     self._grad_fn = result._grad_fn
     self._output_nr = result._output_nr
     self._requires_grad = result._requires_grad
+    _rebase_view(self)
     return self
+
+
+# ----- in-place ops on views ---------------------------------------------------------------
+# An in-place op on a view changes its base too. The op is first recorded on the view as
+# if it stood alone; then the base's history becomes CopySlices(base's old history, the
+# view's new values), and the view becomes an as_strided view of that new history. The
+# gradient of the old base is the incoming gradient with the view's region zeroed; the
+# view's new values get that region.
+
+cdef int _rebase_view(Tensor view) except -1:
+    if view._view_of is None or pyt_grad_disabled or not view._requires_grad:
+        return 0
+    cdef Tensor base = view._view_of
+    cdef Node node
+    geometry = _view_geometry(base, view)
+    node = _record("CopySlices", _copy_slices_backward, (base, view), (base,))
+    node.ctx = (geometry, _meta(view))
+    node = _record("AsStridedBackward0", _view_backward, (base,), (view,))
+    node.ctx = (_VIEW_PICK, base.size(), base._dtype, geometry)
+    node.view_version = view._storage.version
+    return 0
+
+
+cdef _Restrider _view_geometry(Tensor base, Tensor view):
+    """How to take view of a contiguous tensor shaped like base (a gradient): view's
+    strides and offset in base's logical (row-major) element numbering. base must be
+    dense; each storage step then splits uniquely into steps along base's dims."""
+    cdef Py_ssize_t logical[PYT_MAX_DIMS]
+    cdef int order[PYT_MAX_DIMS]
+    cdef int i, j, k, n = 0
+    cdef Py_ssize_t acc = 1
+    if is_contiguous(base):
+        return _Restrider(_shape_tuple(view), view.stride(), view._offset - base._offset)
+    for i in range(base._ndim - 1, -1, -1):
+        logical[i] = acc
+        acc *= base._shape[i]
+        if base._shape[i] > 1:
+            order[n] = i
+            n += 1
+    for i in range(1, n):                        # dims by storage stride, largest first
+        k = order[i]
+        j = i - 1
+        while j >= 0 and base._strides[order[j]] < base._strides[k]:
+            order[j + 1] = order[j]
+            j -= 1
+        order[j + 1] = k
+
+    def to_logical(Py_ssize_t step):
+        cdef Py_ssize_t rest = step, result = 0, digit
+        cdef int m
+        for m in range(n):
+            digit = rest // base._strides[order[m]]
+            rest -= digit * base._strides[order[m]]
+            result += digit * logical[order[m]]
+        return result
+
+    strides = tuple([to_logical(view._strides[i]) if view._shape[i] > 1 else 0
+                     for i in range(view._ndim)])
+    return _Restrider(_shape_tuple(view), strides, to_logical(view._offset - base._offset))
+
+
+cdef tuple _copy_slices_backward(Node node, tuple grads):
+    geometry, view_meta = node.ctx
+    cdef Tensor g = contiguous(clone(grads[0]))
+    region = geometry(g)
+    view_grad = clone(region)
+    fill_(region, 0)
+    return (g, _grad_like(view_grad, view_meta))
 
 
 # ----- views ---------------------------------------------------------------------------------
@@ -265,6 +354,7 @@ cdef Tensor _track_view(Tensor input, Tensor v, str name, int kind, object arg):
         return v
     node = _record(name, _view_backward, (input,), (v,))
     node.ctx = (kind, input.size(), input._dtype, arg)
+    node.view_version = v._storage.version
     return v
 
 
@@ -359,6 +449,8 @@ cdef object _getitem_tracked(Tensor self, object index):
     node = _record("SliceBackward0" if out._storage is self._storage else "IndexBackward0",
                    _view_backward, (self,), (out,))
     node.ctx = (_VIEW_PICK, self.size(), self._dtype, _Picker(index))
+    if out._storage is self._storage:
+        node.view_version = out._storage.version
     return out
 
 

@@ -271,6 +271,8 @@ cdef class Tensor:
 
     @property
     def grad_fn(self):
+        if self._grad_fn is not None and self._view_of is not None:
+            _refresh_view_history(self)
         return self._grad_fn
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
