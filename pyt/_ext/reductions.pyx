@@ -28,6 +28,8 @@ from pyt._ext.parallel cimport num_threads
 
 import warnings as _warnings
 from pyt._ext import dtypes as _dtypes
+from pyt._ext.tensor import (zeros as _zeros, ones_like as _ones_like, where as _where,
+    cat as _cat)
 from pyt import return_types as _rt
 
 cdef extern from "pyt_reduce.h":
@@ -245,6 +247,95 @@ cdef Tensor _floating_input(Tensor x):
     return x if x._dtype.is_floating_point else _to_dtype(x, get_default(True), False)
 
 
+# ----- derivatives: shared pieces --------------------------------------------------------------
+# A differentiable op checks _wants_grad first (the no-grad path stays as it was), then
+# runs its kernel with recording off and records one node under torch's name. The
+# backward functions are written with pyt ops, so that create_graph=True records them.
+
+cdef class _Untracked:
+    """`with _untracked:` runs the forward of a recorded op (grad mode is on) without
+    recording the helpers it calls."""
+    def __enter__(self):
+        set_grad_enabled_flag(False)
+
+    def __exit__(self, *exc):
+        set_grad_enabled_flag(True)
+
+
+cdef _Untracked _untracked = _Untracked()
+
+
+cdef tuple _reduced_dims(Tensor x, object dim):
+    """The dims a reduction over dim removes, wrapped and sorted (all for None or ())."""
+    if x._ndim == 0:
+        return ()
+    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
+        return tuple(range(x._ndim))
+    if isinstance(dim, (tuple, list)):
+        return tuple(sorted(wrap_dim(d, x._ndim) for d in dim))
+    return (wrap_dim(dim, x._ndim),)
+
+
+cdef object _unreduce(object g, tuple dims, bint keepdim):
+    """A reduced tensor with its reduced dims back as size 1, to broadcast against the
+    input."""
+    if not keepdim:
+        for d in dims:
+            g = g.unsqueeze(d)
+    return g
+
+
+cdef object _div_or_zero(object num, object den):
+    """num / den, and 0 where den is 0 (torch's masked_fill_(den == 0, 0)); made of
+    arithmetic, so it stays differentiable."""
+    is_zero = den == 0
+    return num / (den + is_zero) * is_zero.logical_not()
+
+
+cdef object _share_among(object g, object mask, tuple dims):
+    """g (reduced over dims, kept as size 1) shared evenly among the set positions of
+    mask: the gradient of a max/min whose ties split it."""
+    return g / mask.sum(dims, keepdim=True) * mask
+
+
+cdef Node _record_selection(str name, Tensor x, Tensor values, Tensor indices, int d,
+                            bint keepdim):
+    """Records values = x's elements at indices along d (max(dim), sort, topk, ...)."""
+    cdef Node node = _record(name, _selection_backward, (x,), (values,))
+    node.save(indices)
+    node.ctx = (_meta(x), d, keepdim)
+    return node
+
+
+cdef tuple _selection_backward(Node node, tuple grads):
+    """The gradient goes back to where each value was taken from."""
+    meta, d, keepdim = node.ctx
+    indices, = node.saved_values()
+    g = grads[0]
+    if len(meta[0]) == 0:                               # a 0-d input: its only element
+        return (_grad_like(g, meta),)
+    if not keepdim:
+        g = g.unsqueeze(d)
+        indices = indices.unsqueeze(d)
+    return (_grad_like(_zeros(meta[0], dtype=g.dtype).scatter(d, indices, g), meta),)
+
+
+cdef Node _record_tied(str name, Tensor x, Tensor result):
+    """Records result = one of x's values (max(), median(), ...): the gradient is shared
+    evenly among the elements equal to it (NaN: among the NaNs), as torch does."""
+    cdef Node node = _record(name, _tied_backward, (x,), (result,))
+    node.save(x)
+    node.save_output(result)
+    node.ctx = _meta(x)
+    return node
+
+
+cdef tuple _tied_backward(Node node, tuple grads):
+    x, value = node.saved_values()
+    mask = x.isnan() if value.isnan().item() else x == value
+    return (_grad_like(mask * (grads[0] / mask.sum()), node.ctx),)
+
+
 # ----- sums, products, means ------------------------------------------------------------
 
 cdef DType _sum_dtype(Tensor x):
@@ -270,7 +361,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     if not _wants_grad((x,)):
         return _sum_like(PYT_RED_SUM, x, dim, keepdim, dtype, out)
     _refuse_out(out, "sum")
-    set_grad_enabled_flag(False)
+    set_grad_enabled_flag(False)        # not `with _untracked`: sum is hot, keep it lean
     try:
         result = _sum_like(PYT_RED_SUM, x, dim, keepdim, dtype, None)
     finally:
@@ -281,14 +372,93 @@ def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
 
 def nansum(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """sum, treating NaN as zero."""
-    return _sum_like(PYT_RED_NANSUM, _tensor_arg(input, "nansum"), dim, keepdim, dtype, out)
+    cdef Tensor x = _tensor_arg(input, "nansum")
+    cdef Tensor result
+    cdef Node node
+    if not _wants_grad((x,)):
+        return _sum_like(PYT_RED_NANSUM, x, dim, keepdim, dtype, out)
+    _refuse_out(out, "nansum")
+    with _untracked:
+        result = _sum_like(PYT_RED_NANSUM, x, dim, keepdim, dtype, None)
+    if result._dtype.is_floating_point:
+        node = _record("NansumBackward0", _nansum_backward, (x,), (result,))
+        node.save(x)
+        node.ctx = (_meta(x), _reduced_dims(x, dim), keepdim)
+    return result
+
+
+cdef tuple _nansum_backward(Node node, tuple grads):
+    """Like sum's, but NaN elements (counted as zero) get none."""
+    meta, dims, keepdim = node.ctx
+    x, = node.saved_values()
+    g = _unreduce(grads[0], dims, keepdim)
+    return (_grad_like(g * x.isnan().logical_not(), meta),)
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Product over all elements or over one dim."""
+    cdef Tensor x
+    cdef Tensor result
+    cdef Node node
     if dim is not None and isinstance(dim, (tuple, list)):
         raise TypeError("prod(): argument 'dim' must be int, not " + type(dim).__name__)
-    return _sum_like(PYT_RED_PROD, _tensor_arg(input, "prod"), dim, keepdim, dtype, out)
+    x = _tensor_arg(input, "prod")
+    if not _wants_grad((x,)):
+        return _sum_like(PYT_RED_PROD, x, dim, keepdim, dtype, out)
+    _refuse_out(out, "prod")
+    with _untracked:
+        result = _sum_like(PYT_RED_PROD, x, dim, keepdim, dtype, None)
+    if result._dtype.is_floating_point:
+        node = _record("ProdBackward0" if dim is None else "ProdBackward1", _prod_backward,
+                       (x,), (result,))
+        node.save(x)
+        node.save_output(result)
+        node.ctx = (_meta(x), None if dim is None else wrap_dim(dim, x._ndim), keepdim)
+    return result
+
+
+cdef tuple _prod_backward(Node node, tuple grads):
+    meta, d, keepdim = node.ctx
+    x, result = node.saved_values()
+    g = grads[0]
+    if len(meta[0]) == 0:
+        return (_grad_like(g, meta),)
+    if d is None:                       # over all elements: over dim 0 of the flat input
+        x, g, result, d = x.reshape(-1), g.reshape(1), result.reshape(1), 0
+    elif not keepdim:
+        g, result = g.unsqueeze(d), result.unsqueeze(d)
+    if x.dtype != result.dtype:         # prod(dtype=...): differentiate in that dtype
+        x = x.to(result.dtype)
+    return (_grad_like((g * _products_of_others(x, result, d)).reshape(meta[0]), meta),)
+
+
+cdef object _products_of_others(object x, object result, int d):
+    """For each element of x, the product of the other elements along d (result: the
+    product over d, kept as size 1); where x holds zeros, made without dividing."""
+    if not (x == 0).any():
+        return result / x
+    if grad_enabled():                  # create_graph: a form that records its own steps
+        return _by_position(x, d, lambda before, i, after: (
+            before.prod(d, keepdim=True) * after.prod(d, keepdim=True)))
+    return _exclusive_cumprod(x, d) * _exclusive_cumprod(x.flip(d), d).flip(d)
+
+
+cdef object _exclusive_cumprod(object x, int d):
+    """At each position along d, the product of the elements before it."""
+    n = x.shape[d]
+    return _cat([_ones_like(x.narrow(d, 0, 1)), x.narrow(d, 0, n - 1)], d).cumprod(d)
+
+
+cdef object _by_position(object x, int d, object piece):
+    """A tensor of x's shape whose slice i along d is piece(x[:i], i, x[i+1:]) (taken
+    along d), assembled by recorded copies: the O(n^2) double-backward forms."""
+    n = x.shape[d]
+    result = _zeros(x.shape, dtype=x.dtype)
+    lead = (slice(None),) * d
+    for i in range(n):
+        result[lead + (slice(i, i + 1),)] = piece(x.narrow(d, 0, i), i,
+                                                  x.narrow(d, i + 1, n - i - 1))
+    return result
 
 
 cdef Tensor _divide(Tensor num, Tensor den):
@@ -309,13 +479,8 @@ cdef Tensor _scaled(Tensor acc, double divisor):
     return acc
 
 
-cdef object _mean(str fname, Tensor x, object dim, bint keepdim, object dtype, object out,
-                  bint skip_nan):
-    cdef char mask[PYT_MAX_DIMS]
-    cdef DType dt = _dtype_arg(dtype)
-    cdef DType result_dt
-    if dt is None and out is not None and isinstance(out, Tensor):
-        dt = (<Tensor>out)._dtype
+cdef DType _mean_dtype(str fname, Tensor x, DType dt, bint skip_nan):
+    """The result dtype of mean / nanmean (floating point only, torch's errors)."""
     if skip_nan and not x._dtype.is_floating_point:
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex "
                            f"dtype but got {_TYPE_NAMES[x._dtype.code]}")
@@ -327,7 +492,17 @@ cdef object _mean(str fname, Tensor x, object dim, bint keepdim, object dtype, o
         raise RuntimeError(f"{fname}(): could not infer output dtype. Optional dtype must be "
                            f"either a floating point or complex dtype. Got: "
                            f"{_TYPE_NAMES[dt.code]}")
-    result_dt = dt if dt is not None else x._dtype
+    return dt if dt is not None else x._dtype
+
+
+cdef object _mean(str fname, Tensor x, object dim, bint keepdim, object dtype, object out,
+                  bint skip_nan):
+    cdef char mask[PYT_MAX_DIMS]
+    cdef DType dt = _dtype_arg(dtype)
+    cdef DType result_dt
+    if dt is None and out is not None and isinstance(out, Tensor):
+        dt = (<Tensor>out)._dtype
+    result_dt = _mean_dtype(fname, x, dt, skip_nan)
     x = _cast(x, result_dt)
     _dim_mask(x, dim, mask, True)
     if skip_nan:
@@ -355,20 +530,9 @@ def mean(input, dim=None, keepdim=False, *, dtype=None, out=None):
                              dim, keepdim, 1.0 / count if count else float("nan"))
 
 
-# ----- derivatives of sum and mean: the gradient spread back over the reduced dims ---------
-
-cdef tuple _reduced_dims(Tensor x, object dim):
-    """The dims a reduction over dim removes, wrapped and sorted."""
-    if dim is None or (isinstance(dim, (tuple, list)) and len(dim) == 0):
-        return tuple(range(x._ndim))
-    if isinstance(dim, (tuple, list)):
-        return tuple(sorted(wrap_dim(d, x._ndim) for d in dim))
-    return (wrap_dim(dim, x._ndim),)
-
-
 cdef Tensor _record_reduction(str name, Tensor x, Tensor result, object dim, bint keepdim,
                               double scale):
-    """Records result = scale * sum of x over dim."""
+    """Records result = scale * sum of x over dim (sum, mean)."""
     if not result._dtype.is_floating_point:
         return result
     cdef Node node = _record(name, _spread_backward, (x,), (result,))
@@ -377,11 +541,9 @@ cdef Tensor _record_reduction(str name, Tensor x, Tensor result, object dim, bin
 
 
 cdef tuple _spread_backward(Node node, tuple grads):
+    """The gradient spread back over the reduced dims."""
     meta, dims, keepdim, scale = node.ctx
-    g = grads[0]
-    if not keepdim:
-        for d in dims:
-            g = g.unsqueeze(d)
+    g = _unreduce(grads[0], dims, keepdim)
     if scale != 1.0:
         g = g * scale
     return (_grad_like(g.expand(meta[0]), meta),)
@@ -389,7 +551,14 @@ cdef tuple _spread_backward(Node node, tuple grads):
 
 def nanmean(input, dim=None, keepdim=False, *, dtype=None, out=None):
     """Mean of the non-NaN elements."""
-    return _mean("nanmean", _tensor_arg(input, "nanmean"), dim, keepdim, dtype, out, True)
+    cdef Tensor x = _tensor_arg(input, "nanmean")
+    if not _wants_grad((x,)):
+        return _mean("nanmean", x, dim, keepdim, dtype, out, True)
+    _refuse_out(out, "nanmean")
+    _mean_dtype("nanmean", x, _dtype_arg(dtype), True)
+    with _untracked:
+        count = x.isnan().logical_not().sum(dim, keepdim)
+    return nansum(x, dim, keepdim, dtype=dtype) / count     # as torch: a recorded nansum / count
 
 
 # ----- max, min and their indices ---------------------------------------------------------
@@ -422,6 +591,21 @@ cdef object _max_min(str fname, object input, object dim, bint keepdim, object o
                                       f"{'maximum' if is_max else 'minimum'}, which this "
                                       f"build does not have yet")
         return fn(x, dim) if out is None else fn(x, dim, out=out)
+    if not _wants_grad((x,)):
+        return _max_min_values(fname, x, dim, keepdim, out, is_max)
+    _refuse_out(out, fname)
+    with _untracked:
+        result = _max_min_values(fname, x, dim, keepdim, None, is_max)
+    name = "MaxBackward" if is_max else "MinBackward"
+    if dim is None:
+        _record_tied(name + "1", x, result)
+    else:
+        _record_selection(name + "0", x, result[0], result[1], wrap_dim(dim, x._ndim), keepdim)
+    return result
+
+
+cdef object _max_min_values(str fname, Tensor x, object dim, bint keepdim, object out,
+                            bint is_max):
     if dim is None:
         return _extreme_values(fname, x, None, False, PYT_RED_MAX if is_max else PYT_RED_MIN,
                                out)
@@ -429,11 +613,7 @@ cdef object _max_min(str fname, object input, object dim, bint keepdim, object o
         raise TypeError(f"{fname}(): argument 'dim' must be int, not {type(dim).__name__}")
     values, indices = _extreme_with_index(fname, x, dim, keepdim,
                                           PYT_RED_ARGMAX if is_max else PYT_RED_ARGMIN)
-    result_type = _rt.max if is_max else _rt.min
-    if out is None:
-        return result_type(values, indices)
-    ov, oi = _out_pair(out, fname)
-    return result_type(_store_exact(values, ov, fname), _store_exact(indices, oi, fname))
+    return _pair_result(_rt.max if is_max else _rt.min, values, indices, out, fname)
 
 
 def max(input, dim=None, keepdim=False, *, out=None):
@@ -447,19 +627,71 @@ def min(input, dim=None, keepdim=False, *, out=None):
     return _max_min("min", input, dim, keepdim, out, False)
 
 
+cdef object _amax_amin(str fname, object input, object dim, bint keepdim, object out, int op):
+    cdef Tensor x = _tensor_arg(input, fname)
+    cdef Node node
+    if not _wants_grad((x,)):
+        return _extreme_values(fname, x, dim, keepdim, op, out)
+    _refuse_out(out, fname)
+    with _untracked:
+        result = _extreme_values(fname, x, dim, keepdim, op, None)
+    node = _record("AmaxBackward0" if op == PYT_RED_MAX else "AminBackward0", _amax_backward,
+                   (x,), (result,))
+    node.save(x)
+    node.save_output(result)
+    node.ctx = (_meta(x), _reduced_dims(x, dim), keepdim)
+    return result
+
+
+cdef tuple _amax_backward(Node node, tuple grads):
+    """Ties share the gradient evenly."""
+    meta, dims, keepdim = node.ctx
+    x, result = node.saved_values()
+    mask = _unreduce(result, dims, keepdim) == x
+    return (_grad_like(_share_among(_unreduce(grads[0], dims, keepdim), mask, dims), meta),)
+
+
 def amax(input, dim=(), keepdim=False, *, out=None):
     """Largest values over dim(s) (all dims when dim is empty); NaN propagates."""
-    return _extreme_values("amax", _tensor_arg(input, "amax"), dim, keepdim, PYT_RED_MAX, out)
+    return _amax_amin("amax", input, dim, keepdim, out, PYT_RED_MAX)
 
 
 def amin(input, dim=(), keepdim=False, *, out=None):
     """Smallest values over dim(s)."""
-    return _extreme_values("amin", _tensor_arg(input, "amin"), dim, keepdim, PYT_RED_MIN, out)
+    return _amax_amin("amin", input, dim, keepdim, out, PYT_RED_MIN)
 
 
 def aminmax(input, *, dim=None, keepdim=False, out=None):
     """(min, max) over all elements or one dim."""
     cdef Tensor x = _tensor_arg(input, "aminmax")
+    cdef Node node
+    if not _wants_grad((x,)):
+        return _aminmax(x, dim, keepdim, out)
+    _refuse_out(out, "aminmax")
+    with _untracked:
+        result = _aminmax(x, dim, keepdim, None)
+    node = _record("AminmaxBackward0", _aminmax_backward, (x,), tuple(result))
+    node.save(x)
+    node.save_output(result[0])
+    node.save_output(result[1])
+    node.ctx = (_meta(x), _reduced_dims(x, dim), keepdim)
+    return result
+
+
+cdef tuple _aminmax_backward(Node node, tuple grads):
+    """amin's and amax's gradients, for whichever output was used."""
+    meta, dims, keepdim = node.ctx
+    x, lo, hi = node.saved_values()
+    total = None
+    for g, value in zip(grads, (lo, hi)):
+        if g is not None:
+            part = _share_among(_unreduce(g, dims, keepdim),
+                                _unreduce(value, dims, keepdim) == x, dims)
+            total = part if total is None else total + part
+    return (_grad_like(total, meta),)
+
+
+cdef object _aminmax(Tensor x, object dim, bint keepdim, object out):
     cdef char mask[PYT_MAX_DIMS]
     cdef int d
     if dim is None and x._numel == 0:
@@ -559,21 +791,14 @@ cdef double _correction(str fname, object unbiased, object correction) except? -
     return 1.0 if unbiased else 0.0
 
 
-cdef tuple _var_mean(str fname, object input, object dim, object unbiased, bint keepdim,
-                     object correction, bint take_sqrt):
+cdef tuple _var_mean(Tensor x, object dim, double corr, bint keepdim, bint take_sqrt):
     """(var or std, mean), both in the input's dtype."""
-    cdef Tensor x = _tensor_arg(input, fname)
     cdef char mask[PYT_MAX_DIMS]
-    cdef double corr, dof
+    cdef double dof
     cdef Py_ssize_t K, i
     cdef double* v
-    if isinstance(dim, bool):                           # var(input, unbiased)
-        if unbiased is not None:
-            raise TypeError(f"{fname}(): 'unbiased' given twice")
-        dim, unbiased = None, dim
     if not x._dtype.is_floating_point:
         raise RuntimeError("std and var only support floating point and complex dtypes")
-    corr = _correction(fname, unbiased, correction)
     _dim_mask(x, dim, mask, True)
     K = _reduced_size(x, mask)
     mean_acc = _scaled(_run(x, PYT_RED_SUM, mask)[0], <double>K)
@@ -593,38 +818,122 @@ cdef tuple _var_mean(str fname, object input, object dim, object unbiased, bint 
             _shaped(_cast(mean_acc, x._dtype), x, mask, keepdim))
 
 
+cdef object _var_std(str fname, str grad_name, object input, object dim, object unbiased,
+                     bint keepdim, object correction, bint take_sqrt, bint with_mean,
+                     object out):
+    """var / std, or (with_mean) the tuple (var or std, mean)."""
+    cdef Tensor x = _tensor_arg(input, fname)
+    cdef double corr
+    cdef Node node
+    if isinstance(dim, bool):                           # var(input, unbiased)
+        if unbiased is not None:
+            raise TypeError(f"{fname}(): 'unbiased' given twice")
+        dim, unbiased = None, dim
+    corr = _correction(fname, unbiased, correction)
+    if not _wants_grad((x,)):
+        results = _var_mean(x, dim, corr, keepdim, take_sqrt)
+        return results if with_mean else _store_exact(results[0], out, fname)
+    _refuse_out(out, fname)
+    with _untracked:
+        results = _var_mean(x, dim, corr, keepdim, take_sqrt)
+    node = _record(grad_name, _var_std_backward, (x,), results if with_mean else results[:1])
+    node.save(x)
+    if take_sqrt:
+        node.save_output(results[0])
+    node.ctx = (_meta(x), _reduced_dims(x, dim), keepdim, corr, take_sqrt,
+                dim is None or x._ndim == 0)
+    return results if with_mean else results[0]
+
+
+cdef Py_ssize_t _count_over(object shape, tuple dims):
+    cdef Py_ssize_t n = 1
+    for d in dims:
+        n *= shape[d]
+    return n
+
+
+cdef tuple _var_std_backward(Node node, tuple grads):
+    """var's (or std's) gradient, plus the mean's for var_mean / std_mean."""
+    meta, dims, keepdim, corr, take_sqrt, all_dims = node.ctx
+    saved = node.saved_values()
+    total = None
+    if grads[0] is not None:
+        g = _unreduce(grads[0], dims, keepdim)
+        if take_sqrt:                   # std = sqrt(var); torch gives 0 where std is 0
+            g = _div_or_zero(g, _unreduce(saved[1], dims, keepdim) * 2)
+        total = _var_grad(g, saved[0], dims, corr, all_dims)
+    if len(grads) > 1 and grads[1] is not None:
+        part = (_unreduce(grads[1], dims, keepdim) / _count_over(meta[0], dims)).expand(meta[0])
+        total = part if total is None else total + part
+    return (_grad_like(total, meta),)
+
+
+cdef object _var_grad(object g, object x, tuple dims, double corr, bint all_dims):
+    """The gradient of var over dims (g kept as size 1 there): 2 (x - mean) / (N - corr)."""
+    cdef double dof = _count_over(x.shape, dims) - corr
+    mean = x.mean(dims, keepdim=True)
+    if dof <= 0 and all_dims:           # as torch: NaN where x is its mean, inf elsewhere
+        return g * _where(x == mean, NAN, INFINITY)
+    return (2.0 / dof if dof != 0 else INFINITY) * g * (x - mean)
+
+
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """Variance over dim(s) with Bessel's correction (correction=1) by default."""
-    return _store_exact(_var_mean("var", input, dim, unbiased, keepdim, correction, False)[0],
-                        out, "var")
+    return _var_std("var", "VarBackward0", input, dim, unbiased, keepdim, correction, False,
+                    False, out)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None, out=None):
     """Standard deviation over dim(s)."""
-    return _store_exact(_var_mean("std", input, dim, unbiased, keepdim, correction, True)[0],
-                        out, "std")
+    return _var_std("std", "StdBackward0", input, dim, unbiased, keepdim, correction, True,
+                    False, out)
 
 
 def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(var, mean), a plain tuple as torch returns."""
-    return _var_mean("var_mean", input, dim, unbiased, keepdim, correction, False)
+    return _var_std("var_mean", "VarMeanBackward0", input, dim, unbiased, keepdim, correction,
+                    False, True, None)
 
 
 def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """(std, mean)."""
-    return _var_mean("std_mean", input, dim, unbiased, keepdim, correction, True)
+    return _var_std("std_mean", "StdMeanBackward0", input, dim, unbiased, keepdim, correction,
+                    True, True, None)
 
 
 # ----- logsumexp and norms -------------------------------------------------------------------
 
 def logsumexp(input, dim, keepdim=False, *, out=None):
     """log(sum(exp(input))) over dim(s), computed stably around the maximum."""
-    cdef Tensor x = _floating_input(_tensor_arg(input, "logsumexp"))
+    cdef Tensor x = _tensor_arg(input, "logsumexp")
+    cdef Node node
+    if not _wants_grad((x,)):
+        return _logsumexp(x, dim, keepdim, out)
+    _refuse_out(out, "logsumexp")
+    with _untracked:
+        result = _logsumexp(x, dim, keepdim, None)
+    node = _record("LogsumexpBackward0", _logsumexp_backward, (x,), (result,))
+    node.save(x)
+    node.save_output(result)
+    node.ctx = (_meta(x), _reduced_dims(x, dim), keepdim)
+    return result
+
+
+cdef tuple _logsumexp_backward(Node node, tuple grads):
+    """softmax of x over the dims, times the gradient."""
+    meta, dims, keepdim = node.ctx
+    x, result = node.saved_values()
+    g = _unreduce(grads[0], dims, keepdim)
+    return (_grad_like(g * (x - _unreduce(result, dims, keepdim)).exp(), meta),)
+
+
+cdef object _logsumexp(Tensor x, object dim, bint keepdim, object out):
     cdef char mask[PYT_MAX_DIMS]
     cdef Tensor center, acc
     cdef double* c
     cdef double* a
     cdef Py_ssize_t i
+    x = _floating_input(x)
     _dim_mask(x, dim, mask, True)
     if _reduced_size(x, mask) > 0:
         center = _cast(_run(x, PYT_RED_MAX, mask)[0], _float64)    # a fresh tensor
@@ -657,6 +966,46 @@ def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
     """The p-norm of the elements over dim(s): p = 2 (default), 1, inf, -inf, 0 (count of
     nonzeros) or any other real p."""
     cdef Tensor t = _tensor_arg(x, "linalg.vector_norm", "x")
+    cdef Node node
+    if not _wants_grad((t,)):
+        return _vector_norm(t, ord, dim, keepdim, dtype, out)
+    _refuse_out(out, "linalg.vector_norm")
+    with _untracked:
+        result = _vector_norm(t, ord, dim, keepdim, dtype, None)
+    node = _record("LinalgVectorNormBackward0", _vector_norm_backward, (t,), (result,))
+    node.save(t)
+    node.save_output(result)
+    node.ctx = (_meta(t), _reduced_dims(t, dim), keepdim, float(ord))
+    return result
+
+
+cdef tuple _vector_norm_backward(Node node, tuple grads):
+    """torch's formulas for each p; 0 where the norm (or, for p < 1, the element) is 0."""
+    meta, dims, keepdim, p = node.ctx
+    x, norm = node.saved_values()
+    if p == 0:
+        return (None,)
+    g = _unreduce(grads[0], dims, keepdim)
+    norm = _unreduce(norm, dims, keepdim)
+    if p == 1:
+        grad = x.sgn() * g
+    elif p == 2:
+        grad = g * _div_or_zero(x, norm)
+    elif p == INFINITY or p == -INFINITY:       # the elements whose |x| is the norm share g
+        size = x.abs()
+        grad = x.sgn() * _share_among(g, (size == norm).logical_or(size.isnan()), dims)
+    elif p < 1:                                 # |x|^(p-1) is infinite at 0: sgn makes it 0
+        size = x.abs()
+        grad = x.sgn() * (size + (x == 0)).pow(p - 1) * g * norm.pow(1 - p)
+    elif p < 2:
+        grad = x.sgn() * x.abs().pow(p - 1) * _div_or_zero(g, norm.pow(p - 1))
+    else:
+        grad = x * x.abs().pow(p - 2) * _div_or_zero(g, norm.pow(p - 1))
+    return (_grad_like(grad, meta),)
+
+
+cdef object _vector_norm(Tensor t, object ord, object dim, bint keepdim, object dtype,
+                         object out):
     cdef DType dt = _dtype_arg(dtype)
     cdef char mask[PYT_MAX_DIMS]
     cdef double p
@@ -775,8 +1124,7 @@ cdef DType _scan_dtype(DType d):
     return _float64 if d.code == PYT_FLOAT64 else _float32
 
 
-cdef object _cum_fold(str fname, object input, object dim, object dtype, object out, int op):
-    cdef Tensor x = _tensor_arg(input, fname)
+cdef object _cum_fold(Tensor x, object dim, object dtype, object out, int op):
     cdef DType dt = _dtype_arg(dtype)
     if dt is None and out is not None and isinstance(out, Tensor):
         dt = (<Tensor>out)._dtype
@@ -786,25 +1134,118 @@ cdef object _cum_fold(str fname, object input, object dim, object dtype, object 
     return _store(_cast(result, dt if dt is not None else _sum_dtype(x)), out)
 
 
+cdef object _cumulative(str fname, object input, object dim, object dtype, object out, int op):
+    """cumsum / cumprod, recorded when input needs a gradient."""
+    cdef Tensor x = _tensor_arg(input, fname)
+    cdef Tensor result
+    cdef Node node
+    if not _wants_grad((x,)):
+        return _cum_fold(x, dim, dtype, out, op)
+    _refuse_out(out, fname)
+    with _untracked:
+        result = _cum_fold(x, dim, dtype, None, op)
+    if not result._dtype.is_floating_point:
+        return result
+    if op == PYT_SCAN_SUM:
+        node = _record("CumsumBackward0", _cumsum_backward, (x,), (result,))
+    else:
+        node = _record("CumprodBackward0", _cumprod_backward, (x,), (result,))
+        node.save(x)
+        node.save_output(result)
+    node.ctx = (_meta(x), wrap_dim(dim, x._ndim))
+    return result
+
+
 def cumsum(input, dim, *, dtype=None, out=None):
     """Cumulative sum along dim; integers and bools accumulate in int64."""
-    return _cum_fold("cumsum", input, dim, dtype, out, PYT_SCAN_SUM)
+    return _cumulative("cumsum", input, dim, dtype, out, PYT_SCAN_SUM)
 
 
 def cumprod(input, dim, *, dtype=None, out=None):
     """Cumulative product along dim."""
-    return _cum_fold("cumprod", input, dim, dtype, out, PYT_SCAN_PROD)
+    return _cumulative("cumprod", input, dim, dtype, out, PYT_SCAN_PROD)
+
+
+cdef inline bint _single_along(tuple meta, int d):
+    """The scan of a 0-d input or of a dim of size <= 1 is the input itself."""
+    return len(meta[0]) == 0 or meta[0][d] <= 1
+
+
+cdef object _reversed_cumsum(object g, int d):
+    """Sums from each position to the end of dim d."""
+    return g.flip(d).cumsum(d).flip(d)
+
+
+cdef tuple _cumsum_backward(Node node, tuple grads):
+    meta, d = node.ctx
+    g = grads[0]
+    return (_grad_like(g if _single_along(meta, d) else _reversed_cumsum(g, d), meta),)
+
+
+cdef tuple _cumprod_backward(Node node, tuple grads):
+    """d out_k / d x_i = product of x_j for j <= k, j != i (k >= i)."""
+    meta, d = node.ctx
+    x, result = node.saved_values()
+    g = grads[0]
+    if _single_along(meta, d):
+        return (_grad_like(g, meta),)
+    if x.dtype != result.dtype:         # cumprod(dtype=...): differentiate in that dtype
+        x = x.to(result.dtype)
+    zero = x == 0
+    if not zero.any():
+        grad = _reversed_cumsum(g * result, d) / x
+    elif grad_enabled():                # create_graph: a form that records its own steps
+        n = x.shape[d]
+        grad = _by_position(x, d, lambda before, i, after: before.prod(d, keepdim=True) * (
+            g.narrow(d, i, 1) + (g.narrow(d, i + 1, n - i - 1) * after.cumprod(d)).sum(
+                d, keepdim=True)))
+    else:
+        grad = _cumprod_grad_with_zeros(g, x, result, zero, d)
+    return (_grad_like(grad, meta),)
+
+
+cdef object _cumprod_grad_with_zeros(object g, object x, object result, object zero, int d):
+    """Before the first zero of a row, the gradient is as without zeros; at the first zero,
+    it sums g against the running products that take that zero as 1; after it, it is 0.
+    (Picked with where, not multiplied by masks, so NaNs stay where torch has them.)"""
+    zeros_so_far = zero.cumsum(d)
+    before = zeros_so_far == 0
+    x_or_one = x + zero
+    grad_before = _reversed_cumsum(_where(before, g * result, 0.0), d) / x_or_one
+    grad_at_first = _reversed_cumsum(_where(zeros_so_far == 1, g * x_or_one.cumprod(d), 0.0), d)
+    return _where(before, grad_before, _where(zero, grad_at_first, 0.0))
+
+
+cdef tuple _cum_extreme_run(Tensor x, object dim, int op):
+    values, indices = _scan(x, dim, op, _scan_dtype(x._dtype), True)
+    return _cast(values, x._dtype), indices
 
 
 cdef object _cum_extreme(str fname, object input, object dim, object out, int op):
     cdef Tensor x = _tensor_arg(input, fname)
-    values, indices = _scan(x, dim, op, _scan_dtype(x._dtype), True)
-    values = _cast(values, x._dtype)
+    cdef Node node
     result_type = _rt.cummax if op == PYT_SCAN_MAX else _rt.cummin
-    if out is None:
-        return result_type(values, indices)
-    ov, oi = _out_pair(out, fname)
-    return result_type(_store_exact(values, ov, fname), _store_exact(indices, oi, fname))
+    if not _wants_grad((x,)):
+        values, indices = _cum_extreme_run(x, dim, op)
+        return _pair_result(result_type, values, indices, out, fname)
+    _refuse_out(out, fname)
+    with _untracked:
+        values, indices = _cum_extreme_run(x, dim, op)
+    node = _record("CummaxBackward0" if op == PYT_SCAN_MAX else "CumminBackward0",
+                   _cum_extreme_backward, (x,), (values,))
+    node.save(indices)
+    node.ctx = (_meta(x), wrap_dim(dim, x._ndim))
+    return result_type(values, indices)
+
+
+cdef tuple _cum_extreme_backward(Node node, tuple grads):
+    """Each running max/min passes its gradient to the element it came from."""
+    meta, d = node.ctx
+    indices, = node.saved_values()
+    g = grads[0]
+    if len(meta[0]) == 0 or g.numel() == 0:
+        return (_grad_like(g, meta),)
+    return (_grad_like(_zeros(meta[0], dtype=g.dtype).scatter_add(d, indices, g), meta),)
 
 
 def cummax(input, dim, *, out=None):
@@ -821,11 +1262,43 @@ def cummin(input, dim, *, out=None):
 def logcumsumexp(input, dim, *, out=None):
     """log(cumsum(exp(input))) along dim, computed stably."""
     cdef Tensor x = _tensor_arg(input, "logcumsumexp")
+    cdef Node node
+    if not _wants_grad((x,)):
+        return _logcumsumexp(x, dim, out)
+    _refuse_out(out, "logcumsumexp")
+    with _untracked:
+        result = _logcumsumexp(x, dim, None)
+    node = _record("LogcumsumexpBackward0", _logcumsumexp_backward, (x,), (result,))
+    node.save(x)
+    node.save_output(result)
+    node.ctx = (_meta(x), wrap_dim(dim, x._ndim))
+    return result
+
+
+cdef object _logcumsumexp(Tensor x, object dim, object out):
     if not x._dtype.is_floating_point:
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
                                   f"'{_TYPE_NAMES[x._dtype.code]}'")
     result = _scan(x, dim, PYT_SCAN_LOGSUMEXP, _scan_dtype(x._dtype), False)[0]
     return _store_exact(_cast(result, x._dtype), out, "logcumsumexp")
+
+
+cdef tuple _logcumsumexp_backward(Node node, tuple grads):
+    """grad_i = sum over k >= i of g_k exp(x_i - out_k), summed in log space for the
+    positive and the negative parts of g apart (as torch does), so nothing overflows."""
+    meta, d = node.ctx
+    x, result = node.saved_values()
+    g = grads[0]
+    if len(meta[0]) == 0 or g.numel() == 0:
+        return (_grad_like(g, meta),)
+    from pyt._dtype_info import finfo
+    lowest = finfo(g.dtype).min
+    log_size = g.abs().log()
+    parts = []
+    for sign_mask in (g > 0, g < 0):
+        logs = _where(sign_mask, log_size, lowest) - result
+        parts.append((logs.flip(d).logcumsumexp(d).flip(d) + x).exp())
+    return (_grad_like(parts[0] - parts[1], meta),)
 
 
 # ----- sorting and selection ------------------------------------------------------------------
@@ -888,13 +1361,15 @@ cdef object _pair_result(object result_type, Tensor values, Tensor indices, obje
     return result_type(_store_exact(values, ov, fname), _store_exact(indices, oi, fname))
 
 
-def sort(input, dim=-1, descending=False, stable=False, *, out=None):
+def sort(input, dim=-1, descending=False, stable=None, *, out=None):
     """(values, indices) sorted along dim. Always stable; NaN sorts as the largest value."""
     cdef Tensor x = _tensor_arg(input, "sort")
     cdef int d = wrap_dim(dim, x._ndim)
-    if stable is None:
-        stable = False
     values, indices = _rows(x, d, PYT_ROW_SORT, _dim_size(x, d), 0, bool(descending), True)
+    if _wants_grad((x,)):               # torch names the overload with stable= apart
+        _refuse_out(out, "sort")
+        _record_selection("SortBackward0" if stable is None else "SortBackward1", x, values,
+                          indices, d, True)
     return _pair_result(_rt.sort, values, indices, out, "sort")
 
 
@@ -909,8 +1384,11 @@ def msort(input, *, out=None):
     """input sorted along its first dim."""
     cdef Tensor x = _tensor_arg(input, "msort")
     cdef int d = wrap_dim(0, x._ndim)
-    return _store_exact(_rows(x, d, PYT_ROW_SORT, _dim_size(x, d), 0, False, True)[0], out,
-                        "msort")
+    values, indices = _rows(x, d, PYT_ROW_SORT, _dim_size(x, d), 0, False, True)
+    if _wants_grad((x,)):
+        _refuse_out(out, "msort")
+        _record_selection("SortBackward0", x, values, indices, d, True)
+    return _store_exact(values, out, "msort")
 
 
 def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
@@ -926,6 +1404,9 @@ def topk(input, k, dim=-1, largest=True, sorted=True, *, out=None):
     if x._dtype.code == PYT_BOOL:
         raise RuntimeError("topk does not support bool dtypes on CPU")
     values, indices = _rows(x, d, PYT_ROW_TOPK, kk, kk, bool(largest), True)
+    if _wants_grad((x,)):
+        _refuse_out(out, "topk")
+        _record_selection("TopkBackward0", x, values, indices, d, True)
     return _pair_result(_rt.topk, values, indices, out, "topk")
 
 
@@ -949,6 +1430,9 @@ def kthvalue(input, k, dim=-1, keepdim=False, *, out=None):
     if x._dtype.code == PYT_BOOL:
         raise NotImplementedError("\"kthvalue_cpu\" not implemented for 'Bool'")
     values, indices = _rows(x, d, PYT_ROW_KTH, 1, kk - 1, False, keepdim)
+    if _wants_grad((x,)):
+        _refuse_out(out, "kthvalue")
+        _record_selection("KthvalueBackward0", x, values, indices, d, keepdim)
     return _pair_result(_rt.kthvalue, values, indices, out, "kthvalue")
 
 
@@ -960,6 +1444,21 @@ cdef int _no_bool_median(Tensor x, str variant) except -1:
 
 cdef object _median(str fname, object input, object dim, bint keepdim, object out, int kind):
     cdef Tensor x = _tensor_arg(input, fname)
+    cdef str name = "MedianBackward" if kind == PYT_ROW_MEDIAN else "NanmedianBackward"
+    if not _wants_grad((x,)):
+        return _median_values(fname, x, dim, keepdim, out, kind)
+    _refuse_out(out, fname)
+    with _untracked:
+        result = _median_values(fname, x, dim, keepdim, None, kind)
+    if dim is None:
+        _record_tied(name + "0", x, result)
+    else:
+        _record_selection(name + "1", x, result[0], result[1], wrap_dim(dim, x._ndim), keepdim)
+    return result
+
+
+cdef object _median_values(str fname, Tensor x, object dim, bint keepdim, object out,
+                           int kind):
     cdef Tensor flat
     cdef Py_ssize_t n
     cdef int d
@@ -998,6 +1497,9 @@ def mode(input, dim=-1, keepdim=False, *, out=None):
     if x._ndim > 0 and x._shape[d] == 0:
         raise IndexError(f"mode(): Expected reduction dim {d} to have non-zero size.")
     values, indices = _rows(x, d, PYT_ROW_MODE, 1, 0, False, keepdim)
+    if _wants_grad((x,)):
+        _refuse_out(out, "mode")
+        _record_selection("ModeBackward0", x, values, indices, d, keepdim)
     return _pair_result(_rt.mode, values, indices, out, "mode")
 
 

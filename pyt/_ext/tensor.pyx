@@ -1602,12 +1602,16 @@ cdef class Tensor:
         return _reductions.cumsum(self, dim, dtype=dtype)
 
     def cumsum_(self, dim, *, dtype=None):
+        if _needs_grad(self):           # recorded out of place on a copy (see _inplace_result)
+            return _inplace_result(self, _reductions.cumsum(clone(self), dim, dtype=dtype))
         return copy_(self, _reductions.cumsum(self, dim, dtype=dtype))
 
     def cumprod(self, dim, *, dtype=None):
         return _reductions.cumprod(self, dim, dtype=dtype)
 
     def cumprod_(self, dim, *, dtype=None):
+        if _needs_grad(self):
+            return _inplace_result(self, _reductions.cumprod(clone(self), dim, dtype=dtype))
         return copy_(self, _reductions.cumprod(self, dim, dtype=dtype))
 
     def cummax(self, dim):
