@@ -37,7 +37,7 @@ from pyt._ext.math_ops import (
     log1p_, sqrt, sqrt_, rsqrt, rsqrt_, sin, sin_, cos, cos_, tan, tan_, asin, asin_, acos,
     acos_, atan, atan_, sinh, sinh_, cosh, cosh_, tanh, tanh_, asinh, asinh_, acosh, acosh_,
     atanh, atanh_, sigmoid, sigmoid_, erf, erf_, erfc, erfc_, erfinv, erfinv_, lgamma,
-    lgamma_, digamma, digamma_, reciprocal, reciprocal_, logit, logit_, abs, abs_, floor,
+    lgamma_, digamma, digamma_, polygamma, reciprocal, reciprocal_, logit, logit_, abs, abs_, floor,
     floor_, ceil, ceil_, trunc, trunc_, frac, frac_, round, round_, sign, sign_, relu,
     relu_, nan_to_num, nan_to_num_, square, square_, isnan, isinf, isposinf, isneginf,
     isfinite, logical_not, logical_not_, bitwise_not, bitwise_not_, pow, pow_, atan2,

@@ -7,14 +7,26 @@ Every op picks an inner loop from the tables of include/pyt_math.h (by op and dt
 NULL where torch refuses the dtype) and runs it through one driver: _unary, _binop or
 _ternary, which settle the dtypes and the shape, and _finish, which writes a new tensor,
 the tensor itself (in-place) or out=. add/sub/mul/div and the division family
-(floor_divide, remainder, fmod) run in the tensor module (pointwise.pxi)."""
+(floor_divide, remainder, fmod) run in the tensor module (pointwise.pxi).
+
+Differentiable ops go through the recording forms of the drivers (_unary_fn, _binop_fn,
+_ternary_fn): when an input needs a gradient, the op runs with recording off and is
+recorded as one node, whose backward (torch's formula) is written with pyt ops so that
+it records itself under create_graph. Ops that cannot be differentiated (predicates,
+bitwise and logical ops, isclose) call the plain drivers: their outputs never require
+grad."""
 
 from libc.stdint cimport int64_t
 from libc.string cimport memchr
+from libc.math cimport (pow as c_pow, log as c_log, floor as c_floor, tgamma as c_tgamma,
+    fabs as c_fabs, isinf as c_isinf, INFINITY, NAN)
 
-from pyt._ext.tensor cimport (Tensor, new_empty, copy_into, clone, _empty_like_layout,
-    _broadcast_shape, _broadcast_strides_to, _result_dtype, _result_dtype_of, _operand,
-    _to_dtype, _may_overlap, _has_internal_overlap, resize_, _binary)
+from pyt._ext.tensor cimport (Tensor, new_empty, copy_into, clone, contiguous,
+    _empty_like_layout, _broadcast_shape, _broadcast_strides_to, _result_dtype,
+    _result_dtype_of, _operand, _to_dtype, _may_overlap, _has_internal_overlap, resize_,
+    _binary, _into_out, grad_enabled, set_grad_enabled_flag, _record, _refuse_out,
+    _inplace_result, _grad_like, _meta, _check_inplace_allowed)
+from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport (get_default, PYT_BOOL, PYT_FLOAT16, PYT_BFLOAT16, PYT_FLOAT32,
     PYT_FLOAT64, PYT_NUM_DTYPES)
@@ -23,6 +35,7 @@ from pyt._ext.loop cimport (PYT_MAX_DIMS, PYT_GRAIN_SIZE, pyt_inner_loop, pyt_it
 from pyt._ext.parallel cimport num_threads
 
 from pyt._ext import dtypes as _dtypes
+from pyt._ext.tensor import where as _where_values, zeros_like as _zeros_like
 from numpy import bool_ as np_bool
 
 cdef extern from "pyt_math.h":
@@ -58,6 +71,7 @@ cdef extern from "pyt_binary.h":
     const pyt_inner_loop pyt_cmp_table[6][PYT_NUM_DTYPES]
 
 cdef DType _bool = _dtypes.bool_
+cdef DType _float64 = _dtypes.float64
 # torch's names of the dtypes in "not implemented for" and cast errors, and C++'s in lerp's
 cdef tuple _TYPE_NAMES = ("Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
                           "BFloat16", "Float", "Double")
@@ -261,182 +275,641 @@ cdef bint _all_nonzero(Tensor t) noexcept:
     return t._numel == 0 or memchr(t._data, 0, t._numel) == NULL
 
 
+# ----- recording: the drivers of the differentiable ops ----------------------------------
+
+cdef double _LN2 = 0.6931471805599453
+cdef double _LN10 = 2.302585092994046
+cdef double _TWO_OVER_SQRT_PI = 1.1283791670955126
+cdef double _HALF_SQRT_PI = 0.886226925452758
+
+
+cdef inline bint _tracked(object x) noexcept:
+    return isinstance(x, Tensor) and (<Tensor>x)._requires_grad
+
+
+cdef inline bint _grad_wanted(object a, object b=None, object c=None) noexcept:
+    """Some input is a tensor that requires grad, in grad mode (cheap when none is)."""
+    return (_tracked(a) or _tracked(b) or _tracked(c)) and grad_enabled()
+
+
+cdef inline bint _edge(Node node, int i):
+    """Whether input i of node needs its gradient."""
+    return node.next_functions[i][0] is not None
+
+
+cdef Tensor _inplace_op(Tensor self, Tensor result):
+    """Ends a recorded in-place op that was computed out of place (from a clone of self):
+    the checks the in-place kernel makes, then self takes result's values and history."""
+    if result.size() != self.size():
+        raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
+                           f"broadcast shape {list(result.shape)}")
+    if _category(result._dtype) > _category(self._dtype) or (
+            result._dtype.code != PYT_BOOL and self._dtype.code == PYT_BOOL):
+        raise RuntimeError(f"result type {_TYPE_NAMES[result._dtype.code]} can't be cast to "
+                           f"the desired output type {_TYPE_NAMES[self._dtype.code]}")
+    return _inplace_result(self, result)
+
+
+cdef object _where(object cond, object a, object b):
+    """where(cond, a, b) for the backward formulas, recorded (WhereBackward0) when a or b
+    requires grad, so that those formulas differentiate again."""
+    cdef Node node
+    if not _grad_wanted(a, b):
+        return _where_values(cond, a, b)
+    set_grad_enabled_flag(False)
+    try:
+        result = _where_values(cond, a, b)
+    finally:
+        set_grad_enabled_flag(True)
+    node = _record("WhereBackward0", _where_backward, (a, b), (result,))
+    node.ctx = (_meta(a), _meta(b))
+    node.save(cond)
+    return result
+
+
+cdef tuple _where_backward(Node node, tuple grads):
+    meta_a, meta_b = node.ctx
+    cond = node.saved_values()[0]
+    g = grads[0]
+    return (_grad_like(_where(cond, g, 0.0), meta_a) if _edge(node, 0) else None,
+            _grad_like(_where(cond, 0.0, g), meta_b) if _edge(node, 1) else None)
+
+
+# unary ops: torch's node name, and what the backward reads
+cdef enum:
+    _KEEP_NOTHING, _KEEP_INPUT, _KEEP_RESULT
+
+cdef dict _UNARY_GRADS = {
+    PYT_UN_EXP: ("ExpBackward0", _KEEP_RESULT),
+    PYT_UN_EXP2: ("Exp2Backward0", _KEEP_RESULT),
+    PYT_UN_EXPM1: ("Expm1Backward0", _KEEP_RESULT),
+    PYT_UN_LOG: ("LogBackward0", _KEEP_INPUT),
+    PYT_UN_LOG2: ("Log2Backward0", _KEEP_INPUT),
+    PYT_UN_LOG10: ("Log10Backward0", _KEEP_INPUT),
+    PYT_UN_LOG1P: ("Log1PBackward0", _KEEP_INPUT),
+    PYT_UN_SQRT: ("SqrtBackward0", _KEEP_RESULT),
+    PYT_UN_RSQRT: ("RsqrtBackward0", _KEEP_RESULT),
+    PYT_UN_SIN: ("SinBackward0", _KEEP_INPUT),
+    PYT_UN_COS: ("CosBackward0", _KEEP_INPUT),
+    PYT_UN_TAN: ("TanBackward0", _KEEP_RESULT),
+    PYT_UN_ASIN: ("AsinBackward0", _KEEP_INPUT),
+    PYT_UN_ACOS: ("AcosBackward0", _KEEP_INPUT),
+    PYT_UN_ATAN: ("AtanBackward0", _KEEP_INPUT),
+    PYT_UN_SINH: ("SinhBackward0", _KEEP_INPUT),
+    PYT_UN_COSH: ("CoshBackward0", _KEEP_INPUT),
+    PYT_UN_TANH: ("TanhBackward0", _KEEP_RESULT),
+    PYT_UN_ASINH: ("AsinhBackward0", _KEEP_INPUT),
+    PYT_UN_ACOSH: ("AcoshBackward0", _KEEP_INPUT),
+    PYT_UN_ATANH: ("AtanhBackward0", _KEEP_INPUT),
+    PYT_UN_SIGMOID: ("SigmoidBackward0", _KEEP_RESULT),
+    PYT_UN_ERF: ("ErfBackward0", _KEEP_INPUT),
+    PYT_UN_ERFC: ("ErfcBackward0", _KEEP_INPUT),
+    PYT_UN_ERFINV: ("ErfinvBackward0", _KEEP_RESULT),
+    PYT_UN_LGAMMA: ("LgammaBackward0", _KEEP_INPUT),
+    PYT_UN_DIGAMMA: ("DigammaBackward0", _KEEP_INPUT),
+    PYT_UN_RECIPROCAL: ("ReciprocalBackward0", _KEEP_RESULT),
+    PYT_UN_LOGIT: ("LogitBackward0", _KEEP_INPUT),
+    PYT_UN_ABS: ("AbsBackward0", _KEEP_INPUT),
+    PYT_UN_RELU: ("ReluBackward0", _KEEP_RESULT),
+    PYT_UN_NAN_TO_NUM: ("NanToNumBackward0", _KEEP_INPUT),
+    PYT_UN_FRAC: ("FracBackward0", _KEEP_NOTHING),
+    PYT_UN_FLOOR: ("FloorBackward0", _KEEP_NOTHING),
+    PYT_UN_CEIL: ("CeilBackward0", _KEEP_NOTHING),
+    PYT_UN_TRUNC: ("TruncBackward0", _KEEP_NOTHING),
+    PYT_UN_ROUND: ("RoundBackward0", _KEEP_NOTHING),
+    PYT_UN_ROUND_DECIMALS: ("RoundBackward1", _KEEP_NOTHING),
+    PYT_UN_SIGN: ("SignBackward0", _KEEP_NOTHING),
+}
+
+
+cdef Tensor _unary_fn(int op, str kernel, object input, object out, bint inplace,
+                      void* ctx=NULL, str fname=None, str grad_name=None, object arg=None):
+    """_unary for a differentiable op: recorded when input requires grad. grad_name
+    overrides the node's name (where torch names a form apart: sgn, asinh_ ...); arg is
+    what the backward needs besides the tensors (logit's eps)."""
+    cdef Tensor x, result
+    cdef Node node
+    if not _grad_wanted(input):
+        return _unary(op, kernel, input, out, inplace, ctx, fname)
+    x = input
+    _refuse_out(out, fname or kernel)
+    if inplace:
+        _check_inplace_allowed(x)
+        return _inplace_op(x, _unary_fn(op, kernel, clone(x), None, False, ctx, fname,
+                                        grad_name, arg))
+    set_grad_enabled_flag(False)
+    try:
+        result = _unary(op, kernel, x, None, False, ctx, fname)
+    finally:
+        set_grad_enabled_flag(True)
+    name, keep = _UNARY_GRADS[op]
+    node = _record(grad_name or name, _unary_backward, (x,), (result,))
+    node.ctx = (op, arg)
+    if keep == _KEEP_INPUT:
+        node.save(x)
+    elif keep == _KEEP_RESULT:
+        node.save_output(result)
+    return result
+
+
+cdef tuple _unary_backward(Node node, tuple grads):
+    op, arg = node.ctx
+    saved = node.saved_values()
+    if grads[0] is None:
+        return (None,)
+    return (_unary_grad(op, grads[0], saved[0] if saved else None, arg),)
+
+
+cdef object _unary_grad(int op, object g, object v, object arg):
+    """torch's derivative of unary op `op`: the input's gradient from the output's, g;
+    v is the op's input or result (as _UNARY_GRADS says)."""
+    if op == PYT_UN_EXP:
+        return g * v
+    if op == PYT_UN_EXP2:
+        return g * v * _LN2
+    if op == PYT_UN_EXPM1:
+        return g * (v + 1)
+    if op == PYT_UN_LOG:
+        return g / v
+    if op == PYT_UN_LOG2:
+        return g / (v * _LN2)
+    if op == PYT_UN_LOG10:
+        return g / (v * _LN10)
+    if op == PYT_UN_LOG1P:
+        return g / (v + 1)
+    if op == PYT_UN_SQRT:
+        return g / (2 * v)
+    if op == PYT_UN_RSQRT:
+        return -0.5 * g * v.pow(3)
+    if op == PYT_UN_SIN:
+        return g * v.cos()
+    if op == PYT_UN_COS:
+        return g * -v.sin()
+    if op == PYT_UN_TAN:
+        return g * (1 + v.pow(2))
+    if op == PYT_UN_ASIN:
+        return g * (-v * v + 1).rsqrt()
+    if op == PYT_UN_ACOS:
+        return g * -((-v * v + 1).rsqrt())
+    if op == PYT_UN_ATAN:
+        return g / (v * v + 1)
+    if op == PYT_UN_SINH:
+        return g * v.cosh()
+    if op == PYT_UN_COSH:
+        return g * v.sinh()
+    if op == PYT_UN_TANH:
+        return g * (1 - v * v)
+    if op == PYT_UN_ASINH:
+        return g * (v.pow(2) + 1).rsqrt()
+    if op == PYT_UN_ACOSH:
+        return g * (v.pow(2) - 1).rsqrt()
+    if op == PYT_UN_ATANH:
+        return g / (1 - v.pow(2))
+    if op == PYT_UN_SIGMOID:
+        return g * (1 - v) * v
+    if op == PYT_UN_ERF:
+        return _TWO_OVER_SQRT_PI * (-v.pow(2)).exp() * g
+    if op == PYT_UN_ERFC:
+        return -_TWO_OVER_SQRT_PI * (-v.pow(2)).exp() * g
+    if op == PYT_UN_ERFINV:
+        return _HALF_SQRT_PI * v.pow(2).exp() * g
+    if op == PYT_UN_LGAMMA:
+        return g * digamma(v)
+    if op == PYT_UN_DIGAMMA:
+        return g * polygamma(1, v)
+    if op == PYT_UN_RECIPROCAL:
+        return -g * (v * v)
+    if op == PYT_UN_LOGIT:
+        return _logit_grad(g, v, arg)
+    if op == PYT_UN_ABS:
+        return g * sign(v)                           # abs'(0) = 0
+    if op == PYT_UN_RELU:
+        return _where(v <= 0, 0.0, g)                # torch's threshold_backward: nan passes
+    if op == PYT_UN_NAN_TO_NUM:
+        return g * isfinite(v)
+    if op == PYT_UN_FRAC:
+        return g
+    return _zeros_like(g)                            # floor, ceil, trunc, round, sign
+
+
+cdef object _logit_grad(object g, object x, object eps):
+    """g / (x (1 - x)); without eps nan outside [0, 1], with eps 0 outside [eps, 1 - eps]
+    (where the forward clamps)."""
+    grad = g / (x * (1 - x))
+    if eps is None:
+        return _where(logical_or(x < 0, x > 1), NAN, grad)
+    return _where(logical_or(x < eps, x > 1 - eps), 0.0, grad)
+
+
+# binary ops: which derivative formula
+cdef enum:
+    _ATAN2, _HYPOT, _MAXIMUM, _MINIMUM, _FMAX, _FMIN, _CLAMP_MIN, _CLAMP_MAX
+
+
+cdef Tensor _binop_fn(int kind, str name, str fname, int op, str kernel, object a, object b,
+                      object out, bint inplace, bint float_result=False):
+    """_binop for a differentiable op, recorded as `name` with the formula `kind` when an
+    input requires grad."""
+    cdef Tensor result
+    cdef Node node
+    if not _grad_wanted(a, b) or not isinstance(a, Tensor):
+        return _binop(op, kernel, a, b, out, inplace, NULL, float_result)
+    _refuse_out(out, fname)
+    if inplace:
+        _check_inplace_allowed(a)
+        return _inplace_op(a, _binop_fn(kind, name, fname, op, kernel, clone(a), b, None,
+                                        False, float_result))
+    set_grad_enabled_flag(False)
+    try:
+        result = _binop(op, kernel, a, b, None, False, NULL, float_result)
+    finally:
+        set_grad_enabled_flag(True)
+    node = _record(name, _binop_backward, (a, b), (result,))
+    node.ctx = (kind, _meta(a), _meta(b), None if isinstance(b, Tensor) else b)
+    node.save(a, b if isinstance(b, Tensor) else None)
+    if kind == _HYPOT:
+        node.save_output(result)
+    return result
+
+
+cdef tuple _binop_backward(Node node, tuple grads):
+    kind, meta_a, meta_b, number = node.ctx
+    saved = node.saved_values()
+    a = saved[0]
+    b = number if saved[1] is None else saved[1]
+    g = grads[0]
+    want_a, want_b = _edge(node, 0), _edge(node, 1)
+    ga = gb = None
+    if g is None:
+        return (None, None)
+    if kind == _ATAN2:
+        recip = (a * a + b * b).reciprocal()
+        ga = g * b * recip if want_a else None
+        gb = g * -a * recip if want_b else None
+    elif kind == _HYPOT:
+        ga = g * a / saved[2] if want_a else None
+        gb = g * b / saved[2] if want_b else None
+    elif kind == _MAXIMUM or kind == _MINIMUM:
+        split = _where(a == b, g / 2, g)             # ties share; nan reaches both
+        if want_a:
+            ga = _where(a < b if kind == _MAXIMUM else a > b, 0.0, split)
+        if want_b:
+            gb = _where(a > b if kind == _MAXIMUM else a < b, 0.0, split)
+    elif kind == _FMAX or kind == _FMIN:
+        to_a = logical_or(a >= b if kind == _FMAX else a <= b, isnan(b))
+        ga = _where(to_a, g, 0.0) if want_a else None
+        gb = _where(to_a, 0.0, g) if want_b else None
+    elif kind == _CLAMP_MIN:                         # the bound counts as inside
+        ga = _where(a >= b, g, 0.0) if want_a else None
+        gb = _where(a < b, g, 0.0) if want_b else None
+    else:
+        ga = _where(a <= b, g, 0.0) if want_a else None
+        gb = _where(a > b, g, 0.0) if want_b else None
+    return (_grad_like(ga, meta_a), _grad_like(gb, meta_b))
+
+
+# ternary ops: which derivative formula
+cdef enum:
+    _CLAMP, _LERP, _ADDCMUL, _ADDCDIV
+
+
+cdef Tensor _ternary_fn(int kind, str name, str fname, int op, str kernel, DType dt,
+                        object a, object b, object c, object out, bint inplace,
+                        void* ctx=NULL, object value=None):
+    """_ternary for a differentiable op, recorded as `name` with the formula `kind` when
+    an input requires grad; value is addcmul's / addcdiv's."""
+    cdef Tensor result
+    cdef Node node
+    cdef bint keep_a
+    if not _grad_wanted(a, b, c) or not isinstance(a, Tensor):
+        return _ternary(op, kernel, dt, a, b, c, a if inplace else out, inplace, ctx)
+    _refuse_out(out, fname)
+    if inplace:
+        _check_inplace_allowed(a)
+        return _inplace_op(a, _ternary_fn(kind, name, fname, op, kernel, dt, clone(a), b, c,
+                                          None, False, ctx, value))
+    set_grad_enabled_flag(False)
+    try:
+        result = _ternary(op, kernel, dt, a, b, c, None, False, ctx)
+    finally:
+        set_grad_enabled_flag(True)
+    node = _record(name, _ternary_backward, (a, b, c), (result,))
+    node.ctx = (kind, _meta(a), _meta(b), _meta(c), None if isinstance(b, Tensor) else b,
+                None if isinstance(c, Tensor) else c, value)
+    # save only what the formula reads (saving more would refuse harmless in-place changes)
+    keep_a = kind == _CLAMP or (kind == _LERP and isinstance(c, Tensor))
+    node.save(a if keep_a else None,
+              b if isinstance(b, Tensor) and (keep_a or kind != _LERP) else None,
+              c if isinstance(c, Tensor) else None)
+    return result
+
+
+cdef tuple _ternary_backward(Node node, tuple grads):
+    kind, meta_a, meta_b, meta_c, number_b, number_c, value = node.ctx
+    saved = node.saved_values()
+    a = saved[0]
+    b = number_b if saved[1] is None else saved[1]
+    c = number_c if saved[2] is None else saved[2]
+    g = grads[0]
+    want_a, want_b, want_c = _edge(node, 0), _edge(node, 1), _edge(node, 2)
+    ga = gb = gc = None
+    if g is None:
+        return (None, None, None)
+    if kind == _CLAMP:               # a clamped to [b, c]; a bound gets g where it wins
+        ga = _where(logical_and(a >= b, a <= c), g, 0.0) if want_a else None
+        gb = _where(logical_and(a < b, b < c), g, 0.0) if want_b else None
+        gc = _where(logical_or(a > c, c < b), g, 0.0) if want_c else None
+    elif kind == _LERP:              # a + c (b - a)
+        ga = g * (1 - c) if want_a else None
+        gb = g * c if want_b else None
+        gc = g * (b - a) if want_c else None
+    elif kind == _ADDCMUL:           # a + value b c
+        ga = g if want_a else None
+        gb = g * (c * value) if want_b else None
+        gc = g * (b * value) if want_c else None
+    else:                            # a + value b / c
+        ga = g if want_a else None
+        gb = g * (value / c) if want_b else None
+        gc = -g * (value * b / (c * c)) if want_c else None
+    return (_grad_like(ga, meta_a), _grad_like(gb, meta_b), _grad_like(gc, meta_c))
+
+
 # ----- float functions: integer inputs give the default float dtype ----------------------
 
 def exp(input, *, out=None):
-    return _unary(PYT_UN_EXP, "exp", input, out, False)
+    return _unary_fn(PYT_UN_EXP, "exp", input, out, False)
 
 def exp_(input):
-    return _unary(PYT_UN_EXP, "exp", input, None, True)
+    return _unary_fn(PYT_UN_EXP, "exp", input, None, True)
 
 def exp2(input, *, out=None):
-    return _unary(PYT_UN_EXP2, "exp2", input, out, False)
+    return _unary_fn(PYT_UN_EXP2, "exp2", input, out, False)
 
 def exp2_(input):
-    return _unary(PYT_UN_EXP2, "exp2", input, None, True)
+    return _unary_fn(PYT_UN_EXP2, "exp2", input, None, True)
 
 def expm1(input, *, out=None):
-    return _unary(PYT_UN_EXPM1, "expm1", input, out, False)
+    return _unary_fn(PYT_UN_EXPM1, "expm1", input, out, False)
 
 def expm1_(input):
-    return _unary(PYT_UN_EXPM1, "expm1", input, None, True)
+    return _unary_fn(PYT_UN_EXPM1, "expm1", input, None, True)
 
 def log(input, *, out=None):
-    return _unary(PYT_UN_LOG, "log", input, out, False)
+    return _unary_fn(PYT_UN_LOG, "log", input, out, False)
 
 def log_(input):
-    return _unary(PYT_UN_LOG, "log", input, None, True)
+    return _unary_fn(PYT_UN_LOG, "log", input, None, True)
 
 def log2(input, *, out=None):
-    return _unary(PYT_UN_LOG2, "log2", input, out, False)
+    return _unary_fn(PYT_UN_LOG2, "log2", input, out, False)
 
 def log2_(input):
-    return _unary(PYT_UN_LOG2, "log2", input, None, True)
+    return _unary_fn(PYT_UN_LOG2, "log2", input, None, True)
 
 def log10(input, *, out=None):
-    return _unary(PYT_UN_LOG10, "log10", input, out, False)
+    return _unary_fn(PYT_UN_LOG10, "log10", input, out, False)
 
 def log10_(input):
-    return _unary(PYT_UN_LOG10, "log10", input, None, True)
+    return _unary_fn(PYT_UN_LOG10, "log10", input, None, True)
 
 def log1p(input, *, out=None):
-    return _unary(PYT_UN_LOG1P, "log1p", input, out, False)
+    return _unary_fn(PYT_UN_LOG1P, "log1p", input, out, False)
 
 def log1p_(input):
-    return _unary(PYT_UN_LOG1P, "log1p", input, None, True)
+    return _unary_fn(PYT_UN_LOG1P, "log1p", input, None, True)
 
 def sqrt(input, *, out=None):
-    return _unary(PYT_UN_SQRT, "sqrt", input, out, False)
+    return _unary_fn(PYT_UN_SQRT, "sqrt", input, out, False)
 
 def sqrt_(input):
-    return _unary(PYT_UN_SQRT, "sqrt", input, None, True)
+    return _unary_fn(PYT_UN_SQRT, "sqrt", input, None, True)
 
 def rsqrt(input, *, out=None):
-    return _unary(PYT_UN_RSQRT, "rsqrt", input, out, False)
+    return _unary_fn(PYT_UN_RSQRT, "rsqrt", input, out, False)
 
 def rsqrt_(input):
-    return _unary(PYT_UN_RSQRT, "rsqrt", input, None, True)
+    return _unary_fn(PYT_UN_RSQRT, "rsqrt", input, None, True)
 
 def sin(input, *, out=None):
-    return _unary(PYT_UN_SIN, "sin", input, out, False)
+    return _unary_fn(PYT_UN_SIN, "sin", input, out, False)
 
 def sin_(input):
-    return _unary(PYT_UN_SIN, "sin", input, None, True)
+    return _unary_fn(PYT_UN_SIN, "sin", input, None, True)
 
 def cos(input, *, out=None):
-    return _unary(PYT_UN_COS, "cos", input, out, False)
+    return _unary_fn(PYT_UN_COS, "cos", input, out, False)
 
 def cos_(input):
-    return _unary(PYT_UN_COS, "cos", input, None, True)
+    return _unary_fn(PYT_UN_COS, "cos", input, None, True)
 
 def tan(input, *, out=None):
-    return _unary(PYT_UN_TAN, "tan", input, out, False)
+    return _unary_fn(PYT_UN_TAN, "tan", input, out, False)
 
 def tan_(input):
-    return _unary(PYT_UN_TAN, "tan", input, None, True)
+    return _unary_fn(PYT_UN_TAN, "tan", input, None, True)
 
 def asin(input, *, out=None):
-    return _unary(PYT_UN_ASIN, "asin", input, out, False)
+    return _unary_fn(PYT_UN_ASIN, "asin", input, out, False)
 
 def asin_(input):
-    return _unary(PYT_UN_ASIN, "asin", input, None, True)
+    return _unary_fn(PYT_UN_ASIN, "asin", input, None, True)
 
 def acos(input, *, out=None):
-    return _unary(PYT_UN_ACOS, "acos", input, out, False)
+    return _unary_fn(PYT_UN_ACOS, "acos", input, out, False)
 
 def acos_(input):
-    return _unary(PYT_UN_ACOS, "acos", input, None, True)
+    return _unary_fn(PYT_UN_ACOS, "acos", input, None, True)
 
 def atan(input, *, out=None):
-    return _unary(PYT_UN_ATAN, "atan", input, out, False)
+    return _unary_fn(PYT_UN_ATAN, "atan", input, out, False)
 
 def atan_(input):
-    return _unary(PYT_UN_ATAN, "atan", input, None, True)
+    return _unary_fn(PYT_UN_ATAN, "atan", input, None, True)
 
 def sinh(input, *, out=None):
-    return _unary(PYT_UN_SINH, "sinh", input, out, False)
+    return _unary_fn(PYT_UN_SINH, "sinh", input, out, False)
 
 def sinh_(input):
-    return _unary(PYT_UN_SINH, "sinh", input, None, True)
+    return _unary_fn(PYT_UN_SINH, "sinh", input, None, True)
 
 def cosh(input, *, out=None):
-    return _unary(PYT_UN_COSH, "cosh", input, out, False)
+    return _unary_fn(PYT_UN_COSH, "cosh", input, out, False)
 
 def cosh_(input):
-    return _unary(PYT_UN_COSH, "cosh", input, None, True)
+    return _unary_fn(PYT_UN_COSH, "cosh", input, None, True)
 
 def tanh(input, *, out=None):
-    return _unary(PYT_UN_TANH, "tanh", input, out, False)
+    return _unary_fn(PYT_UN_TANH, "tanh", input, out, False)
 
 def tanh_(input):
-    return _unary(PYT_UN_TANH, "tanh", input, None, True)
+    return _unary_fn(PYT_UN_TANH, "tanh", input, None, True)
 
 def asinh(input, *, out=None):
-    return _unary(PYT_UN_ASINH, "asinh", input, out, False)
+    return _unary_fn(PYT_UN_ASINH, "asinh", input, out, False)
 
 def asinh_(input):
-    return _unary(PYT_UN_ASINH, "asinh", input, None, True)
+    return _unary_fn(PYT_UN_ASINH, "asinh", input, None, True, NULL, None,
+                     "AsinhBackward1")
 
 def acosh(input, *, out=None):
-    return _unary(PYT_UN_ACOSH, "acosh", input, out, False)
+    return _unary_fn(PYT_UN_ACOSH, "acosh", input, out, False)
 
 def acosh_(input):
-    return _unary(PYT_UN_ACOSH, "acosh", input, None, True)
+    return _unary_fn(PYT_UN_ACOSH, "acosh", input, None, True, NULL, None,
+                     "AcoshBackward1")
 
 def atanh(input, *, out=None):
-    return _unary(PYT_UN_ATANH, "atanh", input, out, False)
+    return _unary_fn(PYT_UN_ATANH, "atanh", input, out, False)
 
 def atanh_(input):
-    return _unary(PYT_UN_ATANH, "atanh", input, None, True)
+    return _unary_fn(PYT_UN_ATANH, "atanh", input, None, True, NULL, None,
+                     "AtanhBackward1")
 
 def sigmoid(input, *, out=None):
-    return _unary(PYT_UN_SIGMOID, "sigmoid", input, out, False)
+    return _unary_fn(PYT_UN_SIGMOID, "sigmoid", input, out, False)
 
 def sigmoid_(input):
-    return _unary(PYT_UN_SIGMOID, "sigmoid", input, None, True)
+    return _unary_fn(PYT_UN_SIGMOID, "sigmoid", input, None, True)
 
 def erf(input, *, out=None):
-    return _unary(PYT_UN_ERF, "erf", input, out, False)
+    return _unary_fn(PYT_UN_ERF, "erf", input, out, False)
 
 def erf_(input):
-    return _unary(PYT_UN_ERF, "erf", input, None, True)
+    return _unary_fn(PYT_UN_ERF, "erf", input, None, True)
 
 def erfc(input, *, out=None):
-    return _unary(PYT_UN_ERFC, "erfc", input, out, False)
+    return _unary_fn(PYT_UN_ERFC, "erfc", input, out, False)
 
 def erfc_(input):
-    return _unary(PYT_UN_ERFC, "erfc", input, None, True)
+    return _unary_fn(PYT_UN_ERFC, "erfc", input, None, True)
 
 def erfinv(input, *, out=None):
-    return _unary(PYT_UN_ERFINV, "erfinv", input, out, False)
+    return _unary_fn(PYT_UN_ERFINV, "erfinv", input, out, False)
 
 def erfinv_(input):
-    return _unary(PYT_UN_ERFINV, "erfinv", input, None, True)
+    return _unary_fn(PYT_UN_ERFINV, "erfinv", input, None, True)
 
 def lgamma(input, *, out=None):
-    return _unary(PYT_UN_LGAMMA, "lgamma", input, out, False)
+    return _unary_fn(PYT_UN_LGAMMA, "lgamma", input, out, False)
 
 def lgamma_(input):
-    return _unary(PYT_UN_LGAMMA, "lgamma", input, None, True)
+    return _unary_fn(PYT_UN_LGAMMA, "lgamma", input, None, True)
 
 def digamma(input, *, out=None):
-    return _unary(PYT_UN_DIGAMMA, "digamma", input, out, False)
+    return _unary_fn(PYT_UN_DIGAMMA, "digamma", input, out, False)
 
 def digamma_(input):
-    return _unary(PYT_UN_DIGAMMA, "digamma", input, None, True)
+    return _unary_fn(PYT_UN_DIGAMMA, "digamma", input, None, True)
 
 def reciprocal(input, *, out=None):
-    return _unary(PYT_UN_RECIPROCAL, "reciprocal", input, out, False)
+    return _unary_fn(PYT_UN_RECIPROCAL, "reciprocal", input, out, False)
 
 def reciprocal_(input):
-    return _unary(PYT_UN_RECIPROCAL, "reciprocal", input, None, True)
+    return _unary_fn(PYT_UN_RECIPROCAL, "reciprocal", input, None, True)
+
+
+# ----- polygamma: the derivatives of digamma ---------------------------------------------
+
+# B_2k / (2k)!, k = 1..8: the coefficients of the Euler-Maclaurin tail of a zeta sum
+cdef double _EULER_MACLAURIN[8]
+_EULER_MACLAURIN[:] = [1.0 / 12, -1.0 / 720, 1.0 / 30240, -1.0 / 1209600, 1.0 / 47900160,
+                       -691.0 / 1307674368000, 1.0 / 74724249600,
+                       -3617.0 / 10670622842880000]
+
+
+cdef double _hurwitz_zeta(double s, double q) noexcept nogil:
+    """The sum over k >= 0 of (q + k)^-s, for s > 1: terms one by one until q + k is large
+    (s + 10), then the Euler-Maclaurin tail (integral, half the first term, corrections)."""
+    cdef double total = 0.0, a = q, tail, term, rising, inv_a2
+    cdef int k
+    if q <= 0.0 and q == c_floor(q):
+        return INFINITY                              # a pole (or q = -inf)
+    while a < s + 10.0:
+        total += c_pow(a, -s)
+        a += 1.0
+    tail = c_pow(a, 1.0 - s) / (s - 1.0) + 0.5 * c_pow(a, -s)
+    rising = s * c_pow(a, -s - 1.0)                  # s (s+1) ... (s+2k-2) a^(-s-2k+1)
+    inv_a2 = 1.0 / (a * a)
+    for k in range(8):
+        term = _EULER_MACLAURIN[k] * rising
+        tail += term
+        if c_fabs(term) <= 1e-17 * c_fabs(total + tail):
+            break
+        rising *= (s + 2 * k + 1) * (s + 2 * k + 2) * inv_a2
+    return total + tail
+
+
+cdef double _polygamma_value(int n, double x) noexcept nogil:
+    """psi^(n)(x) = (-1)^(n+1) n! zeta(n + 1, x), n >= 1; nan at the infinities where
+    torch gives nan (trigamma at -inf, higher orders at +inf)."""
+    if c_isinf(x) and ((n == 1) != (x > 0)):
+        return NAN
+    return (1.0 if n % 2 else -1.0) * c_tgamma(n + 1.0) * _hurwitz_zeta(n + 1.0, x)
+
+
+cdef Tensor _polygamma_values(int n, Tensor x):
+    """polygamma(n, x), n >= 1, computed in double; x's float dtype (integers: the
+    default one). Run with recording off."""
+    cdef DType dt = x._dtype if x._dtype.is_floating_point else get_default(True)
+    cdef Tensor src = contiguous(_to_dtype(x, _float64, False))
+    cdef Tensor result = new_empty(src._ndim, src._shape, _float64, src._device, False)
+    cdef const double* p = <const double*>src._data
+    cdef double* q = <double*>result._data
+    cdef Py_ssize_t i, count = src._numel
+    with nogil:
+        for i in range(count):
+            q[i] = _polygamma_value(n, p[i])
+    return result if dt is _float64 else _to_dtype(result, dt, False)
+
+
+cdef Tensor _polygamma(object n, object input, object out, bint inplace):
+    cdef Tensor x = _require_tensor(input, "polygamma", "input", 2)
+    cdef Tensor result
+    cdef Node node
+    cdef str name = "PolygammaBackward1" if inplace else "PolygammaBackward0"
+    if not isinstance(n, int):
+        raise TypeError(f"polygamma(): argument 'n' (position 1) must be int, not "
+                        f"{type(n).__name__}")
+    if n < 0:
+        raise RuntimeError("polygamma(n, x) does not support negative n.")
+    if n == 0:
+        return _unary_fn(PYT_UN_DIGAMMA, "digamma", x, out, inplace, NULL, "polygamma", name)
+    if not _grad_wanted(x):
+        return _into_out(_polygamma_values(n, x), x if inplace else out)
+    _refuse_out(out, "polygamma")
+    if inplace:
+        _check_inplace_allowed(x)
+        x = clone(x)
+    set_grad_enabled_flag(False)
+    try:
+        result = _polygamma_values(n, x)
+    finally:
+        set_grad_enabled_flag(True)
+    node = _record(name, _polygamma_backward, (x,), (result,))
+    node.ctx = n
+    node.save(x)
+    return _inplace_op(<Tensor>input, result) if inplace else result
+
+
+cdef tuple _polygamma_backward(Node node, tuple grads):
+    return (None if grads[0] is None else
+            grads[0] * polygamma(node.ctx + 1, node.saved_values()[0]),)
+
+def polygamma(n, input, *, out=None):
+    """The n-th derivative of digamma (n >= 0)."""
+    return _polygamma(n, input, out, False)
+
+def polygamma_(input, n):
+    """Tensor.polygamma_(n)."""
+    return _polygamma(n, input, None, True)
 
 
 cdef Tensor _logit(object input, object eps, object out, bint inplace):
     cdef pyt_math_ctx ctx
     ctx.i[0] = eps is not None and eps >= 0          # torch ignores a negative eps
     ctx.d[0] = eps if ctx.i[0] else 0.0
-    return _unary(PYT_UN_LOGIT, "logit", input, out, inplace, &ctx)
+    return _unary_fn(PYT_UN_LOGIT, "logit", input, out, inplace, &ctx, None, None,
+                     eps if ctx.i[0] else None)
 
 def logit(input, eps=None, *, out=None):
     """log(p / (1 - p)), with p clamped to [eps, 1 - eps] when eps is given."""
@@ -449,49 +922,50 @@ def logit_(input, eps=None):
 # ----- the input's dtype: rounding, sign, abs, relu, nan_to_num -----------------------
 
 def abs(input, *, out=None):
-    return _unary(PYT_UN_ABS, "abs_cpu", input, out, False, NULL, "abs")
+    return _unary_fn(PYT_UN_ABS, "abs_cpu", input, out, False, NULL, "abs")
 
 def abs_(input):
-    return _unary(PYT_UN_ABS, "abs_cpu", input, None, True, NULL, "abs")
+    return _unary_fn(PYT_UN_ABS, "abs_cpu", input, None, True, NULL, "abs")
 
 def floor(input, *, out=None):
-    return _unary(PYT_UN_FLOOR, "floor_vml_cpu", input, out, False, NULL, "floor")
+    return _unary_fn(PYT_UN_FLOOR, "floor_vml_cpu", input, out, False, NULL, "floor")
 
 def floor_(input):
-    return _unary(PYT_UN_FLOOR, "floor_vml_cpu", input, None, True, NULL, "floor")
+    return _unary_fn(PYT_UN_FLOOR, "floor_vml_cpu", input, None, True, NULL, "floor")
 
 def ceil(input, *, out=None):
-    return _unary(PYT_UN_CEIL, "ceil_vml_cpu", input, out, False, NULL, "ceil")
+    return _unary_fn(PYT_UN_CEIL, "ceil_vml_cpu", input, out, False, NULL, "ceil")
 
 def ceil_(input):
-    return _unary(PYT_UN_CEIL, "ceil_vml_cpu", input, None, True, NULL, "ceil")
+    return _unary_fn(PYT_UN_CEIL, "ceil_vml_cpu", input, None, True, NULL, "ceil")
 
 def trunc(input, *, out=None):
-    return _unary(PYT_UN_TRUNC, "trunc_vml_cpu", input, out, False, NULL, "trunc")
+    return _unary_fn(PYT_UN_TRUNC, "trunc_vml_cpu", input, out, False, NULL, "trunc")
 
 def trunc_(input):
-    return _unary(PYT_UN_TRUNC, "trunc_vml_cpu", input, None, True, NULL, "trunc")
+    return _unary_fn(PYT_UN_TRUNC, "trunc_vml_cpu", input, None, True, NULL, "trunc")
 
 def frac(input, *, out=None):
     """x - trunc(x); floats only, as torch."""
-    return _unary(PYT_UN_FRAC, "frac_cpu", input, out, False, NULL, "frac")
+    return _unary_fn(PYT_UN_FRAC, "frac_cpu", input, out, False, NULL, "frac")
 
 def frac_(input):
-    return _unary(PYT_UN_FRAC, "frac_cpu", input, None, True, NULL, "frac")
+    return _unary_fn(PYT_UN_FRAC, "frac_cpu", input, None, True, NULL, "frac")
 
 
 cdef Tensor _round(object input, object decimals, object out, bint inplace):
     cdef pyt_math_ctx ctx
     if decimals is None:
-        return _unary(PYT_UN_ROUND, "round_vml_cpu", input, out, inplace, NULL, "round")
+        return _unary_fn(PYT_UN_ROUND, "round_vml_cpu", input, out, inplace, NULL, "round")
     decimals = int(decimals)
     if decimals == 0:        # an explicit 0 takes torch's float-only overload
         if isinstance(input, Tensor) and not (<Tensor>input)._dtype.is_floating_point:
             raise _not_implemented("round_vml_cpu", (<Tensor>input)._dtype)
-        return _unary(PYT_UN_ROUND, "round_vml_cpu", input, out, inplace, NULL, "round")
+        return _unary_fn(PYT_UN_ROUND, "round_vml_cpu", input, out, inplace, NULL, "round",
+                         "RoundBackward1")
     ctx.d[0] = 10.0 ** min(decimals if decimals > 0 else -decimals, 308)
     ctx.i[0] = decimals
-    return _unary(PYT_UN_ROUND_DECIMALS, "round_cpu", input, out, inplace, &ctx, "round")
+    return _unary_fn(PYT_UN_ROUND_DECIMALS, "round_cpu", input, out, inplace, &ctx, "round")
 
 def round(input, *, decimals=None, out=None):
     """Round half to even, to `decimals` decimal places (negative: to tens, hundreds...)."""
@@ -502,19 +976,23 @@ def round_(input, *, decimals=None):
 
 def sign(input, *, out=None):
     """-1, 0 or 1 (0 for nan, as torch); bool stays bool."""
-    return _unary(PYT_UN_SIGN, "sign_cpu", input, out, False, NULL, "sign")
+    return _unary_fn(PYT_UN_SIGN, "sign_cpu", input, out, False, NULL, "sign")
 
 def sign_(input):
-    return _unary(PYT_UN_SIGN, "sign_cpu", input, None, True, NULL, "sign")
+    return _unary_fn(PYT_UN_SIGN, "sign_cpu", input, None, True, NULL, "sign")
 
-sgn = sign       # the same for real dtypes
-sgn_ = sign_
+def sgn(input, *, out=None):
+    """sign, for real dtypes (torch records it apart)."""
+    return _unary_fn(PYT_UN_SIGN, "sign_cpu", input, out, False, NULL, "sgn", "SgnBackward0")
+
+def sgn_(input):
+    return _unary_fn(PYT_UN_SIGN, "sign_cpu", input, None, True, NULL, "sgn", "SgnBackward0")
 
 
 cdef Tensor _relu(object input, bint inplace):
     if isinstance(input, Tensor) and (<Tensor>input)._dtype.code == PYT_BOOL:
         raise RuntimeError("Boolean inputs not supported for relu")
-    return _unary(PYT_UN_RELU, "relu", input, None, inplace)
+    return _unary_fn(PYT_UN_RELU, "relu", input, None, inplace)
 
 def relu(input):
     """max(x, 0), keeping -0.0 and nan as they are."""
@@ -532,7 +1010,7 @@ cdef Tensor _nan_to_num(object input, object nan, object posinf, object neginf, 
     ctx.d[0] = 0.0 if nan is None else nan
     ctx.d[1] = big if posinf is None else posinf
     ctx.d[2] = -big if neginf is None else neginf
-    return _unary(PYT_UN_NAN_TO_NUM, "nan_to_num", x, out, inplace, &ctx)
+    return _unary_fn(PYT_UN_NAN_TO_NUM, "nan_to_num", x, out, inplace, &ctx)
 
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None, *, out=None):
     """nan, +inf and -inf replaced (by 0 and the dtype's largest finite values by default)."""
@@ -597,6 +1075,8 @@ cdef Tensor _pow(object base, object exponent, object out, bint inplace):
     cdef DType dt
     cdef Tensor tb
     cdef int op
+    if _grad_wanted(base, exponent) and (isinstance(base, Tensor) or not inplace):
+        return _pow_recorded(base, exponent, out, inplace)
     if not isinstance(base, Tensor) and not isinstance(exponent, Tensor):
         raise TypeError(f"pow() received an invalid combination of arguments - got "
                         f"({type(base).__name__}, {type(exponent).__name__})")
@@ -624,6 +1104,63 @@ cdef Tensor _pow(object base, object exponent, object out, bint inplace):
                            inplace, dt, tb._ndim, tb._shape, tb, None, None, tb)
     return _binop(PYT_BI_POW, "pow", base, exponent, out, inplace)
 
+cdef Tensor _pow_recorded(object base, object exponent, object out, bint inplace):
+    """pow with a gradient: PowBackward0 (tensor ** number), PowBackward1 (tensor **
+    tensor) or PowBackward2 (number ** tensor)."""
+    cdef Tensor result
+    cdef Node node
+    _refuse_out(out, "pow")
+    if inplace:
+        _check_inplace_allowed(base)
+        return _inplace_op(base, _pow_recorded(clone(base), exponent, None, False))
+    set_grad_enabled_flag(False)
+    try:
+        result = _pow(base, exponent, None, False)
+    finally:
+        set_grad_enabled_flag(True)
+    if isinstance(base, Tensor) and isinstance(exponent, Tensor):
+        node = _record("PowBackward1", _pow_backward, (base, exponent), (result,))
+        node.save(base, exponent)
+        node.save_output(result)
+        node.ctx = (_meta(base), _meta(exponent), None)
+    elif isinstance(base, Tensor):
+        node = _record("PowBackward0", _pow_backward, (base, exponent), (result,))
+        node.save(base)
+        node.ctx = (_meta(base), None, exponent)
+    else:
+        node = _record("PowBackward2", _pow_backward, (base, exponent), (result,))
+        node.save(exponent)
+        node.save_output(result)
+        node.ctx = (None, _meta(exponent), base)
+    return result
+
+
+cdef tuple _pow_backward(Node node, tuple grads):
+    meta_base, meta_exp, number = node.ctx
+    saved = node.saved_values()
+    g = grads[0]
+    if g is None:
+        return (None, None)
+    if meta_exp is None:                             # x ** e, e a number
+        x = saved[0]
+        if number == 0:
+            return (_zeros_like(x), None)
+        return (g * (float(number) * x.pow(float(number) - 1)), None)
+    if meta_base is None:                            # b ** e, b a number
+        e, y = saved
+        if number == 0:                              # 0 ** e: no gradient where e >= 0
+            return (None, _grad_like(g * _where(e >= 0, 0.0, y * -INFINITY), meta_exp))
+        return (None, _grad_like(g * (y * c_log(float(number))), meta_exp))
+    x, e, y = saved
+    gx = ge = None
+    if _edge(node, 0):
+        gx = _grad_like(_where(e == 0, 0.0, g * (e * x.pow(e - 1))), meta_base)
+    if _edge(node, 1):
+        ge = _grad_like(g * _where(logical_and(x == 0, e >= 0), 0.0, y * x.to(y.dtype).log()),
+                        meta_exp)
+    return (gx, ge)
+
+
 def pow(input, exponent, *, out=None):
     """input ** exponent; either may be a Python number. Integer powers wrap like torch's;
     a negative Python int exponent of an integer tensor is an error."""
@@ -638,20 +1175,24 @@ def pow_(input, exponent):
 def atan2(input, other, *, out=None):
     _require_tensor(input, "atan2", "input", 1)
     _require_tensor(other, "atan2", "other", 2)
-    return _binop(PYT_BI_ATAN2, "atan2_cpu", input, other, out, False, NULL, True)
+    return _binop_fn(_ATAN2, "Atan2Backward0", "atan2", PYT_BI_ATAN2, "atan2_cpu", input,
+                     other, out, False, True)
 
 def atan2_(input, other):
     _require_tensor(other, "atan2_", "other", 1)
-    return _binop(PYT_BI_ATAN2, "atan2_cpu", input, other, None, True, NULL, True)
+    return _binop_fn(_ATAN2, "Atan2Backward0", "atan2", PYT_BI_ATAN2, "atan2_cpu", input,
+                     other, None, True, True)
 
 def hypot(input, other, *, out=None):
     _require_tensor(input, "hypot", "input", 1)
     _require_tensor(other, "hypot", "other", 2)
-    return _binop(PYT_BI_HYPOT, "hypot_cpu", input, other, out, False)
+    return _binop_fn(_HYPOT, "HypotBackward0", "hypot", PYT_BI_HYPOT, "hypot_cpu", input,
+                     other, out, False)
 
 def hypot_(input, other):
     _require_tensor(other, "hypot_", "other", 1)
-    return _binop(PYT_BI_HYPOT, "hypot_cpu", input, other, None, True)
+    return _binop_fn(_HYPOT, "HypotBackward0", "hypot", PYT_BI_HYPOT, "hypot_cpu", input,
+                     other, None, True)
 
 
 cdef Tensor _tensor_binop(int op, str fname, object input, object other, object out,
@@ -660,21 +1201,27 @@ cdef Tensor _tensor_binop(int op, str fname, object input, object other, object 
     _require_tensor(other, fname, "other", 2)
     return _binop(op, fname, input, other, out, False, NULL, False, bool_result)
 
+cdef Tensor _extremum(int kind, str name, int op, str fname, object input, object other,
+                      object out):
+    _require_tensor(input, fname, "input", 1)
+    _require_tensor(other, fname, "other", 2)
+    return _binop_fn(kind, name, fname, op, fname, input, other, out, False)
+
 def maximum(input, other, *, out=None):
     """Elementwise max; nan if either is nan."""
-    return _tensor_binop(PYT_BI_MAXIMUM, "maximum", input, other, out)
+    return _extremum(_MAXIMUM, "MaximumBackward0", PYT_BI_MAXIMUM, "maximum", input, other, out)
 
 def minimum(input, other, *, out=None):
     """Elementwise min; nan if either is nan."""
-    return _tensor_binop(PYT_BI_MINIMUM, "minimum", input, other, out)
+    return _extremum(_MINIMUM, "MinimumBackward0", PYT_BI_MINIMUM, "minimum", input, other, out)
 
 def fmax(input, other, *, out=None):
     """Elementwise max ignoring nan (nan only where both are)."""
-    return _tensor_binop(PYT_BI_FMAX, "fmax", input, other, out)
+    return _extremum(_FMAX, "FmaxBackward0", PYT_BI_FMAX, "fmax", input, other, out)
 
 def fmin(input, other, *, out=None):
     """Elementwise min ignoring nan (nan only where both are)."""
-    return _tensor_binop(PYT_BI_FMIN, "fmin", input, other, out)
+    return _extremum(_FMIN, "FminBackward0", PYT_BI_FMIN, "fmin", input, other, out)
 
 
 def floor_divide(input, other, *, out=None):
@@ -763,7 +1310,18 @@ def logical_xor_(input, other):
 
 # ----- clamp ----------------------------------------------------------------------------
 
-cdef Tensor _clamp(object input, object lo, object hi, object out, bint inplace):
+cdef str _clamp_node_name(str fname, bint tensors):
+    """torch's: ClampBackward0 for tensor bounds, 1 for numbers; clamp_min / clamp_max the
+    other way round."""
+    if fname == "clamp":
+        return "ClampBackward0" if tensors else "ClampBackward1"
+    return ("ClampMinBackward" if fname == "clamp_min" else "ClampMaxBackward") + (
+        "1" if tensors else "0")
+
+
+cdef Tensor _clamp(object input, object lo, object hi, object out, bint inplace,
+                   str fname="clamp"):
+    """clamp, or clamp_min / clamp_max (fname): one kernel, named apart in autograd."""
     cdef Tensor x = _require_tensor(input, "clamp", "input", 1)
     cdef DType dt
     cdef bint tensors
@@ -775,17 +1333,19 @@ cdef Tensor _clamp(object input, object lo, object hi, object out, bint inplace)
         raise TypeError(f"clamp() received an invalid combination of arguments - got "
                         f"(Tensor, min={type(lo).__name__}, max={type(hi).__name__})")
     dt = _result_dtype_of((x, lo, hi))
-    target = x if inplace else out
+    name = _clamp_node_name(fname, tensors) if _grad_wanted(x, lo, hi) else None
     if lo is not None and hi is not None:
         if dt.code == PYT_BOOL:
             raise _not_implemented("clamp_cpu" if tensors else "clamp_scalar_cpu", dt)
-        return _ternary(PYT_TER_CLAMP, "clamp_cpu", dt, x, lo, hi, target, inplace)
+        return _ternary_fn(_CLAMP, name, fname, PYT_TER_CLAMP, "clamp_cpu", dt, x, lo, hi,
+                           out, inplace)
     if dt.code == PYT_BOOL and not tensors:
         raise _not_implemented("clamp_min_scalar_cpu" if hi is None else
                                "clamp_max_scalar_cpu", dt)
     if hi is None:
-        return _binop(PYT_BI_MAXIMUM, "clamp_min", x, lo, out, inplace)
-    return _binop(PYT_BI_MINIMUM, "clamp_max", x, hi, out, inplace)
+        return _binop_fn(_CLAMP_MIN, name, fname, PYT_BI_MAXIMUM, "clamp_min", x, lo, out,
+                         inplace)
+    return _binop_fn(_CLAMP_MAX, name, fname, PYT_BI_MINIMUM, "clamp_max", x, hi, out, inplace)
 
 def clamp(input, min=None, max=None, *, out=None):
     """Each element limited to [min, max] (numbers or tensors; either may be None);
@@ -796,16 +1356,16 @@ def clamp_(input, min=None, max=None):
     return _clamp(input, min, max, None, True)
 
 def clamp_min(input, min, *, out=None):
-    return _clamp(input, min, None, out, False)
+    return _clamp(input, min, None, out, False, "clamp_min")
 
 def clamp_min_(input, min):
-    return _clamp(input, min, None, None, True)
+    return _clamp(input, min, None, None, True, "clamp_min")
 
 def clamp_max(input, max, *, out=None):
-    return _clamp(input, None, max, out, False)
+    return _clamp(input, None, max, out, False, "clamp_max")
 
 def clamp_max_(input, max):
-    return _clamp(input, None, max, None, True)
+    return _clamp(input, None, max, None, True, "clamp_max")
 
 clip = clamp
 clip_ = clamp_
@@ -826,7 +1386,8 @@ cdef Tensor _lerp(object input, object end, object weight, object out, bint inpl
     if not dt.is_floating_point:
         raise _not_implemented("lerp_kernel_tensor" if isinstance(weight, Tensor) else
                                "lerp_kernel_scalar", dt)
-    return _ternary(PYT_TER_LERP, "lerp", dt, x, e, weight, x if inplace else out, inplace)
+    return _ternary_fn(_LERP, "LerpBackward1" if isinstance(weight, Tensor) else "LerpBackward0",
+                       "lerp", PYT_TER_LERP, "lerp", dt, x, e, weight, out, inplace)
 
 def lerp(input, end, weight, *, out=None):
     """input + weight * (end - input), exact at weight 0 and 1."""
@@ -857,8 +1418,11 @@ cdef Tensor _addc(int op, object input, object tensor1, object tensor2, object v
         value = (<Tensor>value).item()
     ctx.d[0] = float(value)
     ctx.i[0] = int(value) if not dt.is_floating_point else 0
-    return _ternary(op, "addcmul_cpu_out" if op == PYT_TER_ADDCMUL else "addcdiv_cpu_out",
-                    dt, x, t1, t2, x if inplace else out, inplace, &ctx)
+    if op == PYT_TER_ADDCMUL:
+        return _ternary_fn(_ADDCMUL, "AddcmulBackward0", fname, op, "addcmul_cpu_out", dt, x,
+                           t1, t2, out, inplace, &ctx, value)
+    return _ternary_fn(_ADDCDIV, "AddcdivBackward0", fname, op, "addcdiv_cpu_out", dt, x, t1,
+                       t2, out, inplace, &ctx, value)
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
     """input + value * tensor1 * tensor2."""

@@ -142,7 +142,7 @@ cdef Tensor _binary(int op, object a, object b, object out, bint inplace):
     cdef Tensor ta, tb, result, target
     cdef DType dt
     cdef int nd
-    if op <= PYT_OP_DIV and _any_needs_grad(a, b):     # the division family: no grad yet
+    if _any_needs_grad(a, b):
         return _binary_recorded(op, a, b, out, inplace)
     dt = _result_dtype(a, b)
     if op == PYT_OP_DIV and _category(dt) < 2:
@@ -216,14 +216,22 @@ cdef object _scaled(object other, object alpha):
     return _binary(PYT_OP_MUL, other, alpha, None, False)
 
 
+cdef Tensor _add_sub(int op, object a, object b, object alpha, object out, bint inplace):
+    """a + alpha * b or a - alpha * b (one node with alpha when recorded, as torch's)."""
+    if _any_needs_grad(a, b) and not (alpha is None or (
+            not isinstance(alpha, Tensor) and alpha == 1)):
+        return _binary_recorded(op, a, b, out, inplace, alpha)
+    return _binary(op, a, _scaled(b, alpha), out, inplace)
+
+
 def add(input, other, *, alpha=1, out=None):
     """input + alpha * other, with broadcasting and type promotion."""
-    return _binary(PYT_OP_ADD, input, _scaled(other, alpha), out, False)
+    return _add_sub(PYT_OP_ADD, input, other, alpha, out, False)
 
 
 def sub(input, other, *, alpha=1, out=None):
     """input - alpha * other."""
-    return _binary(PYT_OP_SUB, input, _scaled(other, alpha), out, False)
+    return _add_sub(PYT_OP_SUB, input, other, alpha, out, False)
 
 
 def mul(input, other, *, out=None):
@@ -250,10 +258,17 @@ cdef int _division_op(object rounding_mode) except -1:
                        f"found '{rounding_mode}'")
 
 
+cdef Tensor _div(object a, object b, object rounding_mode, object out, bint inplace):
+    cdef int op = _division_op(rounding_mode)
+    if op != PYT_OP_DIV and _any_needs_grad(a, b):   # torch: DivBackward2, zero gradients
+        return _binary_recorded(op, a, b, out, inplace, None, True)
+    return _binary(op, a, b, out, inplace)
+
+
 def div(input, other, *, rounding_mode=None, out=None):
     """input / other: true division (integers give floats) or, with rounding_mode 'trunc' or
     'floor', the quotient rounded toward zero or down, in the promoted dtype."""
-    return _binary(_division_op(rounding_mode), input, other, out, False)
+    return _div(input, other, rounding_mode, out, False)
 
 
 def eq(input, other, *, out=None):
@@ -280,38 +295,87 @@ def ge(input, other, *, out=None):
     return _compare(PYT_CMP_GE, input, other, out)
 
 
-def neg(input, *, out=None):
-    if (<Tensor?>input)._dtype.code == PYT_BOOL:
+cdef Tensor _neg(object input, object out, bint inplace):
+    cdef Tensor x = <Tensor?>input, result
+    if x._dtype.code == PYT_BOOL:
         raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or "
                            "`logical_not()` operator instead.")
-    return _binary(PYT_OP_MUL, input, -1, out, False)     # -1 * 0.0 is -0.0, as torch
+    if not _needs_grad(x):
+        return _binary(PYT_OP_MUL, x, -1, out, inplace)     # -1 * 0.0 is -0.0, as torch
+    _refuse_out(out, "neg")
+    if inplace:
+        _check_inplace_allowed(x)
+        return _inplace_result(x, _neg(clone(x), None, False))
+    set_grad_enabled_flag(False)
+    try:
+        result = _binary(PYT_OP_MUL, x, -1, None, False)
+    finally:
+        set_grad_enabled_flag(True)
+    _record("NegBackward0", _neg_backward, (x,), (result,))
+    return result
+
+
+cdef tuple _neg_backward(Node node, tuple grads):
+    return (None if grads[0] is None else _neg(grads[0], None, False),)
+
+
+def neg(input, *, out=None):
+    return _neg(input, out, False)
+
+
+def neg_(input):
+    return _neg(input, None, True)
 
 
 # ----- derivatives -------------------------------------------------------------------------
 
-cdef tuple _BACKWARD_NAMES = ("AddBackward0", "SubBackward0", "MulBackward0", "DivBackward0")
+cdef tuple _BACKWARD_NAMES = ("AddBackward0", "SubBackward0", "MulBackward0", "DivBackward0",
+                              None, None, "RemainderBackward1", "FmodBackward1")
+# torch's op names, in its errors
+cdef tuple _OP_NAMES = ("add", "sub", "mul", "div", "floor_divide", "div", "remainder", "fmod")
 
 
-cdef Tensor _binary_recorded(int op, object a, object b, object out, bint inplace):
+cdef Tensor _binary_recorded(int op, object a, object b, object out, bint inplace,
+                             object alpha=None, bint rounding_div=False):
     """_binary when a gradient is needed: the result comes from the plain path (run with
     recording off), then the op is recorded. An in-place op is recorded as the same op on
-    a copy of self's old value, whose result self takes over (data and history)."""
-    cdef Tensor self, result
+    a copy of self's old value, whose result self takes over (data and history). alpha:
+    add's / sub's; rounding_div: div with a rounding mode (zero gradients)."""
+    cdef Tensor result
     cdef Node node
-    _refuse_out(out, _ARITH_NAMES[op])
+    cdef str name
+    _refuse_out(out, _OP_NAMES[op])
     if inplace:
         _check_inplace_allowed(a)
-        return _inplace_result(a, _binary_recorded(op, clone(a), b, None, False))
+        return _inplace_fit(a, _binary_recorded(op, clone(a), b, None, False, alpha,
+                                                rounding_div))
+    if op == PYT_OP_DIV and not isinstance(a, Tensor):
+        return _math_ops.reciprocal(b) * a          # other / self, as torch's __rtruediv__
     set_grad_enabled_flag(False)
     try:
-        result = _binary(op, a, b, None, False)
+        result = _binary(op, a, b if alpha is None else _scaled(b, alpha), None, False)
     finally:
         set_grad_enabled_flag(True)
-    node = _record(_BACKWARD_NAMES[op], _binary_backward, (a, b), (result,))
+    if rounding_div:
+        name = "DivBackward2"
+    elif op == PYT_OP_FLOORDIV or (op == PYT_OP_REMAINDER and not isinstance(a, Tensor)):
+        # torch records these but cannot differentiate them: backward raises
+        node = _record("torch::autograd::NotImplemented", _not_implemented_backward, (a, b),
+                       (result,))
+        node.ctx = _OP_NAMES[op]
+        return result
+    elif op == PYT_OP_SUB and not isinstance(a, Tensor):
+        name = "RsubBackward1"                       # number - tensor
+    elif op >= PYT_OP_REMAINDER and not isinstance(b, Tensor):
+        name = "RemainderBackward0" if op == PYT_OP_REMAINDER else "FmodBackward0"
+    else:
+        name = _BACKWARD_NAMES[op]
+    node = _record(name, _binary_backward, (a, b), (result,))
     node.ctx = (op, _meta(a), _meta(b), None if isinstance(a, Tensor) else a,
-                None if isinstance(b, Tensor) else b)
-    if op == PYT_OP_MUL or op == PYT_OP_DIV:
+                None if isinstance(b, Tensor) else b, alpha, rounding_div)
+    if not rounding_div and (op == PYT_OP_MUL or op == PYT_OP_DIV or (
+            op >= PYT_OP_REMAINDER and isinstance(b, Tensor))):
         node.save_tensor(a if isinstance(a, Tensor) else None)
         node.save_tensor(b if isinstance(b, Tensor) else None)
     return result
@@ -319,21 +383,50 @@ cdef Tensor _binary_recorded(int op, object a, object b, object out, bint inplac
 
 cdef tuple _binary_backward(Node node, tuple grads):
     cdef int op
-    op, meta_a, meta_b, scalar_a, scalar_b = node.ctx
+    op, meta_a, meta_b, scalar_a, scalar_b, alpha, rounding_div = node.ctx
     g = grads[0]
+    if g is None:
+        return (None, None)
+    if rounding_div:                                 # piecewise constant; g * 0 keeps nan
+        return (_grad_like(g * 0, meta_a), _grad_like(g * 0, meta_b))
     if op == PYT_OP_ADD:
-        return (_grad_like(g, meta_a), _grad_like(g, meta_b))
+        return (_grad_like(g, meta_a), _grad_like(g if alpha is None else g * alpha, meta_b))
     if op == PYT_OP_SUB:
-        return (_grad_like(g, meta_a), _grad_like(-g, meta_b) if meta_b is not None else None)
+        return (_grad_like(g, meta_a),
+                _grad_like(-g if alpha is None else -g * alpha, meta_b)
+                if meta_b is not None else None)
+    if op >= PYT_OP_REMAINDER and meta_b is None:    # remainder / fmod by a number
+        return (_grad_like(g, meta_a), None)
     a, b = node.saved_values()
     a = scalar_a if a is None else a
     b = scalar_b if b is None else b
     if op == PYT_OP_MUL:
         return (_grad_like(g * b, meta_a) if meta_a is not None else None,
                 _grad_like(g * a, meta_b) if meta_b is not None else None)
-    # div: d(a/b) = g/b, -g*a/b**2
-    return (_grad_like(g / b, meta_a) if meta_a is not None else None,
-            _grad_like(-g * a / (b * b), meta_b) if meta_b is not None else None)
+    if op == PYT_OP_DIV:                             # d(a/b) = g/b, -g a/b**2
+        return (_grad_like(g / b, meta_a) if meta_a is not None else None,
+                _grad_like(-g * ((a / b) / b), meta_b) if meta_b is not None else None)
+    # remainder / fmod: a - b * q with q = a / b rounded (down / toward zero)
+    return (_grad_like(g, meta_a),
+            _grad_like(-g * _div(a, b, "floor" if op == PYT_OP_REMAINDER else "trunc", None,
+                                 False), meta_b) if meta_b is not None else None)
+
+
+cdef tuple _not_implemented_backward(Node node, tuple grads):
+    raise RuntimeError(f"derivative for aten::{node.ctx} is not implemented")
+
+
+cdef Tensor _inplace_fit(Tensor self, Tensor result):
+    """_inplace_result after the checks an in-place kernel makes (shape, dtype)."""
+    if result.size() != self.size():
+        raise RuntimeError(f"output with shape {list(self.size())} doesn't match the "
+                           f"broadcast shape {list(result.size())}")
+    if _category(result._dtype) > _category(self._dtype) or (
+            result._dtype.code != PYT_BOOL and self._dtype.code == PYT_BOOL):
+        raise RuntimeError(f"result type {_SCALAR_TYPE_NAMES[result._dtype.code]} can't be "
+                           f"cast to the desired output type "
+                           f"{_SCALAR_TYPE_NAMES[self._dtype.code]}")
+    return _inplace_result(self, result)
 
 
 cdef int _check_inplace_allowed(Tensor self) except -1:

@@ -741,13 +741,13 @@ cdef class Tensor:
         return add(self, other, alpha=alpha)
 
     def add_(self, other, *, alpha=1):
-        return _binary(PYT_OP_ADD, self, _scaled(other, alpha), None, True)
+        return _add_sub(PYT_OP_ADD, self, other, alpha, None, True)
 
     def sub(self, other, *, alpha=1):
         return sub(self, other, alpha=alpha)
 
     def sub_(self, other, *, alpha=1):
-        return _binary(PYT_OP_SUB, self, _scaled(other, alpha), None, True)
+        return _add_sub(PYT_OP_SUB, self, other, alpha, None, True)
 
     def mul(self, other):
         return _binary(PYT_OP_MUL, self, other, None, False)
@@ -759,7 +759,7 @@ cdef class Tensor:
         return div(self, other, rounding_mode=rounding_mode)
 
     def div_(self, other, *, rounding_mode=None):
-        return _binary(_division_op(rounding_mode), self, other, None, True)
+        return _div(self, other, rounding_mode, None, True)
 
     true_divide = div
     true_divide_ = div_
@@ -772,7 +772,7 @@ cdef class Tensor:
         return neg(self)
 
     def neg_(self):
-        return copy_(self, neg(self))
+        return _neg(self, None, True)
 
     def eq(self, other):
         return _compare(PYT_CMP_EQ, self, other, None)
@@ -1271,6 +1271,12 @@ cdef class Tensor:
 
     def digamma_(self):
         return _math_ops.digamma_(self)
+
+    def polygamma(self, n):
+        return _math_ops.polygamma(n, self)
+
+    def polygamma_(self, n):
+        return _math_ops.polygamma_(self, n)
 
     def reciprocal(self):
         return _math_ops.reciprocal(self)
