@@ -12,6 +12,11 @@ run a blocked int64 kernel. Integer results wrap like torch's.
     linalg_blas.pxi      BLAS/LAPACK entry points, loaded on first use
     linalg_contract.pxi  einsum, tensordot, kron, trace, diag, multi_dot
     linalg_lapack.pxi    inv, det, solve, cholesky, qr, svd, eigh, lstsq, pinv, ...
+
+Each differentiable op records one node on the autograd tape when grad mode is on and an
+input requires grad; its derivative sits beside it and is written with pyt ops, so that
+it is itself differentiable. Composite ops (einsum, tensordot, multi_dot, matrix_power, ...)
+are differentiated through the recorded ops they are made of.
 """
 from libc.stdlib cimport malloc, free
 from libc.stdint cimport int64_t
@@ -20,7 +25,9 @@ from libc.math cimport log, NAN
 from cython.parallel cimport prange
 
 from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous, wrap_dim,
-    _to_dtype, _into_out, clone, transpose)
+    _to_dtype, _into_out, clone, detach, transpose, copy_, grad_enabled, set_grad_enabled_flag,
+    _record, _refuse_out, _inplace_result, _grad_like, _sum_to, _meta)
+from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport (is_integral, PYT_BOOL, PYT_UINT8, PYT_INT8, PYT_INT16,
     PYT_FLOAT16, PYT_BFLOAT16, PYT_FLOAT32, PYT_FLOAT64)
@@ -95,6 +102,41 @@ cdef Tensor _insert_dim(Tensor t, int d):
             strides[i] = t._strides[j]
             j += 1
     return new_view(t, t._ndim + 1, shape, strides, t._offset)
+
+
+# ----- recording on the autograd tape ------------------------------------------------------
+
+cdef inline bint _tracked(Tensor a, Tensor b=None, Tensor c=None):
+    """Whether an op of a (and b, c when given) must be recorded: grad mode is on and one
+    of them requires grad. A few field reads on the plain path."""
+    return ((a._requires_grad or (b is not None and b._requires_grad) or
+             (c is not None and c._requires_grad)) and grad_enabled())
+
+
+cdef class _Untracked:
+    """`with _untracked:` computes a recorded op's forward without recording its inner
+    steps. Entered only in grad mode, so leaving turns grad mode back on."""
+    def __enter__(self):
+        set_grad_enabled_flag(False)
+
+    def __exit__(self, *exc):
+        set_grad_enabled_flag(True)
+
+
+cdef _Untracked _untracked = _Untracked()
+
+
+cdef inline bint _wanted(Node node, int i):
+    """Whether input i of a recorded op needs its gradient (its edge leads somewhere)."""
+    return node.next_functions[i][0] is not None
+
+
+cdef inline object _times(object g, object scalar):
+    return g if g is None or scalar == 1 else g * scalar
+
+
+cdef inline Tensor _mT(Tensor t):
+    return transpose(t, -2, -1)
 
 
 # ----- the product driver ----------------------------------------------------------------
@@ -617,31 +659,180 @@ cdef Tensor _matmul(Tensor a, Tensor b):
     return r
 
 
+# ----- recorded products and their derivatives ----------------------------------------------
+
+cdef str _matmul_name(int da, int db):
+    """The node torch's matmul ends in: dot, mv and mm for vectors and matrices, else the
+    view that reshapes its folded or batched product back (torch composes those)."""
+    if da == 1 and db == 1:
+        return "DotBackward0"
+    if da == 2 and db == 1:
+        return "MvBackward0"
+    if da == 2 and db == 2:
+        return "MmBackward0"
+    if da == 1 and db == 2:
+        return "SqueezeBackward4"
+    return "UnsafeViewBackward0"
+
+
+cdef Tensor _record_product(str name, Tensor r, Tensor a, Tensor b):
+    """Records r = a @ b (matmul's rules). Integer products need no gradient."""
+    cdef Node node
+    if r._dtype.is_floating_point:
+        node = _record(name, _dot_backward if a._ndim == 1 and b._ndim == 1 else
+                       _product_backward, (a, b), (r,))
+        node.save(a, b)
+    return r
+
+
+cdef Tensor _matmul_rec(Tensor a, Tensor b):
+    """a @ b, recorded when a gradient is needed."""
+    cdef Tensor r
+    if not _tracked(a, b):
+        return _matmul(a, b)
+    with _untracked:
+        r = _matmul(a, b)
+    return _record_product(_matmul_name(a._ndim, b._ndim), r, a, b)
+
+
+cdef Tensor _mm_rec(Tensor a, Tensor b):
+    cdef Tensor r
+    if not _tracked(a, b):
+        return _mm(a, b, None, 1, 0)
+    with _untracked:
+        r = _mm(a, b, None, 1, 0)
+    return _record_product("MmBackward0", r, a, b)
+
+
+cdef Tensor _product_rec(Tensor a, Tensor b, int nb, const Py_ssize_t* bshape):
+    """The batched product of the contractions (einsum), recorded when needed."""
+    cdef Tensor r
+    if not _tracked(a, b):
+        return _product(a, b, nb, bshape, None, 1, 0, "bmm")
+    with _untracked:
+        r = _product(a, b, nb, bshape, None, 1, 0, "bmm")
+    return _record_product("BmmBackward0" if nb else "MmBackward0", r, a, b)
+
+
+cdef tuple _product_grads(Tensor g, Tensor a, Tensor b, bint want_a, bint want_b):
+    """Gradients of a @ b (matmul's rules) for the output gradient g: g @ b^T for a and
+    a^T @ g for b, each summed over the batch dims it was broadcast along. 1-D operands
+    are lifted to matrices as the forward did. Every step is a recorded op (BLAS products
+    of transposed views), so the result is differentiable again."""
+    cdef Tensor A = a, B = b, ga = None, gb = None
+    if a._ndim == 1:
+        A = _t.unsqueeze(a, 0)
+        g = _t.unsqueeze(g, -2)
+    if b._ndim == 1:
+        B = _t.unsqueeze(b, 1)
+        g = _t.unsqueeze(g, -1)
+    if want_a:
+        ga = _sum_to(_matmul_rec(g, _mT(B)), A.size())
+        if a._ndim == 1:
+            ga = _t.reshape(ga, a.size())
+    if want_b:
+        if B._ndim == 2 and A._ndim > 2:
+            # one matrix b for the whole batch: a single tall product over all its rows
+            gb = _mm_rec(_mT(_t.reshape(A, -1, A._shape[A._ndim - 1])),
+                         _t.reshape(g, -1, g._shape[g._ndim - 1]))
+        else:
+            gb = _sum_to(_matmul_rec(_mT(A), g), B.size())
+        if b._ndim == 1:
+            gb = _t.reshape(gb, b.size())
+    return ga, gb
+
+
+cdef tuple _product_backward(Node node, tuple grads):
+    a, b = node.saved_values()
+    return _product_grads(grads[0], a, b, _wanted(node, 0), _wanted(node, 1))
+
+
+cdef tuple _dot_backward(Node node, tuple grads):
+    a, b = node.saved_values()
+    g = grads[0]
+    return (g * b if _wanted(node, 0) else None, g * a if _wanted(node, 1) else None)
+
+
+cdef Tensor _record_addmm(str name, Tensor r, Tensor c, Tensor a, Tensor b, object alpha,
+                          object beta):
+    """Records r = beta * c + alpha * a @ b (for addbmm, the batch's products summed)."""
+    cdef Node node
+    if r._dtype.is_floating_point:
+        node = _record(name, _addmm_backward, (c, a, b), (r,))
+        node.save(a, b)
+        node.ctx = (_meta(c), alpha, beta, name == "AddbmmBackward0")
+    return r
+
+
+cdef tuple _addmm_backward(Node node, tuple grads):
+    meta, alpha, beta, summed = node.ctx
+    a, b = node.saved_values()
+    cdef Tensor g = grads[0]
+    gc = _grad_like(_times(g, beta), meta) if _wanted(node, 0) else None
+    ga, gb = _product_grads(_t.unsqueeze(g, 0) if summed else g, a, b, _wanted(node, 1),
+                            _wanted(node, 2))
+    return gc, _times(ga, alpha), _times(gb, alpha)
+
+
+cdef Tensor _updated(Tensor self, Tensor result):
+    """The end of an in-place product (addmm_, ...): self takes result's values, and its
+    history when it was recorded."""
+    if result._grad_fn is not None:
+        return _inplace_result(self, result)
+    return copy_(self, result)
+
+
+# ----- the public products ---------------------------------------------------------------------
+
 def matmul(input, other, *, out=None):
     """Matrix product with torch's rules for 1-D operands and batch broadcasting."""
-    return _into_out(_matmul(_tensor_arg(input, "matmul", "input", 1),
-                             _tensor_arg(other, "matmul", "other", 2)), out)
+    cdef Tensor a = _tensor_arg(input, "matmul", "input", 1)
+    cdef Tensor b = _tensor_arg(other, "matmul", "other", 2)
+    if _tracked(a, b):
+        _refuse_out(out, "matmul")
+    return _into_out(_matmul_rec(a, b), out)
 
 
 def mm(input, mat2, *, out=None):
-    return _into_out(_mm(_tensor_arg(input, "mm", "input", 1),
-                         _tensor_arg(mat2, "mm", "mat2", 2), None, 1, 0), out)
+    cdef Tensor a = _tensor_arg(input, "mm", "input", 1), b = _tensor_arg(mat2, "mm", "mat2", 2)
+    if _tracked(a, b):
+        _refuse_out(out, "mm")
+    return _into_out(_mm_rec(a, b), out)
 
 
 def mv(input, vec, *, out=None):
-    return _into_out(_mv(_tensor_arg(input, "mv", "input", 1),
-                         _tensor_arg(vec, "mv", "vec", 2), None, 1, 0), out)
+    cdef Tensor a = _tensor_arg(input, "mv", "input", 1), b = _tensor_arg(vec, "mv", "vec", 2)
+    cdef Tensor r
+    if not _tracked(a, b):
+        return _into_out(_mv(a, b, None, 1, 0), out)
+    _refuse_out(out, "mv")
+    with _untracked:
+        r = _mv(a, b, None, 1, 0)
+    return _record_product("MvBackward0", r, a, b)
+
+
+cdef Tensor _dot_rec(Tensor a, Tensor b, str name):
+    cdef Tensor r
+    if not _tracked(a, b):
+        return _dot(a, b)
+    with _untracked:
+        r = _dot(a, b)
+    return _record_product(name, r, a, b)
 
 
 def dot(input, other, *, out=None):
-    return _into_out(_dot(_tensor_arg(input, "dot", "input", 1),
-                          _tensor_arg(other, "dot", "tensor", 2)), out)
+    cdef Tensor a = _tensor_arg(input, "dot", "input", 1), b = _tensor_arg(other, "dot", "tensor", 2)
+    if _tracked(a, b):
+        _refuse_out(out, "dot")
+    return _into_out(_dot_rec(a, b, "DotBackward0"), out)
 
 
 def vdot(input, other, *, out=None):
     """dot, conjugating the first argument: the same for real tensors."""
-    return _into_out(_dot(_tensor_arg(input, "vdot", "input", 1),
-                          _tensor_arg(other, "vdot", "other", 2)), out)
+    cdef Tensor a = _tensor_arg(input, "vdot", "input", 1), b = _tensor_arg(other, "vdot", "other", 2)
+    if _tracked(a, b):
+        _refuse_out(out, "vdot")
+    return _into_out(_dot_rec(a, b, "VdotBackward0"), out)
 
 
 cdef int _check_batches(Tensor b1, Tensor b2) except -1:
@@ -659,9 +850,15 @@ cdef int _check_batches(Tensor b1, Tensor b2) except -1:
 def bmm(input, mat2, *, out=None):
     """Batched matrix product of two 3-D tensors (no broadcasting)."""
     cdef Tensor a = _tensor_arg(input, "bmm", "input", 1), b = _tensor_arg(mat2, "bmm", "mat2", 2)
+    cdef Tensor r
     _check_batches(a, b)
     _same_dtype_scalar(a, b)
-    return _into_out(_product(a, b, 1, a._shape, None, 1, 0, "bmm"), out)
+    if not _tracked(a, b):
+        return _into_out(_product(a, b, 1, a._shape, None, 1, 0, "bmm"), out)
+    _refuse_out(out, "bmm")
+    with _untracked:
+        r = _product(a, b, 1, a._shape, None, 1, 0, "bmm")
+    return _record_product("BmmBackward0", r, a, b)
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
@@ -669,6 +866,7 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     cdef Tensor c = _tensor_arg(input, "addmm", "input", 1)
     cdef Tensor a = _tensor_arg(mat1, "addmm", "mat1", 2)
     cdef Tensor b = _tensor_arg(mat2, "addmm", "mat2", 3)
+    cdef Tensor r
     cdef Py_ssize_t shape[2]
     _check_scalars(c, alpha, beta)
     if a._ndim != 2:
@@ -685,19 +883,32 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     shape[0] = a._shape[0]
     shape[1] = b._shape[1]
     _check_expandable(c, 2, shape)
-    return _into_out(_product(a, b, 0, NULL, c, _number(alpha), _number(beta),
-                              "addmm_impl_cpu_"), out)
+    alpha, beta = _number(alpha), _number(beta)
+    if not _tracked(c, a, b):
+        return _into_out(_product(a, b, 0, NULL, c, alpha, beta, "addmm_impl_cpu_"), out)
+    _refuse_out(out, "addmm")
+    with _untracked:
+        r = _product(a, b, 0, NULL, c, alpha, beta, "addmm_impl_cpu_")
+    return _record_addmm("AddmmBackward0", r, c, a, b, alpha, beta)
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * mat @ vec."""
     cdef Tensor c = _tensor_arg(input, "addmv", "input", 1)
+    cdef Tensor a, b, r
     _check_scalars(c, alpha, beta)
     if c._ndim > 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {c._ndim}, "
                            f"{(<Tensor?>mat)._ndim}, {(<Tensor?>vec)._ndim}")
-    return _into_out(_mv(_tensor_arg(mat, "addmv", "mat", 2), _tensor_arg(vec, "addmv", "vec", 3),
-                         c, _number(alpha), _number(beta)), out)
+    a = _tensor_arg(mat, "addmv", "mat", 2)
+    b = _tensor_arg(vec, "addmv", "vec", 3)
+    alpha, beta = _number(alpha), _number(beta)
+    if not _tracked(c, a, b):
+        return _into_out(_mv(a, b, c, alpha, beta), out)
+    _refuse_out(out, "addmv")
+    with _untracked:
+        r = _mv(a, b, c, alpha, beta)
+    return _record_addmm("AddmvBackward0", r, c, a, b, alpha, beta)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
@@ -705,6 +916,7 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     cdef Tensor c = _tensor_arg(input, "baddbmm", "input", 1)
     cdef Tensor a = _tensor_arg(batch1, "baddbmm", "batch1", 2)
     cdef Tensor b = _tensor_arg(batch2, "baddbmm", "batch2", 3)
+    cdef Tensor r
     cdef Py_ssize_t shape[3]
     _check_scalars(c, alpha, beta)
     _check_batches(a, b)
@@ -714,7 +926,13 @@ def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     shape[1] = a._shape[1]
     shape[2] = b._shape[2]
     _check_expandable(c, 3, shape)
-    return _into_out(_product(a, b, 1, a._shape, c, _number(alpha), _number(beta), "bmm"), out)
+    alpha, beta = _number(alpha), _number(beta)
+    if not _tracked(c, a, b):
+        return _into_out(_product(a, b, 1, a._shape, c, alpha, beta, "bmm"), out)
+    _refuse_out(out, "baddbmm")
+    with _untracked:
+        r = _product(a, b, 1, a._shape, c, alpha, beta, "bmm")
+    return _record_addmm("BaddbmmBackward0", r, c, a, b, alpha, beta)
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
@@ -723,6 +941,7 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     cdef Tensor c = _tensor_arg(input, "addbmm", "input", 1)
     cdef Tensor a = _tensor_arg(batch1, "addbmm", "batch1", 2)
     cdef Tensor b = _tensor_arg(batch2, "addbmm", "batch2", 3)
+    cdef Tensor r
     cdef Py_ssize_t shape[2]
     _check_scalars(c, alpha, beta)
     if a._ndim != 3:
@@ -740,20 +959,47 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     shape[0] = a._shape[1]
     shape[1] = b._shape[2]
     _check_expandable(c, 2, shape)
+    alpha, beta = _number(alpha), _number(beta)
+    if not _tracked(c, a, b):
+        return _into_out(_addbmm(c, a, b, alpha, beta), out)
+    _refuse_out(out, "addbmm")
+    with _untracked:
+        r = _addbmm(c, a, b, alpha, beta)
+    return _record_addmm("AddbmmBackward0", r, c, a, b, alpha, beta)
+
+
+cdef Tensor _addbmm(Tensor c, Tensor a, Tensor b, object alpha, object beta):
     cdef Tensor wide = _t.reshape(_t.permute(a, 1, 0, 2), a._shape[1], a._shape[0] * a._shape[2])
     cdef Tensor tall = _t.reshape(b, b._shape[0] * b._shape[1], b._shape[2])
-    return _into_out(_product(wide, tall, 0, NULL, c, _number(alpha), _number(beta),
-                              "addmm_impl_cpu_"), out)
+    return _product(wide, tall, 0, NULL, c, alpha, beta, "addmm_impl_cpu_")
+
+
+def addmm_(Tensor self, mat1, mat2, *, beta=1, alpha=1):
+    return _updated(self, addmm(self, mat1, mat2, beta=beta, alpha=alpha))
+
+
+def addmv_(Tensor self, mat, vec, *, beta=1, alpha=1):
+    return _updated(self, addmv(self, mat, vec, beta=beta, alpha=alpha))
+
+
+def addbmm_(Tensor self, batch1, batch2, *, beta=1, alpha=1):
+    return _updated(self, addbmm(self, batch1, batch2, beta=beta, alpha=alpha))
+
+
+def baddbmm_(Tensor self, batch1, batch2, *, beta=1, alpha=1):
+    return _updated(self, baddbmm(self, batch1, batch2, beta=beta, alpha=alpha))
 
 
 def outer(input, vec2, *, out=None):
-    """input[i] * vec2[j], with type promotion."""
+    """input[i] * vec2[j], with type promotion (recorded as the product it is)."""
     cdef Tensor a = _tensor_arg(input, "outer", "input", 1)
     cdef Tensor b = _tensor_arg(vec2, "outer", "vec2", 2)
     if a._ndim != 1:
         raise RuntimeError(f"outer: Expected 1-D argument self, but got {a._ndim}-D")
     if b._ndim != 1:
         raise RuntimeError(f"outer: Expected 1-D argument vec2, but got {b._ndim}-D")
+    if _tracked(a, b):
+        return _t.mul(_t.reshape(a, -1, 1), b, out=out)
     return _t.mul(_matrix_view(a, a._shape[0], 1, a._strides[0], 0), b, out=out)
 
 

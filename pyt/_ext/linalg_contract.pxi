@@ -1,6 +1,8 @@
 # Contractions built on the product driver: einsum, tensordot, kron, trace, diag, multi_dot.
 # Each reduces to views (permute, diagonal) plus one batched product per pair of operands;
-# a sum over dims is a product with a vector of ones, so BLAS does the adding.
+# a sum over dims is a product with a vector of ones, so BLAS does the adding. They are
+# differentiated through those steps, which record themselves when a gradient is needed
+# (a sum then is the recorded sum); trace and diag have derivatives of their own.
 
 cdef Tensor _sum_trailing(Tensor t, int keep):
     """Sums t over its dims after the first `keep` (a new tensor of t's first dims)."""
@@ -12,6 +14,8 @@ cdef Tensor _sum_trailing(Tensor t, int keep):
         else:
             cols *= t._shape[i]
     kept = [t._shape[i] for i in range(keep)]
+    if _tracked(t):
+        return t.sum(tuple(range(keep, t._ndim))) if keep < t._ndim else t
     cdef Tensor flat = _t.reshape(t, rows, cols)
     cdef Tensor ones = _t.ones(cols, 1, dtype=t._dtype)
     cdef Tensor r = _product(flat, ones, 0, NULL, None, 1, 0, "sum")
@@ -276,7 +280,7 @@ cdef tuple _contract_pair(Tensor x, list xl, Tensor y, list yl, set later, dict 
     cdef Tensor ym = _t.reshape(yp, *(yb + [K, N]))
     cdef Py_ssize_t bshape[PYT_MAX_DIMS]
     cdef int nb = _broadcast_batch(xm, ym, len(batch), len(batch), bshape)
-    cdef Tensor r = _product(xm, ym, nb, bshape, None, 1, 0, "bmm")
+    cdef Tensor r = _product_rec(xm, ym, nb, bshape)
     shape = [bshape[i] for i in range(nb)] + [x._shape[xl.index(l)] for l in xonly] + \
             [y._shape[yl.index(l)] for l in yonly]
     return _t.reshape(r, *shape), batch + xonly + yonly
@@ -324,7 +328,9 @@ def tensordot(a, b, dims=2, out=None):
         N *= y._shape[d]
     cdef Tensor xm = _t.reshape(_t.permute(x, *(fa + da)), M, K)
     cdef Tensor ym = _t.reshape(_t.permute(y, *(db + fb)), K, N)
-    cdef Tensor r = _product(xm, ym, 0, NULL, None, 1, 0, "addmm_impl_cpu_")
+    if _tracked(x, y):
+        _refuse_out(out, "tensordot")
+    cdef Tensor r = _mm_rec(xm, ym)
     r = _t.reshape(r, *([x._shape[d] for d in fa] + [y._shape[d] for d in fb]))
     return _into_out(r, out)
 
@@ -341,6 +347,8 @@ def kron(input, other, *, out=None):
     for i in range(nd):
         ia += [sa[i], 1]
         ib += [1, sb[i]]
+    if _tracked(a, b):
+        _refuse_out(out, "kron")
     r = _t.mul(_t.reshape(a, *ia), _t.reshape(b, *ib))
     return _into_out(_t.reshape(r, *[sa[i] * sb[i] for i in range(nd)]), out)
 
@@ -348,9 +356,22 @@ def kron(input, other, *, out=None):
 def trace(input):
     """The sum of a matrix's diagonal (int64 for integer input, as torch)."""
     cdef Tensor t = _tensor_arg(input, "trace", "input", 1)
+    cdef Tensor r
     if t._ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {t._ndim}")
-    return _sum_trailing(_t.diagonal(_widened_for_sum(t)), 0)
+    if not _tracked(t):
+        return _sum_trailing(_t.diagonal(_widened_for_sum(t)), 0)
+    with _untracked:
+        r = _sum_trailing(_t.diagonal(t), 0)
+    _record("TraceBackward0", _trace_backward, (t,), (r,)).ctx = (t._shape[0], t._shape[1])
+    return r
+
+
+cdef tuple _trace_backward(Node node, tuple grads):
+    """The gradient on the diagonal, zeros elsewhere."""
+    rows, cols = node.ctx
+    g = grads[0]
+    return (g * _t.eye(rows, cols, dtype=g.dtype),)
 
 
 def diag(input, diagonal=0, *, out=None):
@@ -358,14 +379,23 @@ def diag(input, diagonal=0, *, out=None):
     cdef Tensor t = _tensor_arg(input, "diag", "input", 1)
     cdef Py_ssize_t off = diagonal, n
     cdef Tensor r
-    if t._ndim == 1:
-        n = t._shape[0] + (off if off >= 0 else -off)
-        r = _t.zeros(n, n, dtype=t._dtype)
-        copy_into(_t.diagonal(r, off), t)
-        return _into_out(r, out)
+    if t._ndim != 1 and t._ndim != 2:
+        raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {t._ndim}D")
+    if _tracked(t):
+        _refuse_out(out, "diag")
     if t._ndim == 2:
-        return _into_out(clone(_t.diagonal(t, off)), out)
-    raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {t._ndim}D")
+        return _into_out(clone(_t.diagonal(t, off)), out)      # recorded as those two
+    n = t._shape[0] + (off if off >= 0 else -off)
+    r = _t.zeros(n, n, dtype=t._dtype)
+    copy_into(_t.diagonal(r, off), t)
+    if _tracked(t):
+        _record("DiagEmbedBackward0", _diag_backward, (t,), (r,)).ctx = off
+    return _into_out(r, out)
+
+
+cdef tuple _diag_backward(Node node, tuple grads):
+    """The gradient's diagonal that the vector was laid on."""
+    return (_t.diagonal(grads[0], node.ctx),)
 
 
 def diagflat(input, offset=0):
@@ -398,7 +428,7 @@ cdef Tensor _chain(list mats, list split, int i, int j):
     if i == j:
         return mats[i]
     cdef int s = split[i][j]
-    return _mm(_chain(mats, split, i, s), _chain(mats, split, s + 1, j), None, 1, 0)
+    return _mm_rec(_chain(mats, split, i, s), _chain(mats, split, s + 1, j))
 
 
 def multi_dot(tensors, *, out=None):
@@ -408,6 +438,7 @@ def multi_dot(tensors, *, out=None):
     mats = list(given)
     cdef int n = len(mats), i
     cdef Tensor t, first, last
+    cdef bint tracked = False
     if n < 2:
         raise RuntimeError(f"multi_dot(): expected at least 2 tensors but got {n}")
     for i in range(n):
@@ -422,11 +453,14 @@ def multi_dot(tensors, *, out=None):
             raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor"
                                f" 0 is {_C_NAMES[(<Tensor>mats[0])._dtype.code]} and tensor {i}"
                                f" {_C_NAMES[t._dtype.code]}")
+        tracked = tracked or _tracked(t)
+    if tracked:
+        _refuse_out(out, "multi_dot")
     first, last = mats[0], mats[n - 1]
     if first._ndim == 1:
-        mats[0] = _insert_dim(first, 0)
+        mats[0] = _t.unsqueeze(first, 0) if tracked else _insert_dim(first, 0)
     if last._ndim == 1:
-        mats[n - 1] = _insert_dim(last, 1)
+        mats[n - 1] = _t.unsqueeze(last, 1) if tracked else _insert_dim(last, 1)
     for i in range(n - 1):
         if (<Tensor>mats[i])._shape[1] != (<Tensor>mats[i + 1])._shape[0]:
             raise RuntimeError(f"multi_dot(): tensors {i} and {i + 1} with shapes "
@@ -434,6 +468,8 @@ def multi_dot(tensors, *, out=None):
                                f"cannot be multiplied")
     dims = [(<Tensor>mats[0])._shape[0]] + [(<Tensor>m)._shape[1] for m in mats]
     cdef Tensor r = _chain(mats, _chain_order(dims), 0, n - 1)
+    if r._requires_grad:               # recorded: drop the vectors' dims with a recorded view
+        return _t.reshape(r, [r._shape[i] for i in range(2) if (first._ndim, last._ndim)[i] != 1])
     if last._ndim == 1:
         r = _drop_dim(r, 1) if r._ndim == 2 else r
     if first._ndim == 1:

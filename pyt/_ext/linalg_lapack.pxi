@@ -2,6 +2,8 @@
 # column-major order: the layout LAPACK works in, and the one torch returns these results
 # in (strides (1, rows)), so LAPACK works in place and nothing is transposed afterwards.
 # Kernels record LAPACK's info per matrix; the caller raises for the first failure.
+# Each differentiable result is recorded as one node (torch's names, LinalgSvdBackward0, ...)
+# whose backward is written with pyt ops, the decompositions' own outputs included.
 from libc.math cimport sqrt, fabs
 from pyt.return_types import (slogdet as slogdet_result, qr as qr_result, svd as svd_result,
     linalg_slogdet, linalg_qr, linalg_svd, linalg_eigh, linalg_lstsq, linalg_inv_ex,
@@ -14,6 +16,15 @@ class LinAlgError(RuntimeError):
 
 cdef enum:
     NOT_FINITE = -1000    # an info of our own: the input held NaN or infinity
+
+
+cdef inline bint _tracked_arg(object x):
+    return isinstance(x, Tensor) and _tracked(<Tensor>x)
+
+
+cdef inline Tensor _as_matrix_of(Tensor t):
+    """A batch of scalars (..., ) as (..., 1, 1), to scale a batch of matrices."""
+    return _t.unsqueeze(_t.unsqueeze(t, -1), -1)
 
 
 cdef Tensor _float_matrices(object A, str fn, str name="A"):
@@ -163,7 +174,7 @@ def inv(A, *, out=None):
     r, infos, a = _inv(A, "linalg.inv")
     _raise_first(infos, a, "linalg.inv: |The diagonal element {info} is zero, the inversion "
                            "could not be completed because the input matrix is singular.")
-    return _into_out(r, out)
+    return _into_out(_record_inv(r, a, out), out)
 
 
 def inv_ex(A, *, check_errors=False, out=None):
@@ -172,7 +183,21 @@ def inv_ex(A, *, check_errors=False, out=None):
         _raise_first(infos, a, "linalg.inv_ex: |The diagonal element {info} is zero, the "
                                "inversion could not be completed because the input matrix is "
                                "singular.")
-    return linalg_inv_ex(r, infos)
+    return linalg_inv_ex(_record_inv(r, a, None), infos)
+
+
+cdef Tensor _record_inv(Tensor r, Tensor a, object out):
+    if _tracked(a):
+        _refuse_out(out, "linalg_inv")
+        _record("LinalgInvExBackward0", _inv_backward, (a,), (r,)).save_output(r)
+    return r
+
+
+cdef tuple _inv_backward(Node node, tuple grads):
+    """d(A^-1) = -A^-1 dA A^-1, so gA = -A^-T g A^-T."""
+    (r,) = node.saved_values()
+    cdef Tensor rt = _mT(r)
+    return (-_matmul_rec(rt, _matmul_rec(grads[0], rt)),)
 
 
 def inverse(input, *, out=None):
@@ -257,12 +282,72 @@ cdef tuple _lu_det(object A, str fn, bint want_log):
 
 def det(A, *, out=None):
     """The determinant of each square matrix, from its LU factorisation."""
-    return _into_out(_lu_det(A, "linalg.det", False)[0], out)
+    cdef Tensor d = _lu_det(A, "linalg.det", False)[0]
+    cdef Node node
+    if _tracked_arg(A):
+        _refuse_out(out, "linalg_det")
+        node = _record("LinalgDetBackward0", _det_backward, (A,), (d,))
+        node.save(A)
+        node.save_output(d)
+    return _into_out(d, out)
+
+
+cdef tuple _det_backward(Node node, tuple grads):
+    """d det(A) = det(A) tr(A^-1 dA), so gA = g det(A) A^-T. A singular matrix has no
+    inverse but has a gradient all the same (its adjugate), taken from the SVD."""
+    a, d = node.saved_values()
+    g = grads[0]
+    if not bool((detach(d) == 0).any()):
+        try:
+            return (_as_matrix_of(g * d) * _mT(inv(a)),)
+        except LinAlgError:
+            pass
+    return (_det_grad_singular(a, g),)
+
+
+cdef Tensor _det_grad_singular(Tensor a, Tensor g):
+    """det(A) = det(U) det(Vh) prod(S), so gA = U diag(g det(U) det(Vh) prod_{j!=i} S_j) Vh."""
+    U, S, Vh = svd(a)
+    cdef Tensor sign = det(detach(U)) * det(detach(Vh))        # +-1, locally constant
+    cdef Py_ssize_t k = S.shape[-1], i
+    # products of the values before and after each one (no division: zeros are the point)
+    before, after = [None] * k, [None] * k
+    for i in range(k):
+        before[i] = None if i == 0 else (_t.select(S, -1, 0) if i == 1 else
+                                         before[i - 1] * _t.select(S, -1, i - 1))
+    for i in range(k - 1, -1, -1):
+        after[i] = None if i == k - 1 else (_t.select(S, -1, k - 1) if i == k - 2 else
+                                            after[i + 1] * _t.select(S, -1, i + 1))
+    others = [_t.ones_like(_t.select(S, -1, 0)) if b is None and c is None else
+              (c if b is None else (b if c is None else b * c))
+              for b, c in zip(before, after)]
+    cdef Tensor scale = _t.unsqueeze(g * sign, -1) * _t.stack(others, -1)
+    return _matmul_rec(U * _t.unsqueeze(scale, -2), Vh)
+
+
+cdef tuple _slogdet(object A):
+    """sign and log|det|, recorded as one node (torch's sign is recorded too, and gets no
+    gradient)."""
+    _, sign, logabs = _lu_det(A, "linalg.slogdet", True)
+    if _tracked_arg(A):
+        _record("LinalgSlogdetBackward0", _slogdet_backward, (A,), (sign, logabs)).save(A)
+    return sign, logabs
+
+
+cdef tuple _slogdet_backward(Node node, tuple grads):
+    """d log|det A| = tr(A^-1 dA), so gA = g A^-T."""
+    g = grads[1]
+    if g is None:
+        return (None,)
+    (a,) = node.saved_values()
+    return (_as_matrix_of(g) * _mT(inv(a)),)
 
 
 def slogdet(A, *, out=None):
     """The sign and the log of the absolute value of each determinant."""
-    _, sign, logabs = _lu_det(A, "linalg.slogdet", True)
+    if out is not None and _tracked_arg(A):
+        _refuse_out(out, "linalg_slogdet")
+    sign, logabs = _slogdet(A)
     if out is not None:
         _into_out(sign, out[0])
         _into_out(logabs, out[1])
@@ -271,8 +356,7 @@ def slogdet(A, *, out=None):
 
 
 def _slogdet_old(A):
-    _, sign, logabs = _lu_det(A, "linalg.slogdet", True)
-    return slogdet_result(sign, logabs)
+    return slogdet_result(*_slogdet(A))
 
 
 cdef void _logdet_kernel(const floating* sign, floating* logabs, Py_ssize_t count) noexcept nogil:
@@ -284,8 +368,16 @@ cdef void _logdet_kernel(const floating* sign, floating* logabs, Py_ssize_t coun
 
 def logdet(input):
     """log(det): NaN for a negative determinant, -inf for a zero one."""
+    cdef Tensor s, l
+    if _tracked_arg(input):
+        # log|det| recorded; where the determinant is negative, NaN with no gradient
+        s, l = _slogdet(input)
+        if not bool((s < 0).any()):
+            return l
+        keep = _to_dtype(s >= 0, l._dtype, False)
+        return l * keep + _t.zeros_like(keep).masked_fill_(s < 0, NAN)
     _, sign, logabs = _lu_det(input, "logdet", True)
-    cdef Tensor s = sign, l = logabs
+    s, l = sign, logabs
     if s._dtype.code == PYT_FLOAT32:
         _logdet_kernel(<float*>s._data, <float*>l._data, s._numel)
     else:
@@ -317,6 +409,40 @@ cdef int _solve_kernel(floating* a, floating* b, Py_ssize_t count, int n, int nr
 def solve(A, B, *, left=True, out=None):
     """X with A @ X = B (or X @ A = B when left=False), A square; B may be a vector (or a
     batch of vectors) as torch decides: B.ndim == 1 or B.shape == A.shape[:-1]."""
+    cdef bint vector = False
+    cdef Tensor x
+    cdef Node node
+    if not (_tracked_arg(A) or _tracked_arg(B)):
+        return _into_out(_solve(A, B, left, &vector), out)
+    _refuse_out(out, "linalg_solve")
+    with _untracked:
+        x = _solve(A, B, left, &vector)
+    node = _record("LinalgSolveExBackward0", _solve_backward, (A, B), (x,))
+    node.save(A)
+    node.save_output(x)
+    node.ctx = (left, vector, _meta(A), _meta(B))
+    return x
+
+
+cdef tuple _solve_backward(Node node, tuple grads):
+    """A X = B: dX = A^-1 (dB - dA X), so gB = A^-T gX and gA = -gB X^T (for X A = B:
+    gB = gX A^-T and gA = -X^T gB), each summed over its broadcast batch dims."""
+    left, vector, meta_a, meta_b = node.ctx
+    a, x = node.saved_values()
+    g = grads[0]
+    if vector:
+        g = _t.unsqueeze(g, -1)
+        x = _t.unsqueeze(x, -1)
+    gb = solve(_mT(a), g, left=left)
+    ga = None
+    if _wanted(node, 0):
+        ga = _grad_like(-(_matmul_rec(gb, _mT(x)) if left else _matmul_rec(_mT(x), gb)), meta_a)
+    if not _wanted(node, 1):
+        return ga, None
+    return ga, _grad_like(_t.squeeze(gb, -1) if vector else gb, meta_b)
+
+
+cdef Tensor _solve(object A, object B, bint left, bint* vector_rhs):
     cdef Tensor a = _float_matrices(A, "linalg.solve")
     cdef Tensor b = _tensor_arg(B, "linalg.solve", "B", 2)
     _check_square(a, "linalg.solve")
@@ -325,6 +451,7 @@ def solve(A, B, *, left=True, out=None):
                            f"of type {_TYPE_NAMES[a._dtype.code]} and B of type "
                            f"{_TYPE_NAMES[b._dtype.code]} instead")
     cdef bint vector = _is_vector_rhs(a, b)
+    vector_rhs[0] = vector and left
     if not left:
         if vector:
             raise RuntimeError("linalg.solve: Vector broadcasting of the left hand side is not "
@@ -337,8 +464,8 @@ def solve(A, B, *, left=True, out=None):
             raise RuntimeError(f"linalg.solve: Incompatible shapes of A and B for the equation "
                                f"XA = B ({a._shape[a._ndim - 2]}x{a._shape[a._ndim - 1]} and "
                                f"{b._shape[b._ndim - 2]}x{b._shape[b._ndim - 1]})")
-        xt = solve(transpose(a, -2, -1), transpose(b, -2, -1))
-        return _into_out(transpose(xt, -2, -1), out)
+        return transpose(_solve(transpose(a, -2, -1), transpose(b, -2, -1), True, vector_rhs),
+                         -2, -1)
     cdef Tensor bm = _insert_dim(b, b._ndim) if vector else b
     cdef Py_ssize_t n = a._shape[a._ndim - 1]
     if bm._ndim < 2 or bm._shape[bm._ndim - 2] != n:
@@ -366,7 +493,7 @@ def solve(A, B, *, left=True, out=None):
                      "singular.")
     if vector:
         x = _drop_dim(x, x._ndim - 1)
-    return _into_out(x, out)
+    return x
 
 
 # ----- Cholesky ------------------------------------------------------------------------------
@@ -409,7 +536,7 @@ def cholesky(A, *, upper=False, out=None):
     _raise_first(infos, a, "linalg.cholesky: |The factorization could not be completed because "
                            "the input is not positive-definite (the leading minor of order "
                            "{info} is not positive-definite).")
-    return _into_out(r, out)
+    return _into_out(_record_cholesky(r, a, upper, out), out)
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
@@ -418,7 +545,31 @@ def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
         _raise_first(infos, a, "linalg.cholesky_ex: |The factorization could not be completed "
                                "because the input is not positive-definite (the leading minor "
                                "of order {info} is not positive-definite).")
-    return linalg_cholesky_ex(r, infos)
+    return linalg_cholesky_ex(_record_cholesky(r, a, upper, None), infos)
+
+
+cdef Tensor _record_cholesky(Tensor L, Tensor a, bint upper, object out):
+    cdef Node node
+    if _tracked(a):
+        _refuse_out(out, "linalg_cholesky")
+        node = _record("LinalgCholeskyExBackward0", _cholesky_backward, (a,), (L,))
+        node.save_output(L)
+        node.ctx = upper
+    return L
+
+
+cdef tuple _cholesky_backward(Node node, tuple grads):
+    """A = L L^T: dL = L phi(L^-1 dA L^-T), phi keeping the lower triangle with its diagonal
+    halved, so gA = L^-T phi(L^T gL) L^-1, made symmetric as A is (upper: L = U^T)."""
+    (L,) = node.saved_values()
+    g = grads[0]
+    if node.ctx:
+        L, g = _mT(L), _mT(g)
+    P = _matmul_rec(_mT(L), g)
+    P = P.tril() - 0.5 * P.diagonal(0, -2, -1).diag_embed()
+    L_inv = inv(L)
+    ga = _matmul_rec(_mT(L_inv), _matmul_rec(P, L_inv))
+    return (0.5 * (ga + _mT(ga)),)
 
 
 def _cholesky_old(input, upper=False, *, out=None):
@@ -499,6 +650,13 @@ def qr(A, mode="reduced", *, out=None):
         Q = w
     else:
         Q = _column_major(nb, a._shape, m, qcols, a._dtype, _t.narrow(w, -1, 0, qcols))
+    cdef Node node
+    if _tracked(a):
+        _refuse_out(out, "linalg_qr")
+        node = _record("LinalgQrBackward0", _qr_backward, (a,), (Q, R))
+        node.save_output(Q)
+        node.save_output(R)
+        node.ctx = (mode, m, n)
     if out is not None:
         _into_out(Q, out[0])
         _into_out(R, out[1])
@@ -506,7 +664,49 @@ def qr(A, mode="reduced", *, out=None):
     return linalg_qr(Q, R)
 
 
+cdef tuple _qr_backward(Node node, tuple grads):
+    """A wide A = Q [U | V] is a square QR X = Q U of its first m columns, and Y = Q V:
+    Y's gradient is Q gV, and gV reaches Q as Y gV^T."""
+    mode, m, n = node.ctx
+    if mode == "r":
+        raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when "
+                           "mode='r'. Please use linalg.qr(A, mode='reduced') if you are going "
+                           "to differentiate through linalg.qr.")
+    if mode == "complete" and m > n:
+        raise RuntimeError("The QR decomposition is not differentiable when mode='complete' and "
+                           "nrows > ncols.")
+    gQ, gR = grads
+    Q, R = node.saved_values()
+    if m >= n:
+        return (_qr_grad(gQ, gR, Q, R),)
+    U, V = _t.narrow(R, -1, 0, m), _t.narrow(R, -1, m, n - m)
+    if gR is None:
+        return (_t.cat([_qr_grad(gQ, None, Q, U), _t.zeros_like(V)], -1),)
+    gU, gV = _t.narrow(gR, -1, 0, m), _t.narrow(gR, -1, m, n - m)
+    gY = _matmul_rec(Q, gV)
+    gQ = _matmul_rec(_matmul_rec(Q, V), _mT(gV)) + (0 if gQ is None else gQ)
+    return (_t.cat([_qr_grad(gQ, gU, Q, U), gY], -1),)
+
+
+cdef Tensor _qr_grad(object gQ, object gR, Tensor Q, Tensor R):
+    """A = Q R with R square: C = Q^T dA R^-1 = Q^T dQ + dR R^-1 is a skew part plus an upper
+    triangle, which gives dQ and dR; by adjoints, with M = gR R^T - Q^T gQ,
+    gA = (gQ + Q (triu(M) + triu(M, 1)^T)) R^-T."""
+    M = None
+    if gR is not None:
+        M = _matmul_rec(gR, _mT(R))
+    if gQ is not None:
+        QtgQ = _matmul_rec(_mT(Q), gQ)
+        M = -QtgQ if M is None else M - QtgQ
+    ga = _matmul_rec(Q, M.triu() + _mT(M.triu(1)))
+    if gQ is not None:
+        ga = ga + gQ
+    return solve(_mT(R), ga, left=False)
+
+
 def _qr_old(input, some=True, *, out=None):
+    if out is not None and _tracked_arg(input):
+        _refuse_out(out, "qr")
     Q, R = qr(input, "reduced" if some else "complete")
     if out is not None:
         _into_out(Q, out[0])
@@ -604,7 +804,7 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     if driver is not None:
         raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on "
                            "CUDA inputs with cuSOLVER backend.")
-    U, S, Vh = _svd(A, full_matrices, True, "linalg.svd")
+    U, S, Vh = _svd_rec(A, full_matrices, out, "linalg.svd")
     if out is not None:
         for o, r in zip(out, (U, S, Vh)):
             _into_out(r, o)
@@ -612,15 +812,81 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
     return linalg_svd(U, S, Vh)
 
 
+cdef tuple _svd_rec(object A, bint full_matrices, object out, str fn):
+    """The SVD, recorded when A needs a gradient."""
+    U, S, Vh = _svd(A, full_matrices, True, fn)
+    cdef Node node
+    if _tracked_arg(A):
+        _refuse_out(out, fn.replace(".", "_"))
+        node = _record("LinalgSvdBackward0", _svd_backward, (A,), (U, S, Vh))
+        for t in (U, S, Vh):
+            node.save_output(t)
+        node.ctx = full_matrices
+    return U, S, Vh
+
+
+cdef tuple _svd_backward(Node node, tuple grads):
+    """Of A = U diag(S) Vh (k = min(m, n) singular values): gS reaches A as U diag(gS) Vh;
+    gU and gVh through their skew parts U^T gU and Vh gVh^T divided by E_ij = S_j^2 - S_i^2
+    (undefined for repeated singular values, as in torch), plus, for a tall (wide) A, the
+    part of gU (gVh) outside the span of U (V). With full_matrices, the columns beyond k do
+    not depend on A (they are any orthonormal completion) and get no gradient."""
+    gU, gS, gVh = grads
+    U, S, Vh = node.saved_values()
+    cdef Py_ssize_t m = U.shape[-2], n = Vh.shape[-1], k = S.shape[-1]
+    if node.ctx:
+        U, Vh = _t.narrow(U, -1, 0, k), _t.narrow(Vh, -2, 0, k)
+        gU = None if gU is None else _t.narrow(gU, -1, 0, k)
+        gVh = None if gVh is None else _t.narrow(gVh, -2, 0, k)
+    if gU is None and gVh is None:
+        if gS is None:
+            return (None,)
+        return (_matmul_rec(U * _t.unsqueeze(gS, -2), Vh),)
+    S_row, S_col = _t.unsqueeze(S, -2), _t.unsqueeze(S, -1)
+    S2 = S * S
+    E = _t.unsqueeze(S2, -2) - _t.unsqueeze(S2, -1) + _t.eye(k, dtype=S.dtype)
+    UtgU = VhgV = None
+    if gU is not None:
+        UtgU = _matmul_rec(_mT(U), gU)
+        UtgU = UtgU - _mT(UtgU)
+    if gVh is not None:
+        VhgV = _matmul_rec(Vh, _mT(gVh))
+        VhgV = VhgV - _mT(VhgV)
+    if UtgU is not None and VhgV is not None:
+        ga = (UtgU * S_row + S_col * VhgV) / E
+    elif UtgU is not None:
+        ga = UtgU / E * S_row
+    else:
+        ga = S_col * (VhgV / E)
+    if gS is not None:
+        ga = ga + gS.diag_embed()
+    if m > n and gU is not None:
+        gU_Sinv = gU / S_row
+        ga = _matmul_rec(U, ga) + gU_Sinv - _matmul_rec(U, _matmul_rec(_mT(U), gU_Sinv))
+        return (_matmul_rec(ga, Vh),)
+    if m < n and gVh is not None:
+        Sinv_gVh = gVh / S_col
+        ga = _matmul_rec(ga, Vh) + Sinv_gVh - _matmul_rec(_matmul_rec(Sinv_gVh, _mT(Vh)), Vh)
+        return (_matmul_rec(U, ga),)
+    return (_matmul_rec(_matmul_rec(U, ga), Vh),)
+
+
 def svdvals(A, *, driver=None, out=None):
-    """The singular values, descending."""
+    """The singular values, descending (with a gradient, the whole SVD is recorded: the
+    derivative needs the singular vectors)."""
+    if _tracked_arg(A):
+        return _svd_rec(A, False, out, "linalg.svdvals")[1]
     return _into_out(_svd(A, False, False, "linalg.svdvals")[1], out)
 
 
 def _svd_old(input, some=True, compute_uv=True, *, out=None):
     """torch.svd: V rather than Vh, and zero U and V when compute_uv is False."""
     cdef Tensor a = _float_matrices(input, "svd")
-    U, S, Vh = _svd(a, not some, compute_uv, "svd")
+    if _tracked(a):
+        _refuse_out(out, "svd")
+        U, S, Vh = _svd_rec(a, not some, None, "svd")
+    else:
+        U, S, Vh = _svd(a, not some, compute_uv, "svd")
     if not compute_uv:
         m, n = a._shape[a._ndim - 2], a._shape[a._ndim - 1]
         batch = _shape_list(a)[:a._ndim - 2]
@@ -687,7 +953,7 @@ cdef tuple _eigh(object A, object UPLO, bint vectors, str fn):
 def eigh(A, UPLO="L", *, out=None):
     """Eigenvalues (ascending) and orthonormal eigenvectors (columns) of symmetric matrices;
     only the UPLO triangle is read."""
-    w, v = _eigh(A, UPLO, True, "linalg.eigh")
+    w, v = _eigh_rec(A, UPLO, out, "linalg.eigh")
     if out is not None:
         _into_out(w, out[0])
         _into_out(v, out[1])
@@ -696,7 +962,42 @@ def eigh(A, UPLO="L", *, out=None):
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
+    """The eigenvalues, ascending (with a gradient, the eigenvectors too are computed and
+    recorded: the derivative needs them)."""
+    if _tracked_arg(A):
+        return _eigh_rec(A, UPLO, out, "linalg.eigvalsh")[0]
     return _into_out(_eigh(A, UPLO, False, "linalg.eigvalsh")[0], out)
+
+
+cdef tuple _eigh_rec(object A, object UPLO, object out, str fn):
+    w, v = _eigh(A, UPLO, True, fn)
+    cdef Node node
+    if _tracked_arg(A):
+        _refuse_out(out, fn.replace(".", "_"))
+        node = _record("LinalgEighBackward0", _eigh_backward, (A,), (w, v))
+        node.save_output(w)
+        node.save_output(v)
+    return w, v
+
+
+cdef tuple _eigh_backward(Node node, tuple grads):
+    """A = V diag(L) V^T: dL = diag(V^T dA V) and dV = V (F o V^T dA V) with
+    F_ij = 1 / (L_j - L_i) off the diagonal, so gA = V (diag(gL) + F o (V^T gV)) V^T, of which
+    the symmetric part is kept (A is symmetric): V^T gV enters through its skew part / 2.
+    Repeated eigenvalues make F infinite, as in torch."""
+    gL, gV = grads
+    L, V = node.saved_values()
+    cdef Py_ssize_t n = L.shape[-1]
+    if gV is None:
+        if gL is None:
+            return (None,)
+        return (_matmul_rec(V * _t.unsqueeze(gL, -2), _mT(V)),)
+    VtgV = _matmul_rec(_mT(V), gV)
+    E = _t.unsqueeze(L, -2) - _t.unsqueeze(L, -1) + _t.eye(n, dtype=L.dtype)
+    inner = (VtgV - _mT(VtgV)) / (2 * E)
+    if gL is not None:
+        inner = inner + gL.diag_embed()
+    return (_matmul_rec(V, _matmul_rec(inner, _mT(V))),)
 
 
 # ----- least squares -------------------------------------------------------------------------
@@ -781,7 +1082,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
     if vector:
         solution = _t.select(solution, -1, 0)
     full_rank = all([r == k for r in (<object>_t.reshape(ranks, -1)).tolist()])
-    if m > n and driver != "gelsy" and full_rank and count > 0:
+    cdef bint with_residuals = m > n and driver != "gelsy" and full_rank and count > 0
+    if with_residuals:
         tail = _t.narrow(bw, -2, n, m - n)
         residuals = _sum_dims(_t.mul(tail, tail), [nb])
         if vector:
@@ -790,7 +1092,35 @@ def lstsq(A, B, rcond=None, *, driver=None):
         residuals = _t.zeros(0, dtype=a._dtype)
     rank = _to_dtype(ranks, _i64, False) if driver != "gels" else _t.zeros(0, dtype=_i64)
     sv = S if driver in ("gelsd", "gelss") else _t.zeros(0, dtype=a._dtype)
+    cdef Node node
+    if _tracked(a, b):
+        node = _record("LinalgLstsqBackward0", _lstsq_backward, (a, b), (solution,))
+        node.save(a, b)
+        node.ctx = (vector, _meta(a), _meta(b))
+        if with_residuals:         # |A X - B|^2 over the rows, recorded through X
+            diff = _matmul_rec(a, _t.unsqueeze(solution, -1) if vector else solution) - \
+                (_t.unsqueeze(b, -1) if vector else b)
+            residuals = (diff * diff).sum(-2)
+            if vector:
+                residuals = _t.select(residuals, -1, 0)
     return linalg_lstsq(solution, residuals, rank, sv)
+
+
+cdef tuple _lstsq_backward(Node node, tuple grads):
+    """X = pinv(A) B: gB = pinv(A)^T gX, and A's gradient is pinv's for gP = gX B^T."""
+    vector, meta_a, meta_b = node.ctx
+    a, b = node.saved_values()
+    g = grads[0]
+    if vector:
+        g, b = _t.unsqueeze(g, -1), _t.unsqueeze(b, -1)
+    cdef Tensor P = pinv(a)
+    ga = gb = None
+    if _wanted(node, 0):
+        ga = _grad_like(_pinv_grad(_matmul_rec(g, _mT(b)), P, a), meta_a)
+    if _wanted(node, 1):
+        gb = _matmul_rec(_mT(P), g)
+        gb = _grad_like(_t.squeeze(gb, -1) if vector else gb, meta_b)
+    return ga, gb
 
 
 # ----- built on the SVD: pinv, matrix_rank; matrix_power ---------------------------------------
@@ -861,7 +1191,37 @@ def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     U, S, Vh = _svd(a, False, True, "linalg.pinv")
     inv_s = _apply_cutoff(S, a, atol, rtol, True)
     scaled = _t.mul(transpose(Vh, -2, -1), _t.unsqueeze(inv_s, -2))
-    return _into_out(_matmul(scaled, transpose(U, -2, -1)), out)
+    cdef Tensor r = _matmul(scaled, transpose(U, -2, -1))
+    cdef Node node
+    if _tracked(a):
+        _refuse_out(out, "linalg_pinv")
+        node = _record("LinalgPinvBackward0", _pinv_backward, (a,), (r,))
+        node.save(a)
+        node.save_output(r)
+    return _into_out(r, out)
+
+
+cdef tuple _pinv_backward(Node node, tuple grads):
+    a, r = node.saved_values()
+    return (_pinv_grad(grads[0], r, a),)
+
+
+cdef Tensor _pinv_grad(Tensor gP, Tensor P, Tensor A):
+    """The gradient of P = pinv(A) where A's rank does not change (full rank), from
+    dP = -P dA P + P P^T dA^T (I - A P) + (I - P A) dA^T P^T P:
+    gA = -P^T gP P^T + (I - A P) gP^T P P^T + P^T P gP^T (I - P A),
+    grouped so that the products stay of the smaller size."""
+    cdef Tensor Pt = _mT(P), gPt = _mT(gP), K, KPt, PtK
+    if A.shape[-2] <= A.shape[-1]:
+        K = _matmul_rec(gPt, P)
+        KPt = _matmul_rec(K, Pt)
+        return (-_mT(_matmul_rec(P, K)) + KPt - _matmul_rec(_matmul_rec(A, P), KPt) +
+                _matmul_rec(_matmul_rec(Pt, P), gPt - _matmul_rec(K, A)))
+    K = _matmul_rec(P, gPt)
+    PtK = _matmul_rec(Pt, K)
+    return (-_mT(_matmul_rec(K, P)) +
+            _matmul_rec(_matmul_rec(gPt - _matmul_rec(A, K), P), Pt) + PtK -
+            _matmul_rec(_matmul_rec(PtK, P), A))
 
 
 def pinverse(input, rcond=1e-15):
@@ -884,8 +1244,11 @@ def matrix_power(A, n):
     _check_square(a, "linalg.matrix_power")
     if isinstance(n, bool) or not isinstance(n, int):
         raise TypeError(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}")
+    cdef Tensor given = a
     if n == 0:
-        return clone(_t.expand(_t.eye(a._shape[a._ndim - 1], dtype=a._dtype), _shape_list(a)))
+        r = clone(_t.expand(_t.eye(a._shape[a._ndim - 1], dtype=a._dtype), _shape_list(a)))
+        # torch's result requires grad (a zero gradient) when A does
+        return copy_(clone(a), r) if _tracked(a) else r
     if n < 0:
         a = inv(a)
         n = -n
@@ -893,12 +1256,12 @@ def matrix_power(A, n):
     base = a
     while True:
         if n & 1:
-            result = base if result is None else _matmul(result, base)
+            result = base if result is None else _matmul_rec(result, base)
         n >>= 1
         if not n:
             break
-        base = _matmul(base, base)
-    return clone(result) if result is a else result
+        base = _matmul_rec(base, base)
+    return clone(result) if result is given else result
 
 
 # ----- matrix norms ---------------------------------------------------------------------------
@@ -979,33 +1342,73 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     cdef Tensor x = _t.permute(a, *(rest + [d0, d1]))
     nb = a._ndim - 2
     cdef Py_ssize_t m = x._shape[nb], n = x._shape[nb + 1], count = _count(nb, x._shape)
-    cdef Tensor r, work
+    cdef Tensor r
+    cdef bint tracked = _tracked(x)
+    if tracked:
+        _refuse_out(out, "linalg_matrix_norm")
     if m == 0 or n == 0:
         r = _new(nb, x._shape, a._dtype, True)
     elif ord in ("nuc", 2, -2):
-        S = _svd(x, False, False, "linalg.matrix_norm")[1]
+        # through the singular values, recorded (the SVD's derivative) when needed
+        S = _svd_rec(x, False, None, "linalg.matrix_norm")[1] if tracked else \
+            _svd(x, False, False, "linalg.matrix_norm")[1]
         if ord == "nuc":
             r = _sum_dims(S, [nb])
         else:
             r = clone(_t.select(S, -1, 0 if ord == 2 else min(m, n) - 1))
+    elif not tracked:
+        r = _norm_by_kernel(x, kinds[ord])
     else:
         kind = kinds[ord]
-        work = x
-        if a._dtype.code == PYT_FLOAT16 or a._dtype.code == PYT_BFLOAT16:
-            work = _to_dtype(x, _f32, False)         # summed in double all the same
-        work = contiguous(work)
-        r = _new(nb, x._shape, work._dtype)
-        with nogil:
-            if work._dtype.code == PYT_FLOAT32:
-                ok = _norm_kernel(<float*>work._data, <float*>r._data, count, m, n, kind)
-            else:
-                ok = _norm_kernel(<double*>work._data, <double*>r._data, count, m, n, kind)
-        _bad_alloc(ok)
-        r = _to_dtype(r, a._dtype, False)
+        with _untracked:
+            r = _norm_by_kernel(x, kind)
+        node = _record("LinalgVectorNormBackward0" if kind == NORM_FRO else
+                       "AmaxBackward0" if kind == NORM_MAX_COLUMN or kind == NORM_MAX_ROW else
+                       "AminBackward0", _norm_backward, (x,), (r,))
+        node.save(x)
+        node.save_output(r)
+        node.ctx = kind
     if keepdim:
         for d in sorted((d0, d1)):
             r = _t.unsqueeze(r, d)
     return _into_out(r, out)
+
+
+cdef Tensor _norm_by_kernel(Tensor x, int kind):
+    """One norm per matrix of x (..., m, n), summed in double."""
+    cdef int nb = x._ndim - 2, ok = 0
+    cdef Py_ssize_t m = x._shape[nb], n = x._shape[nb + 1], count = _count(nb, x._shape)
+    cdef Tensor work = x
+    if x._dtype.code == PYT_FLOAT16 or x._dtype.code == PYT_BFLOAT16:
+        work = _to_dtype(x, _f32, False)
+    work = contiguous(work)
+    cdef Tensor r = _new(nb, x._shape, work._dtype)
+    with nogil:
+        if work._dtype.code == PYT_FLOAT32:
+            ok = _norm_kernel(<float*>work._data, <float*>r._data, count, m, n, kind)
+        else:
+            ok = _norm_kernel(<double*>work._data, <double*>r._data, count, m, n, kind)
+    _bad_alloc(ok)
+    return _to_dtype(r, x._dtype, False)
+
+
+cdef tuple _norm_backward(Node node, tuple grads):
+    """Frobenius: d|x| = <x, dx> / |x| (0 for x = 0, as torch). The largest (smallest)
+    column or row sum of |x|: the gradient goes to that column's (row's) signs, split evenly
+    among ties."""
+    x, r = node.saved_values()
+    g = grads[0]
+    cdef int kind = node.ctx
+    if kind == NORM_FRO:
+        return (x * _as_matrix_of(g / (r + _to_dtype(detach(r) == 0, r.dtype, False))),)
+    cdef int summed = -2 if kind == NORM_MAX_COLUMN or kind == NORM_MIN_COLUMN else -1
+    cdef Tensor xd = detach(x)
+    sums = xd.abs().sum(summed)
+    best = sums.amax(-1, True) if kind == NORM_MAX_COLUMN or kind == NORM_MAX_ROW else \
+        sums.amin(-1, True)
+    picked = _to_dtype(sums == best, x.dtype, False)
+    share = picked / picked.sum(-1, keepdim=True)
+    return (xd.sign() * _t.unsqueeze(_t.unsqueeze(g, -1) * share, summed),)
 
 
 def norm(A, ord=None, dim=None, keepdim=False, *, dtype=None, out=None):

@@ -1707,25 +1707,25 @@ cdef class Tensor:
         return _linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
     def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
-        return copy_(self, _linalg.addmm(self, mat1, mat2, beta=beta, alpha=alpha))
+        return _linalg.addmm_(self, mat1, mat2, beta=beta, alpha=alpha)
 
     def addmv(self, mat, vec, *, beta=1, alpha=1):
         return _linalg.addmv(self, mat, vec, beta=beta, alpha=alpha)
 
     def addmv_(self, mat, vec, *, beta=1, alpha=1):
-        return copy_(self, _linalg.addmv(self, mat, vec, beta=beta, alpha=alpha))
+        return _linalg.addmv_(self, mat, vec, beta=beta, alpha=alpha)
 
     def addbmm(self, batch1, batch2, *, beta=1, alpha=1):
         return _linalg.addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
     def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
-        return copy_(self, _linalg.addbmm(self, batch1, batch2, beta=beta, alpha=alpha))
+        return _linalg.addbmm_(self, batch1, batch2, beta=beta, alpha=alpha)
 
     def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
         return _linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
     def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
-        return copy_(self, _linalg.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha))
+        return _linalg.baddbmm_(self, batch1, batch2, beta=beta, alpha=alpha)
 
     def kron(self, other):
         return _linalg.kron(self, other)
