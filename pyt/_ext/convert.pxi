@@ -32,20 +32,30 @@ cpdef Tensor copy_(Tensor self, object src):
         _check_inplace_allowed(self)
     copy_into(self, source)
     self._storage.version += 1
-    _track_overwrite(self, source, "CopyBackwards")
+    if self._dtype.is_floating_point:                 # integer results take no gradient
+        _track_overwrite(self, source, "CopyBackwards")
     return self
 
 
 cpdef Tensor fill_(Tensor self, object value):
     """Sets every element of self to value."""
+    if isinstance(value, Tensor):
+        return _fill(self, value, "FillBackward3")
+    return _fill(self, value, "FillBackward2")
+
+
+cdef Tensor _fill(Tensor self, object value, str name):
+    """fill_ / zero_: a 0-d tensor value passes its gradient on (the sum of self's)."""
+    cdef bint value_grad = isinstance(value, Tensor) and (<Tensor>value)._requires_grad
     if isinstance(value, Tensor) and (<Tensor>value)._ndim != 0:
         raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
                            f"{(<Tensor>value)._ndim} dimensions.")
-    if not pyt_grad_disabled and self._requires_grad:
+    if not pyt_grad_disabled and (self._requires_grad or value_grad):
         _check_inplace_allowed(self)
-    copy_into(self, scalar_tensor_of(value, self._dtype))
+    copy_into(self, value if isinstance(value, Tensor) else scalar_tensor_of(value, self._dtype))
     self._storage.version += 1
-    _track_overwrite(self, None, "FillBackward0")
+    if self._dtype.is_floating_point:
+        _track_overwrite(self, value if value_grad else None, name)
     return self
 
 

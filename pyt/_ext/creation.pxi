@@ -197,7 +197,10 @@ cdef object _python_data_to_numpy(object data):
     if isinstance(data, str) or isinstance(data, bytes):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
     try:
-        a = np.asarray(data)
+        try:
+            a = np.asarray(data)
+        except RuntimeError:         # tensors that require grad refuse numpy(): take values
+            a = np.asarray(_detached_items(data))
     except ValueError as e:
         raise ValueError(f"expected sequence of equal lengths: {e}") from None
     except OverflowError:
@@ -222,6 +225,15 @@ cdef object _python_data_to_numpy(object data):
     if kind == "c":
         raise TypeError("pyt has no complex dtypes yet")
     raise TypeError(f"new(): invalid data type '{a.dtype}'")
+
+
+cdef object _detached_items(object data):
+    """data (nested lists and tuples) with its tensors detached."""
+    if isinstance(data, Tensor):
+        return detach(data)
+    if isinstance(data, (list, tuple)):
+        return [_detached_items(x) for x in data]
+    return data
 
 
 cdef Tensor _tensor_from_data(object data, object dt):

@@ -573,10 +573,10 @@ cdef int _setitem(Tensor self, object index, object value) except -1:
     if values._dtype is not self._dtype:
         values = _to_dtype(values, self._dtype, False)
     if values._ndim == 0 and _is_whole_mask(view, entries) and not _has_internal_overlap(view):
-        _masked_fill_(view, entries[0][1], values)       # t[mask] = scalar
+        _masked_fill_into(view, entries[0][1], values)   # t[mask] = scalar
         return 0
     values = _strip_leading_ones(values)
-    _index_put(view, entries, values, False)
+    _index_put_entries(view, entries, values, False)
     return 0
 
 
@@ -590,7 +590,7 @@ cdef Tensor _strip_leading_ones(Tensor t):
     return new_view(t, t._ndim - lead, t._shape + lead, t._strides + lead, t._offset)
 
 
-cdef int _index_put(Tensor view, list entries, Tensor values, bint accumulate) except -1:
+cdef int _index_put_entries(Tensor view, list entries, Tensor values, bint accumulate) except -1:
     """view[entries] = values (or += with accumulate): the advanced setitem / index_put_."""
     cdef list positions = [], indices = []
     cdef _IndexPlan p
@@ -612,7 +612,45 @@ cdef int _index_put(Tensor view, list entries, Tensor values, bint accumulate) e
     return 0
 
 
-cdef _index_put_(Tensor self, indices, values, accumulate):
+cdef Tensor _index_put_(Tensor self, indices, values, accumulate):
+    """self[indices] = values in place (+= with accumulate=True), recorded."""
+    if _wants_grad((self, values)):
+        _begin_inplace(self)
+        return _inplace_result(self, _index_put(clone(self), indices, values, accumulate))
+    return _index_put_into(self, indices, values, accumulate)
+
+
+cdef Tensor _index_put(Tensor input, indices, values, accumulate):
+    """A copy of input with input[indices] = values (+= with accumulate=True), recorded
+    (IndexPutBackward0) when input or values requires grad."""
+    cdef Tensor result
+    cdef Node node
+    if not _wants_grad((input, values)):
+        return _index_put_into(clone(input), indices, values, accumulate)
+    with _RECORDING_OFF:
+        result = _index_put_into(clone(input), indices, values, accumulate)
+    node = _record("IndexPutBackward0", _index_put_backward, (input, values), (result,))
+    node.ctx = (bool(accumulate), _meta(values))
+    node.save(*indices)
+    return result
+
+
+cdef tuple _index_put_backward(Node node, tuple grads):
+    """input: the gradient, except where values replaced it; values: the gradient read at
+    the indices (summed over values' broadcast dims)."""
+    accumulate, values_meta = node.ctx
+    cdef Tensor g = grads[0]
+    indices = node.saved_values()
+    grad_input = grad_values = None
+    if _wants_input_grad(node, 0):
+        grad_input = g if accumulate else \
+            _index_put(g, indices, zeros((), dtype=g._dtype), False)
+    if _wants_input_grad(node, 1):
+        grad_values = _grad_as(_getitem_tracked(g, indices), values_meta)
+    return (grad_input, grad_values)
+
+
+cdef Tensor _index_put_into(Tensor self, indices, values, accumulate):
     """self[indices] = values (+= with accumulate=True, summing duplicate indices)."""
     cdef list entries = []
     cdef Tensor view, v
@@ -634,7 +672,7 @@ cdef _index_put_(Tensor self, indices, values, accumulate):
                            f"{_scalar_type_name(self._dtype)} for the destination and "
                            f"{_scalar_type_name(v._dtype)} for the source.")
     view = _apply_index(self, tuple(indices), entries, True)
-    _index_put(view, entries, v, bool(accumulate))
+    _index_put_entries(view, entries, v, bool(accumulate))
     return self
 
 
@@ -645,7 +683,7 @@ def index_put_(Tensor input, indices, values, accumulate=False):
 
 def index_put(Tensor input, indices, values, accumulate=False):
     """A copy of input with input[indices] = values (+= with accumulate=True)."""
-    return _index_put_(clone(input), indices, values, accumulate)
+    return _index_put(input, indices, values, accumulate)
 
 
 # ----- index_select, index_add_, index_copy_, index_fill_ ---------------------------------------
@@ -658,6 +696,25 @@ cdef _IndexPlan _plan_one_dim(Tensor self, int d, Tensor index, bint wrap, objec
 
 def index_select(Tensor input, dim, index, *, out=None):
     """The entries of input at the positions index (a vector) along dim."""
+    cdef Tensor result
+    cdef Node node
+    if not _needs_grad(input):
+        return _into_out(_index_select(input, dim, index), out)
+    _refuse_out(out, "index_select")
+    result = _index_select(input, dim, index)
+    node = _record("IndexSelectBackward0", _index_select_backward, (input,), (result,))
+    node.ctx = (wrap_dim(dim, input._ndim), _meta(input))
+    node.save(index)
+    return result
+
+
+cdef tuple _index_select_backward(Node node, tuple grads):
+    d, (shape, dt) = node.ctx                 # each picked slice adds back where it came from
+    index, = node.saved_values()
+    return (_index_add(zeros(shape, dtype=dt), d, index, grads[0], 1),)
+
+
+cdef Tensor _index_select(Tensor input, dim, index):
     cdef Tensor idx = _require_tensor(index, "index_select(): argument 'index' (position 3)")
     cdef int d = wrap_dim(dim, input._ndim)
     cdef Tensor result
@@ -672,7 +729,7 @@ def index_select(Tensor input, dim, index, *, out=None):
                                         "index out of range in self"))
     if input._ndim == 0:
         result = new_view(result, 0, NULL, NULL, result._offset)
-    return _into_out(result, out)
+    return result
 
 
 cdef int _check_index_source(Tensor self, int d, Tensor idx, Tensor source, str op) except -1:
@@ -694,7 +751,44 @@ cdef int _check_index_source(Tensor self, int d, Tensor idx, Tensor source, str 
     return 0
 
 
-cdef _index_add_(Tensor self, dim, index, source, alpha):
+cdef Tensor _index_add_(Tensor self, dim, index, source, alpha):
+    """index_add_, recorded."""
+    if _wants_grad((self, source)):
+        _begin_inplace(self)
+        return _inplace_result(self, _index_add(clone(self), dim, index, source, alpha))
+    return _index_add_into(self, dim, index, source, alpha)
+
+
+cdef Tensor _index_add(Tensor input, dim, index, source, alpha):
+    """A copy of input with alpha * source added at index along dim, recorded
+    (IndexAddBackward0)."""
+    cdef Tensor result
+    cdef Node node
+    if not _wants_grad((input, source)):
+        return _index_add_into(clone(input), dim, index, source, alpha)
+    with _RECORDING_OFF:
+        result = _index_add_into(clone(input), dim, index, source, alpha)
+    node = _record("IndexAddBackward0", _index_add_backward, (input, source), (result,))
+    node.ctx = (wrap_dim(dim, input._ndim), alpha, _meta(source))
+    node.save(index)
+    return result
+
+
+cdef tuple _index_add_backward(Node node, tuple grads):
+    """input: the gradient; source: the gradient at the slices it was added to."""
+    d, alpha, source_meta = node.ctx
+    index, = node.saved_values()
+    g = grads[0]
+    grad_source = None
+    if _wants_input_grad(node, 1):
+        grad_source = index_select(g, d, index)
+        if alpha != 1:
+            grad_source = grad_source * alpha
+        grad_source = _grad_as(grad_source, source_meta)
+    return (g if _wants_input_grad(node, 0) else None, grad_source)
+
+
+cdef Tensor _index_add_into(Tensor self, dim, index, source, alpha):
     """self[..., index[i], ...] += alpha * source[..., i, ...] along dim (duplicates sum)."""
     cdef Tensor idx = _require_tensor(index, "index_add_(): argument 'index' (position 2)")
     cdef Tensor src = _require_tensor(source, "index_add_(): argument 'source' (position 3)")
@@ -716,7 +810,40 @@ cdef _index_add_(Tensor self, dim, index, source, alpha):
     return self
 
 
-cdef _index_copy_(Tensor self, dim, index, source):
+cdef Tensor _index_copy_(Tensor self, dim, index, source):
+    """index_copy_, recorded."""
+    if _wants_grad((self, source)):
+        _begin_inplace(self)
+        return _inplace_result(self, _index_copy(clone(self), dim, index, source))
+    return _index_copy_into(self, dim, index, source)
+
+
+cdef Tensor _index_copy(Tensor input, dim, index, source):
+    """A copy of input with source's slices at index along dim, recorded
+    (IndexCopyBackward0)."""
+    cdef Tensor result
+    cdef Node node
+    if not _wants_grad((input, source)):
+        return _index_copy_into(clone(input), dim, index, source)
+    with _RECORDING_OFF:
+        result = _index_copy_into(clone(input), dim, index, source)
+    node = _record("IndexCopyBackward0", _index_copy_backward, (input, source), (result,))
+    node.ctx = (wrap_dim(dim, input._ndim), _meta(source))
+    node.save(index)
+    return result
+
+
+cdef tuple _index_copy_backward(Node node, tuple grads):
+    """input: the gradient but at the replaced slices; source: the gradient there."""
+    d, source_meta = node.ctx
+    index, = node.saved_values()
+    g = grads[0]
+    return (_index_fill(g, d, index, 0) if _wants_input_grad(node, 0) else None,
+            _grad_as(index_select(g, d, index), source_meta)
+            if _wants_input_grad(node, 1) else None)
+
+
+cdef Tensor _index_copy_into(Tensor self, dim, index, source):
     """self[..., index[i], ...] = source[..., i, ...] along dim (the last duplicate wins)."""
     cdef Tensor idx = _require_tensor(index, "index_copy_(): argument 'index' (position 2)")
     cdef Tensor src = _require_tensor(source, "index_copy_(): argument 'source' (position 3)")
@@ -751,7 +878,48 @@ cdef _index_copy_(Tensor self, dim, index, source):
     return self
 
 
-cdef _index_fill_(Tensor self, dim, index, value):
+cdef Tensor _index_fill_(Tensor self, dim, index, value):
+    """index_fill_, recorded."""
+    if _wants_grad((self, value)):
+        _begin_inplace(self)
+        return _inplace_result(self, _index_fill(clone(self), dim, index, value))
+    return _index_fill_into(self, dim, index, value)
+
+
+cdef Tensor _index_fill(Tensor input, dim, index, value):
+    """A copy of input with value at index along dim, recorded: IndexFillBackward0 for a
+    number, IndexFillBackward1 for a 0-d tensor value."""
+    cdef Tensor result
+    cdef Node node
+    if not _wants_grad((input, value)):
+        return _index_fill_into(clone(input), dim, index, value)
+    with _RECORDING_OFF:
+        result = _index_fill_into(clone(input), dim, index, value)
+    if not result._dtype.is_floating_point:
+        return result
+    if isinstance(value, Tensor):
+        node = _record("IndexFillBackward1", _index_fill_backward, (input, value), (result,))
+    else:
+        node = _record("IndexFillBackward0", _index_fill_backward, (input,), (result,))
+    node.ctx = (wrap_dim(dim, input._ndim), _meta(value))
+    node.save(index)
+    return result
+
+
+cdef tuple _index_fill_backward(Node node, tuple grads):
+    """input: the gradient but at the filled slices; value: the sum of the gradient there
+    (each filled element once, however often the index names it)."""
+    d, value_meta = node.ctx
+    index, = node.saved_values()
+    g = grads[0]
+    kept = _index_fill(g, d, index, 0)
+    if value_meta is None:
+        return (kept,)
+    return (kept if _wants_input_grad(node, 0) else None,
+            _grad_like(g.sum() - kept.sum(), value_meta) if _wants_input_grad(node, 1) else None)
+
+
+cdef Tensor _index_fill_into(Tensor self, dim, index, value):
     """self[..., index[i], ...] = value along dim (negative indices count from the end)."""
     cdef Tensor idx = _require_tensor(index, "index_fill_(): argument 'index' (position 2)")
     cdef int d = wrap_dim(dim, self._ndim)
@@ -769,15 +937,19 @@ cdef _index_fill_(Tensor self, dim, index, value):
 
 
 def index_add(Tensor input, dim, index, source, *, alpha=1, out=None):
-    return _into_out(_index_add_(clone(input), dim, index, source, alpha), out)
+    if out is not None and _wants_grad((input, source)):
+        _refuse_out(out, "index_add")
+    return _into_out(_index_add(input, dim, index, source, alpha), out)
 
 
 def index_copy(Tensor input, dim, index, source, *, out=None):
-    return _into_out(_index_copy_(clone(input), dim, index, source), out)
+    if out is not None and _wants_grad((input, source)):
+        _refuse_out(out, "index_copy")
+    return _into_out(_index_copy(input, dim, index, source), out)
 
 
 def index_fill(Tensor input, dim, index, value):
-    return _index_fill_(clone(input), dim, index, value)
+    return _index_fill(input, dim, index, value)
 
 
 # ----- gather and scatter ------------------------------------------------------------------
@@ -814,18 +986,79 @@ cdef int _check_along_dim(Tensor self, int d, Tensor idx, Tensor src, str op) ex
 
 def gather(Tensor input, dim, index, *, sparse_grad=False, out=None):
     """out[i][j][k] = input[index[i][j][k]][j][k] for dim 0 (likewise for other dims)."""
+    cdef Tensor result
+    cdef Node node
+    if not _needs_grad(input):
+        return _into_out(_gather(input, dim, index), out)
+    _refuse_out(out, "gather")
+    result = _gather(input, dim, index)
+    node = _record("GatherBackward0", _gather_backward, (input,), (result,))
+    node.ctx = (wrap_dim(dim, input._ndim), _meta(input))
+    node.save(index)
+    return result
+
+
+cdef tuple _gather_backward(Node node, tuple grads):
+    d, (shape, dt) = node.ctx               # each read element's gradient adds back at its source
+    index, = node.saved_values()
+    return (_scatter_add(zeros(shape, dtype=dt), d, index, grads[0]),)
+
+
+cdef Tensor _gather(Tensor input, dim, index):
     cdef Tensor idx = _require_tensor(index, "gather(): argument 'index' (position 3)")
     cdef int d = wrap_dim(dim, input._ndim)
     if idx._numel == 0:
         if not _is_index_dtype(idx):
             raise RuntimeError("gather(): Expected dtype int32/int64 for index")
-        return _into_out(new_empty(idx._ndim, idx._shape, input._dtype, _cpu, False), out)
+        return new_empty(idx._ndim, idx._shape, input._dtype, _cpu, False)
     _check_along_dim(input, d, idx, None, "gather")
-    return _into_out(_plan_gather(_plan_along_dim(input, d, idx, RuntimeError,
-                                                  _OUT_OF_BOUNDS)), out)
+    return _plan_gather(_plan_along_dim(input, d, idx, RuntimeError, _OUT_OF_BOUNDS))
 
 
-cdef _scatter_(Tensor self, dim, index, src, value, reduce):
+cdef Tensor _scatter_(Tensor self, dim, index, src, value, reduce):
+    """scatter_, recorded."""
+    if _wants_grad((self, src)):
+        _begin_inplace(self)
+        return _inplace_result(self, _scatter(clone(self), dim, index, src, value, reduce))
+    return _scatter_into(self, dim, index, src, value, reduce)
+
+
+cdef Tensor _scatter(Tensor input, dim, index, src, value, reduce):
+    """A copy of input with src (or value) scattered into it, recorded: ScatterBackward0
+    for a tensor src, ScatterBackward1 for a value; torch has no derivative with reduce=."""
+    cdef Tensor result
+    cdef Node node
+    source = src if isinstance(src, Tensor) else None
+    if not _wants_grad((input, source)):
+        return _scatter_into(clone(input), dim, index, src, value, reduce)
+    with _RECORDING_OFF:
+        result = _scatter_into(clone(input), dim, index, src, value, reduce)
+    if reduce is not None:
+        _record_not_implemented("scatter", (input, source), result)
+        return result
+    if source is not None:
+        node = _record("ScatterBackward0", _scatter_backward, (input, source), (result,))
+    else:
+        node = _record("ScatterBackward1", _scatter_backward, (input,), (result,))
+    node.ctx = (wrap_dim(dim, input._ndim), _meta(source))
+    node.save(index)
+    return result
+
+
+cdef tuple _scatter_backward(Node node, tuple grads):
+    """input: the gradient but where the scatter wrote; src: the gradient read where each
+    of its elements went (zero for the part of src the index does not reach)."""
+    d, source_meta = node.ctx
+    index, = node.saved_values()
+    g = grads[0]
+    kept = _scatter(g, d, index, None, 0, None) if _wants_input_grad(node, 0) else None
+    if source_meta is None:
+        return (kept,)
+    return (kept, _pad_to(gather(g, d, index), source_meta[0])
+            if _wants_input_grad(node, 1) else None)
+
+
+cdef Tensor _scatter_into(Tensor self, dim, index, src, value, reduce):
     """self[index[i][j]][j] = src[i][j] for dim 0 (likewise for other dims), or value; with
     reduce='add' / 'multiply' the entries are combined instead of replaced."""
     cdef Tensor idx = _require_tensor(index, "scatter(): argument 'index' (position 3)")
@@ -890,10 +1123,42 @@ cdef Tensor _restrict_to(Tensor src, Tensor idx):
 
 def scatter(Tensor input, dim, index, src=None, *, value=None, reduce=None):
     """A copy of input with src (or value) scattered into it along dim (see scatter_)."""
-    return _scatter_(clone(input), dim, index, src, value, reduce)
+    return _scatter(input, dim, index, src, value, reduce)
 
 
-cdef _scatter_add_(Tensor self, dim, index, src):
+cdef Tensor _scatter_add_(Tensor self, dim, index, src):
+    """scatter_add_, recorded."""
+    if _wants_grad((self, src)):
+        _begin_inplace(self)
+        return _inplace_result(self, _scatter_add(clone(self), dim, index, src))
+    return _scatter_add_into(self, dim, index, src)
+
+
+cdef Tensor _scatter_add(Tensor input, dim, index, src):
+    """A copy of input with src added into it along dim, recorded (ScatterAddBackward0)."""
+    cdef Tensor result
+    cdef Node node
+    if not _wants_grad((input, src)):
+        return _scatter_add_into(clone(input), dim, index, src)
+    with _RECORDING_OFF:
+        result = _scatter_add_into(clone(input), dim, index, src)
+    node = _record("ScatterAddBackward0", _scatter_add_backward, (input, src), (result,))
+    node.ctx = (wrap_dim(dim, input._ndim), _meta(src))
+    node.save(index)
+    return result
+
+
+cdef tuple _scatter_add_backward(Node node, tuple grads):
+    """input: the gradient; src: the gradient where each of its elements was added."""
+    d, source_meta = node.ctx
+    index, = node.saved_values()
+    g = grads[0]
+    return (g if _wants_input_grad(node, 0) else None,
+            _pad_to(gather(g, d, index), source_meta[0]) if _wants_input_grad(node, 1)
+            else None)
+
+
+cdef Tensor _scatter_add_into(Tensor self, dim, index, src):
     """self[index[i][j]][j] += src[i][j] for dim 0 (likewise for other dims)."""
     cdef Tensor source = _require_tensor(src, "scatter_add(): argument 'src' (position 4)")
     cdef Tensor idx = _require_tensor(index, "scatter_add(): argument 'index' (position 3)")
@@ -912,7 +1177,7 @@ cdef _scatter_add_(Tensor self, dim, index, src):
 
 def scatter_add(Tensor input, dim, index, src):
     """A copy of input with src added into it along dim (see scatter_add_)."""
-    return _scatter_add_(clone(input), dim, index, src)
+    return _scatter_add(input, dim, index, src)
 
 
 # ----- take and put ---------------------------------------------------------------------------
@@ -922,6 +1187,23 @@ cdef str _LINEAR_OUT_OF_RANGE = "out of range: tried to access index {index} on 
 
 def take(Tensor input, index):
     """input as a flat vector, read at index (any shape; negative indices wrap)."""
+    cdef Tensor result
+    cdef Node node
+    result = _take(input, index)
+    if _needs_grad(input):
+        node = _record("TakeBackward0", _take_backward, (input,), (result,))
+        node.ctx = _meta(input)
+        node.save(index)
+    return result
+
+
+cdef tuple _take_backward(Node node, tuple grads):
+    shape, dt = node.ctx                         # each read element's gradient adds back
+    index, = node.saved_values()
+    return (_put(zeros(shape, dtype=dt), index, grads[0], True),)
+
+
+cdef Tensor _take(Tensor input, index):
     cdef Tensor idx = _require_tensor(index, "take(): argument 'index' (position 2)")
     if idx._dtype.code != PYT_INT64:
         raise RuntimeError(f"take(): Expected a long tensor for index, but got "
@@ -931,7 +1213,44 @@ def take(Tensor input, index):
     return _plan_gather(_plan_linear(input, idx, IndexError, _LINEAR_OUT_OF_RANGE))
 
 
-cdef _put_(Tensor self, index, source, accumulate):
+cdef Tensor _put_(Tensor self, index, source, accumulate):
+    """put_, recorded."""
+    if _wants_grad((self, source)):
+        _begin_inplace(self)
+        return _inplace_result(self, _put(clone(self), index, source, accumulate))
+    return _put_into(self, index, source, accumulate)
+
+
+cdef Tensor _put(Tensor input, index, source, accumulate):
+    """A copy of input with source put at the flat positions index, recorded
+    (PutBackward0)."""
+    cdef Tensor result
+    cdef Node node
+    if not _wants_grad((input, source)):
+        return _put_into(clone(input), index, source, accumulate)
+    with _RECORDING_OFF:
+        result = _put_into(clone(input), index, source, accumulate)
+    node = _record("PutBackward0", _put_backward, (input, source), (result,))
+    node.ctx = (bool(accumulate), _meta(source))
+    node.save(index)
+    return result
+
+
+cdef tuple _put_backward(Node node, tuple grads):
+    """input: the gradient (but where put replaced values); source: the gradient read at
+    the positions its elements went to."""
+    accumulate, (shape, dt) = node.ctx
+    index, = node.saved_values()
+    cdef Tensor g = grads[0]
+    grad_input = grad_source = None
+    if _wants_input_grad(node, 0):
+        grad_input = g if accumulate else _put(g, index, zeros(shape, dtype=g._dtype), False)
+    if _wants_input_grad(node, 1):
+        grad_source = _grad_like(reshape(take(g, index), shape), (shape, dt))
+    return (grad_input, grad_source)
+
+
+cdef Tensor _put_into(Tensor self, index, source, accumulate):
     """self as a flat vector: self[index[i]] = source[i] (+= with accumulate=True)."""
     cdef Tensor idx = _require_tensor(index, "put_(): argument 'index' (position 1)")
     cdef Tensor src = _require_tensor(source, "put_(): argument 'source' (position 2)")
@@ -956,7 +1275,7 @@ cdef _put_(Tensor self, index, source, accumulate):
 
 def put(Tensor input, index, source, accumulate=False):
     """A copy of input with source put at the flat positions index (see put_)."""
-    return _put_(clone(input), index, source, accumulate)
+    return _put(input, index, source, accumulate)
 
 
 # ----- masks ----------------------------------------------------------------------------------
@@ -969,7 +1288,53 @@ cdef int _check_bool_mask(object mask, str message) except -1:
     return 0
 
 
-cdef _masked_fill_(Tensor self, mask, value):
+cdef Tensor _masked_fill_(Tensor self, mask, value):
+    """masked_fill_, recorded."""
+    if _wants_grad((self, value)):
+        _begin_inplace(self)
+        _check_bool_mask(mask, "masked_fill_ only supports boolean masks, but got mask with "
+                               "dtype {dtype}")
+        _check_broadcasts_into(self, mask)
+        return _inplace_result(self, _masked_fill(clone(self), mask, value))
+    return _masked_fill_into(self, mask, value)
+
+
+cdef Tensor _masked_fill(Tensor input, mask, value):
+    """A copy of input (broadcast with mask) with value where mask is True, recorded:
+    MaskedFillBackward0 for a number, MaskedFillBackward1 for a 0-d tensor value."""
+    cdef Tensor result
+    cdef Node node
+    _check_bool_mask(mask, "masked_fill_ only supports boolean masks, but got mask with "
+                           "dtype {dtype}")
+    if not _wants_grad((input, value)):
+        return _masked_fill_into(_expanded_copy(input, mask), mask, value)
+    with _RECORDING_OFF:
+        result = _masked_fill_into(_expanded_copy(input, mask), mask, value)
+    if not result._dtype.is_floating_point:
+        return result
+    if isinstance(value, Tensor):
+        node = _record("MaskedFillBackward1", _masked_fill_backward, (input, value), (result,))
+    else:
+        node = _record("MaskedFillBackward0", _masked_fill_backward, (input,), (result,))
+    node.ctx = (_meta(input), _meta(value))
+    node.save(mask)
+    return result
+
+
+cdef tuple _masked_fill_backward(Node node, tuple grads):
+    """input: the gradient but where filled; value: the sum of the gradient there."""
+    input_meta, value_meta = node.ctx
+    mask, = node.saved_values()
+    g = grads[0]
+    kept = _grad_like(_masked_fill(g, mask, 0), input_meta) \
+        if _wants_input_grad(node, 0) else None
+    if value_meta is None:
+        return (kept,)
+    return (kept, _grad_like(where(mask, g, 0).sum(), value_meta)
+            if _wants_input_grad(node, 1) else None)
+
+
+cdef Tensor _masked_fill_into(Tensor self, mask, value):
     """self = value where mask (mask broadcasts to self)."""
     cdef Masked ctx
     cdef Tensor m
@@ -1014,13 +1379,30 @@ cdef Tensor _expanded_copy(Tensor input, Tensor mask):
 
 def masked_fill(Tensor input, mask, value):
     """A copy of input (broadcast with mask) with value where mask is True."""
-    _check_bool_mask(mask, "masked_fill_ only supports boolean masks, but got mask with "
-                           "dtype {dtype}")
-    return _masked_fill_(_expanded_copy(input, mask), mask, value)
+    return _masked_fill(input, mask, value)
 
 
 def masked_select(Tensor input, mask, *, out=None):
     """The elements of input (broadcast with mask) where mask is True, as a vector."""
+    cdef Tensor result
+    cdef Node node
+    if not _needs_grad(input):
+        return _into_out(_masked_select(input, mask), out)
+    _refuse_out(out, "masked_select")
+    result = _masked_select(input, mask)
+    node = _record("MaskedSelectBackward0", _masked_select_backward, (input,), (result,))
+    node.ctx = _meta(input)
+    node.save(mask)
+    return result
+
+
+cdef tuple _masked_select_backward(Node node, tuple grads):
+    shape, dt = node.ctx                     # the gradient put back where it was selected
+    mask, = node.saved_values()
+    return (_grad_like(_masked_scatter(zeros(shape, dtype=dt), mask, grads[0]), node.ctx),)
+
+
+cdef Tensor _masked_select(Tensor input, mask):
     cdef Masked ctx
     cdef Py_ssize_t shape[PYT_MAX_DIMS]
     cdef Py_ssize_t strides[2 * PYT_MAX_DIMS]
@@ -1040,10 +1422,57 @@ def masked_select(Tensor input, mask, *, out=None):
     base[0] = input._data
     base[1] = m._data
     _iterate(2, nd, shape, base, strides, masked_select_loop, &ctx, False)
-    return _into_out(result, out)
+    return result
 
 
-cdef _masked_scatter_(Tensor self, mask, source):
+cdef Tensor _masked_scatter_(Tensor self, mask, source):
+    """masked_scatter_, recorded."""
+    if _wants_grad((self, source)):
+        _begin_inplace(self)
+        _check_bool_mask(mask, "masked_scatter_ only supports boolean masks, but got mask "
+                               "with dtype {name}")
+        _check_broadcasts_into(self, mask)
+        return _inplace_result(self, _masked_scatter(clone(self), mask, source))
+    return _masked_scatter_into(self, mask, source)
+
+
+cdef Tensor _masked_scatter(Tensor input, mask, source):
+    """A copy of input (broadcast with mask) with source's elements where mask is True,
+    recorded (MaskedScatterBackward0)."""
+    cdef Tensor result
+    cdef Node node
+    _check_bool_mask(mask, "masked_scatter_ only supports boolean masks, but got mask with "
+                           "dtype {name}")
+    if not _wants_grad((input, source)):
+        return _masked_scatter_into(_expanded_copy(input, mask), mask, source)
+    with _RECORDING_OFF:
+        result = _masked_scatter_into(_expanded_copy(input, mask), mask, source)
+    node = _record("MaskedScatterBackward0", _masked_scatter_backward, (input, source),
+                   (result,))
+    node.ctx = (_meta(input), _meta(source))
+    node.save(mask)
+    return result
+
+
+cdef tuple _masked_scatter_backward(Node node, tuple grads):
+    """input: the gradient but where source went; source: the gradient of the places its
+    leading elements went to, in order (zero for the elements left unused)."""
+    input_meta, (shape, dt) = node.ctx
+    mask, = node.saved_values()
+    cdef Tensor g = grads[0], used
+    grad_input = grad_source = None
+    if _wants_input_grad(node, 0):
+        grad_input = _grad_like(_masked_fill(g, mask, 0), input_meta)
+    if _wants_input_grad(node, 1):
+        used = masked_select(g, mask)
+        if used._numel < _shape_numel(shape):
+            used = _cat([used, zeros(_shape_numel(shape) - used._numel, dtype=g._dtype)],
+                        0, None)
+        grad_source = _grad_like(reshape(used, shape), (shape, dt))
+    return (grad_input, grad_source)
+
+
+cdef Tensor _masked_scatter_into(Tensor self, mask, source):
     """Copies source's elements, in order, into self where mask is True."""
     cdef Masked ctx
     cdef Py_ssize_t strides[2 * PYT_MAX_DIMS]
@@ -1075,9 +1504,7 @@ cdef _masked_scatter_(Tensor self, mask, source):
 
 def masked_scatter(Tensor input, mask, source):
     """A copy of input (broadcast with mask) with source's elements where mask is True."""
-    _check_bool_mask(mask, "masked_scatter_ only supports boolean masks, but got mask with "
-                           "dtype {name}")
-    return _masked_scatter_(_expanded_copy(input, mask), mask, source)
+    return _masked_scatter(input, mask, source)
 
 
 # ----- where, nonzero ---------------------------------------------------------------------------
@@ -1092,12 +1519,8 @@ def where(condition, input=None, other=None, *, out=None):
     """input where condition else other, broadcast together (numbers allowed, types
     promoted); where(condition) alone is nonzero(condition, as_tuple=True)."""
     cdef Tensor cond = _require_tensor(condition, "where(): argument 'condition' (position 1)")
-    cdef Tensor x, y, result
-    cdef Py_ssize_t shape[PYT_MAX_DIMS]
-    cdef Py_ssize_t strides[4 * PYT_MAX_DIMS]
-    cdef char* base[4]
-    cdef int nd, itemsize
-    cdef DType dt
+    cdef Tensor result
+    cdef Node node
     if input is None and other is None:
         return nonzero(cond, as_tuple=True)
     if input is None or other is None:
@@ -1110,7 +1533,35 @@ def where(condition, input=None, other=None, *, out=None):
     elif cond._dtype.code != PYT_BOOL:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {_scalar_type_name(cond._dtype)}")
-    dt = _result_dtype(input, other)
+    if _wants_grad((input, other)):
+        _refuse_out(out, "where")
+        with _RECORDING_OFF:
+            result = _select_where(cond, input, other)
+        if result._dtype.is_floating_point:
+            node = _record("WhereBackward0", _where_backward, (input, other), (result,))
+            node.ctx = (_meta(input), _meta(other))
+            node.save(cond if cond._dtype.code == PYT_BOOL else _to_dtype(cond, _bool, False))
+        return result
+    return _into_out(_select_where(cond, input, other), out)
+
+
+cdef tuple _where_backward(Node node, tuple grads):
+    """Each output element's gradient goes to the operand it was taken from."""
+    input_meta, other_meta = node.ctx
+    cond, = node.saved_values()
+    g = grads[0]
+    return (_grad_like(where(cond, g, 0), input_meta) if _wants_input_grad(node, 0) else None,
+            _grad_like(where(cond, 0, g), other_meta) if _wants_input_grad(node, 1) else None)
+
+
+cdef Tensor _select_where(Tensor cond, object input, object other):
+    """where(cond, input, other) for a checked condition: a new tensor."""
+    cdef Tensor x, y, result
+    cdef Py_ssize_t shape[PYT_MAX_DIMS]
+    cdef Py_ssize_t strides[4 * PYT_MAX_DIMS]
+    cdef char* base[4]
+    cdef int nd, itemsize
+    cdef DType dt = _result_dtype(input, other)
     x = _where_operand(input, dt)
     y = _where_operand(other, dt)
     nd = _broadcast_shape(cond, x, shape)
@@ -1127,7 +1578,7 @@ def where(condition, input=None, other=None, *, out=None):
     base[2] = x._data
     base[3] = y._data
     _iterate(4, nd, shape, base, strides, where_loop, &itemsize, True)
-    return _into_out(result, out)
+    return result
 
 
 def nonzero(Tensor input, *, out=None, as_tuple=False):

@@ -55,6 +55,80 @@ cdef list _nonempty_tensor_list(object tensors, str fname):
     return ts
 
 
+# ----- recording: what the derivatives of joining, indexing and random share -----------
+# Each differentiable op here runs its forward with recording off and then records one
+# node (torch's name) whose backward is written with pyt ops, so that it records itself
+# under create_graph (double backward). In-place forms compute the recorded result out
+# of place from a clone of self and hand it to _inplace_result.
+
+cdef class _RecordingOff:
+    """`with _RECORDING_OFF:` the internal ops of a forward do not record (the op records
+    itself once, afterwards). Only entered with grad mode on."""
+    def __enter__(self):
+        set_grad_enabled_flag(False)
+
+    def __exit__(self, *exc):
+        set_grad_enabled_flag(True)
+        return False
+
+
+cdef _RecordingOff _RECORDING_OFF = _RecordingOff()
+
+
+cdef inline bint _wants_input_grad(Node node, int i):
+    """Whether recorded input i of node takes a gradient (it has an edge)."""
+    return node.next_functions[i][0] is not None
+
+
+cdef object _grad_as(object g, object meta):
+    """g brought to an input's (shape, dtype): summed over broadcast dims, or reshaped when
+    it has fewer dims (a 0-d gradient of a one-element input)."""
+    if meta is None or g is None:
+        return None
+    if (<Tensor>g)._ndim < len(meta[0]):
+        g = reshape(g, meta[0])
+    return _grad_like(g, meta)
+
+
+cdef Py_ssize_t _shape_numel(object shape):
+    cdef Py_ssize_t n = 1
+    for s in shape:
+        n *= s
+    return n
+
+
+cdef Tensor _pad_to(Tensor t, object shape):
+    """t in the leading corner of zeros of shape (gradients of sources larger than the
+    index that reads them)."""
+    if t.size() == shape:
+        return t
+    cdef Tensor out = zeros(shape, dtype=t._dtype)
+    out[tuple([slice(0, n) for n in t.size()])] = t
+    return out
+
+
+cdef tuple _zero_backward(Node node, tuple grads):
+    """Random draws: their values do not depend on what they replace or on their parameters;
+    torch gives those a zero gradient. ctx: the inputs' metas."""
+    return tuple([None if m is None else zeros(m[0], dtype=m[1]) for m in node.ctx])
+
+
+cdef tuple _not_implemented_backward(Node node, tuple grads):
+    raise RuntimeError(f"derivative for aten::{node.ctx} is not implemented")
+
+
+cdef Node _record_not_implemented(str op, tuple inputs, Tensor result):
+    """An op torch records without a derivative: backward through it raises."""
+    cdef Node node = _record("NotImplemented", _not_implemented_backward, inputs, (result,))
+    node.ctx = op
+    return node
+
+
+cdef int _begin_inplace(Tensor self) except -1:
+    """The checks of a recorded in-place op, before anything is written."""
+    _check_inplace_allowed(self)
+    return _check_writable_once(self)
+
 
 cdef bint _can_cast(DType src, DType dst) noexcept:
     """torch.can_cast: no float -> integer and no number -> bool."""
@@ -100,6 +174,47 @@ def cat(tensors, dim=0, *, axis=None, out=None):
 
 
 cdef Tensor _cat(list tensors, object dim, object out):
+    """cat of a checked list of tensors, recorded (CatBackward0) when one requires grad."""
+    cdef Tensor result, t
+    cdef Node node
+    cdef tuple inputs = tuple(tensors)
+    if not _wants_grad(inputs):
+        return _cat_data(tensors, dim, out)
+    _refuse_out(out, "cat")
+    with _RECORDING_OFF:
+        result = _cat_data(tensors, dim, None)
+    node = _record("CatBackward0", _cat_backward, inputs, (result,))
+    # each input's length along the dim, -1 for the (0,) tensors cat skips
+    lengths = []
+    d = 0
+    for t in tensors:
+        if _skipped_in_cat(t):
+            lengths.append(-1)
+        else:
+            d = wrap_dim(dim, t._ndim)
+            lengths.append(t._shape[d])
+    node.ctx = (d, lengths, [_meta(t) for t in tensors])
+    return result
+
+
+cdef tuple _cat_backward(Node node, tuple grads):
+    d, lengths, metas = node.ctx
+    cdef Tensor g = grads[0]
+    cdef Py_ssize_t start = 0
+    cdef list out = []
+    for i in range(len(lengths)):
+        n = lengths[i]
+        if not _wants_input_grad(node, i):
+            out.append(None)
+        elif n < 0:
+            out.append(zeros(metas[i][0], dtype=metas[i][1]))
+        else:
+            out.append(_grad_like(_narrow(g, d, start, n), metas[i]))
+        start += max(n, 0)
+    return tuple(out)
+
+
+cdef Tensor _cat_data(list tensors, object dim, object out):
     cdef Py_ssize_t shape[PYT_MAX_DIMS]
     cdef Tensor t, result, ref = None
     cdef DType dt
@@ -213,7 +328,22 @@ def stack(tensors, dim=0, *, out=None):
             raise RuntimeError(f"stack expects each tensor to be equal size, but got "
                                f"{list(first.size())} at entry 0 and {list(t.size())} at "
                                f"entry {i}")
-    return _cat([_unsqueezed(t, d) for t in ts], d, out)
+    cdef tuple inputs = tuple(ts)
+    cdef Tensor result
+    if not _wants_grad(inputs):
+        return _cat([_unsqueezed(t, d) for t in ts], d, out)
+    _refuse_out(out, "stack")
+    with _RECORDING_OFF:
+        result = _cat([_unsqueezed(t, d) for t in ts], d, None)
+    _record("StackBackward0", _stack_backward, inputs, (result,)).ctx = \
+        (d, [_meta(t) for t in ts])
+    return result
+
+
+cdef tuple _stack_backward(Node node, tuple grads):
+    d, metas = node.ctx
+    return tuple([_grad_like(select(grads[0], d, i), metas[i])
+                  if _wants_input_grad(node, i) else None for i in range(len(metas))])
 
 
 cdef Tensor _unsqueezed(Tensor t, int d):
@@ -271,16 +401,19 @@ cdef Tensor _atleast(Tensor t, int n):
     """t viewed with at least n dims the way numpy does it: a scalar becomes all ones, a
     vector becomes a row (1, k) and then (1, k, 1), a matrix gets a trailing dim."""
     cdef Py_ssize_t ones[3]
+    cdef Tensor v = t
     if t._ndim >= n:
         return t
     if t._ndim == 0:
         ones[0] = ones[1] = ones[2] = 1
-        return new_view(t, n, ones, ones, t._offset)
-    if t._ndim == 1:
-        t = _unsqueezed(t, 0)
-    if t._ndim < n:
-        t = _unsqueezed(t, 2)
-    return t
+        v = new_view(t, n, ones, ones, t._offset)
+    else:
+        if v._ndim == 1:
+            v = _unsqueezed(v, 0)
+        if v._ndim < n:
+            v = _unsqueezed(v, 2)
+    return _track_view(t, v, "ViewBackward0" if t._ndim == 0 else "UnsqueezeBackward0",
+                       _VIEW_RESHAPE, None)
 
 
 cdef object _atleast_args(tuple tensors, int n, str fname):
@@ -312,6 +445,36 @@ def atleast_3d(*tensors):
 def block_diag(*tensors):
     """The tensors (each at most 2-d; vectors are rows) as blocks along the diagonal of
     one zero matrix."""
+    cdef Tensor result, t
+    cdef Py_ssize_t row = 0, col = 0, r, c
+    if not _wants_grad(tensors):
+        return _block_diag(tensors)
+    with _RECORDING_OFF:
+        result = _block_diag(tensors)
+    blocks = []                          # (meta, first row, first column, rows, columns)
+    for t in tensors:
+        r = t._shape[0] if t._ndim == 2 else 1           # vectors and scalars are rows
+        c = t._shape[1] if t._ndim == 2 else t._numel
+        blocks.append((_meta(t), row, col, r, c))
+        row += r
+        col += c
+    _record("BlockDiagBackward0", _block_diag_backward, tensors, (result,)).ctx = blocks
+    return result
+
+
+cdef tuple _block_diag_backward(Node node, tuple grads):
+    cdef Tensor g = grads[0]
+    cdef list out = []
+    for i, (meta, row, col, r, c) in enumerate(node.ctx):
+        if _wants_input_grad(node, i):
+            out.append(_grad_like(reshape(_narrow(_narrow(g, 0, row, r), 1, col, c), meta[0]),
+                                  meta))
+        else:
+            out.append(None)
+    return tuple(out)
+
+
+cdef Tensor _block_diag(tuple tensors):
     cdef Py_ssize_t shape[2]
     cdef list blocks = []
     cdef Tensor t
@@ -361,7 +524,13 @@ def flip(Tensor input, dims):
         strides[d] = -input._strides[d]
     cdef Tensor result = _empty_like_layout(input, input._dtype)
     _copy_flipped(result, new_view(input, input._ndim, input._shape, strides, offset))
+    if _needs_grad(input):
+        _record("FlipBackward0", _flip_backward, (input,), (result,)).ctx = dims
     return result
+
+
+cdef tuple _flip_backward(Node node, tuple grads):
+    return (flip(grads[0], node.ctx),)
 
 
 cdef int _copy_flipped(Tensor dst, Tensor src) except -1:
@@ -403,6 +572,23 @@ def flipud(Tensor input):
 def roll(Tensor input, shifts, dims=None):
     """A copy of input with elements shifted along dims, wrapping around the end; with no
     dims, the shift runs over the flattened tensor."""
+    cdef Tensor result
+    if not _needs_grad(input):
+        return _roll(input, shifts, dims)
+    with _RECORDING_OFF:
+        result = _roll(input, shifts, dims)
+    shifts = _int_tuple(shifts, "roll", "shifts", 2, True)
+    _record("RollBackward0", _roll_backward, (input,), (result,)).ctx = \
+        (tuple([-s for s in shifts]), dims)
+    return result
+
+
+cdef tuple _roll_backward(Node node, tuple grads):
+    back, dims = node.ctx                             # rolled back by the opposite shifts
+    return (roll(grads[0], back, dims),)
+
+
+cdef Tensor _roll(Tensor input, shifts, dims):
     cdef Py_ssize_t net[PYT_MAX_DIMS]
     cdef Py_ssize_t n
     cdef int i, d
@@ -416,7 +602,7 @@ def roll(Tensor input, shifts, dims=None):
                                f"dims:0")
         if input._ndim == 0:
             return clone(input)
-        return view(roll(contiguous(input).reshape(-1), shifts, 0), input.size())
+        return view(_roll(contiguous(input).reshape(-1), shifts, 0), input.size())
     if len(shifts) != len(dims):
         raise RuntimeError(f"shifts and dimensions must align. shifts: {len(shifts)}, "
                            f"dims:{len(dims)}")
@@ -454,9 +640,43 @@ cdef int _copy_rolled(Tensor dst, Tensor src, const Py_ssize_t* shift, int d) ex
 
 cdef Tensor _repeat(Tensor input, tuple sizes):
     """Tensor.repeat(*sizes): input tiled sizes[i] times along dim i (sizes may add
-    leading dims). One copy does it all: the output is viewed with each repeated dim split
-    into (repeat, size), and the input broadcast into that view with stride 0 over the
-    repeat dims."""
+    leading dims)."""
+    cdef Tensor result
+    if not _needs_grad(input):
+        return _repeat_data(input, sizes)
+    with _RECORDING_OFF:
+        result = _repeat_data(input, sizes)
+    _record("RepeatBackward0", _repeat_backward, (input,), (result,)).ctx = \
+        (input.size(), result.size())
+    return result
+
+
+cdef tuple _repeat_backward(Node node, tuple grads):
+    """Each input element appears once per tile: its gradient sums the tiles. The
+    gradient is viewed with each dim split into (repeat, size) and summed over the
+    repeats (and over the leading dims repeat added)."""
+    shape, out_shape = node.ctx
+    cdef Tensor g = grads[0]
+    cdef int lead = len(out_shape) - len(shape), i
+    if g._numel == 0 or _shape_numel(shape) == 0:
+        return (zeros(shape, dtype=g._dtype),)
+    split, summed = [], []
+    for i in range(len(out_shape)):
+        s = shape[i - lead] if i >= lead else 1
+        if out_shape[i] != s:
+            summed.append(len(split))
+            split.append(out_shape[i] // s)
+        if i >= lead:
+            split.append(s)
+    if summed:
+        g = reshape(g, tuple(split)).sum(tuple(summed))
+    return (reshape(g, shape),)
+
+
+cdef Tensor _repeat_data(Tensor input, tuple sizes):
+    """One copy does it all: the output is viewed with each repeated dim split into
+    (repeat, size), and the input broadcast into that view with stride 0 over the repeat
+    dims."""
     cdef Py_ssize_t out_shape[PYT_MAX_DIMS]
     cdef Py_ssize_t shape[PYT_MAX_DIMS]
     cdef Py_ssize_t dst_strides[PYT_MAX_DIMS]
@@ -538,6 +758,31 @@ cdef void _zero_outside_triangle(char* data, Py_ssize_t nmat, Py_ssize_t rows,
 
 
 cdef Tensor _triangle(Tensor input, object diagonal, object out, bint lower):
+    cdef Tensor result
+    if not _needs_grad(input):
+        return _triangle_data(input, diagonal, out, lower)
+    _refuse_out(out, "tril" if lower else "triu")
+    with _RECORDING_OFF:
+        result = _triangle_data(input, diagonal, None, lower)
+    _record("TrilBackward0" if lower else "TriuBackward0", _triangle_backward, (input,),
+            (result,)).ctx = (diagonal, lower)
+    return result
+
+
+cdef tuple _triangle_backward(Node node, tuple grads):
+    diagonal, lower = node.ctx                       # the kept triangle of the gradient
+    return (_triangle(grads[0], diagonal, None, lower),)
+
+
+cdef Tensor _triangle_(Tensor self, object diagonal, bint lower):
+    """tril_ / triu_."""
+    if _needs_grad(self):
+        _begin_inplace(self)
+        return _inplace_result(self, _triangle(clone(self), diagonal, None, lower))
+    return copy_(self, _triangle_data(self, diagonal, None, lower))
+
+
+cdef Tensor _triangle_data(Tensor input, object diagonal, object out, bint lower):
     cdef str fname = "tril" if lower else "triu"
     cdef Py_ssize_t k = _int_arg(diagonal, fname, "diagonal", 2)
     cdef Py_ssize_t rows, cols
@@ -619,4 +864,12 @@ def diag_embed(Tensor input, offset=0, dim1=-2, dim2=-1):
             j += 1
     cdef Tensor result = new_empty(nd, shape, input._dtype, _cpu, True)
     copy_into(diagonal(result, k, a, b), input)
+    if _needs_grad(input):
+        _record("DiagEmbedBackward0", _diag_embed_backward, (input,), (result,)).ctx = \
+            (k, a, b)
     return result
+
+
+cdef tuple _diag_embed_backward(Node node, tuple grads):
+    k, a, b = node.ctx                                # the gradient's same diagonal
+    return (diagonal(grads[0], k, a, b),)

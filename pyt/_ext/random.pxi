@@ -83,15 +83,27 @@ cdef int _check_writable(Tensor self) except -1:
     return 0
 
 
-cdef Tensor _fill_random(Tensor self, RandomSpec* spec, object generator):
+cdef Tensor _fill_random(Tensor self, RandomSpec* spec, object generator, str name=None,
+                         object param=None):
     """Fills self in place with values drawn as spec says; returns self. Any per-value
-    parameter arrays in spec hold self's numel values in logical order."""
+    parameter arrays in spec hold self's numel values in logical order. The in-place
+    samplers name their node (and bernoulli_ its tensor p): recorded, self's new values
+    give zero gradient to its old ones and to p, as torch's."""
     cdef Generator g = get_generator(generator)
     cdef Tensor target = self
     cdef int code = self._dtype.code
     cdef Py_ssize_t n = self._numel
     cdef uint64_t first
+    cdef bint record = (name is not None and self._dtype.is_floating_point and
+                        _wants_grad((self, param)))
+    cdef Node node
+    if record:
+        _check_inplace_allowed(self)
     _check_writable(self)
+    if record:
+        inputs = (param,) if param is not None else ()
+        node = _record_inplace(name, _zero_backward, self, inputs)
+        node.ctx = (_meta(self),) + tuple([_meta(x) for x in inputs])
     if n == 0:
         return self
     if not is_contiguous(self):
@@ -138,7 +150,7 @@ cdef _uniform_(Tensor self, from_, to, generator):
                            f"to={_fmt(hi)} and from={_fmt(lo)} which result in to-from to "
                            f"exceed the limit")
     cdef RandomSpec spec = _spec(UNIFORM, lo, hi)
-    return _fill_random(self, &spec, generator)
+    return _fill_random(self, &spec, generator, "UniformBackward0")
 
 
 cdef _normal_(Tensor self, mean, std, generator):
@@ -148,7 +160,7 @@ cdef _normal_(Tensor self, mean, std, generator):
     if not s >= 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {_fmt(s)}")
     cdef RandomSpec spec = _spec(NORMAL, m, s)
-    return _fill_random(self, &spec, generator)
+    return _fill_random(self, &spec, generator, "NormalBackward0")
 
 
 cdef _log_normal_(Tensor self, mean, std, generator):
@@ -158,7 +170,7 @@ cdef _log_normal_(Tensor self, mean, std, generator):
     if not s > 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={_fmt(s)}")
     cdef RandomSpec spec = _spec(LOG_NORMAL, m, s)
-    return _fill_random(self, &spec, generator)
+    return _fill_random(self, &spec, generator, "LogNormalBackward0")
 
 
 cdef _exponential_(Tensor self, lambd, generator):
@@ -167,7 +179,7 @@ cdef _exponential_(Tensor self, lambd, generator):
     if not rate > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={_fmt(rate)}")
     cdef RandomSpec spec = _spec(EXPONENTIAL, rate, 0)
-    return _fill_random(self, &spec, generator)
+    return _fill_random(self, &spec, generator, "ExponentialBackward0")
 
 
 cdef _geometric_(Tensor self, p, generator):
@@ -177,7 +189,7 @@ cdef _geometric_(Tensor self, p, generator):
     if not (0 < q < 1):
         raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={_fmt(q)}")
     cdef RandomSpec spec = _spec(GEOMETRIC, q, 0)
-    return _fill_random(self, &spec, generator)
+    return _fill_random(self, &spec, generator, "GeometricBackward0")
 
 
 cdef _cauchy_(Tensor self, median, sigma, generator):
@@ -187,7 +199,7 @@ cdef _cauchy_(Tensor self, median, sigma, generator):
     if not s > 0:
         raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={_fmt(s)}")
     cdef RandomSpec spec = _spec(CAUCHY, m, s)
-    return _fill_random(self, &spec, generator)
+    return _fill_random(self, &spec, generator, "CauchyBackward0")
 
 
 cdef _bernoulli_(Tensor self, p, generator):
@@ -205,7 +217,7 @@ cdef _bernoulli_(Tensor self, p, generator):
                 raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
         spec = _spec(BERNOULLI, 0, 0)
         spec.a_each = <double*>probs._data
-        return _fill_random(self, &spec, generator)
+        return _fill_random(self, &spec, generator, "BernoulliBackward1", p)
     if isinstance(p, (str, bytes)) or not hasattr(p, "__float__"):
         raise TypeError(f"bernoulli_(): argument 'p' must be float or Tensor, not "
                         f"{type(p).__name__}")
@@ -213,7 +225,7 @@ cdef _bernoulli_(Tensor self, p, generator):
     if not (0 <= q <= 1):
         raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={_fmt(q)}")
     spec = _spec(BERNOULLI, q, 0)
-    return _fill_random(self, &spec, generator)
+    return _fill_random(self, &spec, generator, "BernoulliBackward2")
 
 
 cdef _random_(Tensor self, tuple args, dict kwargs, generator):
@@ -236,12 +248,13 @@ cdef _random_(Tensor self, tuple args, dict kwargs, generator):
         else:
             to = args[0]
     if from_ is missing and to is missing:
-        return _random_range(self, None, None, True, generator)
+        return _random_range(self, None, None, True, generator, "RandomBackward2")
+    name = "RandomBackward1" if from_ is missing else "RandomBackward0"
     if from_ is missing:
         from_ = 0
     if to is missing:
         to = None
-    return _random_range(self, from_, to, False, generator)
+    return _random_range(self, from_, to, False, generator, name)
 
 
 cdef int _check_random_bound(Tensor self, object value, str name) except -1:
@@ -265,7 +278,8 @@ cdef int _check_random_bound(Tensor self, object value, str name) except -1:
     return 0
 
 
-cdef Tensor _random_range(Tensor self, object from_, object to, bint full, object generator):
+cdef Tensor _random_range(Tensor self, object from_, object to, bint full, object generator,
+                          str name):
     """Integers in [from_, to) stored as self's dtype; to None: up to the dtype's largest
     integer (inclusive); full: from 0 to that largest integer."""
     cdef int code = self._dtype.code
@@ -295,7 +309,7 @@ cdef Tensor _random_range(Tensor self, object from_, object to, bint full, objec
     spec = _spec(INTEGER, 0, 0)
     spec.low = low
     spec.range = count % 2**64          # 2^64 (all of int64) is written as 0
-    return _fill_random(self, &spec, generator)
+    return _fill_random(self, &spec, generator, name)
 
 
 # ----- creation -----------------------------------------------------------------------
@@ -389,7 +403,7 @@ def randint(*args, size=None, low=None, high=None, generator=None, out=None, dty
         raise TypeError(f"randint(): argument 'size' must be tuple of ints, not "
                         f"{type(size).__name__}")
     cdef Tensor result = _random_output((size,), dtype, _int64, out, device, "randint")
-    _random_range(result, 0 if low is None else low, high, False, generator)
+    _random_range(result, 0 if low is None else low, high, False, generator, None)
     return _finish(result, requires_grad)
 
 
@@ -400,7 +414,7 @@ def randint_like(Tensor input, low=0, high=None, *, dtype=None, layout=None, dev
     if high is None:
         low, high = 0, low
     cdef Tensor result = _like(input, None, dtype, device, False)
-    _random_range(result, low, high, False, generator)
+    _random_range(result, low, high, False, generator, None)
     return _finish(result, requires_grad)
 
 
@@ -483,6 +497,14 @@ def normal(mean=None, std=None, size=None, *, generator=None, out=None, dtype=No
     if dtype is not None or requires_grad:
         raise TypeError(_NORMAL_SIGNATURES.format(
             ", ".join(type(x).__name__ for x in (mean, std) if x is not None)))
+    params = tuple([x for x in (mean, std) if isinstance(x, Tensor)])
+    if _wants_grad(params):
+        _refuse_out(out, "normal")
+        with _RECORDING_OFF:
+            result = normal(mean, std, generator=generator)
+        _record_draw("NormalBackward3" if len(params) == 2 else
+                     "NormalBackward1" if mean_is_tensor else "NormalBackward2", params, result)
+        return result
     if mean_is_tensor:
         mean_t = mean
         _require_floating(mean_t, "normal_kernel_cpu")
@@ -520,10 +542,28 @@ def normal(mean=None, std=None, size=None, *, generator=None, out=None, dtype=No
     return _into_out(result, out)
 
 
+cdef Tensor _record_draw(str name, tuple params, Tensor result):
+    """A draw from distributions with tensor parameters: recorded as torch does, with a
+    zero gradient for each parameter."""
+    if result._dtype.is_floating_point:
+        _record(name, _zero_backward, params, (result,)).ctx = \
+            tuple([_meta(x) for x in params])
+    return result
+
+
 def bernoulli(Tensor input, p=None, *, generator=None, out=None):
     """0/1 draws: with probabilities input (p None), or with probability p everywhere,
     shaped and typed like input."""
-    cdef Tensor result = _empty_like_layout(input, input._dtype)
+    cdef Tensor result
+    if _needs_grad(input):
+        _refuse_out(out, "bernoulli")
+        with _RECORDING_OFF:
+            result = bernoulli(input, p, generator=generator)
+        if p is None:
+            return _record_draw("BernoulliBackward0", (input,), result)
+        _record_not_implemented("bernoulli", (input,), result)
+        return result
+    result = _empty_like_layout(input, input._dtype)
     if p is None:
         _require_floating(input, "bernoulli_tensor_cpu_p_")
         _bernoulli_(result, input, generator)
@@ -547,7 +587,10 @@ def poisson(Tensor input, generator=None):
     result = _empty_like_layout(input, input._dtype)
     spec = _spec(POISSON, 0, 0)
     spec.a_each = <double*>rates._data
-    return _fill_random(result, &spec, generator)
+    _fill_random(result, &spec, generator)
+    if _needs_grad(input):
+        _record_draw("PoissonBackward0", (input,), result)
+    return result
 
 
 def multinomial(Tensor input, num_samples, replacement=False, *, generator=None, out=None):

@@ -440,9 +440,7 @@ cdef class Tensor:
         return transpose(self, dim0, dim1)
 
     def transpose_(self, dim0, dim1):
-        cdef Tensor v = transpose(self, dim0, dim1)
-        self._set_geometry(v._ndim, v._shape, v._strides)
-        return self
+        return _transpose_(self, dim0, dim1, "TransposeBackward1")
 
     def permute(self, *dims):
         return permute(self, *dims)
@@ -451,25 +449,24 @@ cdef class Tensor:
         return t(self)
 
     def t_(self):
-        cdef Tensor v = t(self)
-        self._set_geometry(v._ndim, v._shape, v._strides)
-        return self
+        if self._ndim > 2:
+            raise RuntimeError(f"t_() expects a tensor with <= 2 dimensions, but self is "
+                               f"{self._ndim}D")
+        return _transpose_(self, 0, 1, "TBackward1")
 
     def squeeze(self, dim=None):
         return squeeze(self, dim)
 
     def squeeze_(self, dim=None):
-        cdef Tensor v = squeeze(self, dim)
-        self._set_geometry(v._ndim, v._shape, v._strides)
-        return self
+        name = "SqueezeBackward3" if dim is None else \
+            "SqueezeBackward5" if isinstance(dim, (tuple, list)) else "SqueezeBackward4"
+        return _reshape_(self, squeeze, (dim,), name)
 
     def unsqueeze(self, dim):
         return unsqueeze(self, dim)
 
     def unsqueeze_(self, dim):
-        cdef Tensor v = unsqueeze(self, dim)
-        self._set_geometry(v._ndim, v._shape, v._strides)
-        return self
+        return _reshape_(self, unsqueeze, (dim,), "UnsqueezeBackward1")
 
     def expand(self, *sizes):
         return expand(self, *sizes)
@@ -552,7 +549,7 @@ cdef class Tensor:
         return fill_(self, value)
 
     def zero_(self):
-        return fill_(self, 0)
+        return _fill(self, 0, "ZeroBackward0")
 
     def to(self, *args, **kwargs):
         return _to(self, args, kwargs)
@@ -818,10 +815,10 @@ cdef class Tensor:
         return triu(self, diagonal)
 
     def tril_(self, diagonal=0):
-        return copy_(self, tril(self, diagonal))
+        return _triangle_(self, diagonal, True)
 
     def triu_(self, diagonal=0):
-        return copy_(self, triu(self, diagonal))
+        return _triangle_(self, diagonal, False)
 
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
         return diag_embed(self, offset, dim1, dim2)
@@ -882,25 +879,25 @@ cdef class Tensor:
         return _index_add_(self, dim, index, source, alpha)
 
     def index_add(self, dim, index, source, alpha=1):
-        return _index_add_(clone(self), dim, index, source, alpha)
+        return _index_add(self, dim, index, source, alpha)
 
     def index_copy_(self, dim, index, source):
         return _index_copy_(self, dim, index, source)
 
     def index_copy(self, dim, index, source):
-        return _index_copy_(clone(self), dim, index, source)
+        return _index_copy(self, dim, index, source)
 
     def index_fill_(self, dim, index, value):
         return _index_fill_(self, dim, index, value)
 
     def index_fill(self, dim, index, value):
-        return _index_fill_(clone(self), dim, index, value)
+        return _index_fill(self, dim, index, value)
 
     def index_put_(self, indices, values, accumulate=False):
         return _index_put_(self, indices, values, accumulate)
 
     def index_put(self, indices, values, accumulate=False):
-        return _index_put_(clone(self), indices, values, accumulate)
+        return _index_put(self, indices, values, accumulate)
 
     def put_(self, index, source, accumulate=False):
         return _put_(self, index, source, accumulate)

@@ -165,7 +165,10 @@ def t(Tensor input):
     if input._ndim < 2:
         return _track_view(input, new_view(input, input._ndim, input._shape, input._strides,
                                            input._offset), "TBackward0", _VIEW_IDENTITY, None)
-    return transpose(input, 0, 1)
+    cdef Tensor v = new_view(input, 2, input._shape, input._strides, input._offset)
+    v._shape[0], v._shape[1] = input._shape[1], input._shape[0]
+    v._strides[0], v._strides[1] = input._strides[1], input._strides[0]
+    return _track_view(input, v, "TBackward0", _VIEW_PERMUTE, [1, 0])
 
 
 cdef Tensor _reverse_dims(Tensor input):
@@ -198,7 +201,9 @@ def squeeze(Tensor input, dim=None):
             strides[nd] = input._strides[i]
             nd += 1
     return _track_view(input, new_view(input, nd, sizes, strides, input._offset),
-                       "SqueezeBackward0", _VIEW_RESHAPE, None)
+                       "SqueezeBackward0" if dim is None else "SqueezeBackward2"
+                       if isinstance(dim, (tuple, list)) else "SqueezeBackward1",
+                       _VIEW_RESHAPE, None)
 
 
 def unsqueeze(Tensor input, dim):
@@ -267,8 +272,7 @@ def flatten(Tensor input, start_dim=0, end_dim=-1):
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
-        return _track_view(input, new_view(input, input._ndim, input._shape, input._strides,
-                                           input._offset), "ViewBackward0", _VIEW_IDENTITY, None)
+        return input                                  # torch's flatten gives input itself
     for i in range(s):
         shape[nd] = input._shape[i]
         nd += 1
@@ -327,14 +331,19 @@ def narrow(Tensor input, dim, start, Py_ssize_t length):
 
 
 cdef Tensor _narrow(Tensor input, int d, Py_ssize_t start, Py_ssize_t length):
+    return _track_view(input, _narrow_view(input, d, start, length), "SliceBackward0",
+                       _VIEW_PICK, _Narrower(d, start, length))
+
+
+cdef Tensor _narrow_view(Tensor input, int d, Py_ssize_t start, Py_ssize_t length):
+    """The elements start..start+length of dim d, not recorded."""
     cdef Py_ssize_t sizes[PYT_MAX_DIMS]
     cdef int i
     for i in range(input._ndim):
         sizes[i] = input._shape[i]
     sizes[d] = length
-    cdef Tensor v = new_view(input, input._ndim, sizes, input._strides,
-                             input._offset + start * input._strides[d])
-    return _track_view(input, v, "SliceBackward0", _VIEW_PICK, _Narrower(d, start, length))
+    return new_view(input, input._ndim, sizes, input._strides,
+                    input._offset + start * input._strides[d])
 
 
 def select(Tensor input, dim, index):
@@ -368,7 +377,21 @@ def unbind(Tensor input, dim=0):
     if input._ndim == 0:
         raise IndexError("Dimension specified as 0 but tensor has no dimensions")
     cdef int d = wrap_dim(dim, input._ndim)
-    return tuple([select(input, d, i) for i in range(input._shape[d])])
+    cdef tuple pieces
+    if not _needs_grad(input):
+        return tuple([select(input, d, i) for i in range(input._shape[d])])
+    with _RECORDING_OFF:
+        pieces = tuple([select(input, d, i) for i in range(input._shape[d])])
+    if pieces:
+        _record("UnbindBackward0", _unbind_backward, (input,), pieces).ctx = \
+            (d, _meta(input))
+    return pieces
+
+
+cdef tuple _unbind_backward(Node node, tuple grads):
+    d, (shape, dt) = node.ctx                 # the slices' gradients stacked (unused: zero)
+    piece = tuple(shape)[:d] + tuple(shape)[d + 1:]
+    return (stack([zeros(piece, dtype=dt) if g is None else g for g in grads], d),)
 
 
 def split(Tensor input, split_size_or_sections, dim=0):
@@ -377,30 +400,43 @@ def split(Tensor input, split_size_or_sections, dim=0):
         raise RuntimeError("split expects at least a 1-dimensional tensor")
     cdef int d = wrap_dim(dim, input._ndim)
     cdef Py_ssize_t size = input._shape[d], step, start = 0
+    cdef list lengths = []
     if isinstance(split_size_or_sections, (list, tuple)):
-        sections = [int(s) for s in split_size_or_sections]
-        if sum(sections) != size or any(s < 0 for s in sections):
+        lengths = [int(s) for s in split_size_or_sections]
+        if sum(lengths) != size or any(s < 0 for s in lengths):
             raise RuntimeError(f"split_with_sizes expects split_sizes to sum exactly to {size} "
                                f"(input tensor's size at dimension {d}), but got "
-                               f"split_sizes={sections}")
-        pieces = []
-        for s in sections:
-            pieces.append(_narrow(input, d, start, s))
-            start += s
-        return tuple(pieces)
+                               f"split_sizes={lengths}")
+        return _split_pieces(input, d, lengths, "SplitWithSizesBackward0")
     step = split_size_or_sections
     if step < 0:
         raise RuntimeError(f"split expects split_size be non-negative, but got split_size={step}")
-    if step == 0:
-        if size != 0:
-            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
-                               f"dimension size of {size}")
-        return (new_view(input, input._ndim, input._shape, input._strides, input._offset),)
-    pieces = []
-    while start < size or (size == 0 and not pieces):
-        pieces.append(_narrow(input, d, start, min(step, size - start)))
-        start += step
+    if step == 0 and size != 0:
+        raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                           f"dimension size of {size}")
+    while start < size or (size == 0 and not lengths):
+        lengths.append(min(step, size - start))
+        start += max(step, 1)
+    return _split_pieces(input, d, lengths, "SplitBackward0")
+
+
+cdef tuple _split_pieces(Tensor input, int d, list lengths, str name):
+    """The views of input along d with the given lengths, recorded as one node."""
+    cdef list pieces = []
+    cdef Py_ssize_t start = 0
+    for n in lengths:
+        pieces.append(_narrow_view(input, d, start, n))
+        start += n
+    if _needs_grad(input) and pieces:
+        _record(name, _split_backward, (input,), tuple(pieces)).ctx = \
+            (d, [p.size() for p in pieces], input._dtype)
     return tuple(pieces)
+
+
+cdef tuple _split_backward(Node node, tuple grads):
+    d, shapes, dt = node.ctx                  # the pieces' gradients joined (unused: zero)
+    return (_cat([zeros(shape, dtype=dt) if g is None else g
+                  for g, shape in zip(grads, shapes)], d, None),)
 
 
 def tensor_split(Tensor input, indices_or_sections, dim=0):
@@ -479,9 +515,6 @@ def as_strided(Tensor input, size, stride, storage_offset=None):
                                f"got strides: {[strides[j] for j in range(nd)]}")
     if offset < 0:
         raise RuntimeError(f"Tensor: invalid storage offset {offset}")
-    if _needs_grad(input) and not is_contiguous(input):
-        raise RuntimeError("pyt: as_strided on a non-contiguous tensor that requires grad is "
-                           "not supported yet (call .contiguous() first)")
     numel = _checked_numel(nd, shape, itemsize)
     if numel > 0:
         for i in range(nd):
@@ -492,9 +525,65 @@ def as_strided(Tensor input, size, stride, storage_offset=None):
                                f"and itemsize {itemsize} requiring a storage size of "
                                f"{(offset + last + 1) * itemsize} are out of bounds for storage "
                                f"of size {input._storage.nbytes}")
-    return _track_view(input, new_view(input, nd, shape, strides, offset),
-                       "AsStridedBackward0", _VIEW_PICK,
-                       _Restrider(tuple(size), tuple(stride), offset - input._offset))
+    cdef Tensor v = new_view(input, nd, shape, strides, offset)
+    if _needs_grad(input):
+        _record("AsStridedBackward0", _as_strided_backward, (input,), (v,)).ctx = (
+            _geometry(input), _geometry(v), input._dtype, _has_internal_overlap(input))
+    return v
+
+
+cdef tuple _geometry(Tensor t):
+    return (t.size(), t.stride(), t._offset)
+
+
+cdef tuple _storage_span(tuple geometry):
+    """The first and last storage positions a (shape, strides, offset) geometry touches
+    ((offset, offset - 1) when it has no elements)."""
+    shape, strides, offset = geometry
+    lo = hi = offset
+    for n, s in zip(shape, strides):
+        if n == 0:
+            return (offset, offset - 1)
+        if s > 0:
+            hi += (n - 1) * s
+        else:
+            lo += (n - 1) * s
+    return (lo, hi)
+
+
+cdef Tensor _positions(Tensor numbers, tuple geometry, Py_ssize_t base):
+    """The storage position (minus base) of each element of a geometry, read from numbers,
+    which holds 0, 1, 2, ... (strides may be negative or zero here)."""
+    cdef Py_ssize_t shape[PYT_MAX_DIMS]
+    cdef Py_ssize_t strides[PYT_MAX_DIMS]
+    cdef int i, nd = len(geometry[0])
+    for i in range(nd):
+        shape[i] = geometry[0][i]
+        strides[i] = geometry[1][i]
+    return reshape(new_view(numbers, nd, shape, strides, geometry[2] - base), -1)
+
+
+cdef tuple _as_strided_backward(Node node, tuple grads):
+    """Through storage: each output element's gradient adds into the storage position it
+    reads, and each input element takes the gradient of its position (shared among the
+    input elements that overlap there, as torch does)."""
+    in_geometry, out_geometry, dt, overlapping = node.ctx
+    cdef Tensor g = grads[0], numbers, inputs_at, storage, grad, counts
+    in_lo, in_hi = _storage_span(in_geometry)
+    out_lo, out_hi = _storage_span(out_geometry)
+    if in_hi < in_lo or out_hi < out_lo:
+        return (zeros(in_geometry[0], dtype=dt),)
+    base = min(in_lo, out_lo)
+    numbers = arange(max(in_hi, out_hi) - base + 1)
+    inputs_at = _positions(numbers, in_geometry, base)
+    storage = zeros(numbers._numel, dtype=g._dtype).index_add(
+        0, _positions(numbers, out_geometry, base), reshape(g, -1))
+    grad = storage.index_select(0, inputs_at)
+    if overlapping:
+        counts = zeros(numbers._numel, dtype=g._dtype).index_add(
+            0, inputs_at, ones(inputs_at._numel, dtype=g._dtype))
+        grad = grad / counts.index_select(0, inputs_at)
+    return (_grad_like(reshape(grad, in_geometry[0]), (in_geometry[0], dt)),)
 
 
 def diagonal(Tensor input, offset=0, dim1=0, dim2=1):
@@ -551,6 +640,46 @@ cdef Tensor _unfold_view(Tensor input, dimension, Py_ssize_t size, Py_ssize_t st
                        "UnfoldBackward0", _VIEW_PICK, _Unfolder(dimension, size, step))
 
 
+# ----- in-place view ops: t_, transpose_, squeeze_, unsqueeze_ -------------------------
+
+cdef Tensor _transpose_(Tensor self, dim0, dim1, str name):
+    """transpose_ and t_ (which leaves vectors and scalars as they are)."""
+    cdef int a, b
+    if name == "TBackward1" and self._ndim < 2:
+        return _restride_(self, self, name, _VIEW_IDENTITY, None)
+    a, b = wrap_dim(dim0, self._ndim), wrap_dim(dim1, self._ndim)
+    order = list(range(self._ndim))
+    if self._ndim > 0:
+        order[a], order[b] = b, a
+    return _restride_(self, _untracked_view(transpose, self, (a, b)), name, _VIEW_PERMUTE,
+                      order)
+
+
+cdef Tensor _reshape_(Tensor self, object view_fn, tuple args, str name):
+    """squeeze_ / unsqueeze_: self takes the shape of view_fn(self, *args)."""
+    return _restride_(self, _untracked_view(view_fn, self, args), name, _VIEW_RESHAPE, None)
+
+
+cdef Tensor _untracked_view(object view_fn, Tensor self, tuple args):
+    if pyt_grad_disabled:
+        return view_fn(self, *args)
+    with _RECORDING_OFF:
+        return view_fn(self, *args)
+
+
+cdef Tensor _restride_(Tensor self, Tensor v, str name, int kind, object arg):
+    """self takes the geometry of v, a view of itself; its history gains that view (the
+    leaf rules of in-place ops apply). The version moves on: a saved self would not have
+    the shape backward expects."""
+    cdef Node node
+    if _needs_grad(self):
+        node = _record_inplace(name, _view_backward, self, ())
+        node.ctx = (kind, self.size(), self._dtype, arg)
+    self._set_geometry(v._ndim, v._shape, v._strides)
+    self._storage.version += 1
+    return self
+
+
 cpdef Tensor clone(Tensor input):
     """A copy of input in new memory (keeping its dim order when it is dense)."""
     cdef Tensor out = _empty_like_layout(input, input._dtype)
@@ -587,18 +716,6 @@ cdef class _Selector:
 
     def __call__(self, Tensor t):
         return select(t, self.d, self.index)
-
-
-cdef class _Restrider:
-    cdef tuple size, stride
-    cdef Py_ssize_t offset              # relative to the input's own storage offset
-
-    def __cinit__(self, tuple size, tuple stride, Py_ssize_t offset):
-        self.size, self.stride, self.offset = size, stride, offset
-
-    def __call__(self, Tensor t):
-        # the input's strides are not t's: only a contiguous input maps one to one
-        return as_strided(t, self.size, self.stride, t._offset + self.offset)
 
 
 cdef class _Diagonal:
