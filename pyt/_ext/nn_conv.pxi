@@ -253,12 +253,22 @@ cdef class _ConvArgs:
     cdef Py_ssize_t dil[3]
     cdef DType dtype, cdt
     cdef list w_shape
+    cdef ConvPlan plan                  # the convolution (the adjoint's, when transposed)
 
     cdef list in_shape(self):
         return [self.N, self.C] + [self.insz[i] for i in range(self.k)]
 
     cdef list out_shape(self):
         return [self.N, self.O] + [self.outsz[i] for i in range(self.k)]
+
+    cdef list img_shape(self):
+        """The plan's image (batched): the input of a convolution, the output of a
+        transposed one."""
+        return self.out_shape() if self.transposed else self.in_shape()
+
+    cdef list col_shape(self):
+        """The plan's columns (batched): the other side of the convolution."""
+        return self.in_shape() if self.transposed else self.out_shape()
 
 
 cdef int _fill_plan(ConvPlan* p, _ConvArgs a) except -1:
@@ -523,6 +533,7 @@ cdef _ConvArgs _conv_args(object input, object weight, object bias, object strid
                     f"Kernel size: ({_dims_str([a.dil[j] * (a.ksz[j] - 1) + 1 for j in range(k)], ' x ')}). "
                     f"Kernel size can't be greater than actual input size")
             a.outsz[i] = (a.insz[i] + a.pad[i] + pad_hi[i] - ksize) // a.stride[i] + 1
+    _fill_plan(&a.plan, a)
     return a
 
 
@@ -546,6 +557,155 @@ cdef Tensor _finish(Tensor r, _ConvArgs a, bint drop_batch):
     return r
 
 
+# ----- the three products, native and recorded ----------------------------------------------
+# With P the plan's convolution (image -> columns, by weight w), every op here is one of
+#     F(img, w)  = P_w(img)                     conv forward
+#     Bi(col, w) = P_w^T(col)                   input gradient, transposed conv forward
+#     Bw(col, img): <Bw(col, img), w> = <col, P_w(img)>    weight gradient
+# all bilinear, and each one's derivatives are the other two: recorded, they give
+# derivatives of every order. Tensors are batched, in the op's dtype.
+
+cdef enum:
+    _CONV_F = 0
+    _CONV_BI = 1
+    _CONV_BW = 2
+
+
+cdef Tensor _conv_cols(_ConvArgs a, Tensor img, Tensor w, Tensor bias):
+    """F: the plan's convolution of img by w, plus bias per column channel."""
+    cdef Tensor x = _reshaped(_as(img, a.cdt), a.img_shape())
+    cdef Tensor wc = _as(w, a.cdt)
+    cdef Tensor b = _as(bias, a.cdt) if bias is not None else None
+    cdef Tensor out = _new(a.col_shape(), a.cdt, False)
+    _run_forward(&a.plan, x, wc, b, out)
+    return _cast(out, a.dtype)
+
+
+cdef Tensor _conv_img(_ConvArgs a, Tensor col, Tensor w, Tensor bias):
+    """Bi: the plan's adjoint of col through w, plus bias per image channel."""
+    cdef Tensor g = _reshaped(_as(col, a.cdt), a.col_shape())
+    cdef Tensor wc = _as(w, a.cdt)
+    cdef Tensor out = _new(a.img_shape(), a.cdt, False)
+    cdef Tensor b
+    _run_backward(&a.plan, g, None, wc, out, None)
+    if bias is not None:
+        b = _as(bias, a.cdt)
+        with nogil:
+            if a.cdt.code == PYT_FLOAT32:
+                _add_channel_bias(<float*>out._data, <float*>b._data, a.N, a.plan.channels,
+                                  a.plan.img_len)
+            else:
+                _add_channel_bias(<double*>out._data, <double*>b._data, a.N, a.plan.channels,
+                                  a.plan.img_len)
+    return _cast(out, a.dtype)
+
+
+cdef Tensor _conv_weight(_ConvArgs a, Tensor col, Tensor img):
+    """Bw: the plan's weight gradient for columns col and image img."""
+    cdef Tensor g = _reshaped(_as(col, a.cdt), a.col_shape())
+    cdef Tensor x = _reshaped(_as(img, a.cdt), a.img_shape())
+    cdef Tensor gw = _new(a.w_shape, a.cdt, False)
+    _run_backward(&a.plan, g, x, None, None, gw)
+    return _cast(gw, a.dtype)
+
+
+cdef Tensor _conv_native(int kind, _ConvArgs a, Tensor u, Tensor v, Tensor bias):
+    if kind == _CONV_F:
+        return _conv_cols(a, u, v, bias)
+    if kind == _CONV_BI:
+        return _conv_img(a, u, v, bias)
+    return _conv_weight(a, u, v)
+
+
+cdef Tensor _conv_op(int kind, _ConvArgs a, Tensor u, Tensor v, Tensor bias, str name):
+    """F(img=u, w=v), Bi(col=u, w=v) or Bw(col=u, img=v), recorded when an input needs a
+    gradient."""
+    cdef Tensor r
+    cdef Node node
+    if not _wants_grad((u, v, bias)):
+        return _conv_native(kind, a, u, v, bias)
+    set_grad_enabled_flag(False)
+    try:
+        r = _conv_native(kind, a, u, v, bias)
+    finally:
+        set_grad_enabled_flag(True)
+    node = _record(name, _conv_op_backward, (u, v, bias), (r,))
+    node.save(u, v)
+    node.ctx = (kind, a)
+    return r
+
+
+cdef tuple _conv_op_backward(Node node, tuple grads):
+    cdef int kind
+    cdef _ConvArgs a
+    kind, a = node.ctx
+    u, v = node.saved_values()
+    cdef Tensor g = grads[0]
+    need = _needs(node)
+    name = "ConvolutionBackward0" if node._name.endswith("BackwardBackward0") else \
+        "ConvolutionBackwardBackward0"
+    gu = gv = gb = None
+    if kind == _CONV_F:                 # r = F(img, w) + bias
+        if not grad_enabled():          # first order: one fused native pass
+            return _conv_grads_native(a, g, u, v, need[0], need[1], need[2])
+        if need[0]:
+            gu = _conv_op(_CONV_BI, a, g, v, None, name)
+        if need[1]:
+            gv = _conv_op(_CONV_BW, a, g, u, None, name)
+        if need[2]:
+            gb = _channel_grad(g)
+    elif kind == _CONV_BI:              # r = Bi(col, w) + bias, image-shaped
+        if need[0]:
+            gu = _conv_op(_CONV_F, a, g, v, None, name)
+        if need[1]:
+            gv = _conv_op(_CONV_BW, a, u, g, None, name)
+        if need[2]:
+            gb = _channel_grad(g)
+    else:                               # r = Bw(col, img), weight-shaped
+        if need[0]:
+            gu = _conv_op(_CONV_F, a, v, g, None, name)
+        if need[1]:
+            gv = _conv_op(_CONV_BI, a, u, g, None, name)
+    return (gu, gv, gb)
+
+
+cdef Tensor _channel_grad(Tensor g):
+    """A bias's gradient: g summed over every dim but 1 (native unless recording)."""
+    cdef Py_ssize_t L = 1
+    cdef int i
+    if grad_enabled():
+        return g.sum(tuple([0] + list(range(2, g._ndim))))
+    for i in range(2, g._ndim):
+        L *= g._shape[i]
+    return _cast(_bias_grad(_as(g, _compute_dtype(g._dtype)), g._shape[0], g._shape[1], L),
+                 g._dtype)
+
+
+cdef tuple _conv_grads_native(_ConvArgs a, Tensor g, Tensor x, Tensor w, bint need_input,
+                              bint need_weight, bint need_bias):
+    """(grad_input, grad_weight, grad_bias) of a convolution (batched), input and weight
+    gradients in one native pass."""
+    cdef Tensor gc = _reshaped(_as(g, a.cdt), a.col_shape())
+    cdef Tensor gi = _new(a.img_shape(), a.cdt, False) if need_input else None
+    cdef Tensor gw = _new(a.w_shape, a.cdt, False) if need_weight else None
+    cdef Tensor gb = None
+    if gi is not None or gw is not None:
+        _run_backward(&a.plan, gc, _reshaped(_as(x, a.cdt), a.img_shape()), _as(w, a.cdt), gi,
+                      gw)
+    if need_bias:
+        gb = _cast(_bias_grad(gc, a.N, a.O, a.plan.col_len), a.dtype)
+    return (_cast(gi, a.dtype) if gi is not None else None,
+            _cast(gw, a.dtype) if gw is not None else None, gb)
+
+
+cdef Tensor _batched(Tensor t, _ConvArgs a):
+    return t if a.batched else t.unsqueeze(0)
+
+
+cdef object _unbatched(object t, _ConvArgs a):
+    return t if a.batched or t is None else (<Tensor>t).squeeze(0)
+
+
 # ----- public API ---------------------------------------------------------------------------
 
 def conv_forward(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -558,36 +718,30 @@ cdef Tensor _convolution(object input, object weight, object bias, object stride
                          object padding, object dilation, object groups, str op):
     cdef _ConvArgs a = _conv_args(input, weight, bias, stride, padding, dilation, groups,
                                   False, 0, op)
-    cdef ConvPlan p
-    cdef Tensor x = _reshaped(_as(input, a.cdt), a.in_shape())
-    cdef Tensor w = _as(weight, a.cdt)
-    cdef Tensor b = _as(bias, a.cdt) if bias is not None else None
-    cdef Tensor out = _new(a.out_shape(), a.cdt, False)
-    _fill_plan(&p, a)
-    _run_forward(&p, x, w, b, out)
-    return _finish(out, a, True)
+    if _wants_grad((input, weight, bias)):
+        return _unbatched(_conv_op(_CONV_F, a, _batched(<Tensor>input, a), weight, bias,
+                                   "ConvolutionBackward0"), a)
+    return _finish(_conv_cols(a, input, weight, bias), a, True)
 
 
 def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, groups=1,
                   output_mask=(True, True, True)):
     """Gradients of conv_forward: (grad_input, grad_weight, grad_bias), each None
-    where output_mask says so."""
+    where output_mask says so. Recorded when its inputs need gradients."""
     cdef _ConvArgs a = _conv_args(input, weight, None, stride, padding, dilation, groups,
                                   False, 0, "conv_backward")
-    cdef ConvPlan p
     cdef Tensor g = _check_grad_output(grad_output, a, "conv_backward")
-    cdef Tensor x = _reshaped(_as(input, a.cdt), a.in_shape())
-    cdef Tensor w = _as(weight, a.cdt)
-    cdef Tensor gi = _new(a.in_shape(), a.cdt, False) if output_mask[0] else None
-    cdef Tensor gw = _new(a.w_shape, a.cdt, False) if output_mask[1] else None
-    cdef Tensor gb = None
-    _fill_plan(&p, a)
-    if gi is not None or gw is not None:
-        _run_backward(&p, g, x, w, gi, gw)
-    if output_mask[2]:
-        gb = _finish(_bias_grad(g, a.N, a.O, p.col_len), a, False)
-    return (_finish(gi, a, True) if gi is not None else None,
-            _finish(gw, a, False) if gw is not None else None, gb)
+    cdef Tensor x = _batched(<Tensor>input, a)
+    if not _wants_grad((grad_output, input, weight)):
+        gi, gw, gb = _conv_grads_native(a, g, x, weight, output_mask[0], output_mask[1],
+                                        output_mask[2])
+        return (_unbatched(gi, a), gw, gb)
+    g = _batched(<Tensor>grad_output, a)
+    return (_unbatched(_conv_op(_CONV_BI, a, g, weight, None, "ConvolutionBackwardBackward0"), a)
+            if output_mask[0] else None,
+            _conv_op(_CONV_BW, a, g, x, None, "ConvolutionBackwardBackward0")
+            if output_mask[1] else None,
+            _channel_grad(g) if output_mask[2] else None)
 
 
 def conv_transpose_forward(input, weight, bias=None, stride=1, padding=0, output_padding=0,
@@ -603,21 +757,10 @@ cdef Tensor _conv_transpose(object input, object weight, object bias, object str
                             object dilation, str op):
     cdef _ConvArgs a = _conv_args(input, weight, bias, stride, padding, dilation, groups,
                                   True, output_padding, op)
-    cdef ConvPlan p
-    cdef Tensor x = _reshaped(_as(input, a.cdt), a.in_shape())
-    cdef Tensor w = _as(weight, a.cdt)
-    cdef Tensor out = _new(a.out_shape(), a.cdt, False)
-    cdef Tensor b
-    _fill_plan(&p, a)
-    _run_backward(&p, x, None, w, out, None)
-    if bias is not None:
-        b = _as(bias, a.cdt)
-        with nogil:
-            if a.cdt.code == PYT_FLOAT32:
-                _add_channel_bias(<float*>out._data, <float*>b._data, a.N, a.O, p.img_len)
-            else:
-                _add_channel_bias(<double*>out._data, <double*>b._data, a.N, a.O, p.img_len)
-    return _finish(out, a, True)
+    if _wants_grad((input, weight, bias)):
+        return _unbatched(_conv_op(_CONV_BI, a, _batched(<Tensor>input, a), weight, bias,
+                                   "ConvolutionBackward0"), a)
+    return _finish(_conv_img(a, input, weight, bias), a, True)
 
 
 def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0,
@@ -626,22 +769,15 @@ def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0,
     """Gradients of conv_transpose_forward: (grad_input, grad_weight, grad_bias)."""
     cdef _ConvArgs a = _conv_args(input, weight, None, stride, padding, dilation, groups,
                                   True, output_padding, "conv_transpose_backward")
-    cdef ConvPlan p
-    cdef Tensor g = _check_grad_output(grad_output, a, "conv_transpose_backward")
-    cdef Tensor x = _reshaped(_as(input, a.cdt), a.in_shape())
-    cdef Tensor w = _as(weight, a.cdt)
-    cdef Tensor gi = None, gw = None, gb = None
-    _fill_plan(&p, a)
-    if output_mask[0]:                  # the adjoint of the adjoint: a convolution
-        gi = _new(a.in_shape(), a.cdt, False)
-        _run_forward(&p, g, w, None, gi)
-    if output_mask[1]:
-        gw = _new(a.w_shape, a.cdt, False)
-        _run_backward(&p, x, g, None, None, gw)
-    if output_mask[2]:
-        gb = _finish(_bias_grad(g, a.N, a.O, p.img_len), a, False)
-    return (_finish(gi, a, True) if gi is not None else None,
-            _finish(gw, a, False) if gw is not None else None, gb)
+    cdef Tensor g
+    cdef Tensor x = _batched(<Tensor>input, a)
+    _check_grad_output(grad_output, a, "conv_transpose_backward")
+    g = _batched(<Tensor>grad_output, a)
+    name = "ConvolutionBackwardBackward0"
+    return (_unbatched(_conv_op(_CONV_F, a, g, weight, None, name), a)  # the adjoint's adjoint
+            if output_mask[0] else None,
+            _conv_op(_CONV_BW, a, x, g, None, name) if output_mask[1] else None,
+            _channel_grad(g) if output_mask[2] else None)
 
 
 cdef int _check_weight_rank(object weight, int k, str op) except -1:
@@ -766,6 +902,11 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     if x._ndim != 3 and x._ndim != 4:
         raise RuntimeError(f"Input Error: Only 3D or 4D input Tensors are supported "
                            f"(got {x._ndim}D)")
+    if _tracks(x):
+        params = (kernel_size, dilation, padding, stride)
+        return _linear(x, _bind(unfold, params), "Im2ColBackward0",
+                       _bind(fold, ((x._shape[x._ndim - 2], x._shape[x._ndim - 1]),) + params),
+                       "Col2ImBackward0")
     ks, dl, pd, st = _fold_params(kernel_size, dilation, padding, stride, "unfold")
     shape = _shape(x) if x._ndim == 4 else [1] + _shape(x)
     if shape[1] == 0 or shape[2] == 0 or shape[3] == 0:
@@ -799,6 +940,10 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     if x._ndim != 2 and x._ndim != 3:
         raise RuntimeError(f"Expected 2D or 3D (batch mode) tensor with optional 0 dim batch "
                            f"size for input, but got: {_shape(x)}")
+    if _tracks(x):
+        params = (kernel_size, dilation, padding, stride)
+        return _linear(x, _bind(fold, (output_size,) + params), "Col2ImBackward0",
+                       _bind(unfold, params), "Im2ColBackward0")
     size = _ntuple(output_size, 2, "output_size", "fold")
     if size is None:
         raise RuntimeError(f"It is expected output_size equals to 2, but got size "

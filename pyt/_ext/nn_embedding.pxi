@@ -117,13 +117,58 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         elif padding_idx < 0:
             if padding_idx < -w._shape[0]:
                 raise AssertionError("Padding_idx must be within num_embeddings")
-    return _embedding(w, input, -1, max_norm, norm_type)
+    if padding_idx is not None and padding_idx < 0 and w._ndim == 2:
+        padding_idx += w._shape[0]
+    return _embedding_op(w, input, padding_idx, max_norm, norm_type, scale_grad_by_freq)
 
 
 def _embedding_top(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
     """torch.embedding's signature (weight first; padding_idx -1 means none)."""
-    return _embedding(_tensor_arg(weight, "weight", "embedding"), indices, padding_idx, None,
-                      2.0)
+    return _embedding_op(_tensor_arg(weight, "weight", "embedding"), indices,
+                         padding_idx if padding_idx is not None and padding_idx >= 0 else None,
+                         None, 2.0, scale_grad_by_freq)
+
+
+cdef Tensor _embedding_op(Tensor weight, object indices, object padding_idx, object max_norm,
+                          double norm_type, bint scale_grad_by_freq):
+    """embedding, recorded: the weight's gradient is embedding_backward (padding_idx, a
+    row number or None, gets none)."""
+    cdef Tensor out, idx
+    if not _wants_grad((weight,)):
+        return _embedding(weight, indices, -1, max_norm, norm_type)
+    set_grad_enabled_flag(False)
+    try:
+        out = _embedding(weight, indices, -1, max_norm, norm_type)
+        idx = _indices_arg(indices, "embedding")
+    finally:
+        set_grad_enabled_flag(True)
+    args = (idx, weight._shape[0], padding_idx, scale_grad_by_freq)
+    return _record_linear(weight, out, "EmbeddingBackward0", _bind(_embedding_grad, args),
+                          "EmbeddingBackwardBackward0", _bind(_embedding_rows, args))
+
+
+def _embedding_rows(Tensor t, Tensor idx, Py_ssize_t num_weights, padding_idx,
+                    bint scale_grad_by_freq):
+    """The adjoint of embedding_backward: t's rows at idx, zero at padding_idx and divided
+    by each index's count when scale_grad_by_freq."""
+    cdef Tensor rows = _embedding(t, idx, -1, None, 2.0)
+    cdef Tensor f, counts
+    cdef const int64_t* ip = <int64_t*>idx._data
+    cdef double* fp
+    cdef int64_t* cp = NULL
+    cdef Py_ssize_t i, pad = -1 if padding_idx is None else padding_idx
+    if pad < 0 and not scale_grad_by_freq:
+        return rows
+    f = _new(_shape(idx) + [1], _f64, False)
+    fp = <double*>f._data
+    if scale_grad_by_freq:
+        counts = _new([num_weights], _i64, True)
+        cp = <int64_t*>counts._data
+        for i in range(idx._numel):
+            cp[ip[i]] += 1
+    for i in range(idx._numel):
+        fp[i] = 0.0 if ip[i] == pad else (1.0 / cp[ip[i]] if scale_grad_by_freq else 1.0)
+    return rows * _cast(f, t._dtype)
 
 
 cdef void _index_add_rows(const real* g, const int64_t* idx, real* gw, Py_ssize_t n,
@@ -168,7 +213,21 @@ def embedding_backward(grad_output, indices, Py_ssize_t num_weights, padding_idx
     """Gradient of embedding for the weight: grad_output rows [*indices.shape, dim] summed
     into a zero [num_weights, dim] tensor at their indices. Rows at padding_idx (None:
     no padding row; negative counts from the end) get nothing; scale_grad_by_freq
-    divides by how often each index occurs."""
+    divides by how often each index occurs. Recorded when grad_output needs a gradient."""
+    cdef Tensor idx
+    if not _wants_grad((grad_output,)):
+        return _embedding_grad(grad_output, indices, num_weights, padding_idx,
+                               scale_grad_by_freq)
+    idx = _indices_arg(indices, "embedding_backward")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += num_weights
+    args = (idx, num_weights, padding_idx, scale_grad_by_freq)
+    return _linear(grad_output, _bind(_embedding_grad, args), "EmbeddingBackwardBackward0",
+                   _bind(_embedding_rows, args), "EmbeddingBackward0")
+
+
+def _embedding_grad(grad_output, indices, Py_ssize_t num_weights, padding_idx,
+                    bint scale_grad_by_freq):
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "embedding_backward")
     cdef Tensor idx = _indices_arg(indices, "embedding_backward")
     cdef Tensor gc, gw, counts = None
@@ -240,7 +299,18 @@ def native_dropout(input, double p, train, generator=None):
     if train is False or train is None:
         memset(mask._data, 1, mask._numel)
         return x, mask
-    return _dropout_with(x, p, _uniform(_shape(x), generator))
+    return _dropout_recorded(x, p, _uniform(_shape(x), generator), "NativeDropoutBackward0")
+
+
+cdef tuple _dropout_recorded(Tensor x, double p, Tensor u, str name):
+    """_dropout_with, recorded: the gradient is grad * mask / (1 - p)."""
+    cdef Tensor y, mask
+    if not _tracks(x):
+        return _dropout_with(x, p, u)
+    y, mask = _untracked(_dropout_with, (x, p, u))
+    scale = _bind(_dropout_scale, (mask, 1.0 / (1.0 - p) if p < 1 else 0.0))
+    _record_linear(x, y, name, scale, _twice(name), scale)
+    return y, mask
 
 
 def _dropout_with(Tensor x, double p, Tensor u):
@@ -270,8 +340,13 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not training or p == 0:
         return x
-    y = native_dropout(x, p, True, generator)[0]
+    if not x._dtype.is_floating_point:
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{_type_name(x._dtype)}")
+    y = _dropout_recorded(x, p, _uniform(_shape(x), generator), "MulBackward0")[0]
     if inplace:
+        if (<Tensor>y)._requires_grad:
+            return _inplace_result(x, y)
         copy_into(x, y)
         return x
     return y
@@ -279,15 +354,28 @@ def dropout(input, p=0.5, training=True, inplace=False, generator=None):
 
 def _dropout_top(input, p, train):
     """torch.dropout's signature (the top-level pyt.dropout)."""
+    cdef Tensor x
     if p < 0 or p > 1:
         raise RuntimeError(f"dropout probability has to be between 0 and 1, but got {p}")
     if not train or p == 0:
         return input
-    return native_dropout(input, p, True)[0]
+    x = _tensor_arg(input, "input", "dropout")
+    if not x._dtype.is_floating_point:
+        raise RuntimeError(f"result type Float can't be cast to the desired output type "
+                           f"{_type_name(x._dtype)}")
+    return _dropout_recorded(x, p, _uniform(_shape(x), None), "MulBackward0")[0]
 
 
 def dropout_backward(grad_output, mask, double scale):
     """Gradient of dropout: grad_output * mask * scale (torch.native_dropout_backward)."""
+    if not _wants_grad((grad_output,)):
+        return _dropout_scale(grad_output, mask, scale)
+    fn = _bind(_dropout_scale, (mask, scale))
+    return _linear(grad_output, fn, "NativeDropoutBackwardBackward0", fn,
+                   "NativeDropoutBackward0")
+
+
+def _dropout_scale(grad_output, mask, double scale):
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "dropout_backward")
     cdef Tensor m = _tensor_arg(mask, "mask", "dropout_backward")
     cdef Tensor gc, mc, out

@@ -290,14 +290,37 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
             "cubic" if mode == "bicubic" else "linear")
         raise NotImplementedError(f'"compute_indices_weights_{kind}" not implemented for '
                                   f'\'{_type_name(x._dtype)}\'')
-    y = _run_passes(_float_input(x, "interpolate"), in_shape, out_size, scales, mode, ac,
-                    False)
-    return _cast(y, x._dtype)
+    plan = (in_shape, out_size, scales, mode, ac)
+    if not _tracks(x):
+        return _resize(x, *plan)
+    name = _upsample_name(mode, len(out_size))
+    return _linear(x, _bind(_resize, plan), name, _bind(_resize_adjoint, plan), _twice(name))
+
+
+cdef str _upsample_name(str mode, int dim):
+    if mode == "nearest":
+        return f"UpsampleNearest{dim}DBackward0"
+    if mode == "nearest-exact":
+        return f"UpsampleNearestExact{dim}DBackward0"
+    return {"linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
+            "bicubic": "UpsampleBicubic2DBackward0",
+            "trilinear": "UpsampleTrilinear3DBackward0"}[mode]
+
+
+def _resize(Tensor x, list in_shape, list out_size, scales, str mode, bint ac):
+    return _cast(_run_passes(_float_input(x, "interpolate"), in_shape, out_size, scales, mode,
+                             ac, False), x._dtype)
+
+
+def _resize_adjoint(Tensor g, list in_shape, list out_size, scales, str mode, bint ac):
+    return _cast(_run_passes(_float_input(g, "interpolate_backward"), in_shape, out_size,
+                             scales, mode, ac, True), g._dtype)
 
 
 def interpolate_backward(grad_output, input_size, size=None, scale_factor=None,
                          mode="nearest", align_corners=None, recompute_scale_factor=None):
-    """Gradient of interpolate for its input (of shape input_size)."""
+    """Gradient of interpolate for its input (of shape input_size); recorded when
+    grad_output needs a gradient."""
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "interpolate_backward")
     in_shape = [int(s) for s in input_size]
     out_size, scales, ac = _interp_plan(in_shape, size, scale_factor, mode, align_corners,
@@ -308,6 +331,6 @@ def interpolate_backward(grad_output, input_size, size=None, scale_factor=None,
                            f"but got {_shape(g)}")
     if mode == "area":
         return adaptive_avg_pool_backward(g, _new(in_shape, g._dtype, False), len(out_size))
-    gi = _run_passes(_float_input(g, "interpolate_backward"), in_shape, out_size, scales,
-                     mode, ac, True)
-    return _cast(gi, g._dtype)
+    plan = (in_shape, out_size, scales, mode, ac)
+    name = _upsample_name(mode, len(out_size))
+    return _linear(g, _bind(_resize_adjoint, plan), _twice(name), _bind(_resize, plan), name)

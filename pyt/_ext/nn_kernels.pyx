@@ -4,7 +4,9 @@
 Every op checks its arguments like torch, brings its inputs to a contiguous
 float32/float64 layout (float16/bfloat16 compute in float32, the result is cast
 back), and runs a nogil kernel on raw pointers. Gradients are plain functions
-(`conv_backward`, `batch_norm_backward`, ...) that the autograd layer wraps.
+(`conv_backward`, `batch_norm_backward`, ...), and every differentiable op records
+itself on the autograd tape with torch's node name; its backward runs those native
+kernels, and under create_graph=True records itself too (double backward).
 
     nn_conv.pxi           convolution and transposed convolution (im2col + GEMM),
                           unfold / fold
@@ -23,7 +25,9 @@ from cython.parallel cimport prange, threadid
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_GetName
 
 from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous,
-    is_contiguous, wrap_dim, _to_dtype, _parse_dtype, fill_)
+    is_contiguous, wrap_dim, _to_dtype, _parse_dtype, fill_, clone, detach, _wants_grad, _record,
+    _inplace_result, _meta, grad_enabled, set_grad_enabled_flag)
+from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport (PYT_BOOL, PYT_UINT8, PYT_INT8, PYT_INT16, PYT_INT32,
     PYT_INT64, PYT_FLOAT16, PYT_BFLOAT16, PYT_FLOAT32, PYT_FLOAT64)
@@ -319,6 +323,81 @@ cdef inline double _wdotdev(const real* g, const real* w, const real* x, Py_ssiz
         return pyt_wdotdev_f(g, w, x, n, m)
     else:
         return pyt_wdotdev_d(g, w, x, n, m)
+
+
+# ----- autograd ---------------------------------------------------------------------------
+# A recorded op computes with recording off (so no stray nodes appear inside it) and
+# then records one node. Linear ops (pooling, pad, interpolate, unfold, the gradients of
+# max pooling and embedding, ...) are a native kernel and its adjoint, each the other's
+# backward (_linear): derivatives of every order stay native and exact.
+
+cdef inline bint _tracks(Tensor x) noexcept:
+    """_wants_grad for one tensor input, without building a tuple (the no-grad path of
+    small ops stays as fast as before recording existed)."""
+    return x._requires_grad and grad_enabled()
+
+
+cdef class _Bound:
+    """(*t) -> fn(*t, *args): a kernel call a node keeps for its backward."""
+    cdef object fn
+    cdef tuple args
+
+    def __call__(self, *t):
+        return self.fn(*(t + self.args))
+
+
+cdef _Bound _bind(object fn, tuple args):
+    cdef _Bound b = _Bound.__new__(_Bound)
+    b.fn = fn
+    b.args = args
+    return b
+
+
+cdef object _untracked(object fn, tuple args):
+    """fn(*args) with recording off: the forward of a recorded op."""
+    cdef bint was = grad_enabled()
+    set_grad_enabled_flag(False)
+    try:
+        return fn(*args)
+    finally:
+        set_grad_enabled_flag(was)
+
+
+cdef str _twice(str name):
+    """The name of the node that differentiates a backward: torch's XBackwardBackward0."""
+    return (name[:len(name) - 1] if name.endswith("0") else name) + "Backward0"
+
+
+cdef tuple _needs(Node node):
+    """Which inputs of node take a gradient (those with an edge)."""
+    return tuple([e[0] is not None for e in node.next_functions])
+
+
+cdef Tensor _record_linear(Tensor x, Tensor y, str name, object adjoint, str adjoint_name,
+                           object linear):
+    """Records y, an op of x whose derivative at x is the linear map `linear`: backward
+    applies adjoint (named adjoint_name), whose own backward applies linear again."""
+    cdef Node node
+    if y is x:
+        return y
+    node = _record(name, _linear_backward, (x,), (y,))
+    node.ctx = (adjoint, adjoint_name, linear, name)
+    return y
+
+
+cdef Tensor _linear(Tensor x, object fn, str name, object adjoint, str adjoint_name,
+                    object linear=None):
+    """fn(x) for a linear (or affine: linear is then its linear part) native op fn,
+    recorded when x needs a gradient."""
+    if not _tracks(x):
+        return fn(x)
+    return _record_linear(x, _untracked(fn, (x,)), name, adjoint, adjoint_name,
+                          fn if linear is None else linear)
+
+
+cdef tuple _linear_backward(Node node, tuple grads):
+    adjoint, adjoint_name, linear, name = node.ctx
+    return (_linear(grads[0], adjoint, adjoint_name, linear, name),)
 
 
 include "nn_conv.pxi"

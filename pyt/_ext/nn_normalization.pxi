@@ -235,6 +235,23 @@ cdef tuple _layer_norm_shape(Tensor x, object normalized_shape, object weight, o
 def native_layer_norm(input, normalized_shape, weight=None, bias=None, double eps=1e-5):
     """(output, mean, rstd) of layer normalisation over the trailing normalized_shape dims;
     mean and rstd have the input's leading sizes followed by ones."""
+    cdef Tensor x
+    if not _wants_grad((input, weight, bias)):
+        return _layer_norm_native(input, normalized_shape, weight, bias, eps)
+    x = _tensor_arg(input, "input", "layer_norm")
+    normalized, lead = _layer_norm_shape(x, normalized_shape, weight, bias)
+    y, mean, rstd = _untracked(_layer_norm_native, (x, normalized, weight, bias, eps))
+    k = len(lead)
+    n = 1
+    for v in normalized:
+        n *= v
+    _record_norm("NativeLayerNormBackward0", x, weight, bias, y, mean, rstd,
+                 (_shape(x), _shape(mean), normalized, tuple(range(k, x._ndim)),
+                  tuple(range(k)), n, True, _bind(_layer_norm_grads, (normalized, lead))))
+    return y, detach(mean), detach(rstd)
+
+
+def _layer_norm_native(input, normalized_shape, weight, bias, double eps):
     cdef Tensor x = _tensor_arg(input, "input", "layer_norm")
     cdef RowNorm p
     cdef Tensor xc, y, mean, rstd
@@ -276,12 +293,37 @@ def native_layer_norm_backward(grad_output, input, normalized_shape, mean, rstd,
     """(grad_input, grad_weight, grad_bias) of layer_norm, from the saved mean and rstd."""
     cdef Tensor x = _tensor_arg(input, "input", "layer_norm_backward")
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "layer_norm_backward")
-    cdef RowNorm p
-    cdef Tensor xc, gc, gx = None, gw = None, gb = None
     normalized, lead = _layer_norm_shape(x, normalized_shape, weight, bias)
     if _shape(g) != _shape(x):
         raise RuntimeError(f"layer_norm_backward: grad_output of size {_shape(g)} does not "
                            f"match input of size {_shape(x)}")
+    mask = (bool(output_mask[0]), bool(output_mask[1] and weight is not None),
+            bool(output_mask[2] and bias is not None))
+    if _wants_grad((g, x, mean, rstd, weight)):
+        k = len(lead)
+        n = 1
+        for v in normalized:
+            n *= v
+        info = (_shape(x), lead + [1] * len(normalized), normalized, tuple(range(k, x._ndim)),
+                tuple(range(k)), n, True, None)
+        return _public_norm_grads(info, g, x, weight, bias, mean, rstd, mask, normalized)
+    return _layer_norm_grads(g, x, weight, mean, rstd, mask, normalized, lead)
+
+
+cdef tuple _public_norm_grads(tuple info, Tensor g, Tensor x, object weight, object bias,
+                              object mean, object rstd, tuple mask, list affine_shape):
+    """The norm backward functions with recorded ops (mean and rstd as given inputs)."""
+    gx, gw, gb = _norm_composite(info, x, weight, mean, rstd, g, None, None, mask)
+    affine = (affine_shape, (<Tensor>weight)._dtype if weight is not None else x._dtype)
+    return (_fit(gx, _meta(x)), _fit(gw, affine),
+            _fit(gb, _meta(bias) if bias is not None else affine))
+
+
+def _layer_norm_grads(Tensor g, Tensor x, weight, mean, rstd, mask, list normalized,
+                      list lead):
+    """The native gradients of layer norm (checked arguments; mask says which)."""
+    cdef RowNorm p
+    cdef Tensor xc, gc, gx = None, gw = None, gb = None
     xc = _float_input(x, "layer_norm_backward")
     gc = _as(g, xc._dtype)
     p.rows = 1
@@ -299,11 +341,11 @@ def native_layer_norm_backward(grad_output, input, normalized_shape, mean, rstd,
     if (<Tensor>m)._numel != p.rows or (<Tensor>r)._numel != p.rows:
         raise RuntimeError(f"layer_norm_backward: expected mean and rstd with {p.rows} "
                            f"elements")
-    if output_mask[0]:
+    if mask[0]:
         gx = _new(_shape(x), xc._dtype, False)
-    if output_mask[1] and weight is not None:
+    if mask[1]:
         gw = _new(normalized, xc._dtype, False)
-    if output_mask[2] and bias is not None:
+    if mask[2]:
         gb = _new(normalized, xc._dtype, False)
     _run_row_norm(&p, xc, _param(weight, xc._dtype, "weight", "layer_norm"), None, None, m, r,
                   gc, gx, gw, gb, p.n)
@@ -351,6 +393,23 @@ cdef void _group_plan(RowNorm* p, Py_ssize_t N, Py_ssize_t C, Py_ssize_t HxW, Py
 def native_group_norm(input, weight, bias, N, C, HxW, group, double eps):
     """(output, mean, rstd) of group normalisation; mean and rstd are [N, group]
     (torch.native_group_norm)."""
+    cdef Tensor x
+    if not _wants_grad((input, weight, bias)):
+        return _group_norm_native(input, weight, bias, N, C, HxW, group, eps)
+    x = _tensor_arg(input, "input", "group_norm")
+    y, mean, rstd = _untracked(_group_norm_native, (x, weight, bias, N, C, HxW, group, eps))
+    Cg = C // group
+    _record_norm("NativeGroupNormBackward0", x, weight, bias, y, mean, rstd,
+                 ([N, group, Cg, HxW], [N, group, 1, 1], [group, Cg, 1], (2, 3), (0, 3),
+                  Cg * HxW, True, _bind(_group_norm_grads, (N, C, HxW, group))))
+    return y, mean, rstd
+
+
+def _group_norm_grads(g, x, weight, mean, rstd, mask, N, C, HxW, group):
+    return native_group_norm_backward(g, x, mean, rstd, weight, N, C, HxW, group, mask)
+
+
+def _group_norm_native(input, weight, bias, N, C, HxW, group, double eps):
     cdef Tensor x = _tensor_arg(input, "input", "group_norm")
     cdef RowNorm p
     cdef Tensor xc, y, mean, rstd
@@ -396,6 +455,11 @@ def native_group_norm_backward(grad_output, input, mean, rstd, weight, N, C, HxW
     if _shape(g) != _shape(x):
         raise RuntimeError(f"group_norm_backward: grad_output of size {_shape(g)} does not "
                            f"match input of size {_shape(x)}")
+    if _wants_grad((g, x, mean, rstd, weight)):
+        info = ([N, group, C // group, HxW], [N, group, 1, 1], [group, C // group, 1], (2, 3),
+                (0, 3), C // group * HxW, True, None)
+        return _public_norm_grads(info, g, x, weight, None, mean, rstd,
+                                  tuple([bool(m) for m in output_mask]), [C])
     xc = _float_input(x, "group_norm_backward")
     gc = _as(g, xc._dtype)
     m = _as(_tensor_arg(mean, "mean", "group_norm_backward"), xc._dtype)
@@ -541,7 +605,36 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, bint train
                       double momentum, double eps):
     """(output, save_mean, save_invstd) of batch normalisation over the channels (dim 1)
     of an input [N, C, *]; running statistics update in place when training. In eval
-    mode the saved statistics are empty, as torch's are."""
+    mode the saved statistics are empty, as torch's are. The running statistics take
+    no gradient."""
+    cdef Tensor x
+    if not _wants_grad((input, weight, bias)):
+        return _batch_norm_native(input, weight, bias, running_mean, running_var, training,
+                                  momentum, eps)
+    x = _tensor_arg(input, "input", "batch_norm")
+    y, sm, si = _untracked(_batch_norm_native, (x, weight, bias, running_mean, running_var,
+                                                training, momentum, eps))
+    C = x._shape[1]
+    L = x._numel // max(1, x._shape[0] * C)
+    info = ([x._shape[0], C, L], [1, C, 1], [C, 1], (0, 2), (0, 2), x._shape[0] * L, training,
+            _bind(_batch_norm_grads, (running_mean, running_var, training, eps)))
+    if training:
+        _record_norm("NativeBatchNormBackward0", x, weight, bias, y, sm, si, info)
+    else:                               # normalised by the running statistics: constants
+        _record_norm("NativeBatchNormBackward0", x, weight, bias, y, None, None, info,
+                     running_mean, _invstd_of(_bn_stat(running_var, C, "running_var",
+                                                        _compute_dtype(x._dtype)), eps))
+    return y, detach(sm), detach(si)
+
+
+def _batch_norm_grads(g, x, weight, mean, invstd, mask, running_mean, running_var, training,
+                      eps):
+    return native_batch_norm_backward(g, x, weight, running_mean, running_var, mean, invstd,
+                                      training, eps, mask)
+
+
+def _batch_norm_native(input, weight, bias, running_mean, running_var, bint training,
+                       double momentum, double eps):
     cdef Tensor x = _tensor_arg(input, "input", "batch_norm")
     cdef ChannelNorm p
     cdef Tensor xc, y, sm, si, rm, rv, w, b
@@ -596,6 +689,21 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, bint train
     return _cast(y, x._dtype), _cast(sm, stat_dtype), _cast(si, stat_dtype)
 
 
+cdef Tensor _empty_batch_norm(Tensor x, object weight, object bias):
+    """batch norm of an empty input: an empty result, recorded as torch records it (a
+    copy, scaled and shifted)."""
+    cdef Tensor out
+    if not _wants_grad((x, weight, bias)):
+        return _new(_shape(x), x._dtype, False)
+    out = clone(x)
+    view = [1, x._shape[1]] + [1] * (x._ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(view)
+    if bias is not None:
+        out = out + bias.reshape(view)
+    return out
+
+
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """torch.nn.functional.batch_norm."""
@@ -607,7 +715,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(f"Expected more than 1 value per channel when training, got "
                              f"input size {x.size()}")
     if x._numel == 0:                   # nothing to normalise; statistics stay as they are
-        return _new(_shape(x), x._dtype, False)
+        return _empty_batch_norm(x, weight, bias)
     return native_batch_norm(x, weight, bias, running_mean, running_var, training,
                              0.0 if momentum is None else momentum, eps)[0]
 
@@ -616,7 +724,7 @@ def _batch_norm_top(input, weight, bias, running_mean, running_var, training, mo
                     cudnn_enabled):
     """torch.batch_norm's signature (the top-level pyt.batch_norm)."""
     if (<Tensor?>input)._numel == 0:
-        return _new(_shape(<Tensor>input), (<Tensor>input)._dtype, False)
+        return _empty_batch_norm(input, weight, bias)
     return native_batch_norm(input, weight, bias, running_mean, running_var, training,
                              momentum, eps)[0]
 
@@ -635,6 +743,18 @@ def native_batch_norm_backward(grad_output, input, weight, running_mean, running
         raise RuntimeError(f"batch_norm_backward: grad_output of size {_shape(g)} does not "
                            f"match input of size {_shape(x)}")
     C = x._shape[1]
+    if _wants_grad((g, x, weight, save_mean, save_invstd)):
+        L = x._numel // max(1, x._shape[0] * C)
+        info = ([x._shape[0], C, L], [1, C, 1], [C, 1], (0, 2), (0, 2), x._shape[0] * L, train,
+                None)
+        if train:
+            mean, invstd = save_mean, save_invstd
+        else:                           # the running statistics: constants
+            mean = _tensor_arg(running_mean, "running_mean", "batch_norm_backward")
+            invstd = _invstd_of(_bn_stat(running_var, C, "running_var",
+                                         _compute_dtype(x._dtype)), eps)
+        return _public_norm_grads(info, g, x, weight, None, mean, invstd,
+                                  tuple([bool(m) for m in output_mask]), [C])
     xc = _float_input(x, "batch_norm_backward")
     gc = _as(g, xc._dtype)
     w = _bn_stat(weight, C, "weight", xc._dtype)
@@ -682,3 +802,97 @@ def native_batch_norm_backward(grad_output, input, weight, running_mean, running
 batch_norm_backward = native_batch_norm_backward
 layer_norm_backward = native_layer_norm_backward
 group_norm_backward = native_group_norm_backward
+
+
+# ----- derivatives --------------------------------------------------------------------------
+# Layer, group and batch norm are one computation on a view of x: statistics (mean, rstd)
+# over some dims, x_hat = (x - mean) * rstd, y = x_hat * w + b. The node's outputs are
+# y, mean and rstd (layer and batch norm hand the user detached statistics, as torch),
+# and the backward reads the statistics back as those outputs: under create_graph their
+# dependence on x is then differentiated through this same node, so the backward needs
+# only arithmetic and sums, and derivatives of every order are right. At first order the
+# native kernels run.
+
+cdef int _record_norm(str name, Tensor x, object weight, object bias, Tensor y, Tensor mean,
+                      Tensor rstd, tuple info, object const_mean=None,
+                      object const_rstd=None) except -1:
+    """info: (view of x, view of the statistics, view of w, dims the statistics reduce,
+    dims the affine gradients sum, elements per statistic, training, native gradients)."""
+    cdef Node node
+    if mean is None:                    # batch norm in eval: no statistics of x
+        node = _record(name, _norm_backward, (x, weight, bias), (y,))
+        node.save(x, weight, const_mean, const_rstd)
+    else:
+        node = _record(name, _norm_backward, (x, weight, bias), (y, mean, rstd))
+        node.save(x, weight)
+        node.save_output(mean)
+        node.save_output(rstd)
+    node.ctx = (info, _meta(x), _meta(weight), _meta(bias))
+    return 0
+
+
+cdef Tensor _sum_over(Tensor t, tuple dims):
+    return t.sum(dims) if dims else t
+
+
+cdef object _fit(object t, object meta):
+    """A gradient in the (shape, dtype) of meta."""
+    cdef Tensor r = t
+    if r is None:
+        return None
+    if r.size() != meta[0]:
+        r = r.reshape(meta[0])
+    if r._dtype is not meta[1]:
+        r = _to_dtype(r, meta[1], False)
+    return r
+
+
+cdef tuple _norm_backward(Node node, tuple grads):
+    info, x_meta, w_meta, b_meta = node.ctx
+    view, stat_view, w_view, red, aff, n, training, native = info
+    saved = node.saved_values()
+    x, w, mean, rstd = saved[0], saved[1], saved[2], saved[3]
+    g = grads[0]
+    gm = grads[1] if len(grads) > 1 else None
+    gr = grads[2] if len(grads) > 2 else None
+    need = _needs(node)
+    if not grad_enabled() and gm is None and gr is None:
+        gx, gw, gb = native(g, x, w, mean, rstd, need)
+        return (gx, _fit(gw, w_meta), _fit(gb, b_meta))
+    gX, gW, gB = _norm_composite(info, x, w, mean, rstd, g, gm, gr, need)
+    return (_fit(gX, x_meta), _fit(gW, w_meta), _fit(gB, b_meta))
+
+
+cdef tuple _norm_composite(tuple info, Tensor x, object w, Tensor mean, Tensor rstd, object g,
+                           object gm, object gr, tuple need):
+    """The gradients (input's in the view's shape) written with recorded ops; gm and gr
+    are the gradients that reach mean and rstd."""
+    view, stat_view, w_view, red, aff, n, training, native = info
+    X = x.reshape(view)
+    M = mean.reshape(stat_view)
+    R = rstd.reshape(stat_view)
+    W = w.reshape(w_view) if w is not None else None
+    xmu = X - M
+    xhat = xmu * R
+    gX = gW = gB = None
+    if g is not None:
+        G = g.reshape(view)
+        gxhat = G * W if W is not None else G
+        if not need[0]:
+            pass
+        elif training:
+            gX = R * (gxhat - gxhat.mean(red, keepdim=True) -
+                      xhat * (gxhat * xhat).mean(red, keepdim=True))
+        else:
+            gX = gxhat * R
+        if need[1]:
+            gW = _sum_over(G * xhat, aff)
+        if need[2]:
+            gB = _sum_over(G, aff)
+    if gm is not None and need[0]:      # d mean / dx = 1 / n
+        t = (gm.reshape(stat_view) * (1.0 / n)).expand(view)
+        gX = t if gX is None else gX + t
+    if gr is not None and need[0]:      # d rstd / dx = -rstd^3 (x - mean) / n
+        t = xmu * (gr.reshape(stat_view) * R * R * R * (-1.0 / n))
+        gX = t if gX is None else gX + t
+    return gX, gW, gB

@@ -119,8 +119,18 @@ cdef tuple _constant_windows(list in_shape, list pads):
 
 def constant_pad_nd(input, pad, value=0):
     """Pads the last len(pad) // 2 dims with value (pad = (left of last dim, right of
-    last dim, left of the one before, ...)); negative pads crop."""
+    last dim, left of the one before, ...)); negative pads crop. Its gradient is the
+    opposite padding (a crop, or zeros where it cropped)."""
     cdef Tensor x = _tensor_arg(input, "input", "constant_pad_nd")
+    if not _tracks(x):
+        return _constant_pad(x, pad, value)
+    pads = _pad_list(pad, "constant_pad_nd")
+    return _linear(x, _bind(_constant_pad, (pads, value)), "ConstantPadNdBackward0",
+                   _bind(_constant_pad, ([-v for v in pads], 0)), "ConstantPadNdBackward0",
+                   _bind(_constant_pad, (pads, 0)))
+
+
+def _constant_pad(Tensor x, pad, value):
     cdef Tensor out
     pads = _pad_list(pad, "constant_pad_nd")
     if len(pads) % 2:
@@ -226,8 +236,6 @@ def pad(input, pad, mode="constant", value=None):
     """torch.nn.functional.pad: mode 'constant' (any dims, any dtype), 'reflect',
     'replicate' or 'circular' (the last 1-3 dims of a batched or unbatched input)."""
     cdef Tensor x = _tensor_arg(input, "input", "pad")
-    cdef Tensor xc, out
-    cdef PadMaps m
     pads = _pad_list(pad, "pad")
     if len(pads) % 2:
         raise RuntimeError("Padding length must be divisible by 2")
@@ -242,7 +250,26 @@ def pad(input, pad, mode="constant", value=None):
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     _check_pad_mode(_shape(x), pads, mode)
-    xc = contiguous(x)
+    if not _tracks(x):
+        return _pad_gather(x, pads, mode)
+    name = _pad_name(mode, len(pads) // 2)
+    return _linear(x, _bind(_pad_gather, (pads, mode)), name,
+                   _bind(_pad_scatter, (_shape(x), pads, mode)), _twice(name))
+
+
+cdef str _pad_name(str mode, int k):
+    if mode == "reflect":
+        return f"ReflectionPad{k}DBackward0"
+    if mode == "replicate":
+        return f"ReplicationPad{k}DBackward0"
+    return "CopySlices"                 # torch builds circular padding from slice copies
+
+
+def _pad_gather(Tensor x, list pads, str mode):
+    """reflect / replicate / circular padding of x (checked)."""
+    cdef Tensor xc = contiguous(x)
+    cdef Tensor out
+    cdef PadMaps m
     try:
         _pad_maps(&m, _shape(x), pads, mode)
         out = _new(_shape(x)[:x._ndim - len(pads) // 2] +
@@ -265,27 +292,33 @@ def pad(input, pad, mode="constant", value=None):
 def pad_backward(grad_output, input_shape, pad, mode="constant"):
     """Gradient of pad for its input: the padded gradient cut back to input_shape; for
     reflect / replicate / circular, the gradients of the copies summed onto their
-    sources."""
+    sources. Recorded when grad_output needs a gradient."""
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "pad_backward")
-    cdef Tensor gc, gi
-    cdef PadMaps m
     shape = [int(s) for s in input_shape]
     pads = _pad_list(pad, "pad_backward")
     if len(pads) % 2 or len(pads) // 2 > len(shape):
         raise RuntimeError(f"pad_backward: invalid padding {pads} for input of size {shape}")
     if mode == "constant":
-        out_shape, in_start, out_start, length = _constant_windows(shape, pads)
+        out_shape = _constant_windows(shape, pads)[0]
         if _shape(g) != out_shape:
             raise RuntimeError(f"pad_backward: expected grad_output of size {out_shape}, but "
                                f"got {_shape(g)}")
-        gi = _new(shape, g._dtype, True)
-        if gi._numel and g._numel:
-            copy_into(_window_view(gi, in_start, length), _window_view(g, out_start, length))
-        return gi
+        return _linear(g, _bind(_constant_pad, ([-v for v in pads], 0)),
+                       "ConstantPadNdBackward0", _bind(_constant_pad, (pads, 0)),
+                       "ConstantPadNdBackward0")
     if mode not in ("reflect", "replicate", "circular"):
         raise NotImplementedError(f"Unrecognised padding mode {mode}")
     _check_pad_mode(shape, pads, mode)
-    gc = _float_input(g, "pad_backward")
+    name = _pad_name(mode, len(pads) // 2)
+    return _linear(g, _bind(_pad_scatter, (shape, pads, mode)), _twice(name),
+                   _bind(_pad_gather, (pads, mode)), name)
+
+
+def _pad_scatter(Tensor g, list shape, list pads, str mode):
+    """The adjoint of _pad_gather: g's values summed onto the positions they copy."""
+    cdef Tensor gc = _float_input(g, "pad_backward")
+    cdef Tensor gi
+    cdef PadMaps m
     try:
         _pad_maps(&m, shape, pads, mode)
         expected = shape[:len(shape) - len(pads) // 2] + \

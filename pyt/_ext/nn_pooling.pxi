@@ -432,11 +432,71 @@ cdef tuple _max_pool(object input, int k, object kernel_size, object stride, obj
                      object dilation, bint ceil_mode, bint with_indices, str op):
     cdef _PoolArgs a = _pool_args(input, k, kernel_size, stride, padding, dilation, ceil_mode,
                                   op)
-    cdef Tensor x = _pool_values(input, a, op, True)
-    cdef Tensor y = _new(a.out_shape(), x._dtype, False)
-    cdef Tensor idx = _new(a.out_shape(), _i64, False) if with_indices else None
-    _run_pool(x, y, idx, &a.g, True)
-    return _cast(y, a.dtype), idx
+    cdef bint wants = _tracks(<Tensor>input)
+    cdef Tensor x, y, idx
+    if wants:
+        set_grad_enabled_flag(False)
+    try:
+        x = _pool_values(input, a, op, True)
+        y = _new(a.out_shape(), x._dtype, False)
+        idx = _new(a.out_shape(), _i64, False) if with_indices or wants else None
+        _run_pool(x, y, idx, &a.g, True)
+        y = _cast(y, a.dtype)
+    finally:
+        if wants:
+            set_grad_enabled_flag(True)
+    if wants:
+        _record_max(input, y, idx, k, f"MaxPool{max(k, 2)}DWithIndicesBackward0")
+    return y, (idx if with_indices else None)
+
+
+cdef Tensor _record_max(Tensor x, Tensor y, Tensor idx, int k, str name):
+    """y, the maxima of x at idx: its gradient goes back to where each came from."""
+    return _record_linear(x, y, name, _bind(_scatter_at, (idx, _shape(x), k)), _twice(name),
+                          _bind(_gather_at, (idx, k)))
+
+
+def _scatter_at(Tensor g, Tensor idx, list shape, int k):
+    """Zeros of shape with g added at idx, per plane of the last k dims (idx: int64,
+    contiguous, checked, shaped like g)."""
+    cdef Tensor gc = _as(g, _compute_dtype(g._dtype))
+    cdef Tensor out = _new(shape, gc._dtype, True)
+    cdef Py_ssize_t planes = 1, dst_len = 1, src_len = 1
+    cdef int i
+    for i in range(len(shape) - k):
+        planes *= shape[i]
+    for i in range(k):
+        dst_len *= shape[len(shape) - k + i]
+        src_len *= g._shape[g._ndim - k + i]
+    with nogil:
+        if gc._dtype.code == PYT_FLOAT32:
+            _scatter_kernel(<float*>gc._data, <int64_t*>idx._data, <float*>out._data, planes,
+                            src_len, dst_len, SCATTER_ADD)
+        else:
+            _scatter_kernel(<double*>gc._data, <int64_t*>idx._data, <double*>out._data, planes,
+                            src_len, dst_len, SCATTER_ADD)
+    return _cast(out, g._dtype)
+
+
+def _gather_at(Tensor t, Tensor idx, int k):
+    """t's values at idx, per plane of the last k dims: shaped like idx."""
+    cdef Tensor tc = _as(t, _compute_dtype(t._dtype))
+    cdef Tensor out = _new(_shape(idx), tc._dtype, False)
+    cdef Py_ssize_t planes = 1, src_len = 1, dst_len = 1
+    cdef int i
+    for i in range(idx._ndim - k):
+        planes *= idx._shape[i]
+    for i in range(k):
+        src_len *= t._shape[t._ndim - k + i]
+        dst_len *= idx._shape[idx._ndim - k + i]
+    with nogil:
+        if tc._dtype.code == PYT_FLOAT32:
+            _scatter_kernel(<float*>tc._data, <int64_t*>idx._data, <float*>out._data, planes,
+                            src_len, dst_len, GATHER)
+        else:
+            _scatter_kernel(<double*>tc._data, <int64_t*>idx._data, <double*>out._data, planes,
+                            src_len, dst_len, GATHER)
+    return _cast(out, t._dtype)
 
 
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
@@ -508,8 +568,8 @@ def max_pool_backward(grad_output, input, indices, int spatial_dims):
     grad_output value goes to the input position its index names."""
     cdef _PoolArgs a = _pool_input(input, spatial_dims, "max_pool_backward", True)
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "max_pool_backward")
-    cdef Tensor idx, gc, gi
-    cdef Py_ssize_t inl = _plane_len(a.g.size), outl
+    cdef Tensor idx
+    cdef Py_ssize_t inl = _plane_len(a.g.size)
     if g._dtype is not a.dtype or not g._dtype.is_floating_point:
         raise RuntimeError(f"max_pool_backward: expected a floating grad_output of dtype "
                            f"{a.dtype.name}, but got {g._dtype.name}")
@@ -517,17 +577,9 @@ def max_pool_backward(grad_output, input, indices, int spatial_dims):
         raise RuntimeError(f"max_pool_backward: grad_output of size {_shape(g)} does not fit "
                            f"input of size {a.in_shape()}")
     idx = _checked_indices(indices, _shape(g), inl, "max_pool_backward")
-    outl = g._numel // a.g.planes if a.g.planes > 0 else 0
-    gc = _as(g, _compute_dtype(g._dtype))
-    gi = _new(a.in_shape(), gc._dtype, True)
-    with nogil:
-        if gc._dtype.code == PYT_FLOAT32:
-            _scatter_kernel(<float*>gc._data, <int64_t*>idx._data, <float*>gi._data,
-                            a.g.planes, outl, inl, SCATTER_ADD)
-        else:
-            _scatter_kernel(<double*>gc._data, <int64_t*>idx._data, <double*>gi._data,
-                            a.g.planes, outl, inl, SCATTER_ADD)
-    return _cast(gi, a.dtype)
+    name = f"MaxPool{max(spatial_dims, 2)}DWithIndicesBackward0"
+    return _linear(g, _bind(_scatter_at, (idx, a.in_shape(), spatial_dims)), _twice(name),
+                   _bind(_gather_at, (idx, spatial_dims)), name)
 
 
 # ----- average pooling ----------------------------------------------------------------------
@@ -548,10 +600,32 @@ cdef Tensor _avg_pool(object input, int k, object kernel_size, object stride, ob
                       bint ceil_mode, bint count_include_pad, object divisor_override, str op):
     cdef _PoolArgs a = _avg_args(input, k, kernel_size, stride, padding, ceil_mode,
                                  count_include_pad, divisor_override, op)
-    cdef Tensor x = _pool_values(input, a, op, True)
+    if not _tracks(<Tensor>input):
+        return _avg_forward(input, a, op)
+    name = f"AvgPool{max(k, 2)}DBackward0"
+    return _linear(input, _bind(_avg_forward, (a, op)), name,
+                   _bind(_avg_adjoint, (a, op + "_backward")), _twice(name))
+
+
+def _avg_forward(Tensor t, _PoolArgs a, str op):
+    cdef Tensor x = _pool_values(t, a, op, True)
     cdef Tensor y = _new(a.out_shape(), x._dtype, False)
     _run_pool(x, y, None, &a.g, False)
     return _cast(y, a.dtype)
+
+
+def _avg_adjoint(Tensor g, _PoolArgs a, str op):
+    """The gradient of average pooling: each output's share spread over its window."""
+    cdef Tensor gc = _float_input(g, op)
+    cdef Tensor gi = _new(a.in_shape(), gc._dtype, True)
+    with nogil:
+        if gc._dtype.code == PYT_FLOAT32:
+            _avg_pool_kernel(<float*>NULL, <float*>NULL, <float*>gc._data, <float*>gi._data,
+                             &a.g)
+        else:
+            _avg_pool_kernel(<double*>NULL, <double*>NULL, <double*>gc._data,
+                             <double*>gi._data, &a.g)
+    return _cast(gi, g._dtype)
 
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
@@ -578,20 +652,12 @@ cdef Tensor _avg_pool_backward(object grad_output, object input, int k, object k
     cdef _PoolArgs a = _avg_args(input, k, kernel_size, stride, padding, ceil_mode,
                                  count_include_pad, divisor_override, op)
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", op)
-    cdef Tensor gc, gi
     if _shape(g) != a.out_shape():
         raise RuntimeError(f"{op}: expected grad_output of size {a.out_shape()}, but got "
                            f"{_shape(g)}")
-    gc = _float_input(g, op)
-    gi = _new(a.in_shape(), gc._dtype, True)
-    with nogil:
-        if gc._dtype.code == PYT_FLOAT32:
-            _avg_pool_kernel(<float*>NULL, <float*>NULL, <float*>gc._data, <float*>gi._data,
-                             &a.g)
-        else:
-            _avg_pool_kernel(<double*>NULL, <double*>NULL, <double*>gc._data,
-                             <double*>gi._data, &a.g)
-    return _cast(gi, g._dtype)
+    name = f"AvgPool{k if k > 1 else 2}DBackward0"
+    return _linear(g, _bind(_avg_adjoint, (a, op)), _twice(name),
+                   _bind(_avg_forward, (a, op[:len(op) - 9])), name)
 
 
 def avg_pool1d_backward(grad_output, input, kernel_size, stride=None, padding=0,
@@ -645,16 +711,58 @@ cdef _PoolArgs _adaptive_args(object input, int k, object output_size, str op):
 
 cdef tuple _adaptive(object input, int k, object output_size, bint is_max, str op):
     cdef _PoolArgs a = _adaptive_args(input, k, output_size, op)
-    cdef Tensor x = _float_input(<Tensor>input, op)
+    cdef bint wants = _tracks(<Tensor>input)
+    cdef Tensor x, y, idx
+    if not is_max:
+        if not wants:
+            return _adaptive_avg(input, a, op), None
+        name = f"AdaptiveAvgPool{max(k, 2)}DBackward0"
+        return _linear(input, _bind(_adaptive_avg, (a, op)), name,
+                       _bind(_adaptive_avg_adjoint, (a,)), _twice(name)), None
+    if wants:
+        set_grad_enabled_flag(False)
+    try:
+        x = _float_input(<Tensor>input, op)
+        y = _new(a.out_shape(), x._dtype, False)
+        idx = _new(a.out_shape(), _i64, False)
+        with nogil:
+            if x._dtype.code == PYT_FLOAT32:
+                _adaptive_kernel(<float*>x._data, <float*>y._data, <int64_t*>idx._data, NULL,
+                                 NULL, &a.g, True)
+            else:
+                _adaptive_kernel(<double*>x._data, <double*>y._data, <int64_t*>idx._data, NULL,
+                                 NULL, &a.g, True)
+        y = _cast(y, a.dtype)
+    finally:
+        if wants:
+            set_grad_enabled_flag(True)
+    if wants:
+        _record_max(input, y, idx, k, f"AdaptiveMaxPool{max(k, 2)}DBackward0")
+    return y, idx
+
+
+def _adaptive_avg(Tensor t, _PoolArgs a, str op):
+    cdef Tensor x = _float_input(t, op)
     cdef Tensor y = _new(a.out_shape(), x._dtype, False)
-    cdef Tensor idx = _new(a.out_shape(), _i64, False) if is_max else None
-    cdef int64_t* ip = <int64_t*>idx._data if is_max else NULL
     with nogil:
         if x._dtype.code == PYT_FLOAT32:
-            _adaptive_kernel(<float*>x._data, <float*>y._data, ip, NULL, NULL, &a.g, is_max)
+            _adaptive_kernel(<float*>x._data, <float*>y._data, NULL, NULL, NULL, &a.g, False)
         else:
-            _adaptive_kernel(<double*>x._data, <double*>y._data, ip, NULL, NULL, &a.g, is_max)
-    return _cast(y, a.dtype), idx
+            _adaptive_kernel(<double*>x._data, <double*>y._data, NULL, NULL, NULL, &a.g, False)
+    return _cast(y, a.dtype)
+
+
+def _adaptive_avg_adjoint(Tensor g, _PoolArgs a):
+    cdef Tensor gc = _float_input(g, "adaptive_avg_pool_backward")
+    cdef Tensor gi = _new(a.in_shape(), gc._dtype, True)
+    with nogil:
+        if gc._dtype.code == PYT_FLOAT32:
+            _adaptive_kernel(<float*>NULL, <float*>NULL, NULL, <float*>gc._data,
+                             <float*>gi._data, &a.g, False)
+        else:
+            _adaptive_kernel(<double*>NULL, <double*>NULL, NULL, <double*>gc._data,
+                             <double*>gi._data, &a.g, False)
+    return _cast(gi, g._dtype)
 
 
 def adaptive_avg_pool1d(input, output_size):
@@ -701,7 +809,6 @@ def adaptive_avg_pool_backward(grad_output, input, int spatial_dims):
     cdef Tensor x = _tensor_arg(input, "input", "adaptive_avg_pool_backward")
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "adaptive_avg_pool_backward")
     cdef _PoolArgs a
-    cdef Tensor gc, gi
     if g._ndim != x._ndim or g._ndim < spatial_dims:
         raise RuntimeError(f"adaptive_avg_pool_backward: grad_output of size {_shape(g)} "
                            f"does not fit input of size {_shape(x)}")
@@ -710,16 +817,9 @@ def adaptive_avg_pool_backward(grad_output, input, int spatial_dims):
     if _shape(g) != a.out_shape():
         raise RuntimeError(f"adaptive_avg_pool_backward: grad_output of size {_shape(g)} "
                            f"does not fit input of size {_shape(x)}")
-    gc = _float_input(g, "adaptive_avg_pool_backward")
-    gi = _new(a.in_shape(), gc._dtype, True)
-    with nogil:
-        if gc._dtype.code == PYT_FLOAT32:
-            _adaptive_kernel(<float*>NULL, <float*>NULL, NULL, <float*>gc._data,
-                             <float*>gi._data, &a.g, False)
-        else:
-            _adaptive_kernel(<double*>NULL, <double*>NULL, NULL, <double*>gc._data,
-                             <double*>gi._data, &a.g, False)
-    return _cast(gi, g._dtype)
+    name = f"AdaptiveAvgPool{max(spatial_dims, 2)}DBackward0"
+    return _linear(g, _bind(_adaptive_avg_adjoint, (a,)), _twice(name),
+                   _bind(_adaptive_avg, (a, "adaptive_avg_pool")), name)
 
 
 # ----- max_unpool ---------------------------------------------------------------------------
@@ -730,6 +830,7 @@ cdef Tensor _max_unpool(object input, object indices, int k, object kernel_size,
     cdef _PoolArgs a = _pool_input(x, k, op, True)
     cdef Tensor idx, xc, out
     cdef int i
+    cdef bint wants
     cdef Py_ssize_t outl = 1, inl = _plane_len(a.g.size)
     ks = _pool_param(kernel_size, k, "kernel_size", op, None)
     st = _pool_param(stride, k, "stride", op, ks)
@@ -761,16 +862,28 @@ cdef Tensor _max_unpool(object input, object indices, int k, object kernel_size,
                            f"tensor ({_shape(x)}) but got indices tensor with shape: "
                            f"{_shape(idx)}")
     idx = _checked_indices(idx, _shape(x), outl, op)
-    xc = _float_input(x, op)
-    out = _new(a.lead + list(sizes), xc._dtype, True)
-    with nogil:
-        if xc._dtype.code == PYT_FLOAT32:
-            _scatter_kernel(<float*>xc._data, <int64_t*>idx._data, <float*>out._data,
-                            a.g.planes, inl, outl, SCATTER_SET)
-        else:
-            _scatter_kernel(<double*>xc._data, <int64_t*>idx._data, <double*>out._data,
-                            a.g.planes, inl, outl, SCATTER_SET)
-    return _cast(out, x._dtype)
+    wants = _tracks(x)
+    if wants:
+        set_grad_enabled_flag(False)
+    try:
+        xc = _float_input(x, op)
+        out = _new(a.lead + list(sizes), xc._dtype, True)
+        with nogil:
+            if xc._dtype.code == PYT_FLOAT32:
+                _scatter_kernel(<float*>xc._data, <int64_t*>idx._data, <float*>out._data,
+                                a.g.planes, inl, outl, SCATTER_SET)
+            else:
+                _scatter_kernel(<double*>xc._data, <int64_t*>idx._data, <double*>out._data,
+                                a.g.planes, inl, outl, SCATTER_SET)
+        out = _cast(out, x._dtype)
+    finally:
+        if wants:
+            set_grad_enabled_flag(True)
+    if wants:                           # each value's gradient is read back at its index
+        name = f"MaxUnpool{max(k, 2)}DBackward0"
+        _record_linear(x, out, name, _bind(_gather_at, (idx, k)), _twice(name),
+                       _bind(_scatter_at, (idx, _shape(out), k)))
+    return out
 
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
@@ -794,7 +907,6 @@ def max_unpool_backward(grad_output, indices, int spatial_dims):
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "max_unpool_backward")
     cdef Tensor idx = _tensor_arg(indices, "indices", "max_unpool_backward")
     cdef Py_ssize_t planes = 1, outl = 1, inl = 1
-    cdef Tensor gc, gi
     cdef int i
     if g._ndim != idx._ndim or g._ndim < spatial_dims + 1:
         raise RuntimeError("max_unpool_backward: grad_output and indices must have the same "
@@ -808,13 +920,8 @@ def max_unpool_backward(grad_output, indices, int spatial_dims):
         outl *= g._shape[i]
         inl *= idx._shape[i]
     idx = _checked_indices(idx, _shape(idx), outl, "max_unpool_backward")
-    gc = _float_input(g, "max_unpool_backward")
-    gi = _new(_shape(idx), gc._dtype, False)
-    with nogil:
-        if gc._dtype.code == PYT_FLOAT32:
-            _scatter_kernel(<float*>gc._data, <int64_t*>idx._data, <float*>gi._data, planes,
-                            outl, inl, GATHER)
-        else:
-            _scatter_kernel(<double*>gc._data, <int64_t*>idx._data, <double*>gi._data,
-                            planes, outl, inl, GATHER)
-    return _cast(gi, g._dtype)
+    if not g._dtype.is_floating_point:
+        _float_input(g, "max_unpool_backward")
+    name = f"MaxUnpool{max(spatial_dims, 2)}DBackward0"
+    return _linear(g, _bind(_gather_at, (idx, spatial_dims)), _twice(name),
+                   _bind(_scatter_at, (idx, _shape(g), spatial_dims)), name)

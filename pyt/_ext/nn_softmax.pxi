@@ -23,13 +23,46 @@ cdef void _around(Tensor t, int d, Py_ssize_t* outer, Py_ssize_t* n, Py_ssize_t*
 cdef Tensor _softmax(object input, object dim, object dtype, bint log):
     cdef str op = "log_softmax" if log else "softmax"
     cdef Tensor x = _tensor_arg(input, "input", op)
+    cdef Tensor y
+    cdef Node node
+    if dim is None:
+        raise TypeError(f"{op}() missing required argument 'dim'")
+    if dtype is not None:               # torch casts the input before the op (recorded)
+        x = _to_dtype(x, _parse_dtype(dtype), False)
+    if not _tracks(x):
+        return _softmax_native(x, dim, log)
+    set_grad_enabled_flag(False)
+    try:
+        y = _softmax_native(x, dim, log)
+    finally:
+        set_grad_enabled_flag(True)
+    node = _record("LogSoftmaxBackward0" if log else "SoftmaxBackward0", _softmax_node_backward,
+                   (x,), (y,))
+    node.save_output(y)
+    node.ctx = (wrap_dim(dim, x._ndim), log)
+    return y
+
+
+cdef tuple _softmax_node_backward(Node node, tuple grads):
+    """From the output y: softmax y * (g - sum(g * y)), log_softmax g - exp(y) * sum(g),
+    native at first order; recorded ops under create_graph (exp(y) of a log_softmax is
+    softmax(y): equal values, and equal derivatives along the log_softmax's output)."""
+    cdef int d
+    d, log = node.ctx
+    cdef Tensor y = node.saved_values()[0]
+    cdef Tensor g = grads[0]
+    if not grad_enabled():
+        return (_softmax_backward(g, y, d, log),)
+    if log:
+        return (g - _softmax(y, d, None, False) * g.sum(d, keepdim=True),)
+    return (y * (g - (g * y).sum(d, keepdim=True)),)
+
+
+cdef Tensor _softmax_native(Tensor x, object dim, bint log):
+    cdef str op = "log_softmax" if log else "softmax"
     cdef Tensor xc, out
     cdef Py_ssize_t outer, n, inner
     cdef int d, nt
-    if dim is None:
-        raise TypeError(f"{op}() missing required argument 'dim'")
-    if dtype is not None:               # torch casts the input before the op
-        x = _to_dtype(x, _parse_dtype(dtype), False)
     d = wrap_dim(dim, x._ndim)
     if not x._dtype.is_floating_point:
         raise NotImplementedError(f'"{op}_lastdim_kernel_impl" not implemented for '
@@ -84,13 +117,32 @@ def log_softmax(input, dim, dtype=None):
     return _softmax(input, dim, dtype, True)
 
 
+cdef int _softmax_backward_dim(object grad_output, object output, object dim,
+                               bint log) except -1:
+    """The checks of _softmax_backward; returns the wrapped dim."""
+    cdef str op = "log_softmax_backward" if log else "softmax_backward"
+    cdef Tensor g = _tensor_arg(grad_output, "grad_output", op)
+    cdef Tensor y = _tensor_arg(output, "output", op)
+    if _shape(g) != _shape(y):
+        raise RuntimeError(f"{op}: grad_output of size {_shape(g)} does not match output of "
+                           f"size {_shape(y)}")
+    return wrap_dim(dim, y._ndim)
+
+
 def softmax_backward(grad_output, output, dim):
-    """Gradient of softmax from its output y: y * (g - sum(g * y, dim))."""
+    """Gradient of softmax from its output y: y * (g - sum(g * y, dim)) (recorded ops when
+    its inputs need gradients)."""
+    if _wants_grad((grad_output, output)):
+        d = _softmax_backward_dim(grad_output, output, dim, False)
+        return output * (grad_output - (grad_output * output).sum(d, keepdim=True))
     return _softmax_backward(grad_output, output, dim, False)
 
 
 def log_softmax_backward(grad_output, output, dim):
     """Gradient of log_softmax from its output y: g - exp(y) * sum(g, dim)."""
+    if _wants_grad((grad_output, output)):
+        d = _softmax_backward_dim(grad_output, output, dim, True)
+        return grad_output - output.exp() * grad_output.sum(d, keepdim=True)
     return _softmax_backward(grad_output, output, dim, True)
 
 
