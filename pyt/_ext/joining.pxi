@@ -113,17 +113,6 @@ cdef tuple _zero_backward(Node node, tuple grads):
     return tuple([None if m is None else zeros(m[0], dtype=m[1]) for m in node.ctx])
 
 
-cdef tuple _not_implemented_backward(Node node, tuple grads):
-    raise RuntimeError(f"derivative for aten::{node.ctx} is not implemented")
-
-
-cdef Node _record_not_implemented(str op, tuple inputs, Tensor result):
-    """An op torch records without a derivative: backward through it raises."""
-    cdef Node node = _record("NotImplemented", _not_implemented_backward, inputs, (result,))
-    node.ctx = op
-    return node
-
-
 cdef int _begin_inplace(Tensor self) except -1:
     """The checks of a recorded in-place op, before anything is written."""
     _check_inplace_allowed(self)

@@ -361,9 +361,7 @@ cdef Tensor _binary_recorded(int op, object a, object b, object out, bint inplac
         name = "DivBackward2"
     elif op == PYT_OP_FLOORDIV or (op == PYT_OP_REMAINDER and not isinstance(a, Tensor)):
         # torch records these but cannot differentiate them: backward raises
-        node = _record("torch::autograd::NotImplemented", _not_implemented_backward, (a, b),
-                       (result,))
-        node.ctx = _OP_NAMES[op]
+        _record_not_implemented(_OP_NAMES[op], (a, b), result)
         return result
     elif op == PYT_OP_SUB and not isinstance(a, Tensor):
         name = "RsubBackward1"                       # number - tensor
@@ -410,10 +408,6 @@ cdef tuple _binary_backward(Node node, tuple grads):
     return (_grad_like(g, meta_a),
             _grad_like(-g * _div(a, b, "floor" if op == PYT_OP_REMAINDER else "trunc", None,
                                  False), meta_b) if meta_b is not None else None)
-
-
-cdef tuple _not_implemented_backward(Node node, tuple grads):
-    raise RuntimeError(f"derivative for aten::{node.ctx} is not implemented")
 
 
 cdef Tensor _inplace_fit(Tensor self, Tensor result):

@@ -267,6 +267,18 @@ cdef Tensor _inplace_result(Tensor self, Tensor result):
     return self
 
 
+cdef Node _record_not_implemented(str op, tuple inputs, Tensor result):
+    """An op torch records without a derivative: backward through it raises."""
+    cdef Node node = _record("torch::autograd::NotImplemented", _not_implemented_backward,
+                             inputs, (result,))
+    node.ctx = op
+    return node
+
+
+cdef tuple _not_implemented_backward(Node node, tuple grads):
+    raise RuntimeError(f"derivative for aten::{node.ctx} is not implemented")
+
+
 # ----- in-place ops on views ---------------------------------------------------------------
 # An in-place op on a view changes its base too. The op is first recorded on the view as
 # if it stood alone; then the base's history becomes CopySlices(base's old history, the
@@ -288,7 +300,20 @@ cdef int _rebase_view(Tensor view) except -1:
     return 0
 
 
-cdef _Restrider _view_geometry(Tensor base, Tensor view):
+cdef class _ViewOfContiguous:
+    """t -> the view with these sizes, strides and offset (relative to t's own offset) of
+    a contiguous t: a view of a base, taken again of the base's gradient."""
+    cdef tuple size, stride
+    cdef Py_ssize_t offset
+
+    def __cinit__(self, tuple size, tuple stride, Py_ssize_t offset):
+        self.size, self.stride, self.offset = size, stride, offset
+
+    def __call__(self, Tensor t):
+        return as_strided(t, self.size, self.stride, t._offset + self.offset)
+
+
+cdef _ViewOfContiguous _view_geometry(Tensor base, Tensor view):
     """How to take view of a contiguous tensor shaped like base (a gradient): view's
     strides and offset in base's logical (row-major) element numbering. base must be
     dense; each storage step then splits uniquely into steps along base's dims."""
@@ -297,7 +322,7 @@ cdef _Restrider _view_geometry(Tensor base, Tensor view):
     cdef int i, j, k, n = 0
     cdef Py_ssize_t acc = 1
     if is_contiguous(base):
-        return _Restrider(_shape_tuple(view), view.stride(), view._offset - base._offset)
+        return _ViewOfContiguous(_shape_tuple(view), view.stride(), view._offset - base._offset)
     for i in range(base._ndim - 1, -1, -1):
         logical[i] = acc
         acc *= base._shape[i]
@@ -323,7 +348,7 @@ cdef _Restrider _view_geometry(Tensor base, Tensor view):
 
     strides = tuple([to_logical(view._strides[i]) if view._shape[i] > 1 else 0
                      for i in range(view._ndim)])
-    return _Restrider(_shape_tuple(view), strides, to_logical(view._offset - base._offset))
+    return _ViewOfContiguous(_shape_tuple(view), strides, to_logical(view._offset - base._offset))
 
 
 cdef tuple _copy_slices_backward(Node node, tuple grads):
