@@ -282,7 +282,6 @@ def test_det_of_singular_matrix():
     np.testing.assert_allclose(a.grad.numpy(), cof, atol=1e-12)
 
 
-@pytest.mark.skip(reason="needs the derivative of stack (other branch)")
 def test_det_of_singular_matrix_double_backward():
     a = pyt.tensor([[1., 2], [2, 4]], dtype=f64, requires_grad=True)
     assert gradgradcheck(pyt.linalg.det, (a,))
@@ -368,7 +367,6 @@ def test_cholesky(name, shape):
     assert gradcheck(cholesky_fns()[name], (leaf(*shape),))
 
 
-@pytest.mark.skip(reason="needs the derivatives of tril and diag_embed (other branch)")
 def test_cholesky_double_backward():
     assert gradgradcheck(cholesky_fns()["lower"], (leaf(3, 3),))
     assert gradgradcheck(cholesky_fns()["upper"], (leaf(2, 2),))
@@ -392,7 +390,6 @@ def test_qr_old_and_method():
     assert gradcheck(lambda x: tuple(x.qr()), (a,))
 
 
-@pytest.mark.skip(reason="needs the derivatives of triu and cat (other branch)")
 def test_qr_double_backward():
     for shape in [(3, 2), (2, 3)]:
         assert gradgradcheck(lambda x: tuple(pyt.linalg.qr(x)), (leaf(*shape),))
@@ -447,7 +444,6 @@ def test_svd_old():
     assert gradcheck(lambda x: pyt.svd(x, compute_uv=False).S, (a,))
 
 
-@pytest.mark.skip(reason="needs the derivative of diag_embed (other branch)")
 def test_svd_double_backward():
     for name in ("USVh", "polar"):
         assert gradgradcheck(svd_fns(False)[name], (leaf(3, 2),))
@@ -474,7 +470,6 @@ def test_eigvalsh_double_backward():
     assert gradgradcheck(eigh_fns()["V_squared"], (leaf(2, 2),))
 
 
-@pytest.mark.skip(reason="needs the derivative of diag_embed (other branch)")
 def test_eigh_double_backward():
     assert gradgradcheck(eigh_fns()["both"], (leaf(3, 3),))
 

@@ -458,7 +458,6 @@ def test_norm_backward_functions_are_differentiable(kind):
     assert gradcheck(f, inputs)
 
 
-@pytest.mark.skip(reason="needs the derivative of exp (other branch)")
 def test_log_softmax_backward_is_differentiable():
     assert gradgradcheck(lambda g, y: K.log_softmax_backward(g, y, 1),
                          (leaf(2, 3), leaf(2, 3, seed=1)))

@@ -218,15 +218,7 @@ def test_gradcheck(fn, shapes):
     assert gradcheck(lambda *xs: fn(pyt, *xs), _leaves(shapes))
 
 
-# t[index] = v: the backward zeroes the overwritten part of the gradient without recording
-# it (recording.pxi's _setitem_backward), so second derivatives see the whole gradient
-SETITEM_DOUBLE_BACKWARD = pytest.mark.xfail(
-    reason="_setitem_backward does not record its zeroing under create_graph", strict=True)
-
-
-@pytest.mark.parametrize("fn, shapes", [
-    pytest.param(*c[1:], id=c[0], marks=SETITEM_DOUBLE_BACKWARD) if c[0].startswith("setitem")
-    else pytest.param(*c[1:], id=c[0]) for c in CASES])
+@pytest.mark.parametrize("fn, shapes", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
 def test_gradgradcheck(fn, shapes):
     assert gradgradcheck(lambda *xs: fn(pyt, *xs), _leaves(shapes))
 

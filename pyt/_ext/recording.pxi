@@ -511,12 +511,10 @@ cdef tuple _setitem_backward(Node node, tuple grads):
     pick, value_meta = node.ctx
     cdef Tensor g = grads[0]
     cdef Tensor kept = clone(g)
-    cdef bint was_enabled = not pyt_grad_disabled
-    set_grad_enabled_flag(False)
-    try:
+    if _needs_grad(kept):
+        _setitem_tracked(kept, pick.index, 0)     # double backward sees the zeroing too
+    else:
         _setitem(kept, pick.index, 0)
-    finally:
-        set_grad_enabled_flag(was_enabled)
     if value_meta is None:
         return (kept,)
     return (kept, _grad_like(pick(g), value_meta))
