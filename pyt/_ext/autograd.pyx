@@ -10,7 +10,7 @@ synchronous and runs on the calling thread."""
 from heapq import heappush, heappop
 import weakref
 
-from pyt._ext.tensor cimport (Tensor, grad_enabled, set_grad_enabled_flag, new_empty,
+from pyt._ext.tensor cimport (Tensor, _add_grads, grad_enabled, set_grad_enabled_flag, new_empty,
                               detach, _to_dtype, scalar_tensor_of, copy_into, _check_hook_result)
 from pyt._ext.graph cimport Node, new_node
 from pyt._ext import graph as _graph
@@ -119,7 +119,7 @@ cdef Tensor _sum_grads(object a, object b):
         return b
     if b is None:
         return a
-    return a + b
+    return _add_grads(a, b)
 
 
 cdef object _apply_output_hooks(Node node, list grads):

@@ -370,12 +370,15 @@ cdef Tensor _binary_recorded(int op, object a, object b, object out, bint inplac
     else:
         name = _BACKWARD_NAMES[op]
     node = _record(name, _binary_backward, (a, b), (result,))
-    node.ctx = (op, _meta(a), _meta(b), None if isinstance(a, Tensor) else a,
+    meta_a, meta_b = _meta_vs(a, result), _meta_vs(b, result)
+    node.ctx = (op, meta_a, meta_b, None if isinstance(a, Tensor) else a,
                 None if isinstance(b, Tensor) else b, alpha, rounding_div)
     if not rounding_div and (op == PYT_OP_MUL or op == PYT_OP_DIV or (
             op >= PYT_OP_REMAINDER and isinstance(b, Tensor))):
-        node.save_tensor(a if isinstance(a, Tensor) else None)
-        node.save_tensor(b if isinstance(b, Tensor) else None)
+        # only what the wanted gradients read: a's needs b; b's needs a (and b)
+        node.save_tensor(a if isinstance(a, Tensor) and meta_b is not None else None)
+        node.save_tensor(b if isinstance(b, Tensor) and (
+            meta_a is not None or op != PYT_OP_MUL) else None)
     return result
 
 
@@ -398,9 +401,11 @@ cdef tuple _binary_backward(Node node, tuple grads):
     a, b = node.saved_values()
     a = scalar_a if a is None else a
     b = scalar_b if b is None else b
-    if op == PYT_OP_MUL:
-        return (_grad_like(g * b, meta_a) if meta_a is not None else None,
-                _grad_like(g * a, meta_b) if meta_b is not None else None)
+    if op == PYT_OP_MUL:                             # _binary: no operator dispatch
+        return (_grad_like(_binary(PYT_OP_MUL, g, b, None, False), meta_a)
+                if meta_a is not None else None,
+                _grad_like(_binary(PYT_OP_MUL, g, a, None, False), meta_b)
+                if meta_b is not None else None)
     if op == PYT_OP_DIV:                             # d(a/b) = g/b, -g a/b**2
         return (_grad_like(g / b, meta_a) if meta_a is not None else None,
                 _grad_like(-g * ((a / b) / b), meta_b) if meta_b is not None else None)

@@ -160,6 +160,11 @@ def _edge(x):
     return _edge_of(x)
 
 
+cdef Tensor _add_grads(Tensor a, Tensor b):
+    """Two gradients of one tensor, summed (by the engine)."""
+    return _binary(PYT_OP_ADD, a, b, None, False)
+
+
 # ----- helpers for backward functions ----------------------------------------------------------
 
 cdef Tensor _sum_to(Tensor grad, object shape):
@@ -184,6 +189,8 @@ cdef object _grad_like(object g, object meta):
     """A gradient brought back to an input's (shape, dtype); None for non-tensor inputs."""
     if meta is None or g is None:
         return None
+    if meta is _SAME:
+        return g
     shape, dt = meta
     cdef Tensor t = g
     if not _shape_equals(t, shape):
@@ -198,6 +205,27 @@ cdef object _meta(object x):
     if isinstance(x, Tensor):
         return (_shape_tuple(x), (<Tensor>x)._dtype)
     return None
+
+
+# _meta_vs's answer for an input with the result's shape and dtype: nothing to reduce
+cdef object _SAME = object()
+
+
+cdef object _meta_vs(object x, Tensor result):
+    """What backward needs to bring a gradient back to input x of an op with this result:
+    None when x gets none (a number, or a tensor that does not require grad), _SAME when
+    x has result's shape and dtype, else x's (shape, dtype)."""
+    cdef Tensor t
+    cdef int i
+    if not isinstance(x, Tensor) or not (<Tensor>x)._requires_grad:
+        return None
+    t = x
+    if t._dtype is result._dtype and t._ndim == result._ndim:
+        for i in range(t._ndim):
+            if t._shape[i] != result._shape[i]:
+                return (_shape_tuple(t), t._dtype)
+        return _SAME
+    return (_shape_tuple(t), t._dtype)
 
 
 cdef tuple _shape_tuple(Tensor t):

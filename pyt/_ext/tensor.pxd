@@ -79,6 +79,7 @@ cdef Node _record(str name, backward_c_fn backward, tuple inputs, tuple outputs)
 cdef Node _record_inplace(str name, backward_c_fn backward, Tensor self, tuple others)
 cdef int _check_inplace_allowed(Tensor self) except -1
 cdef Tensor _sum_to(Tensor grad, object shape)
+cdef Tensor _add_grads(Tensor a, Tensor b)
 cdef object _grad_like(object g, object meta)
 cdef object _meta(object x)
 cdef bint _wants_grad(tuple inputs)
