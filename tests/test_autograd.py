@@ -79,6 +79,22 @@ def test_saved_tensors_are_released():
     assert ref() is None            # freed by backward without retain_graph
 
 
+def test_graphs_free_without_the_cycle_collector():
+    """Ops that keep their own output for backward (exp, tanh, softmax...) hold it
+    without a reference cycle: dropping the last reference frees the whole graph."""
+    a = leaf(100)
+    gc.disable()
+    try:
+        for op in (pyt.exp, pyt.tanh, pyt.sigmoid, pyt.sqrt, lambda t: t.softmax(0)):
+            y = op(a * a)
+            ref = weakref.ref(y)
+            node_ref = weakref.ref(y.grad_fn)
+            del y
+            assert ref() is None and node_ref() is None
+    finally:
+        gc.enable()
+
+
 def test_inplace_modification_of_saved_tensor_is_caught():
     a = leaf(3)
     b = a * 1

@@ -10,7 +10,7 @@ synchronous and runs on the calling thread."""
 from heapq import heappush, heappop
 import weakref
 
-from pyt._ext.tensor cimport (Tensor, _add_grads, grad_enabled, set_grad_enabled_flag, new_empty,
+from pyt._ext.tensor cimport (Tensor, _add_grads, _write_scalar, grad_enabled, set_grad_enabled_flag, new_empty,
                               detach, _to_dtype, scalar_tensor_of, copy_into, _check_hook_result)
 from pyt._ext.graph cimport Node, new_node
 from pyt._ext import graph as _graph
@@ -98,7 +98,7 @@ cdef Tensor _initial_grad(Tensor out, object g, int i):
         if out._numel != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         grad = new_empty(out._ndim, out._shape, out._dtype, out._device, False)
-        copy_into(grad, scalar_tensor_of(1, out._dtype))
+        _write_scalar(grad._data, out._dtype, 1)
         return grad
     if not isinstance(g, Tensor):
         raise TypeError(f"gradient must be a Tensor or None, got {type(g).__name__}")

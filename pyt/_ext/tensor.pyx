@@ -278,7 +278,12 @@ cdef class Tensor:
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Computes the gradient of this tensor with respect to the graph's leaves and
         accumulates it into their .grad."""
-        _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        if inputs is None:
+            _autograd.run_backward((self,), (gradient,), bool(create_graph) if
+                                   retain_graph is None else bool(retain_graph),
+                                   bool(create_graph), (), True, True)
+        else:
+            _autograd.backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """hook(grad) -> new grad or None, called when this tensor's gradient is computed."""
