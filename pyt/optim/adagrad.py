@@ -26,9 +26,12 @@ class Adagrad(Optimizer):
         # Unlike the others, Adagrad's state exists from the start (torch does the same).
         for group in self.param_groups:
             for p in group["params"]:
-                state = self.state[p]
-                state["step"] = _float_step()
-                state["sum"] = pyt.full_like(p, group["initial_accumulator_value"])
+                self._init_state(p, group)
+
+    def _init_state(self, p, group):
+        state = self.state[p]
+        state["step"] = _float_step()
+        state["sum"] = pyt.full_like(p, group["initial_accumulator_value"])
 
     @_use_grad
     def step(self, closure=None):
@@ -38,6 +41,8 @@ class Adagrad(Optimizer):
             weight_decay = group["weight_decay"]
             for p, grad in _params_with_grad(group):
                 state = self.state[p]
+                if len(state) == 0:  # a parameter of a group added later
+                    self._init_state(p, group)
                 state["step"].add_(1)
                 step = state["step"].item()
                 if group["maximize"]:
