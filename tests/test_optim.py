@@ -300,7 +300,7 @@ def _state_keys(opt):
                          ids=[n for n, _ in CASES[::2]] + ["LBFGS"])
 def test_state_dict_layout_matches_torch(name, kwargs):
     torch = pytest.importorskip("torch")
-    layouts = []
+    layouts, values = [], []
     for lib in (pyt, torch):
         params, loss_fn = regression(lib)
         opt = getattr(lib.optim, name)(params, **kwargs)
@@ -313,11 +313,39 @@ def test_state_dict_layout_matches_torch(name, kwargs):
             opt.step(closure)
         layouts.append(_state_keys(opt))
         sd = opt.state_dict()
+        values.append(_as_numbers(sd["state"]))
         if "step" in sd["state"][0]:
             step = sd["state"][0]["step"]
             assert step.dim() == 0 and str(step.dtype).endswith("float32")
             assert float(step) == 2
     assert layouts[0] == layouts[1]
+    _assert_close_nested(values[0], values[1])
+
+
+def _as_numbers(value):
+    """A state dict with its tensors as NumPy arrays (for comparing pyt's with torch's)."""
+    if isinstance(value, dict):
+        return {k: _as_numbers(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_numbers(v) for v in value]
+    if hasattr(value, "detach"):
+        return value.detach().numpy().copy()
+    return value
+
+
+def _assert_close_nested(got, want):
+    if isinstance(want, dict):
+        assert sorted(got) == sorted(want)
+        for k in want:
+            _assert_close_nested(got[k], want[k])
+    elif isinstance(want, list):
+        assert len(got) == len(want)
+        for g, w in zip(got, want):
+            _assert_close_nested(g, w)
+    elif want is None:
+        assert got is None
+    else:
+        np.testing.assert_allclose(np.asarray(got), np.asarray(want), rtol=1e-10, atol=1e-14)
 
 
 @pytest.mark.parametrize("name,kwargs", [

@@ -106,6 +106,9 @@ class LRScheduler:
         self._last_lr = _lrs(self.optimizer)
 
 
+_LRScheduler = LRScheduler  # the old name, still used by some code
+
+
 class _LambdaStateMixin:
     """Schedulers holding user functions save them only if they are callable objects
     (their __dict__), never plain functions or lambdas."""
@@ -341,8 +344,8 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self):
-        return [self.eta_min + (base - self.eta_min) * (1 + math.cos(math.pi * self.T_cur / self.T_i))
-                / 2 for base in self.base_lrs]
+        cosine = 1 + math.cos(math.pi * self.T_cur / self.T_i)
+        return [self.eta_min + (base - self.eta_min) * cosine / 2 for base in self.base_lrs]
 
     def step(self, epoch=None):
         """Step by one, or jump to a (possibly fractional) epoch."""

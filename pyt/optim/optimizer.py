@@ -18,8 +18,12 @@ required = _RequiredParameter()
 
 
 def _typename(obj):
-    return f"{type(obj).__module__}.{type(obj).__qualname__}" if not isinstance(obj, Tensor) \
-        else "pyt.Tensor"
+    """A type's name for error messages: 'float', 'pyt.Tensor', 'module.Class'."""
+    if isinstance(obj, Tensor):
+        return "pyt.Tensor"
+    kind = type(obj)
+    return kind.__qualname__ if kind.__module__ == "builtins" \
+        else f"{kind.__module__}.{kind.__qualname__}"
 
 
 def _scalar(value):
