@@ -21,3 +21,11 @@ def test_digits_augment():
     assert "179 sevens" in result.stdout
     assert "train: (5752, 8, 8) pyt.float32" in result.stdout
     assert "test images per digit:" in result.stdout
+
+
+def test_lbfgs_sine():
+    result = run_example("lbfgs_sine.py", "--steps", "5", "--seed", "1")
+    assert result.returncode == 0, result.stderr
+    assert "step   4  loss" in result.stdout
+    final = float(result.stdout.split("final loss")[1].split()[0])
+    assert final < 0.01  # the noise alone contributes 0.0025

@@ -1,0 +1,58 @@
+"""RAdam: Adam whose adaptive step is switched on once its variance is tractable."""
+import math
+
+import pyt
+
+from .optimizer import Optimizer, _check_common, _float_step, _params_with_grad, _use_grad
+
+
+class RAdam(Optimizer):
+    """Rectified Adam (Liu et al.): plain momentum SGD while rho_t <= 5, then rectified Adam."""
+
+    def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
+                 decoupled_weight_decay=False, *, foreach=None, maximize=False,
+                 capturable=False, differentiable=False):
+        _check_common(lr=lr, eps=eps, betas=betas, weight_decay=weight_decay)
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay,
+                        maximize=maximize, foreach=foreach, capturable=capturable,
+                        decoupled_weight_decay=decoupled_weight_decay,
+                        differentiable=differentiable)
+        super().__init__(params, defaults)
+
+    @_use_grad
+    def step(self, closure=None):
+        loss = self._evaluate(closure)
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+            rho_inf = 2 / (1 - beta2) - 1
+            for p, grad in _params_with_grad(group):
+                state = self.state[p]
+                if len(state) == 0:
+                    state["step"] = _float_step()
+                    state["exp_avg"] = pyt.zeros_like(p)
+                    state["exp_avg_sq"] = pyt.zeros_like(p)
+                if group["maximize"]:
+                    grad = -grad
+                state["step"].add_(1)
+                step = state["step"].item()
+                if weight_decay != 0:
+                    if group["decoupled_weight_decay"]:
+                        p.mul_(1 - lr * weight_decay)
+                    else:
+                        grad = grad.add(p, alpha=weight_decay)
+                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+                exp_avg.lerp_(grad, 1 - beta1)
+                exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                bias_correction1 = 1 - beta1 ** step
+                bias_correction2 = 1 - beta2 ** step
+                rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+                if rho_t > 5.0:
+                    rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                                     / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+                    denom = exp_avg_sq.sqrt().add_(eps)
+                    p.addcdiv_(exp_avg, denom, value=-lr * rect * math.sqrt(bias_correction2)
+                               / bias_correction1)
+                else:
+                    p.add_(exp_avg, alpha=-lr / bias_correction1)
+        return loss
