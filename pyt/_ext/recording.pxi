@@ -499,12 +499,24 @@ cdef object _getitem_tracked(Tensor self, object index):
         out = _getitem(self, index)
     finally:
         set_grad_enabled_flag(True)
-    node = _record("SliceBackward0" if out._storage is self._storage else "IndexBackward0",
-                   _view_backward, (self,), (out,))
+    node = _record(_indexing_name(index) if out._storage is self._storage
+                   else "IndexBackward0", _view_backward, (self,), (out,))
     node.ctx = (_VIEW_PICK, self.size(), self._dtype, _Picker(index))
     if out._storage is self._storage:
         node.view_version = out._storage.version
     return out
+
+
+cdef str _indexing_name(object index):
+    """torch names a basic-indexing view after its last step."""
+    last = index[-1] if isinstance(index, tuple) and len(index) else index
+    if last is None:
+        return "UnsqueezeBackward0"
+    if last is Ellipsis:
+        return "AliasBackward0"
+    if isinstance(last, slice):
+        return "SliceBackward0"
+    return "SelectBackward0"
 
 
 cdef class _Picker:
