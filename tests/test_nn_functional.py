@@ -84,6 +84,14 @@ CASES = [
     ("affine_grid", [randn(2, 2, 3), (2, 3, 4, 5)], dict(align_corners=False)),
     ("affine_grid", [randn(2, 2, 3), (2, 3, 4, 5)], dict(align_corners=True)),
     ("affine_grid", [randn(1, 3, 4), (1, 1, 2, 3, 4)], dict(align_corners=False)),
+    ("rms_norm", [randn(2, 3, 4), (4,), randn(4)], {}),
+    ("rms_norm", [randn(2, 3, 4), (3, 4)], dict(eps=1e-3)),
+    ("channel_shuffle", [randn(2, 6, 2, 3), 3], {}),
+    ("scaled_dot_product_attention", [randn(2, 3, 4), randn(2, 5, 4), randn(2, 5, 2)], {}),
+    ("scaled_dot_product_attention", [randn(2, 4, 3), randn(2, 4, 3), randn(2, 4, 2)],
+     dict(is_causal=True, scale=0.3)),
+    ("scaled_dot_product_attention", [randn(1, 3, 4), randn(1, 5, 4), randn(1, 5, 2)],
+     dict(attn_mask=randn(3, 5))),
     # activations
     ("relu", [randn(3, 4)], {}),
     ("relu6", [randn(3, 4) * 5], {}),
@@ -290,6 +298,22 @@ def test_gradcheck(case):
             return getattr(F, name)(*full, **p_kw)
 
     assert pyt.autograd.gradcheck(fn, tuple(leaves), eps=1e-6, atol=1e-5, rtol=1e-3)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[_case_id(c) for c in CASES])
+def test_against_torch_float32(case):
+    torch = pytest.importorskip("torch")
+    name, args, kwargs = case
+    kwargs = {k: (v.astype(np.float32) if isinstance(v, np.ndarray) and v.dtype.kind == "f"
+                  else v) for k, v in kwargs.items()}
+    p_args, p_kw, _ = _make(pyt, name, args, kwargs, np.float32)
+    t_args, t_kw, _ = _make(torch, name, args, kwargs, np.float32)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        p_out = getattr(F, name)(*p_args, **p_kw)
+        t_out = getattr(torch.nn.functional, name)(*t_args, **t_kw)
+    assert p_out.dtype == getattr(pyt, str(t_out.dtype).split(".")[-1])
+    np.testing.assert_allclose(_numpy(p_out), _numpy(t_out), rtol=2e-5, atol=2e-5)
 
 
 def test_embedding_bag_gradcheck():
@@ -531,7 +555,7 @@ def test_bad_input_errors():
             r(3, 2), 2)
     _raises(ValueError, r"offsets has to be a 1D Tensor but got None", F.embedding_bag,
             pyt.tensor([1, 2]), r(3, 5))
-    _raises(IndexError, r"", F.embedding, pyt.tensor([7]), r(3, 5))
+    _raises(IndexError, r"index out of range in self", F.embedding, pyt.tensor([7]), r(3, 5))
     _raises(RuntimeError, r"Padding length must be divisible by 2", F.pad, r(3, 4), (1,))
     _raises(ValueError, r"nn.functional.grid_sample\(\): expected mode", F.grid_sample,
             r(1, 1, 2, 2), r(1, 2, 2, 2), mode="cubic")

@@ -193,6 +193,21 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
     return input / (div * alpha + k).pow(beta)
 
 
+def rms_norm(input, normalized_shape, weight=None, eps=None):
+    """input / sqrt(mean(input ** 2 over the trailing normalized_shape dims) + eps)."""
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
+        tuple(normalized_shape)
+    if tuple(input.shape[input.dim() - len(shape):]) != shape or len(shape) > input.dim():
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
+                           f"{input.size()}")
+    if eps is None:
+        eps = pyt.finfo(input.dtype).eps
+    dims = tuple(range(input.dim() - len(shape), input.dim()))
+    out = input * pyt.rsqrt((input * input).mean(dims, keepdim=True) + eps)
+    return out if weight is None else out * weight
+
+
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """input / max(||input||_p along dim, eps)."""
     denom = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
@@ -465,6 +480,27 @@ def pixel_unshuffle(input, downscale_factor):
     x = input.reshape(*lead, c, h // r, r, w // r, r)
     x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
     return x.reshape(*lead, c * r * r, h // r, w // r)
+
+
+def channel_shuffle(input, groups):
+    """Interleaves the channels of `groups` groups: [N, g * k, *] -> channel order
+    (0, k, 2k, ..., 1, k + 1, ...)."""
+    if input.dim() < 3:
+        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but "
+                           f"got input with {input.dim()} dimension(s)")
+    if groups <= 0:
+        raise RuntimeError(f"Number of groups to divide channels in must be positive. Value "
+                           f"of groups:{groups}")
+    n, c = input.shape[0], input.shape[1]
+    if c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
+                           f"and {groups} groups.")
+    rest = tuple(input.shape[2:])
+    x = input.reshape(n, groups, c // groups, *rest).transpose(1, 2)
+    return x.reshape(n, c, *rest)
+
+
+native_channel_shuffle = channel_shuffle
 
 
 def affine_grid(theta, size, align_corners=None):
@@ -847,6 +883,36 @@ def mish(input, inplace=False):
 def hardswish(input, inplace=False):
     out = input * (input + 3).clamp(0, 6) / 6
     return _inplace(input, out) if inplace else out
+
+
+def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
+                                 is_causal=False, scale=None, enable_gqa=False):
+    """softmax(q @ k^T * scale + mask) @ v over the last two dims."""
+    L, S = query.shape[-2], key.shape[-2]
+    scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
+    if enable_gqa and key.dim() >= 3 and query.shape[-3] != key.shape[-3]:
+        reps = query.shape[-3] // key.shape[-3]
+        key = key.repeat_interleave(reps, -3) if hasattr(key, "repeat_interleave") else \
+            key.unsqueeze(-3).expand(*key.shape[:-2], reps, S, key.shape[-1]).reshape(
+                *key.shape[:-3], key.shape[-3] * reps, S, key.shape[-1])
+        value = value.unsqueeze(-3).expand(*value.shape[:-2], reps, S, value.shape[-1]) \
+            .reshape(*value.shape[:-3], value.shape[-3] * reps, S, value.shape[-1])
+    scores = pyt.matmul(query, key.transpose(-2, -1)) * scale
+    if is_causal:
+        if attn_mask is not None:
+            raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not "
+                               "be set when is_causal=True")
+        future = pyt.ones(L, S, dtype=pyt.bool).triu(1)
+        scores = scores.masked_fill(future, float("-inf"))
+    elif attn_mask is not None:
+        if attn_mask.dtype == pyt.bool:
+            scores = scores.masked_fill(~attn_mask, float("-inf"))
+        else:
+            scores = scores + attn_mask
+    weights = _k.softmax(scores, -1)
+    if dropout_p > 0.0:
+        weights = dropout(weights, dropout_p, True)
+    return pyt.matmul(weights, value)
 
 
 # ---------------------------------------------------------------- losses
