@@ -563,3 +563,46 @@ def test_bad_input_errors():
             F.cross_entropy, r(3, 4), pyt.tensor([0, 1, 2]), label_smoothing=1.5)
     _raises(ValueError, r"Expected a batch of 2D affine matrices of shape Nx2x3",
             F.affine_grid, r(1, 3, 3), (1, 1, 2, 2))
+
+
+def test_double_backward():
+    from pyt.autograd import gradgradcheck
+    x = pyt.tensor(randn(4, 3), requires_grad=True)
+    t = pyt.tensor([0, 2, 1, 1])
+    assert gradgradcheck(lambda x: F.cross_entropy(x, t, label_smoothing=0.1), (x,))
+    assert gradgradcheck(F.linear, (pyt.tensor(randn(2, 3), requires_grad=True),
+                                    pyt.tensor(randn(4, 3), requires_grad=True),
+                                    pyt.tensor(randn(4), requires_grad=True)))
+    for fn in (F.gelu, F.softplus, F.elu, F.mish, F.logsigmoid, F.silu):
+        assert gradgradcheck(fn, (pyt.tensor(randn(3, 2), requires_grad=True),))
+
+
+def test_noncontiguous_inputs_match_contiguous():
+    xt = pyt.tensor(randn(3, 5)).t()
+    t = pyt.tensor([0, 1, 2, 0, 1])
+    assert np.isclose(F.cross_entropy(xt, t).item(), F.cross_entropy(xt.contiguous(), t).item())
+    xe = pyt.tensor(randn(1, 4)).expand(3, 4)
+    w = pyt.tensor(randn(2, 4))
+    np.testing.assert_allclose(F.linear(xe, w).numpy(), F.linear(xe.contiguous(), w).numpy())
+    img = pyt.tensor(randn(1, 2, 3, 4))
+    grid = pyt.tensor(rand(1, 3, 3, 2, lo=-1, hi=1)).permute(0, 2, 1, 3)
+    np.testing.assert_allclose(F.grid_sample(img, grid, align_corners=False).numpy(),
+                               F.grid_sample(img, grid.contiguous(),
+                                             align_corners=False).numpy())
+    xs = pyt.tensor(randn(4, 6))[:, ::2]
+    np.testing.assert_allclose(F.gelu(xs).numpy(), F.gelu(xs.contiguous()).numpy())
+
+
+def test_more_torch_rules():
+    with pytest.raises(ValueError, match="Expected more than 1 spatial element"):
+        F.instance_norm(pyt.randn(2, 3))
+    with pytest.raises(RuntimeError, match="alpha cannot be 0 for CELU"):
+        F.celu(pyt.randn(3), alpha=0.0)
+    # a negative target gives nan, as torch's xlogy does
+    with pytest.warns(UserWarning, match="batchmean"):
+        out = F.kl_div(pyt.randn(3), pyt.tensor([-1.0, 0.5, 0.0]))
+    assert math.isnan(out.item())
+    with pytest.warns(UserWarning, match="Received a 3D input to dropout2d"):
+        F.dropout2d(pyt.ones(2, 3, 4))
+    with pytest.warns(UserWarning, match="different to the input size"):
+        F.mse_loss(pyt.randn(3, 1), pyt.randn(3))

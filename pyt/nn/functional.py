@@ -147,8 +147,6 @@ def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
                   use_input_stats=True, momentum=0.1, eps=1e-5):
     """Normalises each (sample, channel) plane over its spatial dims."""
-    if input.dim() < 3:
-        raise ValueError(f"Expected 3D or higher dimensionality input (got {input.dim()})")
     if not use_input_stats:
         return batch_norm(input, running_mean, running_var, weight, bias, False, momentum,
                           eps)
@@ -223,7 +221,7 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return _k.dropout(input, p, training, inplace)
 
 
-def _feature_dropout(input, p, training, inplace, batched_dims, name):
+def _feature_dropout(input, p, training, inplace, batched_dims):
     """Drops whole channels: one keep/drop draw per (sample, channel)."""
     _check_dropout_p(p)
     if not training or p == 0:
@@ -247,7 +245,7 @@ def dropout1d(input, p=0.5, training=True, inplace=False):
                            f"channel-wise dropout on inputs with 1 spatial dimension, a "
                            f"channel dimension, and an optional batch dimension (i.e. 2D or "
                            f"3D inputs).")
-    return _feature_dropout(input, p, training, inplace, 3, "dropout1d")
+    return _feature_dropout(input, p, training, inplace, 3)
 
 
 def dropout2d(input, p=0.5, training=True, inplace=False):
@@ -267,8 +265,8 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
                       "dimension, i.e. shape (C, H, W). To maintain the 1D channel-wise "
                       "dropout behavior, please switch to using dropout1d instead.",
                       stacklevel=2)
-    return _feature_dropout(input, p, training, inplace, input.dim() if input.dim() != 4
-                            else 4, "dropout2d")
+    # torch treats every input as batched here (a 3-D one as [N, C, L])
+    return _feature_dropout(input, p, training, inplace, input.dim())
 
 
 def dropout3d(input, p=0.5, training=True, inplace=False):
@@ -280,8 +278,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
                       f"instead. Note that dropout3d exists to provide channel-wise dropout on "
                       f"inputs with 3 spatial dimensions, a channel dimension, and an optional "
                       f"batch dimension (i.e. 4D or 5D inputs).", stacklevel=2)
-    return _feature_dropout(input, p, training, inplace, 5 if input.dim() in (4, 5)
-                            else input.dim(), "dropout3d")
+    return _feature_dropout(input, p, training, inplace, 5)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -714,7 +711,7 @@ def selu_(input):
 
 def celu(input, alpha=1.0, inplace=False):
     if alpha == 0:
-        raise RuntimeError("ZeroDivisionError")
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     out = pyt.where(input > 0, input, (input.clamp_max(0) / alpha).expm1() * alpha)
     return _inplace(input, out) if inplace else out
 
@@ -1146,8 +1143,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean",
         loss = pyt.exp(target) * (target - input)
     else:
         # t * log(t) is 0 where t is 0; the where() keeps log's gradient finite there
-        positive = target > 0
-        tlogt = target * pyt.log(pyt.where(positive, target, pyt.ones_like(target)))
+        # (a negative target still gives nan, as in torch)
+        tlogt = target * pyt.log(pyt.where(target == 0, pyt.ones_like(target), target))
         loss = tlogt - target * input
     if reduction == "batchmean":
         return loss.sum() / input.shape[0] if input.dim() else loss.sum()
