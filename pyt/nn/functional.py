@@ -9,7 +9,6 @@ import math
 import warnings
 
 import pyt
-from pyt import Tensor
 from pyt._ext import nn_kernels as _k
 from pyt._ext.nn_kernels import (
     conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d,
@@ -1323,5 +1322,4 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     return _reduce(loss, reduction)
 
 
-__all__ = [n for n in dir() if not n.startswith("_") and n not in ("math", "warnings", "pyt",
-                                                                     "Tensor")]
+__all__ = [n for n in dir() if not n.startswith("_") and n not in ("math", "warnings", "pyt")]
