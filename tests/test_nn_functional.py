@@ -627,3 +627,23 @@ def test_more_torch_rules():
         F.dropout2d(pyt.ones(2, 3, 4))
     with pytest.warns(UserWarning, match="different to the input size"):
         F.mse_loss(pyt.randn(3, 1), pyt.randn(3))
+
+
+def test_embedding_bag_max_norm_touches_used_rows_only():
+    torch = pytest.importorskip("torch")
+    w, idx, off = randn(5, 3) * 3, np.array([1, 2, 4, 2]), np.array([0, 1, 1])
+    pw, tw = pyt.tensor(w), torch.tensor(w)
+    a = F.embedding_bag(pyt.tensor(idx), pw, pyt.tensor(off), max_norm=1.0, mode="sum")
+    b = torch.nn.functional.embedding_bag(torch.tensor(idx), tw, torch.tensor(off),
+                                          max_norm=1.0, mode="sum")
+    np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-10)
+    np.testing.assert_allclose(pw.numpy(), tw.numpy(), rtol=1e-10)
+
+
+def test_margin_loss_errors():
+    _raises(RuntimeError, "target out of range", F.multi_margin_loss, pyt.randn(3, 4),
+            pyt.tensor([0, 5, 1]))
+    _raises(ValueError, "only p == 1 and p == 2 supported", F.multi_margin_loss,
+            pyt.randn(3, 4), pyt.tensor([0, 1, 1]), 3)
+    _raises(RuntimeError, "1D target tensor expects 2D input tensors",
+            F.cosine_embedding_loss, pyt.randn(3, 2, 2), pyt.randn(3, 2, 2), pyt.ones(3))

@@ -384,7 +384,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
                          f"{input.dim()}")
     if padding_idx is not None:
         valid = valid & (idx != padding_idx)
-    rows = embedding(idx.masked_fill(~valid, 0), weight, None, max_norm, norm_type,
+    if max_norm is not None:            # renormalise only the rows the bags really use
+        embedding(idx[valid], weight, None, max_norm, norm_type)
+    rows = embedding(idx.masked_fill(~valid, 0), weight, None, None, norm_type,
                      scale_grad_by_freq, sparse)
     keep = valid.unsqueeze(-1)
     if mode == "max":
@@ -640,8 +642,8 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """||x1 - x2 + eps||_p over the last dim."""
     dim = max(x1.dim(), x2.dim()) - 1
     diff = x1 - x2 + eps
-    if dim < 0:
-        return diff.abs() if not keepdim else diff.abs()
+    if dim < 0:                         # two 0-d inputs: the norm of one number
+        return diff.abs()
     return diff.norm(p, dim, keepdim=keepdim)
 
 
@@ -1219,9 +1221,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
     if input1.dim() not in (1, 2) or input1.shape != input2.shape:
-        raise RuntimeError(f"cosine_embedding_loss: 1D target tensor expects 2D input "
-                           f"tensors, but found inputs with sizes {list(input1.shape)} and "
-                           f"{list(input2.shape)}.")
+        raise RuntimeError(f"1D target tensor expects 2D input tensors, but found inputs "
+                           f"with sizes {list(input1.shape)} and {list(input2.shape)}.")
     dim = input1.dim() - 1
     eps = 1e-12
     dot = (input1 * input2).sum(dim)
