@@ -647,3 +647,21 @@ def test_margin_loss_errors():
             pyt.randn(3, 4), pyt.tensor([0, 1, 1]), 3)
     _raises(RuntimeError, "1D target tensor expects 2D input tensors",
             F.cosine_embedding_loss, pyt.randn(3, 2, 2), pyt.randn(3, 2, 2), pyt.ones(3))
+
+
+@pytest.mark.parametrize("name,kernel", [
+    ("gelu", "GeluKernelImpl"), ("elu", "elu_cpu"), ("selu", "elu_cpu"),
+    ("leaky_relu", "leaky_relu_cpu"), ("softplus", "softplus_cpu"), ("silu", "silu_cpu"),
+    ("mish", "mish_cpu"), ("hardswish", "hardswish_cpu"), ("logsigmoid", "log_sigmoid_cpu"),
+    ("hardsigmoid", "hardsigmoid_cpu"), ("hardshrink", "hardshrink_cpu"), ("glu", "glu_cpu")])
+def test_activations_need_floats(name, kernel):
+    with pytest.raises(NotImplementedError, match=f'"{kernel}" not implemented for \'Long\''):
+        getattr(F, name)(pyt.tensor([1, -2]))
+
+
+def test_integer_friendly_activations():
+    x = pyt.tensor([1, -2, 7])
+    assert F.relu(x).dtype == pyt.int64 and F.relu6(x).tolist() == [1, 0, 6]
+    assert F.hardtanh(x).tolist() == [1, -1, 1] and F.hardtanh(x).dtype == pyt.int64
+    assert F.threshold(x, 0, 5).tolist() == [1, 5, 7]
+    assert F.softsign(x).dtype == pyt.float32

@@ -71,6 +71,13 @@ def _inplace(input, result):
     return input.copy_(result)
 
 
+def _float_only(input, kernel):
+    """torch's activation kernels exist for floating types only."""
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
+
+
 def _check_dropout_p(p):
     if p < 0.0 or p > 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
@@ -681,6 +688,8 @@ def relu_(input):
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if min_val > max_val:
         raise ValueError("min_val cannot be greater than max_val")
+    if not input.is_floating_point():   # torch keeps an integer input's dtype
+        min_val, max_val = int(min_val), int(max_val)
     return input.clamp_(min_val, max_val) if inplace else input.clamp(min_val, max_val)
 
 
@@ -693,6 +702,7 @@ def relu6(input, inplace=False):
 
 
 def elu(input, alpha=1.0, inplace=False):
+    _float_only(input, "elu_cpu")
     out = pyt.where(input > 0, input, input.clamp_max(0).expm1() * alpha)
     return _inplace(input, out) if inplace else out
 
@@ -702,6 +712,7 @@ def elu_(input, alpha=1.0):
 
 
 def selu(input, inplace=False):
+    _float_only(input, "elu_cpu")
     out = elu(input, _SELU_ALPHA) * _SELU_SCALE
     return _inplace(input, out) if inplace else out
 
@@ -711,6 +722,7 @@ def selu_(input):
 
 
 def celu(input, alpha=1.0, inplace=False):
+    _float_only(input, "elu_cpu")
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
     out = pyt.where(input > 0, input, (input.clamp_max(0) / alpha).expm1() * alpha)
@@ -722,6 +734,7 @@ def celu_(input, alpha=1.0):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
+    _float_only(input, "leaky_relu_cpu")
     out = pyt.where(input > 0, input, input * negative_slope)
     return _inplace(input, out) if inplace else out
 
@@ -732,6 +745,7 @@ def leaky_relu_(input, negative_slope=0.01):
 
 def prelu(input, weight):
     """max(0, x) + weight * min(0, x), weight one slope or one per channel (dim 1)."""
+    _float_only(input, "prelu_cpu")
     if weight.numel() != 1:
         channels = input.shape[1] if input.dim() >= 2 else 1
         if input.dim() == 0:
@@ -753,6 +767,7 @@ def prelu(input, weight):
 def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Leaky ReLU whose negative slope is drawn from U(lower, upper) per element when
     training, and is their mean otherwise."""
+    _float_only(input, "leaky_relu_cpu")
     if training:
         slope = pyt.empty_like(input).uniform_(lower, upper)
         out = pyt.where(input >= 0, input, input * slope)
@@ -767,6 +782,7 @@ def rrelu_(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
 
 def glu(input, dim=-1):
     """a * sigmoid(b), a and b the two halves of input along dim."""
+    _float_only(input, "glu_cpu")
     if input.dim() == 0:
         raise RuntimeError("glu does not support scalars because halving size must be even")
     d = dim + input.dim() if dim < 0 else dim
@@ -778,6 +794,7 @@ def glu(input, dim=-1):
 
 
 def gelu(input, approximate="none"):
+    _float_only(input, "GeluKernelImpl")
     if approximate == "none":
         return input * (1 + pyt.erf(input * (1 / math.sqrt(2)))) * 0.5
     if approximate == "tanh":
@@ -788,10 +805,12 @@ def gelu(input, approximate="none"):
 
 def logsigmoid(input):
     """log(sigmoid(x)), stable: min(x, 0) - log1p(exp(-|x|))."""
+    _float_only(input, "log_sigmoid_cpu")
     return input.clamp_max(0) - pyt.log1p(pyt.exp(-input.abs()))
 
 
 def hardshrink(input, lambd=0.5):
+    _float_only(input, "hardshrink_cpu")
     return pyt.where(input.abs() > lambd, input, pyt.zeros_like(input))
 
 
@@ -805,6 +824,7 @@ def softsign(input):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta * x)) / beta, linear above threshold."""
+    _float_only(input, "softplus_cpu")
     scaled = input * beta
     # the clamp keeps exp finite in the branch that where() throws away (and its gradient)
     soft = pyt.log1p(pyt.exp(scaled.clamp_max(threshold))) / beta
@@ -848,6 +868,7 @@ def gumbel_softmax(logits, tau=1.0, hard=False, eps=1e-10, dim=-1):
 
 
 def softshrink(input, lambd=0.5):
+    _float_only(input, "softshrink_check")
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
     zero = pyt.zeros_like(input)
@@ -864,21 +885,25 @@ def sigmoid(input):
 
 
 def hardsigmoid(input, inplace=False):
+    _float_only(input, "hardsigmoid_cpu")
     out = (input / 6 + 0.5).clamp(0, 1)
     return _inplace(input, out) if inplace else out
 
 
 def silu(input, inplace=False):
+    _float_only(input, "silu_cpu")
     out = input * pyt.sigmoid(input)
     return _inplace(input, out) if inplace else out
 
 
 def mish(input, inplace=False):
+    _float_only(input, "mish_cpu")
     out = input * pyt.tanh(softplus(input))
     return _inplace(input, out) if inplace else out
 
 
 def hardswish(input, inplace=False):
+    _float_only(input, "hardswish_cpu")
     out = input * (input + 3).clamp(0, 6) / 6
     return _inplace(input, out) if inplace else out
 
