@@ -665,3 +665,37 @@ def test_integer_friendly_activations():
     assert F.hardtanh(x).tolist() == [1, -1, 1] and F.hardtanh(x).dtype == pyt.int64
     assert F.threshold(x, 0, 5).tolist() == [1, 5, 7]
     assert F.softsign(x).dtype == pyt.float32
+
+
+@pytest.mark.parametrize("name,args", [
+    ("elu_", ()), ("relu_", ()), ("leaky_relu_", (0.1,)), ("hardtanh_", ()),
+    ("threshold_", (0.1, 2.0)), ("selu_", ()), ("celu_", ()), ("rrelu_", ()),
+    ("silu", ()), ("mish", ()), ("hardswish", ()), ("hardsigmoid", ()), ("relu6", ()),
+    ("threshold", (0.1, 2.0))])
+def test_inplace_variants_under_autograd(name, args):
+    torch = pytest.importorskip("torch")
+    a = randn(6)
+    results = []
+    for lib, fns in ((pyt, F), (torch, torch.nn.functional)):
+        leaf = lib.tensor(a, requires_grad=True)
+        x = leaf * 1                    # a non-leaf, so in-place writes are allowed
+        kw = {} if name.endswith("_") else {"inplace": True}
+        assert getattr(fns, name)(x, *args, **kw) is x
+        (x * lib.arange(6, dtype=lib.float64)).sum().backward()
+        results.append((x.detach().numpy(), leaf.grad.numpy()))
+    np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
+
+
+def test_inplace_dropout_under_autograd():
+    leaf = pyt.tensor(randn(3, 4, 5), requires_grad=True)
+    x = leaf * 1
+    F.dropout2d(x, 0.5, inplace=True)
+    x.sum().backward()
+    kept = (x.detach().numpy() != 0)
+    np.testing.assert_allclose(leaf.grad.numpy(), kept * 2.0)
+    leaf = pyt.tensor(randn(3, 4), requires_grad=True)
+    x = leaf * 1
+    F.alpha_dropout(x, 0.5, training=True, inplace=True)
+    x.sum().backward()
+    assert leaf.grad is not None

@@ -71,6 +71,12 @@ def _inplace(input, result):
     return input.copy_(result)
 
 
+def _source(input, inplace):
+    """The tensor an in-place variant computes from: a copy when autograd tracks input, so
+    the values its derivative saves are not the ones overwritten."""
+    return input.clone() if inplace and input.requires_grad else input
+
+
 def _float_only(input, kernel):
     """torch's activation kernels exist for floating types only."""
     if not input.is_floating_point():
@@ -233,7 +239,8 @@ def _feature_dropout(input, p, training, inplace, batched_dims):
     if not training or p == 0:
         return input
     batched = input.dim() == batched_dims
-    x = input if batched else input.unsqueeze(0)
+    x = _source(input, inplace)
+    x = x if batched else x.unsqueeze(0)
     mask_shape = tuple(x.shape[:2]) + (1,) * (x.dim() - 2)
     keep = pyt.empty(mask_shape, dtype=x.dtype).bernoulli_(1 - p)
     scale = 0.0 if p == 1 else 1.0 / (1 - p)
@@ -305,7 +312,7 @@ def _alpha_dropout(input, p, training, inplace, feature):
     keep = pyt.empty(shape, dtype=input.dtype).bernoulli_(1 - p)
     a = 1.0 / math.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
     b = (keep - 1) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p
-    out = input * (keep * a) + b
+    out = _source(input, inplace) * (keep * a) + b
     return _inplace(input, out) if inplace else out
 
 
@@ -669,12 +676,13 @@ def pdist(input, p=2):
 # ---------------------------------------------------------------- activations
 
 def threshold(input, threshold, value, inplace=False):
-    out = pyt.where(input > threshold, input, pyt.full_like(input, value))
+    x = _source(input, inplace)
+    out = pyt.where(x > threshold, x, pyt.full_like(x, value))
     return _inplace(input, out) if inplace else out
 
 
 def threshold_(input, threshold, value):
-    return _inplace(input, pyt.where(input > threshold, input, pyt.full_like(input, value)))
+    return globals()["threshold"](input, threshold, value, True)
 
 
 def relu(input, inplace=False):
@@ -703,7 +711,8 @@ def relu6(input, inplace=False):
 
 def elu(input, alpha=1.0, inplace=False):
     _float_only(input, "elu_cpu")
-    out = pyt.where(input > 0, input, input.clamp_max(0).expm1() * alpha)
+    x = _source(input, inplace)
+    out = pyt.where(x > 0, x, x.clamp_max(0).expm1() * alpha)
     return _inplace(input, out) if inplace else out
 
 
@@ -713,7 +722,8 @@ def elu_(input, alpha=1.0):
 
 def selu(input, inplace=False):
     _float_only(input, "elu_cpu")
-    out = elu(input, _SELU_ALPHA) * _SELU_SCALE
+    x = _source(input, inplace)
+    out = elu(x, _SELU_ALPHA) * _SELU_SCALE
     return _inplace(input, out) if inplace else out
 
 
@@ -725,7 +735,8 @@ def celu(input, alpha=1.0, inplace=False):
     _float_only(input, "elu_cpu")
     if alpha == 0:
         raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
-    out = pyt.where(input > 0, input, (input.clamp_max(0) / alpha).expm1() * alpha)
+    x = _source(input, inplace)
+    out = pyt.where(x > 0, x, (x.clamp_max(0) / alpha).expm1() * alpha)
     return _inplace(input, out) if inplace else out
 
 
@@ -735,7 +746,8 @@ def celu_(input, alpha=1.0):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     _float_only(input, "leaky_relu_cpu")
-    out = pyt.where(input > 0, input, input * negative_slope)
+    x = _source(input, inplace)
+    out = pyt.where(x > 0, x, x * negative_slope)
     return _inplace(input, out) if inplace else out
 
 
@@ -768,11 +780,12 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Leaky ReLU whose negative slope is drawn from U(lower, upper) per element when
     training, and is their mean otherwise."""
     _float_only(input, "leaky_relu_cpu")
+    x = _source(input, inplace)
     if training:
-        slope = pyt.empty_like(input).uniform_(lower, upper)
-        out = pyt.where(input >= 0, input, input * slope)
+        slope = pyt.empty_like(x).uniform_(lower, upper)
+        out = pyt.where(x >= 0, x, x * slope)
     else:
-        out = leaky_relu(input, (lower + upper) / 2)
+        out = leaky_relu(x, (lower + upper) / 2)
     return _inplace(input, out) if inplace else out
 
 
@@ -886,25 +899,29 @@ def sigmoid(input):
 
 def hardsigmoid(input, inplace=False):
     _float_only(input, "hardsigmoid_cpu")
-    out = (input / 6 + 0.5).clamp(0, 1)
+    x = _source(input, inplace)
+    out = (x / 6 + 0.5).clamp(0, 1)
     return _inplace(input, out) if inplace else out
 
 
 def silu(input, inplace=False):
     _float_only(input, "silu_cpu")
-    out = input * pyt.sigmoid(input)
+    x = _source(input, inplace)
+    out = x * pyt.sigmoid(x)
     return _inplace(input, out) if inplace else out
 
 
 def mish(input, inplace=False):
     _float_only(input, "mish_cpu")
-    out = input * pyt.tanh(softplus(input))
+    x = _source(input, inplace)
+    out = x * pyt.tanh(softplus(x))
     return _inplace(input, out) if inplace else out
 
 
 def hardswish(input, inplace=False):
     _float_only(input, "hardswish_cpu")
-    out = input * (input + 3).clamp(0, 6) / 6
+    x = _source(input, inplace)
+    out = x * (x + 3).clamp(0, 6) / 6
     return _inplace(input, out) if inplace else out
 
 
