@@ -684,11 +684,11 @@ def test_inplace_variants_under_autograd(name, args):
         (x * lib.arange(6, dtype=lib.float64)).sum().backward()
         results.append((x.detach().numpy(), leaf.grad.numpy()))
     np.testing.assert_allclose(results[0][0], results[1][0], rtol=1e-12)
-    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-12)
+    np.testing.assert_allclose(results[0][1], results[1][1], rtol=1e-7)  # torch: float 1/6
 
 
 def test_inplace_dropout_under_autograd():
-    leaf = pyt.tensor(randn(3, 4, 5), requires_grad=True)
+    leaf = pyt.tensor(randn(3, 4, 5, 2), requires_grad=True)
     x = leaf * 1
     F.dropout2d(x, 0.5, inplace=True)
     x.sum().backward()
