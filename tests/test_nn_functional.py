@@ -699,3 +699,38 @@ def test_inplace_dropout_under_autograd():
     F.alpha_dropout(x, 0.5, training=True, inplace=True)
     x.sum().backward()
     assert leaf.grad is not None
+
+
+ZERO_SIZE_AND_SCALAR = [
+    ("cross_entropy", [randn(0, 4), np.zeros(0, dtype=np.int64)], {}),
+    ("cross_entropy", [randn(0, 4), np.zeros(0, dtype=np.int64)], dict(reduction="sum")),
+    ("cross_entropy", [randn(3, 4), np.full(3, -100)], {}),
+    ("nll_loss", [randn(4), np.array(2)], dict(reduction="none")),
+    ("cross_entropy", [randn(4), np.array(2)], dict(label_smoothing=0.1)),
+    ("linear", [randn(0, 3), randn(2, 3), randn(2)], {}),
+    ("gelu", [np.array(0.5)], {}),
+    ("softmax", [np.array(0.5)], dict(dim=0)),
+    ("sigmoid", [randn(0, 3)], {}),
+    ("normalize", [randn(0, 3)], {}),
+    ("pairwise_distance", [np.array(1.0), np.array(3.0)], {}),
+    ("pdist", [randn(1, 3)], {}),
+    ("multi_margin_loss", [randn(4), np.array(2)], {}),
+    ("mse_loss", [randn(0, 3), randn(0, 3)], dict(reduction="sum")),
+    ("binary_cross_entropy_with_logits", [np.array([-800.0, 0, 800.0]),
+                                          np.array([1.0, 0.5, 0.0])], {}),
+    ("logsigmoid", [np.array([-800.0, 0, 800.0])], {}),
+    ("embedding_bag", [np.zeros(0, dtype=np.int64), randn(3, 2), np.array([0, 0])], {}),
+]
+
+
+@pytest.mark.parametrize("case", ZERO_SIZE_AND_SCALAR,
+                         ids=[_case_id(c) for c in ZERO_SIZE_AND_SCALAR])
+def test_zero_size_and_scalar_against_torch(case):
+    torch = pytest.importorskip("torch")
+    name, args, kwargs = case
+    p_args, p_kw, _ = _make(pyt, name, args, kwargs)
+    t_args, t_kw, _ = _make(torch, name, args, kwargs)
+    p_out = getattr(F, name)(*p_args, **p_kw)
+    t_out = getattr(torch.nn.functional, name)(*t_args, **t_kw)
+    assert tuple(p_out.shape) == tuple(t_out.shape)
+    np.testing.assert_allclose(_numpy(p_out), _numpy(t_out), rtol=1e-7, equal_nan=True)
