@@ -640,6 +640,26 @@ def test_embedding_bag_max_norm_touches_used_rows_only():
     np.testing.assert_allclose(pw.numpy(), tw.numpy(), rtol=1e-10)
 
 
+def test_embedding_bag_errors():
+    w = pyt.randn(5, 3)
+    _raises(RuntimeError, r"offsets\[0\] has to be 0", F.embedding_bag, pyt.tensor([1, 2, 3]),
+            w, pyt.tensor([1, 2]))
+    _raises(RuntimeError, r"offsets\[-1\] can not be greater than input's length 3 but got "
+            r"offsets\[-1\] of 5", F.embedding_bag, pyt.tensor([1, 2, 3]), w,
+            pyt.tensor([0, 5]))
+    _raises(ValueError, "offsets has to be a 1D Tensor", F.embedding_bag,
+            pyt.tensor([1, 2, 3]), w, pyt.tensor([[0, 1]]))
+    _raises(ValueError, "input has to be 1D or 2D Tensor, but got Tensor of dimension 3",
+            F.embedding_bag, pyt.tensor([[[1]]]), w)
+    _raises(NotImplementedError, "per_sample_weights is only supported for mode='sum'",
+            F.embedding_bag, pyt.tensor([1, 2, 3]), w, pyt.tensor([0, 1]),
+            per_sample_weights=pyt.ones(3))
+    _raises(ValueError, "mode has to be one of sum, mean or max", F.embedding_bag,
+            pyt.tensor([1, 2, 3]), w, pyt.tensor([0, 1]), mode="x")
+    _raises(IndexError, "index out of range", F.embedding_bag, pyt.tensor([1, 7]), w,
+            pyt.tensor([0]))
+
+
 def test_margin_loss_errors():
     _raises(RuntimeError, "target out of range", F.multi_margin_loss, pyt.randn(3, 4),
             pyt.tensor([0, 5, 1]))

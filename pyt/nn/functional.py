@@ -335,7 +335,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
         raise ValueError(f"weight has to be a 2D Tensor, but got Tensor of dimension "
                          f"{weight.dim()}")
     if mode not in ("sum", "mean", "max"):
-        raise ValueError(f"mode has to be one of sum, mean or max")
+        raise ValueError("mode has to be one of sum, mean or max")
     if per_sample_weights is not None:
         if mode != "sum":
             raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
@@ -380,7 +380,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
                                f"mini-batch has to start from position 0. However, got "
                                f"{int(offs[0])}")
         if B and int(offs[-1]) > n:
-            raise RuntimeError(f"offsets[-1] can not be greater than input's length {n}, "
+            raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} "
                                f"but got offsets[-1] of {int(offs[-1])}")
         ends = pyt.cat([offs[1:], pyt.tensor([n])]) if B else offs
         if include_last_offset and B:
@@ -847,7 +847,7 @@ def softplus(input, beta=1.0, threshold=20.0):
 def _softmax_dim(name, ndim):
     warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
                   f"to include dim=X as an argument.", stacklevel=3)
-    return 0 if ndim in (0, 1, 3) else 1
+    return _k._implicit_softmax_dim(ndim)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
