@@ -1,0 +1,2 @@
+# Interim: replaced at merge
+from pyt.nn import functional
