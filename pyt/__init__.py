@@ -79,6 +79,7 @@ from pyt._ext.nn_kernels import (
 from pyt._dtype_info import finfo, iinfo, result_type, is_tensor, is_floating_point, numel
 from pyt._tensor_str import set_printoptions
 from pyt import linalg
+from pyt import nn
 
 # torch's aliases
 half = float16
