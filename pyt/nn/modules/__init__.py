@@ -31,3 +31,5 @@ from pyt.nn.modules.loss import (
     TripletMarginLoss, PoissonNLLLoss, GaussianNLLLoss, MultiLabelSoftMarginLoss,
     SoftMarginLoss,
 )
+
+__all__ = [name for name in dir() if name[0].isupper()]    # the classes, not submodules
