@@ -91,10 +91,14 @@ def test_registration_by_assignment():
         net.block = 3
     with pytest.raises(TypeError, match="cannot assign 'pyt.Tensor' as parameter 'scale'"):
         net.scale = pyt.ones(1)
-    with pytest.raises(TypeError, match="cannot assign 'str' as buffer 'steps'"):
+    with pytest.raises(TypeError, match=r"cannot assign 'str' as buffer 'steps' "
+                                        r"\(torch.nn.Buffer, torch.Tensor or None expected"):
         net.steps = "x"
     net.plain = 3
     assert "plain" in net.__dict__
+    net.extra = nn.Buffer(pyt.ones(2), persistent=False)
+    assert "extra" in net._buffers and "extra" in net._non_persistent_buffers_set
+    assert type(net.extra) is pyt.Tensor and "extra" not in net.state_dict()
 
 
 def test_registration_errors_match_torch():
