@@ -125,6 +125,11 @@ LAYERS = [
     ("InstanceNorm2d", (3,), {}, [(2, 3, 4, 4)]),
     ("InstanceNorm2d", (3,), {"affine": True}, [(3, 4, 5)]),
     ("InstanceNorm2d", (3,), {"track_running_stats": True, "affine": True}, [(2, 3, 4, 4)]),
+    ("ConvTranspose3d", (2, 2, 2), {"stride": (1, 2, 1)}, [(1, 2, 2, 3, 2)]),
+    ("BatchNorm3d", (2,), {}, [(2, 2, 2, 3, 2)]),
+    ("InstanceNorm1d", (3,), {"affine": True}, [(2, 3, 6)]),
+    ("AdaptiveMaxPool1d", (3,), {}, [(2, 3, 7)]),
+    ("UpsamplingBilinear2d", (), {"scale_factor": 2}, [(1, 1, 3, 3)]),
     ("PixelShuffle", (2,), {}, [(2, 8, 3, 3)]),
     ("PixelUnshuffle", (2,), {}, [(2, 2, 4, 6)]),
     ("Upsample", (), {"scale_factor": 2, "mode": "bilinear"}, [(1, 2, 3, 3)]),
@@ -408,12 +413,23 @@ def test_dropout_train_and_eval():
         nn.Dropout(1.5)
 
 
-def test_dropout2d_zeroes_whole_channels():
+@pytest.mark.parametrize("cls,shape", [(nn.Dropout1d, (8, 16, 9)), (nn.Dropout2d, (8, 16, 3, 3))])
+def test_feature_dropout_zeroes_whole_channels(cls, shape):
     pyt.manual_seed(1)
-    y = _np(nn.Dropout2d(0.5)(pyt.ones(8, 16, 3, 3)))
+    y = _np(cls(0.5)(pyt.ones(*shape)))
     per_channel = y.reshape(8, 16, 9)
     assert np.all((per_channel == 0).all(-1) | (per_channel == 2).all(-1))
     assert 0.2 < (per_channel == 0).all(-1).mean() < 0.8
+    assert cls(0.5).eval()(pyt.ones(*shape)).sum() == 8 * 16 * 9
+
+
+def test_max_unpool1d_matches_torch():
+    torch = pytest.importorskip("torch")
+    x = _randn(2, 3, 8)
+    t_out, t_idx = torch.nn.MaxPool1d(2, return_indices=True)(torch.from_numpy(x))
+    p_out, p_idx = nn.MaxPool1d(2, return_indices=True)(_pyt(x))
+    np.testing.assert_allclose(_np(nn.MaxUnpool1d(2)(p_out, p_idx)),
+                               torch.nn.MaxUnpool1d(2)(t_out, t_idx).numpy())
 
 
 def test_alpha_dropout_keeps_statistics():

@@ -437,6 +437,15 @@ def test_forward_pre_and_post_hooks():
         s(pyt.ones(1))
     s(pyt.ones(1))
     assert order.count("ctx") == 1
+    class Failing(nn.Module):
+        def forward(self, x):
+            raise ValueError("boom")
+    f = Failing()
+    f.register_forward_hook(lambda m, a, out: calls.append(("always", out)), always_call=True)
+    f.register_forward_hook(lambda m, a, out: calls.append("not called"))
+    with pytest.raises(ValueError, match="boom"):
+        f(pyt.ones(1))
+    assert calls[-1] == ("always", None)
     bad = Scaled()
     bad.register_forward_pre_hook(lambda m, a, k: 5, with_kwargs=True)
     with pytest.raises(RuntimeError, match="forward pre-hook must return None or a tuple"):
@@ -492,6 +501,13 @@ def test_repr_and_extra_repr():
     assert repr(WithExtra()) == ("WithExtra(\n  hello=1\n  world=2\n  (inner): Linear("
                                  "in_features=1, out_features=1, bias=True)\n)")
     assert repr(nn.Module()) == "Module()"
+
+
+def test_init_arguments_rejected():
+    with pytest.raises(TypeError, match="takes 1 positional argument but 2 were given"):
+        nn.Module(3)
+    with pytest.raises(TypeError, match="got an unexpected keyword argument 'x'"):
+        nn.Module(x=3)
 
 
 def test_forward_missing():
