@@ -628,3 +628,35 @@ def test_training_reduces_loss():
                 p.sub_(p.grad * 0.1)
         first = first if first is not None else float(loss)
     assert float(loss) < 0.5 * first
+
+
+def test_extra_state_round_trip():
+    class Counter(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.count = 0
+
+        def get_extra_state(self):
+            return {"count": self.count}
+
+        def set_extra_state(self, state):
+            self.count = state["count"]
+    a, b = Counter(), Counter()
+    a.count = 7
+    sd = nn.Sequential(a).state_dict()
+    assert list(sd) == ["0._extra_state"]
+    nn.Sequential(b).load_state_dict(sd)
+    assert b.count == 7
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "0._extra_state"'):
+        nn.Sequential(b).load_state_dict({})
+
+
+def test_load_state_dict_pre_hook_can_rename_keys():
+    lin = nn.Linear(2, 2)
+    sd = {"old_weight": pyt.ones(2, 2), "bias": pyt.zeros(2)}
+
+    def rename(module, state_dict, prefix, *rest):
+        state_dict[prefix + "weight"] = state_dict.pop(prefix + "old_weight")
+    lin.register_load_state_dict_pre_hook(rename)
+    lin.load_state_dict(sd)
+    assert np.all(_np(lin.weight) == 1)

@@ -2,7 +2,7 @@
 import operator
 from collections import OrderedDict
 from collections.abc import Mapping
-from itertools import chain, islice
+from itertools import chain
 
 from pyt._ext.tensor import Tensor
 from pyt.nn.parameter import Parameter
