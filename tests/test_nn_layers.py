@@ -451,6 +451,12 @@ def test_lazy_linear():
     assert np.abs(_np(m.weight)).max() <= bound
     out.sum().backward()
     assert tuple(m.weight.grad.shape) == (4, 7)
+    loaded = nn.LazyLinear(3)
+    assert repr(loaded) == "LazyLinear(in_features=0, out_features=3, bias=True)"
+    source = nn.Linear(5, 3)
+    loaded.load_state_dict(source.state_dict())
+    assert type(loaded) is nn.Linear and loaded.in_features == 5
+    np.testing.assert_array_equal(_np(loaded.weight), _np(source.weight))
 
 
 # ----- default initialisation --------------------------------------------------------

@@ -116,3 +116,15 @@ class LazyLinear(Linear):
     def forward(self, input):
         self.initialize_parameters(input)
         return Linear.forward(self, input)
+
+    def _load_from_state_dict(self, state_dict, prefix, *args):
+        # a checkpoint fixes the shapes: the module becomes a Linear of that size
+        weight = state_dict.get(prefix + "weight")
+        if weight is not None and self.has_uninitialized_params():
+            with pyt.no_grad():
+                self.in_features = weight.shape[-1]
+                self.weight.materialize(tuple(weight.shape))
+                if self.bias is not None:
+                    self.bias.materialize((self.out_features,))
+            self.__class__ = self.cls_to_become
+        Module._load_from_state_dict(self, state_dict, prefix, *args)

@@ -482,9 +482,6 @@ class Module:
                                   f'torch.Tensor or Tensor-like object from checkpoint but '
                                   f'received {type(value)}')
                 continue
-            if isinstance(param, Parameter) and type(param) is not Parameter \
-                    and hasattr(param, "materialize"):
-                param.materialize(value.shape)      # a lazy parameter takes the checkpoint's shape
             if tuple(value.shape) != tuple(param.shape):
                 error_msgs.append(f"size mismatch for {key}: copying a param with shape "
                                   f"{value.shape} from checkpoint, the shape in current model "
