@@ -97,35 +97,48 @@ class _ConvNd(Module):
             self.padding_mode = "zeros"
 
 
-def _make_conv(name, n, tuple_of, functional_name, doc):
+class _Conv(_ConvNd):
+    """Conv1d/2d/3d: the subclasses name their tuple helper and functional op."""
+
+    _ntuple = None
+    _functional = None
+
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  dilation=1, groups=1, bias=True, padding_mode="zeros", device=None,
                  dtype=None):
-        _ConvNd.__init__(self, in_channels, out_channels, tuple_of(kernel_size),
-                         tuple_of(stride), padding if isinstance(padding, str)
-                         else tuple_of(padding), tuple_of(dilation), False, tuple_of(0),
-                         groups, bias, padding_mode, dtype)
+        n = self._ntuple
+        super().__init__(in_channels, out_channels, n(kernel_size), n(stride),
+                         padding if isinstance(padding, str) else n(padding), n(dilation),
+                         False, n(0), groups, bias, padding_mode, dtype)
 
     def _conv_forward(self, input, weight, bias):
-        conv = getattr(F, functional_name)
+        conv = getattr(F, self._functional)
         if self.padding_mode != "zeros":
             input = F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode)
-            return conv(input, weight, bias, self.stride, tuple_of(0), self.dilation,
+            return conv(input, weight, bias, self.stride, self._ntuple(0), self.dilation,
                         self.groups)
         return conv(input, weight, bias, self.stride, self.padding, self.dilation, self.groups)
 
     def forward(self, input):
         return self._conv_forward(input, self.weight, self.bias)
 
-    return type(name, (_ConvNd,), {"__init__": __init__, "_conv_forward": _conv_forward,
-                                   "forward": forward, "__doc__": doc,
-                                   "__module__": __name__})
+
+class Conv1d(_Conv):
+    """1-D convolution over (N, C, L) or (C, L) input."""
+    _ntuple = staticmethod(_single)
+    _functional = "conv1d"
 
 
-Conv1d = _make_conv("Conv1d", 1, _single, "conv1d", "1-D convolution over (N, C, L) input.")
-Conv2d = _make_conv("Conv2d", 2, _pair, "conv2d", "2-D convolution over (N, C, H, W) input.")
-Conv3d = _make_conv("Conv3d", 3, _triple, "conv3d",
-                    "3-D convolution over (N, C, D, H, W) input.")
+class Conv2d(_Conv):
+    """2-D convolution over (N, C, H, W) or (C, H, W) input."""
+    _ntuple = staticmethod(_pair)
+    _functional = "conv2d"
+
+
+class Conv3d(_Conv):
+    """3-D convolution over (N, C, D, H, W) or (C, D, H, W) input."""
+    _ntuple = staticmethod(_triple)
+    _functional = "conv3d"
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -159,30 +172,45 @@ class _ConvTransposeNd(_ConvNd):
         return tuple(result)
 
 
-def _make_conv_transpose(name, n, tuple_of, functional_name, doc):
+class _ConvTranspose(_ConvTransposeNd):
+    """ConvTranspose1d/2d/3d: the subclasses name their tuple helper and functional op."""
+
+    _ntuple = None
+    _functional = None
+
     def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0,
                  output_padding=0, groups=1, bias=True, dilation=1, padding_mode="zeros",
                  device=None, dtype=None):
         if padding_mode != "zeros":
-            raise ValueError(f'Only "zeros" padding mode is supported for {name}')
-        _ConvNd.__init__(self, in_channels, out_channels, tuple_of(kernel_size),
-                         tuple_of(stride), tuple_of(padding), tuple_of(dilation), True,
-                         tuple_of(output_padding), groups, bias, padding_mode, dtype)
+            raise ValueError(f'Only "zeros" padding mode is supported for '
+                             f'{type(self).__name__}')
+        n = self._ntuple
+        super().__init__(in_channels, out_channels, n(kernel_size), n(stride), n(padding),
+                         n(dilation), True, n(output_padding), groups, bias, padding_mode,
+                         dtype)
 
     def forward(self, input, output_size=None):
         output_padding = self._output_padding(input, output_size, self.stride, self.padding,
-                                              self.kernel_size, n, self.dilation)
-        return getattr(F, functional_name)(input, self.weight, self.bias, self.stride,
-                                           self.padding, output_padding, self.groups,
-                                           self.dilation)
-
-    return type(name, (_ConvTransposeNd,), {"__init__": __init__, "forward": forward,
-                                            "__doc__": doc, "__module__": __name__})
+                                              self.kernel_size, len(self.kernel_size),
+                                              self.dilation)
+        return getattr(F, self._functional)(input, self.weight, self.bias, self.stride,
+                                            self.padding, output_padding, self.groups,
+                                            self.dilation)
 
 
-ConvTranspose1d = _make_conv_transpose("ConvTranspose1d", 1, _single, "conv_transpose1d",
-                                       "1-D transposed convolution (the adjoint of Conv1d).")
-ConvTranspose2d = _make_conv_transpose("ConvTranspose2d", 2, _pair, "conv_transpose2d",
-                                       "2-D transposed convolution (the adjoint of Conv2d).")
-ConvTranspose3d = _make_conv_transpose("ConvTranspose3d", 3, _triple, "conv_transpose3d",
-                                       "3-D transposed convolution (the adjoint of Conv3d).")
+class ConvTranspose1d(_ConvTranspose):
+    """1-D transposed convolution (the adjoint of Conv1d)."""
+    _ntuple = staticmethod(_single)
+    _functional = "conv_transpose1d"
+
+
+class ConvTranspose2d(_ConvTranspose):
+    """2-D transposed convolution (the adjoint of Conv2d)."""
+    _ntuple = staticmethod(_pair)
+    _functional = "conv_transpose2d"
+
+
+class ConvTranspose3d(_ConvTranspose):
+    """3-D transposed convolution (the adjoint of Conv3d)."""
+    _ntuple = staticmethod(_triple)
+    _functional = "conv_transpose3d"
