@@ -1,0 +1,35 @@
+"""The layer modules of pyt.nn."""
+from pyt.nn.modules.module import Module
+from pyt.nn.modules.container import (
+    Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict,
+)
+from pyt.nn.modules.linear import Identity, Linear, Bilinear, LazyLinear
+from pyt.nn.modules.flatten import Flatten, Unflatten
+from pyt.nn.modules.conv import (
+    Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,
+)
+from pyt.nn.modules.pooling import (
+    MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
+    AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d, MaxUnpool2d,
+)
+from pyt.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from pyt.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d
+from pyt.nn.modules.normalization import LayerNorm, GroupNorm, LocalResponseNorm
+from pyt.nn.modules.dropout import Dropout, Dropout1d, Dropout2d, AlphaDropout
+from pyt.nn.modules.sparse import Embedding, EmbeddingBag
+from pyt.nn.modules.pixelshuffle import PixelShuffle, PixelUnshuffle
+from pyt.nn.modules.upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
+from pyt.nn.modules.distance import CosineSimilarity, PairwiseDistance
+from pyt.nn.modules.activation import (
+    Threshold, ReLU, ReLU6, LeakyReLU, PReLU, ELU, SELU, CELU, GELU, SiLU, Mish, Sigmoid,
+    Tanh, Hardtanh, Hardsigmoid, Hardswish, Softplus, Softsign, Softmax, LogSoftmax,
+    Softmin, GLU, LogSigmoid, Tanhshrink, Softshrink, Hardshrink,
+)
+from pyt.nn.modules.loss import (
+    L1Loss, MSELoss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
+    BCEWithLogitsLoss, KLDivLoss, MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss,
+    TripletMarginLoss, PoissonNLLLoss, GaussianNLLLoss, MultiLabelSoftMarginLoss,
+    SoftMarginLoss,
+)
+
+__all__ = [name for name in dir() if name[0].isupper()]    # the classes, not submodules

@@ -1,0 +1,41 @@
+"""InstanceNorm1d/2d: normalisation of each sample and channel over its own positions."""
+from pyt.nn import functional as F
+from pyt.nn.modules.batchnorm import _NormBase
+
+__all__ = ["InstanceNorm1d", "InstanceNorm2d"]
+
+
+class _InstanceNorm(_NormBase):
+    _spatial_dims = 2
+
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=False,
+                 track_running_stats=False, device=None, dtype=None, *, bias=True):
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, bias=bias)
+
+    def forward(self, input):
+        batched = self._spatial_dims + 2
+        if input.dim() not in (batched - 1, batched):
+            raise ValueError(f"expected {batched - 1}D or {batched}D input (got "
+                             f"{input.dim()}D input)")
+        channel_dim = input.dim() - self._spatial_dims - 1
+        if input.size(channel_dim) != self.num_features and self.affine:
+            raise ValueError(f"expected input's size at dim={channel_dim} to match "
+                             f"num_features ({self.num_features}), but got: "
+                             f"{input.size(channel_dim)}.")
+        if input.dim() == batched - 1:
+            return self._apply_norm(input.unsqueeze(0)).squeeze(0)
+        return self._apply_norm(input)
+
+    def _apply_norm(self, input):
+        return F.instance_norm(input, self.running_mean, self.running_var, self.weight,
+                               self.bias, self.training or not self.track_running_stats,
+                               self.momentum if self.momentum is not None else 0.0, self.eps)
+
+
+class InstanceNorm1d(_InstanceNorm):
+    _spatial_dims = 1
+
+
+class InstanceNorm2d(_InstanceNorm):
+    _spatial_dims = 2
