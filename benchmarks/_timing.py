@@ -50,6 +50,21 @@ def measure(fn, min_time=0.05, repeat=7):
     return statistics.median(runs)
 
 
+def try_measure(make, min_time, repeat, errors, label):
+    """measure(make()) for a case that may be missing or fail: "-" when make is None (a
+    library not installed), None when pyt does not implement the op, "err" on failure,
+    with the error kept in errors to print below the table."""
+    if make is None:
+        return "-"
+    try:
+        return measure(make(), min_time, repeat)
+    except NotImplementedError:
+        return None
+    except Exception as e:                    # keep going; report below the table
+        errors.append(f"{label}: {type(e).__name__}: {e}")
+        return "err"
+
+
 def format_time(seconds):
     if seconds is None:
         return "n/a"

@@ -21,7 +21,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import pyt                                    # noqa: E402
 from pyt._ext import nn_kernels as K          # noqa: E402
-from _timing import measure, print_table, set_threads, torch   # noqa: E402
+from _timing import print_table, set_threads, torch, try_measure   # noqa: E402
 
 
 def f32(shape, seed=0):
@@ -113,18 +113,6 @@ def cases():
     ]
 
 
-def run(make, min_time, repeat, errors, label):
-    if make is None:
-        return "-"
-    try:
-        return measure(make(), min_time, repeat)
-    except NotImplementedError:
-        return None
-    except Exception as e:                    # keep going; report below the table
-        errors.append(f"{label}: {type(e).__name__}: {e}")
-        return "err"
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short timings (noisier)")
@@ -135,9 +123,9 @@ def main():
     min_time, repeat = (0.02, 3) if args.quick else (0.2, 7)
     rows, errors = [], []
     for name, (mine, numpy_op, theirs) in cases():
-        p = run(mine, min_time, repeat, errors, f"{name} [pyt]")
-        n = run(numpy_op, min_time, repeat, errors, f"{name} [numpy]")
-        t = run(theirs if torch is not None else None, min_time, repeat, errors,
+        p = try_measure(mine, min_time, repeat, errors, f"{name} [pyt]")
+        n = try_measure(numpy_op, min_time, repeat, errors, f"{name} [numpy]")
+        t = try_measure(theirs if torch is not None else None, min_time, repeat, errors,
                 f"{name} [torch]")
         rows.append((name, p, n, t, ""))
     versions = f"numpy {np.__version__}" + (f", torch {torch.__version__}" if torch else "")

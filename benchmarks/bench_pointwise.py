@@ -18,7 +18,7 @@ sys.path.insert(0, ROOT)                      # the in-place build, not an insta
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import pyt                                    # noqa: E402
-from _timing import measure, print_table, set_threads, torch   # noqa: E402
+from _timing import print_table, set_threads, torch, try_measure   # noqa: E402
 
 N = 1 << 24                                   # 16M elements
 SIDE = 1 << 12                                # 4096 x 4096 = 16M
@@ -156,16 +156,9 @@ def cases():
 
 def run_case(case, lib, min_time, repeat, errors):
     """Seconds per call; None when pyt does not implement the op; "err" on failure."""
-    if lib is None:
-        return "-"
     make = case.numpy_op if (lib is np and case.numpy_op) else case.op
-    try:
-        return measure(make(lib), min_time, repeat)
-    except NotImplementedError:
-        return None
-    except Exception as e:                    # keep going; report below the table
-        errors.append(f"{case.name} [{lib.__name__}]: {type(e).__name__}: {e}")
-        return "err"
+    return try_measure(None if lib is None else (lambda: make(lib)), min_time, repeat,
+                       errors, f"{case.name} [{getattr(lib, '__name__', lib)}]")
 
 
 def main():

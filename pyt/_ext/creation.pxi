@@ -348,8 +348,8 @@ cdef object _into_out(Tensor result, object out):
         return result
     cdef Tensor o = out
     if _category(result._dtype) > _category(o._dtype):
-        raise RuntimeError(f"result type {_SCALAR_TYPE_NAMES[result._dtype.code]} can't be cast to "
-                           f"the desired output type {_SCALAR_TYPE_NAMES[o._dtype.code]}")
+        raise RuntimeError(f"result type {scalar_type_name(result._dtype.code)} can't be cast to "
+                           f"the desired output type {scalar_type_name(o._dtype.code)}")
     if o.size() != result.size():
         o.resize_(result.size())
     copy_into(o, result)

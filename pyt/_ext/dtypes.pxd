@@ -22,5 +22,7 @@ cdef class dtype:
 
 cdef dtype dtype_of_code(int code)
 cdef dtype promote(dtype a, dtype b)
+cdef str scalar_type_name(int code)       # torch's ScalarType name: "Float", "Long", ...
+cdef str cpp_type_name(int code)          # its C++ type name: "float", "long int", ...
 cdef dtype get_default(bint floating)   # default float dtype / int64
 cdef bint is_integral(dtype d, bint include_bool)

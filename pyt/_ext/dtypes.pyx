@@ -64,6 +64,21 @@ cdef dtype dtype_of_code(int code):
     return <dtype>_ALL[code]
 
 
+# torch's names for dtypes in its error messages: ScalarType names and C++ type names
+cdef tuple _SCALAR_TYPE_NAMES = ("Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
+                                 "BFloat16", "Float", "Double")
+cdef tuple _CPP_TYPE_NAMES = ("bool", "unsigned char", "signed char", "short int", "int",
+                              "long int", "c10::Half", "c10::BFloat16", "float", "double")
+
+
+cdef str scalar_type_name(int code):
+    return _SCALAR_TYPE_NAMES[code]
+
+
+cdef str cpp_type_name(int code):
+    return _CPP_TYPE_NAMES[code]
+
+
 cdef dtype get_default(bint floating):
     return _default_float if floating else int64
 

@@ -1283,7 +1283,7 @@ def put(Tensor input, index, source, accumulate=False):
 cdef int _check_bool_mask(object mask, str message) except -1:
     _require_tensor(mask, "mask")
     if (<Tensor>mask)._dtype.code != PYT_BOOL:
-        raise RuntimeError(message.format(dtype=_CPP_TYPE_NAMES[(<Tensor>mask)._dtype.code],
+        raise RuntimeError(message.format(dtype=cpp_type_name((<Tensor>mask)._dtype.code),
                                           name=_scalar_type_name((<Tensor>mask)._dtype)))
     return 0
 

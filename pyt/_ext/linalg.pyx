@@ -29,6 +29,7 @@ from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous
     _record, _refuse_out, _inplace_result, _grad_like, _sum_to, _meta)
 from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
+from pyt._ext.dtypes cimport scalar_type_name, cpp_type_name
 from pyt._ext.dtypes cimport (is_integral, PYT_BOOL, PYT_UINT8, PYT_INT8, PYT_INT16,
     PYT_FLOAT16, PYT_BFLOAT16, PYT_FLOAT32, PYT_FLOAT64)
 from pyt._ext.loop cimport PYT_MAX_DIMS, PYT_GRAIN_SIZE
@@ -45,11 +46,6 @@ cdef DType _f64 = _dtypes.float64
 cdef DType _i64 = _dtypes.int64
 cdef DType _i32 = _dtypes.int32
 
-# torch's names for dtypes in messages: ScalarType names, and the C type names of mm's
-cdef tuple _TYPE_NAMES = ("Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
-                          "BFloat16", "Float", "Double")
-cdef tuple _C_NAMES = ("bool", "unsigned char", "signed char", "short int", "int", "long int",
-                       "c10::Half", "c10::BFloat16", "float", "double")
 
 
 cdef Tensor _tensor_arg(object x, str fn, str name, int pos):
@@ -504,14 +500,14 @@ cdef int _check_expandable(Tensor t, int nd, const Py_ssize_t* shape) except -1:
 cdef int _same_dtype_mm(Tensor a, Tensor b) except -1:
     if a._dtype is not b._dtype:
         raise RuntimeError(f"expected m1 and m2 to have the same dtype, but got: "
-                           f"{_C_NAMES[a._dtype.code]} != {_C_NAMES[b._dtype.code]}")
+                           f"{cpp_type_name(a._dtype.code)} != {cpp_type_name(b._dtype.code)}")
     return 0
 
 
 cdef int _same_dtype_scalar(Tensor a, Tensor b) except -1:
     if a._dtype is not b._dtype:
-        raise RuntimeError(f"expected scalar type {_TYPE_NAMES[a._dtype.code]} but found "
-                           f"{_TYPE_NAMES[b._dtype.code]}")
+        raise RuntimeError(f"expected scalar type {scalar_type_name(a._dtype.code)} but found "
+                           f"{scalar_type_name(b._dtype.code)}")
     return 0
 
 
@@ -559,9 +555,9 @@ cdef Tensor _mv(Tensor mat, Tensor vec, Tensor input, object alpha, object beta)
                            f"), mat ({m}x{mat._shape[1]}), vec ({vec._shape[0]})")
     if mat._dtype is not vec._dtype or (input is not None and input._dtype is not vec._dtype):
         raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
-                           f"{_TYPE_NAMES[(vec if input is None else input)._dtype.code]}, "
-                           f"{_TYPE_NAMES[mat._dtype.code]}, and "
-                           f"{_TYPE_NAMES[vec._dtype.code]}")
+                           f"{scalar_type_name((vec if input is None else input)._dtype.code)}, "
+                           f"{scalar_type_name(mat._dtype.code)}, and "
+                           f"{scalar_type_name(vec._dtype.code)}")
     if input is not None and input._ndim == 1:
         input = _matrix_view(input, input._shape[0], 1, input._strides[0], 0)
     cdef Tensor col = _matrix_view(vec, vec._shape[0], 1, vec._strides[0], 1)
@@ -573,7 +569,7 @@ cdef Tensor _dot(Tensor a, Tensor b):
         raise RuntimeError(f"1D tensors expected, but got {a._ndim}D and {b._ndim}D tensors")
     if a._dtype is not b._dtype:
         raise RuntimeError(f"dot : expected both vectors to have same dtype, but found "
-                           f"{_TYPE_NAMES[a._dtype.code]} and {_TYPE_NAMES[b._dtype.code]}")
+                           f"{scalar_type_name(a._dtype.code)} and {scalar_type_name(b._dtype.code)}")
     if a._shape[0] != b._shape[0]:
         raise RuntimeError(f"inconsistent tensor size, expected tensor [{a._shape[0]}] and src "
                            f"[{b._shape[0]}] to have the same number of elements, but got "
@@ -629,8 +625,8 @@ cdef Tensor _matmul(Tensor a, Tensor b):
                                    f"{a._shape[da - 1]}), vec ({b._shape[0]})")
             if a._dtype is not b._dtype:
                 raise RuntimeError(f"addmv input tensors must have the same dtype, but got "
-                                   f"{_TYPE_NAMES[b._dtype.code]}, {_TYPE_NAMES[a._dtype.code]}"
-                                   f", and {_TYPE_NAMES[b._dtype.code]}")
+                                   f"{scalar_type_name(b._dtype.code)}, {scalar_type_name(a._dtype.code)}"
+                                   f", and {scalar_type_name(b._dtype.code)}")
             b2 = _matrix_view(b, b._shape[0], 1, b._strides[0], 1)
             r = _product(a, b2, da - 2, a._shape, None, 1, 0, "addmv_impl_cpu")
             return _drop_dim(r, da - 1)
@@ -876,10 +872,10 @@ def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     _check_mm_shapes(a, b)
     if c._dtype is not b._dtype:
         raise RuntimeError(f"self and mat2 must have the same dtype, but got "
-                           f"{_TYPE_NAMES[c._dtype.code]} and {_TYPE_NAMES[b._dtype.code]}")
+                           f"{scalar_type_name(c._dtype.code)} and {scalar_type_name(b._dtype.code)}")
     if a._dtype is not b._dtype:
         raise RuntimeError(f"mat1 and mat2 must have the same dtype, but got "
-                           f"{_TYPE_NAMES[a._dtype.code]} and {_TYPE_NAMES[b._dtype.code]}")
+                           f"{scalar_type_name(a._dtype.code)} and {scalar_type_name(b._dtype.code)}")
     shape[0] = a._shape[0]
     shape[1] = b._shape[1]
     _check_expandable(c, 2, shape)

@@ -451,8 +451,8 @@ def multi_dot(tensors, *, out=None):
             raise RuntimeError(f"multi_dot(): tensor {i} must be 2D but got {t._ndim}D")
         if t._dtype is not (<Tensor>mats[0])._dtype:
             raise RuntimeError(f"multi_dot(): all tensors must have be the same dtype but tensor"
-                               f" 0 is {_C_NAMES[(<Tensor>mats[0])._dtype.code]} and tensor {i}"
-                               f" {_C_NAMES[t._dtype.code]}")
+                               f" 0 is {cpp_type_name((<Tensor>mats[0])._dtype.code)} and tensor {i}"
+                               f" {cpp_type_name(t._dtype.code)}")
         tracked = tracked or _tracked(t)
     if tracked:
         _refuse_out(out, "multi_dot")

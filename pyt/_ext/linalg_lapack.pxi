@@ -34,10 +34,10 @@ cdef Tensor _float_matrices(object A, str fn, str name="A"):
         raise RuntimeError(f"{fn}: The input tensor {name} must have at least 2 dimensions.")
     if not a._dtype.is_floating_point:
         raise RuntimeError(f"{fn}: Expected a floating point or complex tensor as input. Got "
-                           f"{_TYPE_NAMES[a._dtype.code]}")
+                           f"{scalar_type_name(a._dtype.code)}")
     if a._dtype.code != PYT_FLOAT32 and a._dtype.code != PYT_FLOAT64:
         raise RuntimeError(f"{fn}: Low precision dtypes not supported. Got "
-                           f"{_TYPE_NAMES[a._dtype.code]}")
+                           f"{scalar_type_name(a._dtype.code)}")
     return a
 
 
@@ -448,8 +448,8 @@ cdef Tensor _solve(object A, object B, bint left, bint* vector_rhs):
     _check_square(a, "linalg.solve")
     if a._dtype is not b._dtype:
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found A "
-                           f"of type {_TYPE_NAMES[a._dtype.code]} and B of type "
-                           f"{_TYPE_NAMES[b._dtype.code]} instead")
+                           f"of type {scalar_type_name(a._dtype.code)} and B of type "
+                           f"{scalar_type_name(b._dtype.code)} instead")
     cdef bint vector = _is_vector_rhs(a, b)
     vector_rhs[0] = vector and left
     if not left:
@@ -1042,8 +1042,8 @@ def lstsq(A, B, rcond=None, *, driver=None):
                            f"gelsy, gelsd, gelss)")
     if a._dtype is not b._dtype:
         raise RuntimeError(f"torch.linalg.lstsq: Expected input and other to have the same "
-                           f"dtype, but got input's dtype {_TYPE_NAMES[a._dtype.code]} and "
-                           f"other's dtype {_TYPE_NAMES[b._dtype.code]}")
+                           f"dtype, but got input's dtype {scalar_type_name(a._dtype.code)} and "
+                           f"other's dtype {scalar_type_name(b._dtype.code)}")
     cdef bint vector = b._ndim == a._ndim - 1      # simpler than solve's rule, as torch
     cdef Tensor bm = _insert_dim(b, b._ndim) if vector else b
     cdef Py_ssize_t m = a._shape[a._ndim - 2], n = a._shape[a._ndim - 1], k = min(m, n)
@@ -1324,11 +1324,11 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
                            "dimensions.")
     if not a._dtype.is_floating_point:
         raise RuntimeError(f"linalg.matrix_norm: Expected a floating point or complex tensor "
-                           f"as input. Got {_TYPE_NAMES[a._dtype.code]}")
+                           f"as input. Got {scalar_type_name(a._dtype.code)}")
     if dtype is not None:
         if not dtype.is_floating_point:
             raise RuntimeError(f"linalg.matrix_norm: dtype should be floating point or "
-                               f"complex, but got {_TYPE_NAMES[dtype.code]}")
+                               f"complex, but got {scalar_type_name(dtype.code)}")
         a = _to_dtype(a, dtype, False)
     d0, d1 = wrap_dim(dim[0], a._ndim), wrap_dim(dim[1], a._ndim)
     if d0 == d1:

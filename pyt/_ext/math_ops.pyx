@@ -25,9 +25,10 @@ from pyt._ext.tensor cimport (Tensor, new_empty, copy_into, clone, contiguous,
     _empty_like_layout, _broadcast_shape, _broadcast_strides_to, _result_dtype,
     _result_dtype_of, _operand, _to_dtype, _may_overlap, _has_internal_overlap, resize_,
     _binary, _into_out, grad_enabled, set_grad_enabled_flag, _record, _refuse_out,
-    _inplace_result, _grad_like, _meta, _check_inplace_allowed)
+    _inplace_result, _grad_like, _meta, _check_inplace_allowed, _same_geometry)
 from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
+from pyt._ext.dtypes cimport scalar_type_name, cpp_type_name
 from pyt._ext.dtypes cimport (get_default, PYT_BOOL, PYT_FLOAT16, PYT_BFLOAT16, PYT_FLOAT32,
     PYT_FLOAT64, PYT_NUM_DTYPES)
 from pyt._ext.loop cimport (PYT_MAX_DIMS, PYT_GRAIN_SIZE, pyt_inner_loop, pyt_iter,
@@ -72,11 +73,6 @@ cdef extern from "pyt_binary.h":
 
 cdef DType _bool = _dtypes.bool_
 cdef DType _float64 = _dtypes.float64
-# torch's names of the dtypes in "not implemented for" and cast errors, and C++'s in lerp's
-cdef tuple _TYPE_NAMES = ("Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
-                          "BFloat16", "Float", "Double")
-cdef tuple _CPP_NAMES = ("bool", "unsigned char", "signed char", "short int", "int",
-                         "long int", "c10::Half", "c10::BFloat16", "float", "double")
 # largest finite values, for nan_to_num's defaults
 cdef dict _FLOAT_MAX = {PYT_FLOAT16: 65504.0, PYT_BFLOAT16: 3.3895313892515355e+38,
                         PYT_FLOAT32: 3.4028234663852886e+38, PYT_FLOAT64: 1.7976931348623157e+308}
@@ -89,7 +85,7 @@ cdef inline int _category(DType d) noexcept:
 
 
 cdef object _not_implemented(str kernel, DType dt):
-    return NotImplementedError(f'"{kernel}" not implemented for \'{_TYPE_NAMES[dt.code]}\'')
+    return NotImplementedError(f'"{kernel}" not implemented for \'{scalar_type_name(dt.code)}\'')
 
 
 cdef Tensor _require_tensor(object x, str fname, str arg, int position):
@@ -131,16 +127,6 @@ cdef int _run(pyt_inner_loop fn, void* ctx, Tensor out, Tensor a, Tensor b, Tens
     return 0
 
 
-cdef bint _same_geometry(Tensor a, Tensor b) noexcept:
-    cdef int i
-    if a._ndim != b._ndim:
-        return False
-    for i in range(a._ndim):
-        if a._shape[i] != b._shape[i] or a._strides[i] != b._strides[i]:
-            return False
-    return True
-
-
 cdef Tensor _unaliased(Tensor x, Tensor out):
     """x, or a copy of it when it partly overlaps out (an exact alias is safe)."""
     if x is not None and _may_overlap(out, x) and not (
@@ -179,8 +165,8 @@ cdef Tensor _finish(pyt_inner_loop fn, void* ctx, object target, bint inplace, D
                                f"broadcast shape {[shape[i] for i in range(nd)]}")
         resize_(t, tuple([shape[i] for i in range(nd)]))
     if _category(dt) > _category(t._dtype) or (dt.code != PYT_BOOL and t._dtype.code == PYT_BOOL):
-        raise RuntimeError(f"result type {_TYPE_NAMES[dt.code]} can't be cast to the desired "
-                           f"output type {_TYPE_NAMES[t._dtype.code]}")
+        raise RuntimeError(f"result type {scalar_type_name(dt.code)} can't be cast to the desired "
+                           f"output type {scalar_type_name(t._dtype.code)}")
     if t._dtype is dt:
         _run(fn, ctx, t, _unaliased(a, t), _unaliased(b, t), _unaliased(c, t))
     else:
@@ -305,8 +291,8 @@ cdef Tensor _inplace_op(Tensor self, Tensor result):
                            f"broadcast shape {list(result.shape)}")
     if _category(result._dtype) > _category(self._dtype) or (
             result._dtype.code != PYT_BOOL and self._dtype.code == PYT_BOOL):
-        raise RuntimeError(f"result type {_TYPE_NAMES[result._dtype.code]} can't be cast to "
-                           f"the desired output type {_TYPE_NAMES[self._dtype.code]}")
+        raise RuntimeError(f"result type {scalar_type_name(result._dtype.code)} can't be cast to "
+                           f"the desired output type {scalar_type_name(self._dtype.code)}")
     return _inplace_result(self, result)
 
 
@@ -1378,11 +1364,11 @@ cdef Tensor _lerp(object input, object end, object weight, object out, bint inpl
     cdef Tensor e = _require_tensor(end, "lerp", "end", 2)
     cdef DType dt = x._dtype
     if e._dtype is not dt:
-        raise RuntimeError(f"expected dtype {_CPP_NAMES[dt.code]} for `end` but got dtype "
-                           f"{_CPP_NAMES[e._dtype.code]}")
+        raise RuntimeError(f"expected dtype {cpp_type_name(dt.code)} for `end` but got dtype "
+                           f"{cpp_type_name(e._dtype.code)}")
     if isinstance(weight, Tensor) and (<Tensor>weight)._dtype is not dt:
-        raise RuntimeError(f"expected dtype {_CPP_NAMES[dt.code]} for `weight` but got dtype "
-                           f"{_CPP_NAMES[(<Tensor>weight)._dtype.code]}")
+        raise RuntimeError(f"expected dtype {cpp_type_name(dt.code)} for `weight` but got dtype "
+                           f"{cpp_type_name((<Tensor>weight)._dtype.code)}")
     if not dt.is_floating_point:
         raise _not_implemented("lerp_kernel_tensor" if isinstance(weight, Tensor) else
                                "lerp_kernel_scalar", dt)
@@ -1448,8 +1434,8 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     cdef Tensor b = _require_tensor(other, "isclose", "other", 2)
     cdef pyt_math_ctx ctx
     if a._dtype is not b._dtype:
-        raise RuntimeError(f"{_TYPE_NAMES[a._dtype.code]} did not match "
-                           f"{_TYPE_NAMES[b._dtype.code]}")
+        raise RuntimeError(f"{scalar_type_name(a._dtype.code)} did not match "
+                           f"{scalar_type_name(b._dtype.code)}")
     if rtol < 0:
         raise RuntimeError(f"rtol must be greater than or equal to zero, but got {rtol}")
     if atol < 0:

@@ -181,8 +181,8 @@ cdef Tensor _binary_into(pyt_inner_loop fn, Tensor target, Tensor ta, Tensor tb,
         resize_(target, tuple([shape[j] for j in range(nd)]))
     if _category(dt) > _category(target._dtype) or (
             dt.code != PYT_BOOL and target._dtype.code == PYT_BOOL):
-        raise RuntimeError(f"result type {_SCALAR_TYPE_NAMES[dt.code]} can't be cast to the desired "
-                           f"output type {_SCALAR_TYPE_NAMES[target._dtype.code]}")
+        raise RuntimeError(f"result type {scalar_type_name(dt.code)} can't be cast to the desired "
+                           f"output type {scalar_type_name(target._dtype.code)}")
     if target._dtype is dt and not _has_internal_overlap(target):
         _run_binary(fn, target, _unaliased(ta, target), _unaliased(tb, target))
     else:
@@ -422,9 +422,9 @@ cdef Tensor _inplace_fit(Tensor self, Tensor result):
                            f"broadcast shape {list(result.size())}")
     if _category(result._dtype) > _category(self._dtype) or (
             result._dtype.code != PYT_BOOL and self._dtype.code == PYT_BOOL):
-        raise RuntimeError(f"result type {_SCALAR_TYPE_NAMES[result._dtype.code]} can't be "
+        raise RuntimeError(f"result type {scalar_type_name(result._dtype.code)} can't be "
                            f"cast to the desired output type "
-                           f"{_SCALAR_TYPE_NAMES[self._dtype.code]}")
+                           f"{scalar_type_name(self._dtype.code)}")
     return _inplace_result(self, result)
 
 

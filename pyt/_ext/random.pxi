@@ -33,7 +33,7 @@ cdef str _fmt(double x):
 cdef int _require_floating(Tensor t, str kernel) except -1:
     if not t._dtype.is_floating_point:
         raise NotImplementedError(f'"{kernel}" not implemented for '
-                                  f"'{_SCALAR_TYPE_NAMES[t._dtype.code]}'")
+                                  f"'{scalar_type_name(t._dtype.code)}'")
     return 0
 
 
@@ -41,7 +41,7 @@ cdef int _require_continuous(Tensor t, str distribution) except -1:
     if not t._dtype.is_floating_point:
         raise RuntimeError(f"{distribution} distribution is a continuous probability "
                            f"distribution. dtype must be a floating point but you specified "
-                           f"{_SCALAR_TYPE_NAMES[t._dtype.code]}")
+                           f"{scalar_type_name(t._dtype.code)}")
     return 0
 
 
@@ -136,7 +136,7 @@ cdef _uniform_(Tensor self, from_, to, generator):
     cdef double lo = _float_arg(from_, "uniform_", "from", 1)
     cdef double hi = _float_arg(to, "uniform_", "to", 2)
     cdef double limit = _FLOAT_LIMITS[self._dtype.code][0]
-    cdef str ctype = _CPP_TYPE_NAMES[self._dtype.code]
+    cdef str ctype = cpp_type_name(self._dtype.code)
     if not (-limit <= lo <= limit):
         raise RuntimeError(f"from is out of bounds for {ctype}")
     if not (-limit <= hi <= limit):
@@ -146,7 +146,7 @@ cdef _uniform_(Tensor self, from_, to, generator):
                            f"from={_fmt(lo)} > to={_fmt(hi)}")
     if hi - lo > limit:
         raise RuntimeError(f"uniform_ expects to-from <= std::numeric_limits<"
-                           f"{_SCALAR_TYPE_NAMES[self._dtype.code]}>::max(), but found "
+                           f"{scalar_type_name(self._dtype.code)}>::max(), but found "
                            f"to={_fmt(hi)} and from={_fmt(lo)} which result in to-from to "
                            f"exceed the limit")
     cdef RandomSpec spec = _spec(UNIFORM, lo, hi)
@@ -261,7 +261,7 @@ cdef int _check_random_bound(Tensor self, object value, str name) except -1:
     """torch's range checks of random_'s ends: an error outside the dtype, a warning
     for floats past the last integer they hold exactly."""
     cdef int code = self._dtype.code
-    cdef str ctype = _CPP_TYPE_NAMES[code]
+    cdef str ctype = cpp_type_name(code)
     if code in _INT_LIMITS:
         lo, hi = _INT_LIMITS[code]
         if not (lo <= value <= hi):
@@ -333,8 +333,8 @@ cdef Tensor _random_output(tuple size, object dt, DType default, object out, obj
         raise TypeError(f"{fname}(): argument 'out' must be Tensor, not {type(out).__name__}")
     result = out
     if dt is not None and _parse_dtype(dt) is not result._dtype:
-        raise RuntimeError(f"dtype {_SCALAR_TYPE_NAMES[_parse_dtype(dt).code]} does not match "
-                           f"dtype of out parameter ({_SCALAR_TYPE_NAMES[result._dtype.code]})")
+        raise RuntimeError(f"dtype {scalar_type_name(_parse_dtype(dt).code)} does not match "
+                           f"dtype of out parameter ({scalar_type_name(result._dtype.code)})")
     if [shape[i] for i in range(nd)] != list(result.size()):
         resize_(result, ([shape[i] for i in range(nd)],))
     return result
@@ -608,7 +608,7 @@ def multinomial(Tensor input, num_samples, replacement=False, *, generator=None,
     samples = num_samples.__index__()
     if not input._dtype.is_floating_point:
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
-                           f"{_SCALAR_TYPE_NAMES[input._dtype.code]}")
+                           f"{scalar_type_name(input._dtype.code)}")
     if input._ndim != 1 and input._ndim != 2:
         raise RuntimeError("prob_dist must be 1 or 2 dim")
     if samples <= 0:

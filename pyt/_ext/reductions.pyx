@@ -20,6 +20,7 @@ from pyt._ext.tensor cimport (Tensor, new_empty, copy_into, contiguous, wrap_dim
     set_grad_enabled_flag, _wants_grad, _refuse_out, _record, _grad_like, _meta)
 from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
+from pyt._ext.dtypes cimport scalar_type_name, cpp_type_name
 from pyt._ext.dtypes cimport (dtype_of_code, promote, get_default, is_integral,
     PYT_BOOL, PYT_UINT8, PYT_INT8, PYT_INT16, PYT_INT32, PYT_INT64, PYT_FLOAT16,
     PYT_BFLOAT16, PYT_FLOAT32, PYT_FLOAT64, PYT_NUM_DTYPES)
@@ -92,8 +93,6 @@ cdef DType _int32 = _dtypes.int32
 cdef DType _int64 = _dtypes.int64
 cdef DType _float32 = _dtypes.float32
 cdef DType _float64 = _dtypes.float64
-cdef tuple _TYPE_NAMES = ("Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
-                          "BFloat16", "Float", "Double")
 
 
 # ----- shared helpers -----------------------------------------------------------------
@@ -483,15 +482,15 @@ cdef DType _mean_dtype(str fname, Tensor x, DType dt, bint skip_nan):
     """The result dtype of mean / nanmean (floating point only, torch's errors)."""
     if skip_nan and not x._dtype.is_floating_point:
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex "
-                           f"dtype but got {_TYPE_NAMES[x._dtype.code]}")
+                           f"dtype but got {scalar_type_name(x._dtype.code)}")
     if dt is None and not x._dtype.is_floating_point:
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be "
                            f"either a floating point or complex dtype. Got: "
-                           f"{_TYPE_NAMES[x._dtype.code]}")
+                           f"{scalar_type_name(x._dtype.code)}")
     if dt is not None and not dt.is_floating_point:
         raise RuntimeError(f"{fname}(): could not infer output dtype. Optional dtype must be "
                            f"either a floating point or complex dtype. Got: "
-                           f"{_TYPE_NAMES[dt.code]}")
+                           f"{scalar_type_name(dt.code)}")
     return dt if dt is not None else x._dtype
 
 
@@ -1019,14 +1018,14 @@ cdef object _vector_norm(Tensor t, object ord, object dim, bint keepdim, object 
     p = ord
     if not t._dtype.is_floating_point:
         raise RuntimeError(f"linalg.vector_norm: Expected a floating point or complex tensor "
-                           f"as input. Got {_TYPE_NAMES[t._dtype.code]}")
+                           f"as input. Got {scalar_type_name(t._dtype.code)}")
     if dt is not None:
         if not dt.is_floating_point or dt.itemsize < t._dtype.itemsize or \
                 (dt.itemsize == t._dtype.itemsize and dt is not t._dtype):
             raise RuntimeError(f"linalg.vector_norm: the dtype of the input "
-                               f"({_TYPE_NAMES[t._dtype.code]}) should be convertible "
+                               f"({scalar_type_name(t._dtype.code)}) should be convertible "
                                f"without narrowing to the specified dtype "
-                               f"({_TYPE_NAMES[dt.code]})")
+                               f"({scalar_type_name(dt.code)})")
         t = _cast(t, dt)
     _dim_mask(t, dim, mask, True)
     if p < 0 or p == INFINITY:
@@ -1278,7 +1277,7 @@ def logcumsumexp(input, dim, *, out=None):
 cdef object _logcumsumexp(Tensor x, object dim, object out):
     if not x._dtype.is_floating_point:
         raise NotImplementedError(f"\"logcumsumexp_out_cpu\" not implemented for "
-                                  f"'{_TYPE_NAMES[x._dtype.code]}'")
+                                  f"'{scalar_type_name(x._dtype.code)}'")
     result = _scan(x, dim, PYT_SCAN_LOGSUMEXP, _scan_dtype(x._dtype), False)[0]
     return _store_exact(_cast(result, x._dtype), out, "logcumsumexp")
 
@@ -1682,7 +1681,7 @@ def bincount(input, weights=None, minlength=0):
     cdef DType out_dt
     if x._dtype.is_floating_point or x._dtype.code == PYT_BOOL:
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for "
-                                  f"'{_TYPE_NAMES[x._dtype.code]}'")
+                                  f"'{scalar_type_name(x._dtype.code)}'")
     ml = minlength
     if ml < 0:
         raise RuntimeError("minlength should be >= 0")
@@ -1738,7 +1737,7 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     cdef int64_t* c
     if not x._dtype.is_floating_point:
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for "
-                                  f"'{_TYPE_NAMES[x._dtype.code]}'")
+                                  f"'{scalar_type_name(x._dtype.code)}'")
     nbins = bins
     if nbins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {nbins} for "

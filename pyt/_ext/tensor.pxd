@@ -94,6 +94,7 @@ cdef Py_ssize_t _checked_numel(int ndim, const Py_ssize_t* shape, int itemsize) 
 cdef void _contiguous_strides(int ndim, const Py_ssize_t* shape, Py_ssize_t* strides) noexcept
 cdef Tensor _empty_like_layout(Tensor src, dtype dt)
 cdef bint _may_overlap(Tensor a, Tensor b) noexcept
+cdef bint _same_geometry(Tensor a, Tensor b) noexcept
 cdef bint _has_internal_overlap(Tensor t) noexcept
 cdef int _broadcast_strides_to(Tensor src, int ndim, const Py_ssize_t* shape,
                                Py_ssize_t* out) except -1

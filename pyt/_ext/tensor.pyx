@@ -23,6 +23,7 @@ from libc.string cimport memcpy, memset
 from libc.stdint cimport int64_t, uint8_t, int8_t, int16_t, int32_t, uint16_t
 
 from pyt._ext.dtypes cimport dtype as DType
+from pyt._ext.dtypes cimport scalar_type_name, cpp_type_name
 from pyt._ext.dtypes cimport (dtype, dtype_of_code, promote, get_default, is_integral,
     PYT_BOOL, PYT_UINT8, PYT_INT8, PYT_INT16, PYT_INT32, PYT_INT64, PYT_FLOAT16,
     PYT_BFLOAT16, PYT_FLOAT32, PYT_FLOAT64, PYT_NUM_DTYPES,
@@ -2064,16 +2065,11 @@ cdef bint _same_geometry(Tensor a, Tensor b) noexcept:
     return True
 
 
-# torch's names for dtypes in its error messages: ScalarType names and C++ type names
-cdef tuple _SCALAR_TYPE_NAMES = ("Bool", "Byte", "Char", "Short", "Int", "Long", "Half",
-                                 "BFloat16", "Float", "Double")
-cdef tuple _CPP_TYPE_NAMES = ("bool", "unsigned char", "signed char", "short int", "int",
-                              "long int", "c10::Half", "c10::BFloat16", "float", "double")
 
 
 cdef str _scalar_type_name(DType dt):
     """torch's name of a dtype in error messages ('Float', 'Long', ...)."""
-    return _SCALAR_TYPE_NAMES[dt.code]
+    return scalar_type_name(dt.code)
 
 
 cdef object _no_cuda():
