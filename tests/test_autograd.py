@@ -95,6 +95,16 @@ def test_graphs_free_without_the_cycle_collector():
         gc.enable()
 
 
+def test_grad_takes_the_leafs_layout():
+    """A weight used as w.t() gets its gradient transposed from matmul's backward; .grad
+    still has w's strides (torch's layout contract), so optimizers walk both in order."""
+    w = leaf(4, 3)
+    x = leaf(5, 3)
+    (x @ w.t()).sum().backward()
+    assert w.grad.stride() == w.stride() == (3, 1)
+    np.testing.assert_allclose(w.grad.numpy(), np.ones((5, 4)).T @ x.detach().numpy())
+
+
 def test_inplace_modification_of_saved_tensor_is_caught():
     a = leaf(3)
     b = a * 1

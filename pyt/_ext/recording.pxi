@@ -35,7 +35,14 @@ cdef tuple _accumulate_backward(Node node, tuple grads):
     if not leaf._requires_grad:
         return ()
     if leaf._grad is None:
-        leaf._grad = clone(g)              # recorded only under create_graph, as torch
+        if pyt_grad_disabled and not _same_geometry(g, leaf):
+            # torch's layout contract: .grad has the leaf's strides, so that optimizers
+            # update parameter, gradient and state in one order (a weight's gradient
+            # often arrives transposed from matmul's backward)
+            leaf._grad = _empty_like_layout(leaf, (<Tensor>g)._dtype)
+            copy_into(leaf._grad, g)
+        else:
+            leaf._grad = clone(g)          # recorded only under create_graph, as torch
     elif not pyt_grad_disabled:
         leaf._grad = leaf._grad + g                  # keeps the graph (create_graph=True)
     else:
