@@ -710,6 +710,10 @@ cdef Tensor _product_rec(Tensor a, Tensor b, int nb, const Py_ssize_t* bshape):
     return _record_product("BmmBackward0" if nb else "MmBackward0", r, a, b)
 
 
+cdef inline bint _is_column_major(Tensor m) noexcept:
+    return m._strides[0] == 1 and m._shape[1] > 1 and m._strides[1] >= m._shape[0]
+
+
 cdef tuple _product_grads(Tensor g, Tensor a, Tensor b, bint want_a, bint want_b):
     """Gradients of a @ b (matmul's rules) for the output gradient g: g @ b^T for a and
     a^T @ g for b, each summed over the batch dims it was broadcast along. 1-D operands
@@ -731,6 +735,10 @@ cdef tuple _product_grads(Tensor g, Tensor a, Tensor b, bint want_a, bint want_b
             # one matrix b for the whole batch: a single tall product over all its rows
             gb = _mm_rec(_mT(_t.reshape(A, -1, A._shape[A._ndim - 1])),
                          _t.reshape(g, -1, g._shape[g._ndim - 1]))
+        elif B._ndim == 2 and A._ndim == 2 and _is_column_major(B):
+            # b is a transposed view (linear's weight.t()): (g^T a)^T comes out in b's
+            # layout, so the weight's gradient needs no transposing copy later
+            gb = _mT(_mm_rec(_mT(g), A))
         else:
             gb = _sum_to(_matmul_rec(_mT(A), g), B.size())
         if b._ndim == 1:
