@@ -29,3 +29,21 @@ def test_lbfgs_sine():
     assert "step   4  loss" in result.stdout
     final = float(result.stdout.split("final loss")[1].split()[0])
     assert final < 0.01  # the noise alone contributes 0.0025
+
+
+def test_digits_mlp():
+    pytest.importorskip("sklearn")
+    result = run_example("digits_mlp.py", "--epochs", "5")
+    assert result.returncode == 0, result.stderr
+    assert "epoch   5" in result.stdout
+    accuracy = float(result.stdout.split("test accuracy:")[1].split()[0])
+    assert accuracy > 0.85
+
+
+def test_digits_cnn_reaches_97_percent():
+    pytest.importorskip("sklearn")
+    result = run_example("digits_cnn.py")           # the default 20 epochs: a few seconds
+    assert result.returncode == 0, result.stderr
+    assert "epoch  20" in result.stdout
+    accuracy = float(result.stdout.split("test accuracy:")[1].split()[0])
+    assert accuracy >= 0.97
