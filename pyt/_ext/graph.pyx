@@ -116,7 +116,6 @@ cdef class _SavedOutput:
         self.output_nr = output_nr
 
 
-
 # set by the tensor module (which this one cannot import): t -> t without history, and
 # (t, node, output_nr) -> a new alias of t whose history is that output of node
 _detach = None
