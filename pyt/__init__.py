@@ -12,6 +12,8 @@ from pyt._ext.dtypes import (
     float64, promote_types, get_default_dtype, set_default_dtype,
 )
 from pyt._ext.device import device
+from pyt._ext.layout import layout, strided, sparse_coo
+from pyt._ext.storage import Storage as UntypedStorage
 from pyt._ext.parallel import get_num_threads, set_num_threads
 from pyt._ext.tensor import (
     Tensor, Size,

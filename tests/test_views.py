@@ -254,3 +254,63 @@ def test_many_dims():
     assert t.view(2).shape == (2,) and t.permute(*reversed(range(11))).shape[0] == 2
     with pytest.raises(RuntimeError, match="at most 64"):
         pyt.zeros(*([1] * 65))
+
+
+# ----- storages and set_ --------------------------------------------------------------
+
+def test_storage_is_a_buffer_of_the_tensors_bytes():
+    t = pyt.arange(6, dtype=pyt.float32)
+    s = t.untyped_storage()
+    assert s.nbytes() == len(s) == 24
+    np.testing.assert_array_equal(np.frombuffer(s, dtype=np.float32), np.arange(6))
+    memoryview(s).cast("B")[:4] = np.float32(7).tobytes()
+    assert t[0].item() == 7
+
+
+def test_storage_from_buffer_shares_writable_memory_and_copies_readonly():
+    data = bytearray(np.arange(4, dtype=np.float32).tobytes())
+    t = pyt.empty(0).set_(pyt.UntypedStorage.from_buffer(data))
+    t += 1
+    np.testing.assert_array_equal(np.frombuffer(data, np.float32), [1, 2, 3, 4])
+    frozen = bytes(data)
+    u = pyt.empty(0).set_(pyt.UntypedStorage.from_buffer(frozen))
+    u += 1
+    np.testing.assert_array_equal(np.frombuffer(frozen, np.float32), [1, 2, 3, 4])
+    assert pyt.UntypedStorage.from_buffer(b"").nbytes() == 0
+
+
+def test_set_views_a_storage_or_a_tensor():
+    base = pyt.arange(10.)
+    s = base.untyped_storage()
+    t = pyt.empty(0).set_(s, 2, (2, 3))
+    np.testing.assert_array_equal(t.numpy(), np.arange(2, 8).reshape(2, 3))
+    t = pyt.empty(0).set_(s, 1, (3,), (3,))
+    np.testing.assert_array_equal(t.numpy(), [1, 4, 7])
+    t[0] = -1
+    assert base[1].item() == -1                      # same memory
+    u = pyt.zeros(2).set_(base[::2])
+    assert u.shape == (5,) and u.stride() == (2,) and u.data_ptr() == base.data_ptr()
+    assert pyt.zeros(3).set_().shape == (0,)
+
+
+def test_set_refuses_out_of_bounds_and_bad_sources():
+    s = pyt.arange(4.).untyped_storage()
+    with pytest.raises(RuntimeError, match="out of bounds"):
+        pyt.empty(0).set_(s, 3, (2,))
+    with pytest.raises(RuntimeError, match="out of bounds"):
+        pyt.empty(0).set_(s, 0, (2, 2), (3, 1))
+    with pytest.raises(RuntimeError, match="invalid storage offset"):
+        pyt.empty(0).set_(s, -1, (1,))
+    with pytest.raises(RuntimeError, match="Expected a Tensor of type"):
+        pyt.empty(0).set_(pyt.arange(3))
+    with pytest.raises(TypeError):
+        pyt.empty(0).set_([1, 2])
+    with pytest.raises(RuntimeError, match="requires grad"):
+        pyt.zeros(2, requires_grad=True).set_(s)
+
+
+def test_layout_objects():
+    import pickle
+    assert pyt.zeros(2).layout is pyt.strided
+    assert repr(pyt.strided) == "pyt.strided" and pyt.strided != pyt.sparse_coo
+    assert pickle.loads(pickle.dumps(pyt.sparse_coo)) is pyt.sparse_coo

@@ -233,11 +233,11 @@ cdef Tensor resize_(Tensor self, tuple sizes):
     cdef Py_ssize_t numel = _checked_numel(nd, shape, self._dtype.itemsize)
     cdef Py_ssize_t needed = (self._offset + numel) * self._dtype.itemsize
     cdef Storage grown
-    if needed > self._storage.nbytes:
+    if needed > self._storage.length:
         if self._storage.owner is not None:
             raise RuntimeError("Trying to resize storage that is not resizable")
         grown = new_storage(needed, False)
-        memcpy(grown.data, self._storage.data, self._storage.nbytes)
+        memcpy(grown.data, self._storage.data, self._storage.length)
         grown.version = self._storage.version
         self._storage = grown
         self._data = grown.data + self._offset * self._dtype.itemsize

@@ -2,11 +2,12 @@
 
 cdef class Storage:
     cdef char* data
-    cdef Py_ssize_t nbytes
+    cdef Py_ssize_t length     # in bytes
     cdef object owner          # keeps foreign memory alive; None when pyt allocated it
     cdef size_t capacity       # what allocator.host_free needs for pyt's own memory
     cdef readonly object device
     cdef public Py_ssize_t version   # bumped by in-place ops, shared by all views
+    cdef object shared         # the shared-memory handle once shared between processes
     cdef object __weakref__
 
 

@@ -1,5 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
 """CPU storage: memory that pyt allocated, or memory of another object it keeps alive."""
+from cpython.buffer cimport PyBUF_FORMAT, PyBUF_WRITABLE
+from libc.string cimport memcpy
 from pyt._ext.allocator cimport host_alloc, host_free
 from pyt._ext.device import cpu as _cpu
 
@@ -10,23 +12,76 @@ cdef class Storage:
             host_free(self.data, self.capacity)
         self.data = NULL
 
-    def nbytes_(self):
-        return self.nbytes
-
     def data_ptr(self):
         return <size_t>self.data
 
     def __len__(self):
-        return self.nbytes
+        return self.length
 
     def __repr__(self):
-        return f"<pyt storage of {self.nbytes} bytes on {self.device}>"
+        return f"<pyt storage of {self.length} bytes on {self.device}>"
+
+    def nbytes(self):
+        return self.length
+
+    def size(self):
+        return self.length
+
+    def element_size(self):
+        return 1
+
+    @property
+    def is_cuda(self):
+        return False
+
+    def is_shared(self):
+        return self.shared is not None
+
+    def share_memory_(self):
+        raise NotImplementedError("share_memory_: shared-memory storages arrive with "
+                                  "pyt.multiprocessing")
+
+    # The bytes, as a one-dimensional writable buffer of unsigned chars: bytes(storage),
+    # memoryview(storage) and file.write(storage) read them without a copy.
+    def __getbuffer__(self, Py_buffer* buf, int flags):
+        buf.buf = self.data
+        buf.obj = self
+        buf.len = self.length
+        buf.readonly = 0
+        buf.itemsize = 1
+        buf.format = <char*>"B" if flags & PyBUF_FORMAT else NULL
+        buf.ndim = 1
+        buf.shape = &self.length
+        buf.strides = NULL
+        buf.suboffsets = NULL
+        buf.internal = NULL
+
+    def __releasebuffer__(self, Py_buffer* buf):
+        pass
+
+    @staticmethod
+    def from_buffer(obj):
+        """A storage over the bytes of a writable buffer (a bytearray, a writable mmap...),
+        sharing its memory and keeping it alive; a read-only buffer is copied."""
+        view = memoryview(obj).cast("B")
+        cdef const unsigned char[::1] readable
+        cdef unsigned char[::1] writable
+        cdef Storage s
+        if view.nbytes == 0:
+            return new_storage(0, False)
+        if view.readonly:
+            readable = view
+            s = new_storage(view.nbytes, False)
+            memcpy(s.data, &readable[0], view.nbytes)
+            return s
+        writable = view
+        return wrap_storage(<char*>&writable[0], view.nbytes, view)
 
 
 cdef Storage new_storage(Py_ssize_t nbytes, bint zeroed):
     cdef Storage s = Storage.__new__(Storage)
     s.data = host_alloc(<size_t>nbytes, zeroed, &s.capacity)
-    s.nbytes = nbytes
+    s.length = nbytes
     s.owner = None
     s.device = _cpu
     return s
@@ -35,7 +90,7 @@ cdef Storage new_storage(Py_ssize_t nbytes, bint zeroed):
 cdef Storage wrap_storage(char* data, Py_ssize_t nbytes, object owner):
     cdef Storage s = Storage.__new__(Storage)
     s.data = data
-    s.nbytes = nbytes
+    s.length = nbytes
     s.owner = owner
     s.device = _cpu
     return s

@@ -38,6 +38,7 @@ from pyt._ext.index_kernels cimport (IndexOffsets, LinearOffsets, Accumulate, Ma
 import numpy as np
 from pyt._ext import dtypes as _dtypes
 from pyt._ext.device import device, cpu as _cpu
+from pyt._ext.layout import strided as _strided
 
 from pyt._ext.graph cimport (Node, new_node, new_c_node, backward_c_fn,
     set_version_reader)
@@ -207,7 +208,7 @@ cdef class Tensor:
 
     @property
     def layout(self):
-        return "strided"
+        return _strided
 
     @property
     def shape(self):
@@ -374,6 +375,29 @@ cdef class Tensor:
 
     def untyped_storage(self):
         return self._storage
+
+    def set_(self, source=None, storage_offset=0, size=None, stride=None):
+        return set_(self, source, storage_offset, size, stride)
+
+    def share_memory_(self):
+        """Moves the storage into memory shared between processes (in place: views of it
+        stay views, the data pointer does not change); a no-op when already shared."""
+        self._storage.share_memory_()
+        return self
+
+    def is_shared(self):
+        return self._storage.is_shared()
+
+    def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
+        from pyt import sparse
+        return sparse.to_sparse(self, sparse_dim, layout=layout, dense_dim=dense_dim)
+
+    def to_sparse_coo(self, sparse_dim=None):
+        from pyt import sparse
+        return sparse.to_sparse(self, sparse_dim)
+
+    def to_dense(self, dtype=None, *, masked_grad=None):
+        return self if dtype is None else self.to(dtype)
 
     def is_contiguous(self, memory_format=None):
         return is_contiguous(self)

@@ -504,7 +504,7 @@ def as_strided(Tensor input, size, stride, storage_offset=None):
     cdef int nd = _parse_size((size,), shape, "as_strided")
     cdef int ns = _parse_size((stride,), strides, "as_strided")
     cdef Py_ssize_t offset = input._offset if storage_offset is None else storage_offset
-    cdef Py_ssize_t last = 0, itemsize = input._dtype.itemsize
+    cdef Py_ssize_t itemsize = input._dtype.itemsize
     cdef int i
     if nd != ns:
         raise RuntimeError(f"mismatch in length of strides and shape")
@@ -513,23 +513,90 @@ def as_strided(Tensor input, size, stride, storage_offset=None):
         if strides[i] < 0:
             raise RuntimeError("as_strided: Negative strides are not supported at the moment, "
                                f"got strides: {[strides[j] for j in range(nd)]}")
-    if offset < 0:
-        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
-    numel = _checked_numel(nd, shape, itemsize)
-    if numel > 0:
-        for i in range(nd):
-            last += (shape[i] - 1) * strides[i]
-        if (offset + last + 1) * itemsize > input._storage.nbytes:
-            raise RuntimeError(f"setStorage: sizes {[shape[j] for j in range(nd)]}, strides "
-                               f"{[strides[j] for j in range(nd)]}, storage offset {offset}, "
-                               f"and itemsize {itemsize} requiring a storage size of "
-                               f"{(offset + last + 1) * itemsize} are out of bounds for storage "
-                               f"of size {input._storage.nbytes}")
+    _check_in_storage(nd, shape, strides, offset, itemsize, input._storage)
     cdef Tensor v = new_view(input, nd, shape, strides, offset)
     if _needs_grad(input):
         _record("AsStridedBackward0", _as_strided_backward, (input,), (v,)).ctx = (
             _geometry(input), _geometry(v), input._dtype, _has_internal_overlap(input))
     return v
+
+
+cdef int _check_in_storage(int nd, const Py_ssize_t* shape, const Py_ssize_t* strides,
+                           Py_ssize_t offset, Py_ssize_t itemsize, Storage storage) except -1:
+    """Raises unless a geometry with non-negative strides lies inside storage."""
+    cdef Py_ssize_t last = 0
+    cdef int i
+    if offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    if _checked_numel(nd, shape, itemsize) == 0:
+        return 0
+    for i in range(nd):
+        last += (shape[i] - 1) * strides[i]
+    if (offset + last + 1) * itemsize > storage.length:
+        raise RuntimeError(f"setStorage: sizes {[shape[j] for j in range(nd)]}, strides "
+                           f"{[strides[j] for j in range(nd)]}, storage offset {offset}, "
+                           f"and itemsize {itemsize} requiring a storage size of "
+                           f"{(offset + last + 1) * itemsize} are out of bounds for storage "
+                           f"of size {storage.length}")
+    return 0
+
+
+cdef Tensor set_(Tensor self, source, Py_ssize_t storage_offset, size, stride):
+    """Makes self look at source's memory: a Storage (with an offset, sizes and strides,
+    contiguous strides by default) or a Tensor (its storage and geometry). self is no longer a
+    view of its old base; the old memory is released when nothing else holds it."""
+    cdef Py_ssize_t shape[PYT_MAX_DIMS]
+    cdef Py_ssize_t strides[PYT_MAX_DIMS]
+    cdef Py_ssize_t itemsize = self._dtype.itemsize
+    cdef Storage storage
+    cdef Tensor other
+    cdef int nd, i
+    if _needs_grad(self) or (isinstance(source, Tensor) and _needs_grad(<Tensor>source)):
+        raise RuntimeError("set_ is not allowed on a Tensor that requires grad or on "
+                           "a source that requires grad while grad mode is on")
+    if source is None:
+        storage, nd, storage_offset = new_storage(0, False), 1, 0
+        shape[0] = 0
+        strides[0] = 1
+    elif isinstance(source, Tensor):
+        other = <Tensor>source
+        if other._dtype is not self._dtype:
+            raise RuntimeError(f"Expected a Tensor of type {self._dtype} but got {other._dtype} "
+                               "for argument #1 'source'")
+        storage, nd, storage_offset = other._storage, other._ndim, other._offset
+        for i in range(nd):
+            shape[i] = other._shape[i]
+            strides[i] = other._strides[i]
+    elif isinstance(source, Storage):
+        storage = <Storage>source
+        if size is None:
+            nd = 1
+            shape[0] = storage.length // itemsize
+        else:
+            nd = _parse_size((size,), shape, "set_")
+        if stride is None:
+            _contiguous_strides(nd, shape, strides)
+        elif _parse_size((stride,), strides, "set_") != nd:
+            raise RuntimeError("mismatch in length of strides and shape")
+        _check_sizes_nonnegative(nd, shape)
+        for i in range(nd):
+            if strides[i] < 0:
+                raise RuntimeError("set_: negative strides are not supported")
+        _check_in_storage(nd, shape, strides, storage_offset, itemsize, storage)
+    else:
+        raise TypeError(f"set_(): argument 'source' must be Tensor or Storage, not "
+                        f"{type(source).__name__}")
+    if storage.device != self._device:
+        raise RuntimeError(f"Attempted to set the storage of a tensor on device "
+                           f"\"{self._device}\" to a storage on different device "
+                           f"\"{storage.device}\"")
+    self._storage = storage
+    self._offset = storage_offset
+    self._data = storage.data + storage_offset * itemsize
+    self._view_of = None
+    self._set_geometry(nd, shape, strides)
+    storage.version += 1
+    return self
 
 
 cdef tuple _geometry(Tensor t):

@@ -419,9 +419,9 @@ class Module:
         return self._apply(lambda t: t.bfloat16() if t.is_floating_point() else t)
 
     def share_memory(self):
-        # pyt has no shared-memory storages yet (pyt.multiprocessing will add them):
-        # until then tensors stay where they are, and this is a no-op
-        return self._apply(lambda t: t.share_memory_() if hasattr(t, "share_memory_") else t)
+        """Moves parameters and buffers into shared memory in place (see
+        Tensor.share_memory_), for Hogwild-style training in several processes."""
+        return self._apply(lambda t: t.share_memory_())
 
     # ----- state dict ------------------------------------------------------------
     def _save_to_state_dict(self, destination, prefix, keep_vars):
