@@ -184,3 +184,27 @@ def test_legacy_constructor():
 def test_scalar_tensor():
     s = pyt.scalar_tensor(3)
     assert s.dim() == 0 and s.dtype is pyt.float32 and s.item() == 3.0
+
+
+def test_new_tensor_methods_take_dtype_and_device_from_self():
+    t = pyt.zeros(2, 3, dtype=pyt.float64)
+    assert t.new_zeros(2).dtype == pyt.float64 and t.new_zeros(2).tolist() == [0, 0]
+    assert t.new_ones((1, 2)).tolist() == [[1, 1]]
+    assert t.new_full((2,), 3).tolist() == [3, 3] and t.new_full((2,), 3).dtype == pyt.float64
+    assert t.new_empty(0, 4).shape == (0, 4)
+    assert t.new_tensor([1, 2]).dtype == pyt.float64
+    assert t.new_tensor([1, 2], dtype=pyt.int32).dtype == pyt.int32
+    n = t.new_zeros(3, requires_grad=True)
+    assert n.requires_grad and n.is_leaf
+    src = pyt.ones(2, requires_grad=True)
+    copy = t.new_tensor(src)
+    copy += 1
+    assert src.tolist() == [1, 1] and not copy.requires_grad
+
+
+def test_size_concatenates_and_repeats_as_size():
+    assert pyt.Size([1, 2]) + pyt.Size([3]) == (1, 2, 3)
+    assert type(pyt.Size([1]) + (2,)) is pyt.Size and type((2,) + pyt.Size([1])) is pyt.Size
+    assert type(pyt.Size([2]) * 2) is pyt.Size and pyt.Size([2]) * 2 == (2, 2)
+    with pytest.raises(TypeError):
+        pyt.Size([1]) + [2]

@@ -103,14 +103,21 @@ class Size(tuple):
         return Size(item) if isinstance(index, slice) else item
 
     def __add__(self, other):
-        if not _is_operand(other):
+        if not isinstance(other, tuple):
             return NotImplemented
-        return Size(tuple.__add__(self, tuple(other)))
+        return Size(tuple.__add__(self, other))
 
     def __radd__(self, other):
-        if not _is_operand(other):
+        if not isinstance(other, tuple):
             return NotImplemented
-        return Size(tuple(other) + tuple(self))
+        return Size(other + tuple(self))
+
+    def __mul__(self, n):
+        if not isinstance(n, int):
+            return NotImplemented
+        return Size(tuple.__mul__(self, n))
+
+    __rmul__ = __mul__
 
     def numel(self):
         cdef Py_ssize_t n = 1
@@ -588,6 +595,30 @@ cdef class Tensor:
         if dtype is None:
             return _legacy_type_name(self)
         return _to_dtype(self, _parse_dtype(dtype), False)
+
+    # ----- new tensors like self (its dtype and device unless given) ---------------
+    def new_empty(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
+        return empty(*size, dtype=dtype or self._dtype, device=device or self._device,
+                     requires_grad=requires_grad)
+
+    def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
+        return zeros(*size, dtype=dtype or self._dtype, device=device or self._device,
+                     requires_grad=requires_grad)
+
+    def new_ones(self, *size, dtype=None, device=None, requires_grad=False, **kwargs):
+        return ones(*size, dtype=dtype or self._dtype, device=device or self._device,
+                    requires_grad=requires_grad)
+
+    def new_full(self, size, fill_value, *, dtype=None, device=None, requires_grad=False,
+                 **kwargs):
+        return full(size, fill_value, dtype=dtype or self._dtype,
+                    device=device or self._device, requires_grad=requires_grad)
+
+    def new_tensor(self, data, *, dtype=None, device=None, requires_grad=False, **kwargs):
+        if isinstance(data, Tensor):
+            data = (<Tensor>data).detach().clone()
+        return tensor(data, dtype=dtype or self._dtype, device=device or self._device,
+                      requires_grad=requires_grad)
 
     def type_as(self, other):
         return _to_dtype(self, (<Tensor?>other)._dtype, False)
