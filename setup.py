@@ -56,7 +56,10 @@ def extensions():
     return cythonize(
         exts,
         include_path=[str(EXT_DIR), INCLUDE_DIR],
-        compiler_directives={"language_level": "3", "embedsignature": True},
+        # None passed for a typed argument (def f(Tensor x)) is a TypeError, not a NULL
+        # dereference in the body; arguments that default to None still accept it
+        compiler_directives={"language_level": "3", "embedsignature": True,
+                             "allow_none_for_extension_args": False},
         nthreads=os.cpu_count() or 1,
     )
 
