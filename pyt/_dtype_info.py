@@ -87,9 +87,16 @@ def is_tensor(obj):
     return isinstance(obj, Tensor)
 
 
+def _tensor_argument(fname, input):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, "
+                        f"not {type(input).__name__}")
+    return input
+
+
 def is_floating_point(input):
-    return input.is_floating_point()
+    return _tensor_argument("is_floating_point", input).is_floating_point()
 
 
 def numel(input):
-    return input.numel()
+    return _tensor_argument("numel", input).numel()

@@ -1,11 +1,16 @@
 # cython: language_level=3, boundscheck=False, wraparound=False
 """CPU storage: memory that pyt allocated, or memory of another object it keeps alive."""
+cimport cython
 from cpython.buffer cimport PyBUF_FORMAT, PyBUF_WRITABLE
 from libc.string cimport memcpy
 from pyt._ext.allocator cimport host_alloc, host_free
 from pyt._ext.device import cpu as _cpu
 
 
+# The collector must never clear `owner`: __dealloc__ reads "owner is None" as "pyt
+# allocated this memory" and would free foreign memory (a NumPy array's, a buffer's) that
+# a reference cycle through the storage left to the collector.
+@cython.no_gc_clear
 cdef class Storage:
     def __dealloc__(self):
         if self.owner is None and self.data != NULL:

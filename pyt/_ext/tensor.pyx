@@ -421,6 +421,12 @@ cdef class Tensor:
     def get_device(self):
         return -1 if self._device.type == "cpu" else self._device.index
 
+    def __contains__(self, element):
+        if isinstance(element, (Tensor, int, float, bool)):
+            return bool((self == element).any())
+        raise RuntimeError(f"Tensor.__contains__ only supports Tensor or scalar, but you "
+                           f"passed in a {type(element)}.")
+
     def __len__(self):
         if self._ndim == 0:
             raise TypeError("len() of a 0-d tensor")
@@ -458,13 +464,13 @@ cdef class Tensor:
     def view(self, *shape):
         return view(self, *shape)
 
-    def view_as(self, other):
+    def view_as(self, Tensor other):
         return view(self, other.size())
 
     def reshape(self, *shape):
         return reshape(self, *shape)
 
-    def reshape_as(self, other):
+    def reshape_as(self, Tensor other):
         return reshape(self, other.size())
 
     def transpose(self, dim0, dim1):
@@ -508,7 +514,7 @@ cdef class Tensor:
     def expand(self, *sizes):
         return expand(self, *sizes)
 
-    def expand_as(self, other):
+    def expand_as(self, Tensor other):
         return expand(self, other.size())
 
     def broadcast_to(self, size):
@@ -579,7 +585,7 @@ cdef class Tensor:
     def resize_(self, *sizes, memory_format=None):
         return resize_(self, sizes)
 
-    def resize_as_(self, other):
+    def resize_as_(self, Tensor other):
         return resize_(self, (other.size(),))
 
     def fill_(self, value):

@@ -9,6 +9,7 @@ import math
 import warnings
 
 import pyt
+from pyt.nn._argument_checks import check_tensor_arguments
 from pyt._ext import nn_kernels as _k
 from pyt._ext.nn_kernels import (
     conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d,
@@ -1366,3 +1367,5 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
 
 
 __all__ = [n for n in dir() if not n.startswith("_") and n not in ("math", "warnings", "pyt")]
+
+check_tensor_arguments(globals())
