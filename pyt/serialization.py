@@ -534,6 +534,13 @@ class _LoaderMixin:
             g["torch." + dtype_name] = _MissingDtype(dtype_name)
         return g
 
+    def release(self):
+        self._resolved = self._builtin_globals = self._load_storage = None
+        self._storages = self._storage_dtypes = self._callable_ids = None
+        self.memo = {}
+        if isinstance(getattr(self, "stack", None), list):    # the pure-Python unpickler
+            self.stack, self.metastack = [], []
+
     def find_class(self, module, name):
         if module in ("__builtin__", "copy_reg") or getattr(self, "proto", 3) < 3:
             module, name = _compat_pickle.NAME_MAPPING.get((module, name), (module, name))
@@ -654,6 +661,12 @@ class _WeightsOnlyUnpickler(_LoaderMixin, pickle._Unpickler):
     weights_only = True
     dispatch = dict(pickle._Unpickler.dispatch)
 
+    def __init__(self, file, **kwargs):
+        super().__init__(file, **kwargs)
+        file.seek(0, os.SEEK_END)
+        self.pickle_size = file.tell()
+        file.seek(0)
+
     def _check_callable(self, func, opcode):
         if id(func) not in self._callable_ids:
             raise _refused(f"Unsupported operation: {opcode} calls {func!r:.100}, which is "
@@ -682,6 +695,14 @@ class _WeightsOnlyUnpickler(_LoaderMixin, pickle._Unpickler):
         self._check_callable(args[0], "OBJ")
         self._instantiate(args[0], args[1:])
     dispatch[pickle.OBJ[0]] = load_obj
+
+    def load_bytearray8(self):
+        # the pure unpickler allocates the announced length before reading it
+        size, = struct.unpack("<Q", self.read(8))
+        if size > self.pickle_size:
+            raise pickle.UnpicklingError("pyt.load: BYTEARRAY8 longer than the pickle")
+        self.append(bytearray(self.read(size)))
+    dispatch[pickle.BYTEARRAY8[0]] = load_bytearray8
 
     def load_build(self):
         inst = self.stack[-2]
@@ -815,25 +836,33 @@ class _Archive:
             if len(data) != nbytes:
                 raise RuntimeError(f"pyt.load: {self._desc} is corrupt: record "
                                    f"{info.filename} is short")
-            return _Storage.from_buffer(bytearray(data))
+            storage = _new_storage(nbytes)
+            memoryview(storage)[:] = data
+            return storage
         start = self._data_offset(info)
         if self._map is not None and start % _ALIGNMENT == 0:
             # a private copy-on-write view of the file: no read, writes stay in memory
             return _Storage.from_buffer(memoryview(self._map)[start:start + nbytes])
-        buf = bytearray(nbytes)
+        # read straight into memory pyt owns (no intermediate copy)
+        storage = _new_storage(nbytes)
+        view = memoryview(storage)
         self._f.seek(start)
         got = 0
-        view = memoryview(buf)
         while got < nbytes:
             n = self._f.readinto(view[got:])
             if not n:
                 raise RuntimeError(f"pyt.load: {self._desc} is truncated: record "
                                    f"{info.filename} is short")
             got += n
-        if zlib.crc32(buf) != info.CRC:
+        if zlib.crc32(view) != info.CRC:
             raise RuntimeError(f"pyt.load: {self._desc} is corrupt: CRC-32 mismatch in "
                                f"record {info.filename}")
-        return _Storage.from_buffer(buf)
+        return storage
+
+
+def _new_storage(nbytes):
+    """A storage of nbytes bytes that pyt allocated (and frees)."""
+    return pyt.empty(nbytes, dtype=pyt.uint8).untyped_storage()
 
 
 def _byteswapped(storage, itemsize):
@@ -842,7 +871,7 @@ def _byteswapped(storage, itemsize):
     arr = array.array(code)
     arr.frombytes(bytes(memoryview(storage)))
     arr.byteswap()
-    return _Storage.from_buffer(bytearray(arr.tobytes()))
+    return arr
 
 
 _CUDA_MISSING = (
@@ -970,14 +999,18 @@ def _load_from(archive, restore, weights_only, pickle_module, pickle_load_args):
     unpickler._init_loader(load_storage)
     try:
         result = unpickler.load()
+        if byteorder == b"big":
+            _swap_loaded(unpickler)
+        return result
     except (RuntimeError, pickle.UnpicklingError, MemoryError):
         raise
     except Exception as e:
         raise pickle.UnpicklingError(f"pyt.load: the checkpoint's pickle is corrupt "
                                      f"({type(e).__name__}: {e})") from e
-    if byteorder == b"big":
-        _swap_loaded(unpickler)
-    return result
+    finally:
+        # The unpickler refers to itself (its rebuild functions are bound methods): drop
+        # its state now, so no loaded object waits for the cycle collector.
+        unpickler.release()
 
 
 def _swap_loaded(unpickler):
@@ -987,7 +1020,7 @@ def _swap_loaded(unpickler):
         itemsize = 1 if name is None else getattr(pyt, name).itemsize
         if itemsize > 1:
             swapped = _byteswapped(storage, itemsize)
-            memoryview(storage)[:] = memoryview(swapped)
+            memoryview(storage)[:] = memoryview(swapped).cast("B")
 
 
 def get_unsafe_globals_in_checkpoint(f):
