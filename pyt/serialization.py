@@ -373,6 +373,8 @@ def _save_to_path(path, archive_name, data_pkl, storages):
     # it is complete and on disk: a crash or a full disk leaves the old checkpoint intact.
     target = os.path.realpath(path)            # through a symlink, to the file it names
     folder = os.path.dirname(target) or "."
+    if not os.path.isdir(folder):
+        raise RuntimeError(f"Parent directory {folder} does not exist.")
     try:
         mode = stat.S_IMODE(os.stat(target).st_mode)
     except OSError:
@@ -512,7 +514,9 @@ class _LoaderMixin:
             "builtins.set": set,
             "builtins.frozenset": frozenset,
             "builtins.complex": complex,
-            "builtins.bytearray": bytearray,
+            "builtins.bytearray": _safe_bytearray,
+            "builtins.bytes": _safe_bytes,
+            "collections.Counter": collections.Counter,
             "builtins.slice": slice,
             "_codecs.encode": _codecs_encode,
             # pyt's own names (pickles made by pickle.dumps of pyt objects)
@@ -555,11 +559,14 @@ class _LoaderMixin:
             with _safe_lock:
                 obj = _user_safe_globals.get(full)
             if obj is None:
+                if module == "torch" or module.startswith("torch."):
+                    # never import torch; a torch object pyt has no counterpart for
+                    raise pickle.UnpicklingError(
+                        f"pyt.load: the checkpoint uses {full}, which pyt does not "
+                        f"provide (register a replacement with pyt.serialization."
+                        f"add_safe_globals([(obj, '{full}')]) if you have one)")
                 if self.weights_only:
                     raise _refused_global(full)
-                if module == "torch" or module.startswith("torch."):
-                    raise pickle.UnpicklingError(
-                        f"pyt.load: the checkpoint uses {full}, which pyt does not provide")
                 obj = super().find_class(module, name)
         self._resolved[full] = obj
         if callable(obj):
@@ -645,6 +652,21 @@ class _LoaderMixin:
         for k, v in state.items():
             setattr(p, k, v)
         return p
+
+
+def _bytes_args(args, what):
+    # bytes(n) / bytearray(n) would allocate n bytes: only the text forms pickles use
+    if args and not isinstance(args[0], (str, bytes, bytearray)):
+        raise pickle.UnpicklingError(f"pyt.load: unsupported {what} call")
+    return args
+
+
+def _safe_bytes(*args):
+    return bytes(*_bytes_args(args, "bytes"))
+
+
+def _safe_bytearray(*args):
+    return bytearray(*_bytes_args(args, "bytearray"))
 
 
 def _codecs_encode(obj, encoding="utf-8", errors="strict"):

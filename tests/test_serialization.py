@@ -126,6 +126,22 @@ def test_nested_containers_and_primitives():
     assert out["big"] == 2 ** 70 and out["neg"] == -1
 
 
+def test_bytes_and_collections():
+    obj = [b"", b"ab", bytearray(b"cd"), bytearray(), collections.Counter("aab")]
+    assert roundtrip(obj) == obj
+    buf = io.BytesIO()
+    pyt.save(obj, buf, pickle_protocol=5)
+    assert pyt.load(io.BytesIO(buf.getvalue())) == obj
+
+
+def test_allocation_bombs_refused():
+    for pkl in (b"\x80\x02c__builtin__\nbytearray\nJ\x00\x00\x00\x7f\x85R.",
+                b"\x80\x02c__builtin__\nbytes\nJ\x00\x00\x00\x7f\x85R.",
+                b"\x80\x05\x96\x00\x00\x00\x00\x00\x01\x00\x00."):
+        with pytest.raises(pickle.UnpicklingError):
+            pyt.load(io.BytesIO(_checkpoint_with_pickle(pkl)))
+
+
 def test_parameters_and_requires_grad():
     p = nn.Parameter(pyt.randn(2, 3))
     q = nn.Parameter(pyt.randn(2), requires_grad=False)
@@ -197,7 +213,25 @@ def test_path_targets(tmp_path):
     with zipfile.ZipFile(tmp_path / "a.pt") as z:
         assert z.namelist()[0] == "a/data.pkl"
     assert sorted(os.listdir(tmp_path)) == ["a.pt", "b.pt"]
-    assert (os.stat(tmp_path / "a.pt").st_mode & 0o777) != 0o600 or os.umask(0) == 0o177
+    # the permissions of a plain open(), not mkstemp's 0600
+    (tmp_path / "ref").write_bytes(b"")
+    assert os.stat(tmp_path / "a.pt").st_mode == os.stat(tmp_path / "ref").st_mode
+    os.chmod(tmp_path / "b.pt", 0o640)              # replacing a file keeps its mode
+    pyt.save(t, tmp_path / "b.pt")
+    assert os.stat(tmp_path / "b.pt").st_mode & 0o777 == 0o640
+
+
+def test_missing_parent_directory(tmp_path):
+    with pytest.raises(RuntimeError, match="Parent directory .* does not exist"):
+        pyt.save(1, tmp_path / "nope" / "x.pt")
+
+
+def test_save_through_symlink(tmp_path):
+    pyt.save([1], tmp_path / "real.pt")
+    os.symlink(tmp_path / "real.pt", tmp_path / "link.pt")
+    pyt.save([2], tmp_path / "link.pt")
+    assert os.path.islink(tmp_path / "link.pt")
+    assert pyt.load(tmp_path / "real.pt") == [2]
 
 
 def test_file_objects(tmp_path):
@@ -665,6 +699,14 @@ def test_torch_dtype_pyt_lacks(tmp_path, dt):
     torch.save({"x": torch.zeros(2, dtype=getattr(torch, dt))}, tmp_path / "c.pt")
     with pytest.raises(RuntimeError, match=f"dtype torch.{dt}"):
         pyt.load(tmp_path / "c.pt")
+
+
+def test_torch_objects_pyt_lacks(tmp_path):
+    torch = pytest.importorskip("torch")
+    torch.save(torch.eye(2).to_sparse(), tmp_path / "s.pt")
+    with pytest.raises(pickle.UnpicklingError, match="_rebuild_sparse_tensor, which pyt "
+                                                     "does not provide"):
+        pyt.load(tmp_path / "s.pt")
 
 
 def test_torch_legacy_format(tmp_path):
