@@ -21,6 +21,7 @@ storage, dtype, device, Size and container globals resolve, and only they may be
 import _compat_pickle
 import collections
 import contextlib
+import gc
 import io
 import mmap as _mmap
 import os
@@ -28,6 +29,7 @@ import pickle
 import random
 import stat
 import struct
+import sys
 import tempfile
 import threading
 import zipfile
@@ -70,10 +72,6 @@ _MISSING_DTYPES = {
     "int1", "int2", "int3", "int4", "int5", "int6", "int7",
     "uint1", "uint2", "uint3", "uint4", "uint5", "uint6", "uint7",
 }
-
-
-def _pyt_dtypes():
-    return {name: getattr(pyt, name) for name in _STORAGE_NAMES}
 
 
 # ---------------------------------------------------------------------------------------
@@ -498,8 +496,8 @@ class _LoaderMixin:
         self._builtin_globals = self._make_builtin_globals()
 
     def _make_builtin_globals(self):
-        from pyt.nn.parameter import Parameter, _rebuild_parameter as pyt_rebuild_parameter
-        from pyt._ext import tensor as tensor_module, dtypes as dtypes_module
+        from pyt.nn.parameter import Parameter
+        from pyt._ext import dtypes as dtypes_module
         g = {
             "torch._utils._rebuild_tensor_v2": self._rebuild_tensor_v2,
             "torch._utils._rebuild_tensor_v3": self._rebuild_tensor_v3,
@@ -523,9 +521,9 @@ class _LoaderMixin:
             "pyt._ext.tensor.Size": Size,
             "pyt._ext.device.device": _device,
             "pyt._ext.dtypes._dtype_by_name": dtypes_module._dtype_by_name,
-            "pyt._ext.tensor._rebuild_tensor": tensor_module._rebuild_tensor,
+            "pyt._ext.tensor._rebuild_tensor": _pyt_rebuild_tensor,
             "pyt.nn.parameter.Parameter": Parameter,
-            "pyt.nn.parameter._rebuild_parameter": pyt_rebuild_parameter,
+            "pyt.nn.parameter._rebuild_parameter": _pyt_rebuild_parameter,
         }
         for dtype_name, storage_name in _STORAGE_NAMES.items():
             g["torch." + dtype_name] = getattr(pyt, dtype_name)
@@ -652,6 +650,29 @@ class _LoaderMixin:
         for k, v in state.items():
             setattr(p, k, v)
         return p
+
+
+def _pyt_rebuild_tensor(dtype_name, shape, data, requires_grad):
+    """pyt's own tensor pickles (pickle.dumps of a tensor), checked before allocating."""
+    from pyt._ext.tensor import _rebuild_tensor
+    dt = getattr(pyt, dtype_name, None) if isinstance(dtype_name, str) else None
+    if (not isinstance(dt, _dtype) or not isinstance(shape, tuple)
+            or not isinstance(data, bytes) or any(type(n) is not int or n < 0 for n in shape)):
+        raise pickle.UnpicklingError("pyt.load: malformed pyt tensor pickle")
+    numel = 1
+    for n in shape:
+        numel *= n
+    if numel * dt.itemsize != len(data):
+        raise RuntimeError("pyt.load: corrupt tensor pickle: data size does not match its "
+                           "shape")
+    return _rebuild_tensor(dtype_name, shape, data, requires_grad)
+
+
+def _pyt_rebuild_parameter(cls, data, requires_grad, state):
+    from pyt.nn.parameter import Parameter, _rebuild_parameter
+    if not (isinstance(cls, type) and issubclass(cls, Parameter)):
+        raise pickle.UnpicklingError("pyt.load: malformed Parameter pickle")
+    return _rebuild_parameter(cls, data, requires_grad, state)
 
 
 def _bytes_args(args, what):
@@ -864,7 +885,8 @@ class _Archive:
         start = self._data_offset(info)
         if self._map is not None and start % _ALIGNMENT == 0:
             # a private copy-on-write view of the file: no read, writes stay in memory
-            return _Storage.from_buffer(memoryview(self._map)[start:start + nbytes])
+            return _keep_mapped(
+                _Storage.from_buffer(memoryview(self._map)[start:start + nbytes]))
         # read straight into memory pyt owns (no intermediate copy)
         storage = _new_storage(nbytes)
         view = memoryview(storage)
@@ -880,6 +902,51 @@ class _Archive:
             raise RuntimeError(f"pyt.load: {self._desc} is corrupt: CRC-32 mismatch in "
                                f"record {info.filename}")
         return storage
+
+
+# Storages over a memory map are kept in this registry until nothing else refers to them.
+# A Storage that wraps foreign memory must never be emptied by the cycle collector: its
+# tp_clear drops the owner first and its dealloc then frees the mapping as if pyt had
+# allocated it (a crash). Held here, such a storage is never part of cyclic garbage; once
+# the registry holds its only reference (checked after each collection) it is dropped and
+# freed by reference counting, which is safe.
+_mapped = {}
+
+
+def _refcounts(registry):
+    return [(key, sys.getrefcount(obj)) for key, obj in registry.items()]
+
+
+_ONLY_REGISTRY = _refcounts({0: object()})[0][1]
+
+
+_pruning = False          # no pruning from a collection that starts while we prune
+
+
+def _prune_mapped(phase="stop", info=None):
+    global _pruning
+    if phase != "stop" or _pruning:
+        return
+    _pruning = True
+    try:
+        for key, count in _refcounts(_mapped):
+            if count <= _ONLY_REGISTRY:
+                del _mapped[key]
+    finally:
+        _pruning = False
+
+
+def _keep_mapped(storage):
+    global _pruning
+    if _prune_mapped not in gc.callbacks:
+        gc.callbacks.append(_prune_mapped)
+    _prune_mapped()
+    _pruning = True
+    try:
+        _mapped[id(storage)] = storage
+    finally:
+        _pruning = False
+    return storage
 
 
 def _new_storage(nbytes):

@@ -142,6 +142,20 @@ def test_allocation_bombs_refused():
             pyt.load(io.BytesIO(_checkpoint_with_pickle(pkl)))
 
 
+def test_pyt_own_tensor_pickles_accepted():
+    # tensors pickled by pickle itself (pyt's own reduce), inside a checkpoint
+    p = nn.Parameter(make((2, 3), pyt.float64))
+    pkl = pickle.dumps({"t": make((4,), pyt.int8), "p": p, "s": pyt.Size([1]),
+                        "dev": pyt.device("cpu"), "dt": pyt.bfloat16}, protocol=2)
+    out = pyt.load(io.BytesIO(_checkpoint_with_pickle(pkl)))
+    same(out["t"], make((4,), pyt.int8)), same(out["p"], p)
+    assert type(out["p"]) is nn.Parameter and out["dt"] is pyt.bfloat16
+    bomb = pickle.dumps(make((4,), pyt.int8), protocol=2).replace(b"K\x04\x85",
+                                                                  b"J\x00\x00\x00\x40\x85")
+    with pytest.raises(RuntimeError, match="does not match its shape"):
+        pyt.load(io.BytesIO(_checkpoint_with_pickle(bomb)))
+
+
 def test_parameters_and_requires_grad():
     p = nn.Parameter(pyt.randn(2, 3))
     q = nn.Parameter(pyt.randn(2), requires_grad=False)
@@ -318,6 +332,22 @@ def test_mmap(tmp_path):
     same(pyt.load(path)["t"], t)
     with open(path, "rb") as f, pytest.raises(ValueError, match="file path"):
         pyt.load(f, mmap=True)
+
+
+def test_mmap_storages_in_reference_cycles(tmp_path):
+    # tensors over a memory map that end up in cyclic garbage are freed cleanly
+    path = tmp_path / "m.pt"
+    pyt.save({"t": pyt.ones(100), "u": pyt.arange(3.0)}, path)
+    for _ in range(3):
+        d = pyt.load(path, mmap=True)
+        d["self"] = d
+        keep = d["u"][1:]
+        del d
+        gc.collect()
+        same(keep, pyt.arange(3.0)[1:])
+    del keep
+    gc.collect()
+    assert pyt.serialization._mapped == {}
 
 
 def _with_location(data, location):
