@@ -882,6 +882,10 @@ class _Archive:
             storage = _new_storage(nbytes)
             memoryview(storage)[:] = data
             return storage
+        if info.compress_size != nbytes:
+            raise RuntimeError(f"pyt.load: {self._desc} is corrupt: stored record "
+                               f"{info.filename} has {info.compress_size} bytes on disk, "
+                               f"{nbytes} expected")
         start = self._data_offset(info)
         if self._map is not None and start % _ALIGNMENT == 0:
             # a private copy-on-write view of the file: no read, writes stay in memory
@@ -1052,6 +1056,7 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
                 size = os.fstat(fileobj.fileno()).st_size
                 if size > 0:
                     mapped = _mmap.mmap(fileobj.fileno(), 0, access=_mmap.ACCESS_COPY)
+                    stack.callback(_close_unless_used, mapped)
         else:
             if mmap:
                 raise ValueError("f must be a file path in order to use the mmap argument")
@@ -1060,6 +1065,12 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
                 fileobj = io.BytesIO(fileobj.read())
         archive = _Archive(fileobj, description, mapped)
         return _load_from(archive, restore, weights_only, pickle_module, pickle_load_args)
+
+
+def _close_unless_used(mapped):
+    # storages over the map keep it open (they hold views of it); otherwise unmap now
+    with contextlib.suppress(BufferError):
+        mapped.close()
 
 
 def _load_from(archive, restore, weights_only, pickle_module, pickle_load_args):
