@@ -121,3 +121,5 @@ def get_include():
     """
     import os
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ext", "include")
+from pyt import serialization
+from pyt.serialization import save, load
