@@ -79,8 +79,9 @@ class ProcessContext:
         if failed is None:
             return not self.sentinels
         self._stop_others(30 if grace_period is None else grace_period, grace_period)
+        error = self._failure(failed)
         self._cleanup_files()
-        raise self._failure(failed)
+        raise error
 
     def _stop_others(self, kill_after, grace_period):
         if grace_period is not None:
