@@ -126,11 +126,11 @@ cdef class Storage:
     def is_shared(self):
         return self.shared is not None
 
-    def share_memory_(self):
+    def share_memory_(self, *, _find_views=True):
         """Moves the bytes into shared memory, keeping them at the same address wherever
         it can (see _share); a no-op when already shared. Returns self."""
         if self.shared is None:
-            _share(self)
+            _share(self, _find_views)
         return self
 
     def _share_fd_cpu_(self):
@@ -230,7 +230,7 @@ cdef int _write_all(int fd, const char* data, size_t n) except -1:
     return 0
 
 
-cdef int _share(Storage s) except -1:
+cdef int _share(Storage s, bint find_views) except -1:
     """Moves s into a new memfd.
 
     pyt's large blocks (capacity > 0) are whole 2 MiB-aligned runs of pages that belong to
@@ -244,7 +244,9 @@ cdef int _share(Storage s) except -1:
     the storage points at the copy and every live tensor over it is told to re-read its
     data pointer. The previous memory stays alive with the storage, so a buffer exported
     before sharing stays valid (it no longer sees the tensor's writes; torch would leave it
-    dangling). Small storages are cheap to copy; large ones are the ones that matter."""
+    dangling). Small storages are cheap to copy; large ones are the ones that matter.
+    Finding the tensors scans the heap (gc.get_referrers), so Tensor.share_memory_ skips
+    it (find_views False) when the reference count shows that it alone holds s."""
     cdef _SharedBlock block = _SharedBlock.__new__(_SharedBlock)
     cdef char* old = s.data
     if s.owner is None and s.capacity > 0:
@@ -268,8 +270,9 @@ cdef int _share(Storage s) except -1:
     s.data = block.addr
     s.owner = block
     s.shared = block
-    from pyt._ext.tensor import _storage_moved
-    _storage_moved(s)
+    if find_views:
+        from pyt._ext.tensor import _storage_moved
+        _storage_moved(s)
     return 0
 
 

@@ -15,7 +15,7 @@ concept each:
     dlpack.pxi     DLPack exchange
 """
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
-from cpython.ref cimport Py_INCREF
+from cpython.ref cimport Py_INCREF, Py_REFCNT
 from cpython.buffer cimport (PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES,
     PyBUF_RECORDS_RO, PyObject_GetBuffer, PyBuffer_Release)
 from libc.stdlib cimport malloc, free
@@ -382,7 +382,14 @@ cdef class Tensor:
     def share_memory_(self):
         """Moves the storage into memory shared between processes (in place: views of it
         stay views, the data pointer does not change); a no-op when already shared."""
-        self._storage.share_memory_()
+        cdef Storage s = self._storage
+        cdef bint others
+        if s.shared is None:
+            # two references (self._storage and s): no other tensor views this storage,
+            # so the storage need not search the heap for views to repoint (slow)
+            others = Py_REFCNT(s) > 2
+            s.share_memory_(_find_views=others)
+            self._data = s.data + self._offset * self._dtype.itemsize
         return self
 
     def is_shared(self):

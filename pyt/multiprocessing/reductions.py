@@ -51,6 +51,7 @@ def reduce_tensor(tensor):
             "putting it on the queue).")
     if tensor.is_cuda:
         raise RuntimeError("pyt.multiprocessing shares CPU tensors only")
+    tensor.share_memory_()     # cheaper than the storage's own when no other tensor views it
     return rebuild_tensor, (type(tensor), tensor.untyped_storage(), tensor.dtype.name,
                             tensor.storage_offset(), tuple(tensor.size()), tensor.stride(),
                             tensor.requires_grad, dict(tensor.__dict__))
