@@ -126,11 +126,10 @@ def test_memfds_closed_when_storages_die():
 
 def test_large_block_reused_after_shared():
     # the block goes back to the allocator as private memory and serves the next tensor
-    ptr = pyt.zeros(LARGE).share_memory_().data_ptr()
+    pyt.full((LARGE,), 2.0).share_memory_()          # dies at once: back to the cache
     t = pyt.zeros(LARGE)
     t += 1
     assert not t.is_shared() and t.sum().item() == LARGE
-    assert t.data_ptr() == ptr or True   # reuse depends on the cache; correctness does not
 
 
 def test_module_share_memory():
