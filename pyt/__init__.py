@@ -91,6 +91,7 @@ from pyt._tensor_str import set_printoptions
 from pyt import linalg
 from pyt import nn
 from pyt import optim
+from pyt import multiprocessing   # registers the tensor reducers, as torch does
 
 # torch's aliases
 half = float16

@@ -393,7 +393,6 @@ def test_cuda_without_device_raises_clearly():
         nn.Linear(2, 2).to("cuda")
 
 
-@pytest.mark.skip(reason="shared-memory storages arrive with pyt.multiprocessing")
 def test_share_memory_returns_module():
     net = Net()
     assert net.share_memory() is net

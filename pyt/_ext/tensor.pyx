@@ -15,7 +15,7 @@ concept each:
     dlpack.pxi     DLPack exchange
 """
 from cpython.tuple cimport PyTuple_New, PyTuple_SET_ITEM
-from cpython.ref cimport Py_INCREF
+from cpython.ref cimport Py_INCREF, Py_REFCNT
 from cpython.buffer cimport (PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND, PyBUF_STRIDES,
     PyBUF_RECORDS_RO, PyObject_GetBuffer, PyBuffer_Release)
 from libc.stdlib cimport malloc, free
@@ -389,7 +389,14 @@ cdef class Tensor:
     def share_memory_(self):
         """Moves the storage into memory shared between processes (in place: views of it
         stay views, the data pointer does not change); a no-op when already shared."""
-        self._storage.share_memory_()
+        cdef Storage s = self._storage
+        cdef bint others
+        if s.shared is None:
+            # two references (self._storage and s): no other tensor views this storage,
+            # so the storage need not search the heap for views to repoint (slow)
+            others = Py_REFCNT(s) > 2
+            s.share_memory_(_find_views=others)
+            self._data = s.data + self._offset * self._dtype.itemsize
         return self
 
     def is_shared(self):
@@ -2135,6 +2142,51 @@ cdef str _scalar_type_name(DType dt):
 
 cdef object _no_cuda():
     return RuntimeError("pyt was built without CUDA support, or no CUDA device is available")
+
+
+# ----- shared memory (pyt.multiprocessing) ------------------------------------------------
+def _storage_moved(Storage storage):
+    """Called by Storage.share_memory_ after it moved a storage's bytes: every live tensor
+    over it re-reads its cached data pointer (gc finds them: tensors are gc-tracked)."""
+    import gc
+    cdef Tensor t
+    for obj in gc.get_referrers(storage):
+        if isinstance(obj, Tensor) and (<Tensor>obj)._storage is storage:
+            t = <Tensor>obj
+            t._data = storage.data + t._offset * t._dtype.itemsize
+
+
+def _tensor_over_storage(Storage storage, DType dt, Py_ssize_t offset, shape, strides):
+    """A new tensor viewing storage with the given geometry (any strides, negative
+    included), checked to lie inside it: how pyt.multiprocessing rebuilds a received one."""
+    cdef Py_ssize_t sh[PYT_MAX_DIMS]
+    cdef Py_ssize_t st[PYT_MAX_DIMS]
+    cdef Py_ssize_t lo = 0, hi = 0, step
+    cdef int nd = _parse_size((shape,), sh, "_tensor_over_storage"), i
+    if _parse_size((strides,), st, "_tensor_over_storage") != nd:
+        raise RuntimeError("mismatch in length of strides and shape")
+    _check_sizes_nonnegative(nd, sh)
+    if _checked_numel(nd, sh, dt.itemsize) > 0:
+        for i in range(nd):
+            step = (sh[i] - 1) * st[i]
+            if step < 0:
+                lo += step
+            else:
+                hi += step
+        if offset + lo < 0 or (offset + hi + 1) * dt.itemsize > storage.length:
+            raise RuntimeError(f"a tensor of sizes {list(shape)}, strides {list(strides)} "
+                               f"and storage offset {offset} does not fit in a storage of "
+                               f"{storage.length} bytes")
+    elif offset < 0:
+        raise RuntimeError(f"Tensor: invalid storage offset {offset}")
+    cdef Tensor t = Tensor.__new__(Tensor)
+    t._storage = storage
+    t._dtype = dt
+    t._device = storage.device
+    t._set_geometry(nd, sh, st)
+    t._offset = offset
+    t._data = storage.data + offset * dt.itemsize
+    return t
 
 
 include "views.pxi"
