@@ -228,6 +228,25 @@ def test_dropout():
     np.testing.assert_allclose(v1.forward(x).numpy(), x.numpy() * 0.6)
 
 
+def test_inplace_modules():
+    x = rand(3, 4)
+    for m in (nn.ReLU(True), nn.Threshold(0.2, -1.0, True), nn.LeakyReLU(0.1, True),
+              nn.HardTanh(-0.5, 0.5, True), nn.ELU(1.0, True), nn.Dropout(0.5, True)):
+        m.double()
+        pyt.manual_seed(0)
+        x = rand(3, 4)
+        out = m.forward(x)
+        assert out.data_ptr() == x.data_ptr()
+    relu = nn.ReLU(True).double()
+    x = rand(3, 4)
+    a = x.numpy().copy()
+    relu.forward(x)
+    np.testing.assert_allclose(x.numpy(), np.maximum(a, 0))
+    go = like(x)
+    g = go.numpy().copy()
+    np.testing.assert_allclose(relu.backward(x, go).numpy(), g * (a > 0))
+
+
 def test_scale_and_update_parameters():
     m = nn.Linear(4, 3).double()
     x, go = rand(2, 4), rand(2, 3)
@@ -279,6 +298,13 @@ EQUIVALENTS = [
      [(3, 4), (3, 4)]),
     (lambda: nn.PairwiseDistance(2), lambda m, x: F.pairwise_distance(x[0], x[1], eps=0),
      [(3, 4), (3, 4)]),
+    (lambda: nn.ReLU(), lambda m, x: F.relu(x), (3, 4)),
+    (lambda: nn.Tanh(), lambda m, x: pyt.tanh(x), (3, 4)),
+    (lambda: nn.Sigmoid(), lambda m, x: pyt.sigmoid(x), (3, 4)),
+    (lambda: nn.Max(1), lambda m, x: x.amax(1), (3, 4, 2)),
+    (lambda: nn.Mean(0, 2), lambda m, x: x.mean(1), (3, 4, 2)),
+    (lambda: nn.Euclidean(4, 3),
+     lambda m, x: (x.unsqueeze(1) - m.weight.t()).norm(dim=2), (2, 4)),
     (lambda: nn.TemporalConvolution(3, 4, 2, 2),
      lambda m, x: F.conv1d(x.transpose(1, 2), m.weight.view(4, 2, 3).transpose(1, 2),
                            m.bias, 2).transpose(1, 2), (2, 7, 3)),
@@ -621,7 +647,7 @@ def test_legacy_digits_example():
     pytest.importorskip("sklearn")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     result = subprocess.run(
-        [sys.executable, os.path.join(root, "examples", "legacy_digits.py"), "--epochs", "4"],
+        [sys.executable, os.path.join(root, "examples", "legacy_digits.py")],
         capture_output=True, text=True, timeout=120, cwd=root,
         env={**os.environ, "PYTHONPATH": root})
     assert result.returncode == 0, result.stderr
