@@ -1,7 +1,6 @@
 """pyt.legacy.nn: Lua Torch's nn. Backwards against finite differences (float64), outputs
 against pyt.nn.functional, criterions against NumPy formulas, flattenParameters views,
 containers and bad-input errors."""
-import math
 import os
 import subprocess
 import sys

@@ -1,8 +1,8 @@
 """BatchNormalization: normalise each feature of a (N, nOutput) batch by the batch
 statistics while training (updating running_mean / running_var), by the running ones in
-evaluation; then scale by weight and shift by bias (when ``affine``)."""
+evaluation (native kernels both ways); then scale by weight and shift by bias (when ``affine``)."""
 import pyt
-import pyt.nn.functional as F
+from pyt._ext import nn_kernels
 
 from ._FunctionalModule import FunctionalModule
 
@@ -20,6 +20,8 @@ class BatchNormalization(FunctionalModule):
         self.affine = affine
         self.running_mean = pyt.zeros(nOutput)
         self.running_var = pyt.ones(nOutput)
+        self.save_mean = self.save_invstd = None
+        self._buffers = ("save_mean", "save_invstd")
         if affine:
             self.weight = pyt.empty(nOutput)
             self.bias = pyt.empty(nOutput)
@@ -48,17 +50,19 @@ class BatchNormalization(FunctionalModule):
 
     def updateOutput(self, input):
         self._check_input(input)
-        with pyt.no_grad():    # the one pass that updates the running statistics
-            self.output = F.batch_norm(input, self.running_mean, self.running_var,
-                                       self.weight, self.bias, self.train, self.momentum,
-                                       self.eps)
+        # the batch statistics are kept for the backward pass
+        self.output, self.save_mean, self.save_invstd = nn_kernels.native_batch_norm(
+            input, self.weight, self.bias, self.running_mean, self.running_var, self.train,
+            self.momentum, self.eps)
         return self.output
 
-    def _function(self, input, weight=None, bias=None):
-        if self.train:
-            return F.batch_norm(input, None, None, weight, bias, True, 0.0, self.eps)
-        return F.batch_norm(input, self.running_mean, self.running_var, weight, bias,
-                            False, 0.0, self.eps)
+    def _grads(self, input, gradOutput, want_input, want_params):
+        want_params = want_params and self.affine
+        gi, gw, gb = nn_kernels.native_batch_norm_backward(
+            gradOutput, input, self.weight, self.running_mean, self.running_var,
+            self.save_mean, self.save_invstd, self.train, self.eps,
+            (want_input, want_params, want_params))
+        return gi, ([gw, gb] if want_params else None)
 
     def __repr__(self):
         return f"nn.{type(self).__name__} ({self.nOutput})"

@@ -10,7 +10,8 @@ class DistKLDivCriterion(Criterion):
     def updateOutput(self, input, target):
         target = self._check_same_size(input, target)
         positive = target > 0
-        terms = (target * (target.masked_fill(~positive, 1).log() - input)).masked_fill(~positive, 0)
+        log_target = target.masked_fill(~positive, 1).log()     # 0 log 0 counts as 0
+        terms = (target * (log_target - input)).masked_fill(~positive, 0)
         self.output = terms.sum().item() / self._scale(input)
         return self.output
 

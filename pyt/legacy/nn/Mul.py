@@ -1,5 +1,4 @@
 """Mul: the input times one learnt scalar."""
-import math
 
 import pyt
 

@@ -1,6 +1,5 @@
 """MultiMarginCriterion: the multi-class hinge loss
 sum_{i != y} w[y] max(0, margin - x[y] + x[i])^p / C per sample (p = 1 or 2)."""
-import pyt
 
 from .ClassNLLCriterion import ClassNLLCriterion
 

@@ -14,7 +14,8 @@ class Parallel(Container):
 
     def updateOutput(self, input):
         self._check_tensor(input)
-        if input.dim() <= self.inputDimension or input.shape[self.inputDimension] != len(self.modules):
+        d = self.inputDimension
+        if input.dim() <= d or input.shape[d] != len(self.modules):
             self._error(f"expected input with {len(self.modules)} slices along dimension "
                         f"{self.inputDimension} but got size {list(input.shape)}")
         outputs = [m.updateOutput(input.select(self.inputDimension, i))

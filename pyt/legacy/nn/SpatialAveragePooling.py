@@ -4,6 +4,7 @@ Padding counts in the divisor by default, as in Lua (``setCountExcludePad`` chan
 ``ceil()`` rounds the output size up.
 """
 import pyt.nn.functional as F
+from pyt._ext import nn_kernels
 
 from ._FunctionalModule import FunctionalModule
 
@@ -45,6 +46,14 @@ class SpatialAveragePooling(FunctionalModule):
         out = F.avg_pool2d(input, (self.kH, self.kW), (self.dH, self.dW),
                            (self.padH, self.padW), self.ceil_mode, self.count_include_pad)
         return out if self.divide else out * (self.kW * self.kH)
+
+    def _grads(self, input, gradOutput, want_input, want_params):
+        if not self.divide:
+            gradOutput = gradOutput * (self.kW * self.kH)
+        gi = nn_kernels.avg_pool2d_backward(gradOutput, input, (self.kH, self.kW),
+                                            (self.dH, self.dW), (self.padH, self.padW),
+                                            self.ceil_mode, self.count_include_pad)
+        return gi, None
 
     def __repr__(self):
         s = f"nn.SpatialAveragePooling({self.kW}x{self.kH}, {self.dW},{self.dH}"

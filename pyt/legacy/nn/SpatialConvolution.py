@@ -6,7 +6,7 @@ weight is (nOutputPlane, nInputPlane, kH, kW).
 import math
 
 import pyt
-import pyt.nn.functional as F
+from pyt._ext import nn_kernels
 
 from ._FunctionalModule import FunctionalModule
 
@@ -47,7 +47,15 @@ class SpatialConvolution(FunctionalModule):
         self._check_size(input, ok, f"[*, {n}, H, W]")
 
     def _function(self, input, weight, bias=None):
-        return F.conv2d(input, weight, bias, (self.dH, self.dW), (self.padH, self.padW))
+        return nn_kernels.conv_forward(input, weight, bias, (self.dH, self.dW),
+                                       (self.padH, self.padW))
+
+    def _grads(self, input, gradOutput, want_input, want_params):
+        bias = want_params and self.bias is not None
+        gi, gw, gb = nn_kernels.conv_backward(
+            gradOutput, input, self.weight, (self.dH, self.dW), (self.padH, self.padW),
+            output_mask=(want_input, want_params, bias))
+        return gi, ([gw, gb] if bias else [gw]) if want_params else None
 
     def __repr__(self):
         s = f"nn.SpatialConvolution({self.nInputPlane} -> {self.nOutputPlane}, " \

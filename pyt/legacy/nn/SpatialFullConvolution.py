@@ -6,6 +6,7 @@ import math
 
 import pyt
 import pyt.nn.functional as F
+from pyt._ext import nn_kernels
 
 from ._FunctionalModule import FunctionalModule
 
@@ -46,6 +47,13 @@ class SpatialFullConvolution(FunctionalModule):
     def _function(self, input, weight, bias=None):
         return F.conv_transpose2d(input, weight, bias, (self.dH, self.dW),
                                   (self.padH, self.padW), (self.adjH, self.adjW))
+
+    def _grads(self, input, gradOutput, want_input, want_params):
+        bias = want_params and self.bias is not None
+        gi, gw, gb = nn_kernels.conv_transpose_backward(
+            gradOutput, input, self.weight, (self.dH, self.dW), (self.padH, self.padW),
+            (self.adjH, self.adjW), output_mask=(want_input, want_params, bias))
+        return gi, ([gw, gb] if bias else [gw]) if want_params else None
 
     def __repr__(self):
         return (f"nn.SpatialFullConvolution({self.nInputPlane} -> {self.nOutputPlane}, "

@@ -1,4 +1,5 @@
-"""FunctionalModule: a module whose backward comes from pyt's autograd over its forward."""
+"""FunctionalModule: a module whose gradients come from one call that computes the wanted
+ones together (a native backward kernel, or pyt's autograd over the forward)."""
 import pyt
 
 from .Module import Module
@@ -6,9 +7,8 @@ from .Module import Module
 
 class FunctionalModule(Module):
     """Subclasses define ``_function(input, *params)`` with pyt ops (and may check input
-    in ``_check_input``). One autograd pass gives gradInput and the parameter gradients;
-    ``backward`` therefore costs a single pass, and ``accGradParameters`` right after
-    ``updateGradInput`` on the same tensors reuses it."""
+    in ``_check_input``); those with a native backward kernel override ``_grads``.
+    ``backward`` asks for gradInput and the parameter gradients in a single pass."""
 
     def _function(self, input, *params):
         raise NotImplementedError
@@ -26,38 +26,46 @@ class FunctionalModule(Module):
             self.output = self._function(input, *self._params())
         return self.output
 
-    def _run_backward(self, input, gradOutput):
+    def _grads(self, input, gradOutput, want_input, want_params):
+        """(gradInput or None, parameter gradients in _params order or None).
+
+        The default differentiates ``_function`` with pyt's autograd: the forward runs
+        again on detached leaves.
+        """
         table = isinstance(input, (list, tuple))
-        inputs = list(input) if table else [input]
+        inputs = [t.detach().requires_grad_(want_input) for t in (input if table else [input])]
+        params = [p.detach().requires_grad_(want_params) for p in self._params()]
         n = len(inputs)
-        params = self._params()
+        with pyt.enable_grad():
+            out = self._function(inputs if table else inputs[0], *params)
+        wanted = (inputs if want_input else []) + (params if want_params else [])
+        grads = pyt.autograd.grad(out, wanted, gradOutput, allow_unused=True)
+        grads = [pyt.zeros_like(t) if g is None else g for g, t in zip(grads, wanted)]
+        gi = None
+        if want_input:
+            gi = grads[:n] if table else grads[0]
+            grads = grads[n:]
+        return gi, (grads if want_params else None)
 
-        def fn(*args):
-            return self._function(list(args[:n]) if table else args[0], *args[n:])
-
-        grads = self._autograd(fn, inputs, params, gradOutput)
-        grads = [pyt.zeros_like(t) if g is None else g for g, t in zip(grads, inputs + params)]
-        self.gradInput = grads[:n] if table else grads[0]
-        self._pending = (input, gradOutput, grads[n:])
-        return self.gradInput
-
-    def updateGradInput(self, input, gradOutput):
-        self._check_input(input)
-        return self._run_backward(input, gradOutput)
-
-    def accGradParameters(self, input, gradOutput, scale=1):
-        if not self._params():
-            return
-        pending = getattr(self, "_pending", None)
-        if pending is None or pending[0] is not input or pending[1] is not gradOutput:
-            self._run_backward(input, gradOutput)
-            pending = self._pending
-        self._pending = None
-        grads = iter(pending[2])
+    def _accumulate(self, grads, scale):
+        grads = iter(grads)
         for p, g in self._parameter_names:
             if getattr(self, p, None) is not None:
                 getattr(self, g).add_(next(grads), alpha=scale)
 
-    def clearState(self):
-        self._pending = None
-        return super().clearState()
+    def updateGradInput(self, input, gradOutput):
+        self._check_input(input)
+        self.gradInput = self._grads(input, gradOutput, True, False)[0]
+        return self.gradInput
+
+    def accGradParameters(self, input, gradOutput, scale=1):
+        if self._params():
+            self._accumulate(self._grads(input, gradOutput, False, True)[1], scale)
+
+    def backward(self, input, gradOutput, scale=1):
+        self._check_input(input)
+        has_params = bool(self._params())
+        self.gradInput, grads = self._grads(input, gradOutput, True, has_params)
+        if has_params:
+            self._accumulate(grads, scale)
+        return self.gradInput
