@@ -1,6 +1,7 @@
 """pyt.legacy.nn: Lua Torch's nn. Backwards against finite differences (float64), outputs
 against pyt.nn.functional, criterions against NumPy formulas, flattenParameters views,
 containers and bad-input errors."""
+import math
 import os
 import subprocess
 import sys
@@ -187,6 +188,18 @@ def test_batchnorm_evaluate_gradients():
     m.running_var.uniform_(0.5, 2)
     m.evaluate()
     check_gradients(m, rand(2, 3, 2, 2))
+
+
+def test_pairwise_distance_of_equal_rows():
+    m = nn.PairwiseDistance(2).double()
+    a = rand(2, 3)
+    b = a.clone()
+    b[1] += 1
+    out = m.forward([a, b])
+    np.testing.assert_allclose(out.numpy(), [0, math.sqrt(3)])
+    ga, gb = m.backward([a, b], pyt.ones(2, dtype=pyt.float64))
+    np.testing.assert_allclose(ga.numpy()[0], 0)
+    np.testing.assert_allclose(ga.numpy()[1], -1 / math.sqrt(3))
 
 
 def test_lookup_table():

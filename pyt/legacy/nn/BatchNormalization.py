@@ -1,6 +1,7 @@
 """BatchNormalization: normalise each feature of a (N, nOutput) batch by the batch
 statistics while training (updating running_mean / running_var), by the running ones in
-evaluation (native kernels both ways); then scale by weight and shift by bias (when ``affine``)."""
+evaluation; then scale by weight and shift by bias (when ``affine``). Native kernels
+both ways."""
 import pyt
 from pyt._ext import nn_kernels
 

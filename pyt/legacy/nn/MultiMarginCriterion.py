@@ -1,19 +1,23 @@
 """MultiMarginCriterion: the multi-class hinge loss
 sum_{i != y} w[y] max(0, margin - x[y] + x[i])^p / C per sample (p = 1 or 2)."""
 
-from .ClassNLLCriterion import ClassNLLCriterion
+from .Criterion import Criterion
+from ._class_targets import class_targets
 
 
-class MultiMarginCriterion(ClassNLLCriterion):
+class MultiMarginCriterion(Criterion):
     def __init__(self, p=1, weights=None, margin=1, sizeAverage=True):
         if p not in (1, 2):
             raise ValueError("MultiMarginCriterion: only p = 1 and p = 2 are supported")
-        super().__init__(weights, sizeAverage)
+        super().__init__()
+        self.weights = weights
+        self.sizeAverage = sizeAverage
+        self.ignoreIndex = -100
         self.p = p
         self.margin = margin
 
     def _terms(self, input, target):
-        x, t, w, _ = self._prepare(input, target)
+        x, t, w, _ = class_targets(self, input, target)
         n, c = x.shape
         picked = x.gather(1, t.unsqueeze(1))
         z = (x - picked + self.margin).clamp(min=0)
