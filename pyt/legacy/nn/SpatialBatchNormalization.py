@@ -1,0 +1,6 @@
+"""SpatialBatchNormalization: BatchNormalization per plane of (N, nOutput, H, W) batches."""
+from .BatchNormalization import BatchNormalization
+
+
+class SpatialBatchNormalization(BatchNormalization):
+    nDim = 4
