@@ -1,0 +1,2 @@
+"""Lua Torch's packages under torch.legacy's names (optim)."""
+from . import optim
