@@ -449,3 +449,23 @@ def test_logger_set_names_and_lists(tmp_path):
     logger.add([1.0, 2.0])
     logger.close()
     assert path.read_text() == f"train\ttest\t\n{1.0:11.4e}\t{2.0:11.4e}\t\n"
+
+
+def test_opfunc_from_autograd():
+    # The usual pattern: differentiate a detached copy, hand back its gradient.
+    def opfunc(x):
+        v = x.detach().requires_grad_()
+        f = (1 - v[0]) ** 2 + 100 * (v[1] - v[0] ** 2) ** 2
+        f.backward()
+        return f.item(), v.grad
+
+    x = pyt.tensor(X0_ROSEN, dtype=pyt.float64)
+    optim.lbfgs(opfunc, x, {"maxIter": 100, "lineSearch": optim.lswolfe, "tolFun": 1e-10,
+                            "tolX": 1e-14, "maxEval": 200})
+    np.testing.assert_allclose(x.numpy(), [1.0, 1.0], atol=1e-7)
+    x = pyt.tensor(X0_ROSEN, dtype=pyt.float64)
+    config = {"learningRate": 0.01}
+    for _ in range(5):
+        optim.adam(opfunc, x, config)
+    np.testing.assert_allclose(x.numpy(), ref_adam(rosen_np, X0_ROSEN.copy(), 5, lr=0.01),
+                               rtol=1e-9)

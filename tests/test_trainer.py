@@ -427,3 +427,22 @@ def test_trainer_digits_example():
     assert "epoch 3 done" in result.stdout
     accuracy = float(result.stdout.split("test accuracy:")[1].split("%")[0])
     assert accuracy > 85
+
+
+def test_checkpoint_plugin_with_a_stand_in_save(monkeypatch, tmp_path):
+    # The plugin's schedule and contents, whatever pyt.save's file format.
+    saved = []
+    monkeypatch.setattr(pyt, "save", lambda obj, path: saved.append((obj, path)),
+                        raising=False)
+    trainer = make_trainer()
+    trainer.register_plugin(Checkpoint(str(tmp_path / "sub" / "m{epoch}.pt"), every=3))
+    trainer.register_plugin(SigintAt(6 * 7 + 1))
+    trainer.run(10)
+    assert [obj["epoch"] for obj, _ in saved] == [3, 6]
+    assert [os.path.basename(p) for _, p in saved] == ["m3.pt", "m6.pt"]
+    assert (tmp_path / "sub").is_dir()
+    obj = saved[-1][0]
+    assert set(obj) == {"model", "optimizer", "epoch"}
+    assert list(obj["model"]) == list(trainer.model.state_dict())
+    assert obj["optimizer"]["param_groups"][0]["lr"] == 0.1
+    assert trainer.stats["checkpoint"] == {"path": saved[-1][1], "epoch": 6}

@@ -24,7 +24,7 @@ class ProgressMonitor(Plugin):
     order = 100
     stat_name = "progress"
 
-    def __init__(self, fields=(), stream=None, width=30, refresh=0.1, lines=10):
+    def __init__(self, fields=(), stream=None, width=30, refresh=0.1, lines=4):
         super().__init__([(1, "batch"), (1, "iteration"), (1, "epoch")])
         self.fields = list(fields)
         self.stream = stream
