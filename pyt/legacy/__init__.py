@@ -1,2 +1,1 @@
-"""Lua Torch's packages under torch.legacy's names (optim)."""
 from . import optim

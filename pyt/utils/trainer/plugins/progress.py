@@ -64,6 +64,8 @@ class ProgressMonitor(Plugin):
     def iteration(self, iteration, *args):
         stats = self.stats
         stats["samples_used"] += 1
+        if self._start is None:          # registered in the middle of a batch
+            self._start = time.perf_counter()
         elapsed = time.perf_counter() - self._start
         stats["rate"] = stats["samples_used"] / elapsed if elapsed > 0 else 0.0
         size = stats["epoch_size"]
