@@ -91,6 +91,8 @@ from pyt._tensor_str import set_printoptions
 from pyt import linalg
 from pyt import nn
 from pyt import optim
+from pyt import sparse
+from pyt.sparse import sparse_coo_tensor, spmm
 
 # torch's aliases
 half = float16
