@@ -289,11 +289,20 @@ class SparseTensor:
 
     @property
     def grad(self):
-        """The gradient of a leaf: sparse, with this tensor's indices."""
+        """The gradient of a leaf: sparse, at this tensor's (coalesced) indices."""
         g = self._val.grad if self._leaf else None
         if g is None:
             return None
-        return SparseTensor(self._ind, g, self._size, self._coalesced)
+        if self._coalesced:
+            return SparseTensor(self._ind, g, self._size, True)
+        # the copies of a repeated element each got the gradient at its position (when
+        # the values were used through the tensor they stand for): that position gets it
+        # once, as in torch (their mean, which is that common value)
+        summed = SparseTensor(self._ind, g, self._size).coalesce()
+        ones = pyt.ones(self._nnz(), dtype=g.dtype)
+        counts = SparseTensor(self._ind, ones, self._size).coalesce()._val
+        counts = counts.reshape((-1,) + (1,) * self.dense_dim())
+        return SparseTensor(summed._ind, summed._val / counts, self._size, True)
 
     @grad.setter
     def grad(self, value):
