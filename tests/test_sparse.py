@@ -414,7 +414,7 @@ def test_gradcheck_mm_values_and_dense():
     def through_everything(values, dense, bias):
         s = pyt.sparse_coo_tensor(i, values, (3, 3))
         r = pyt.sparse.addmm(bias, s.coalesce() * 2, dense, beta=0.5) + (dense.t() @ s.t().t()).t()
-        return r.sum(0) + pyt.sparse.sum(s * dense.narrow(1, 0, 3), 1).to_dense()
+        return r.sum(1) + pyt.sparse.sum(s * dense.narrow(1, 0, 3), 1).to_dense()
 
     assert pyt.autograd.gradcheck(product, (v, d))
     assert pyt.autograd.gradcheck(lambda values, dense: dense.t() @ pyt.sparse_coo_tensor(
