@@ -451,3 +451,19 @@ def test_gcn_layer_trains():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < losses[0]
+
+
+def test_digits_gcn_example():
+    pytest.importorskip("sklearn")
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    result = subprocess.run([sys.executable, os.path.join(root, "examples", "digits_gcn.py"),
+                             "--epochs", "30"], capture_output=True, text=True, timeout=300,
+                            env=env)
+    assert result.returncode == 0, result.stderr
+    assert "pyt.sparse_coo" in result.stdout and "GCN epoch  30" in result.stdout
+    gcn = float(result.stdout.split("test accuracy: GCN")[1].split(",")[0])
+    assert gcn > 0.85

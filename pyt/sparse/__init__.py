@@ -8,8 +8,6 @@ from pyt.sparse._products import mm, spmm, addmm, matmul
 
 __all__ = ["SparseTensor", "sparse_coo_tensor", "to_sparse", "mm", "spmm", "addmm", "sum"]
 
-_builtin_sum = sum
-
 
 def sum(input, dim=None, dtype=None):
     """Sum of a sparse tensor's elements: all of them (a dense 0-d tensor), or over `dim`
