@@ -92,6 +92,8 @@ from pyt import linalg
 from pyt import nn
 from pyt import optim
 from pyt import multiprocessing   # registers the tensor reducers, as torch does
+from pyt import sparse
+from pyt.sparse import sparse_coo_tensor, spmm
 
 # torch's aliases
 half = float16

@@ -788,8 +788,26 @@ cdef Tensor _updated(Tensor self, Tensor result):
 
 # ----- the public products ---------------------------------------------------------------------
 
+cdef object _sparse_product(str fn, tuple args, dict kwargs, out):
+    """The product from pyt.sparse when an argument is a sparse COO tensor (only reached
+    on the path where an argument is not a Tensor, so dense calls pay nothing); None
+    otherwise, and the caller raises its usual TypeError."""
+    for a in args:
+        if getattr(a, "is_sparse", False) is True and not isinstance(a, Tensor):
+            break
+    else:
+        return None
+    import pyt.sparse
+    r = getattr(pyt.sparse, fn)(*args, **kwargs)
+    return r if out is None else _into_out(r, out)
+
+
 def matmul(input, other, *, out=None):
     """Matrix product with torch's rules for 1-D operands and batch broadcasting."""
+    if not (isinstance(input, Tensor) and isinstance(other, Tensor)):
+        sp = _sparse_product("matmul", (input, other), {}, out)
+        if sp is not None:
+            return sp
     cdef Tensor a = _tensor_arg(input, "matmul", "input", 1)
     cdef Tensor b = _tensor_arg(other, "matmul", "other", 2)
     if _tracked(a, b):
@@ -798,6 +816,10 @@ def matmul(input, other, *, out=None):
 
 
 def mm(input, mat2, *, out=None):
+    if not (isinstance(input, Tensor) and isinstance(mat2, Tensor)):
+        sp = _sparse_product("mm", (input, mat2), {}, out)
+        if sp is not None:
+            return sp
     cdef Tensor a = _tensor_arg(input, "mm", "input", 1), b = _tensor_arg(mat2, "mm", "mat2", 2)
     if _tracked(a, b):
         _refuse_out(out, "mm")
@@ -867,6 +889,10 @@ def bmm(input, mat2, *, out=None):
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * mat1 @ mat2 (input broadcast; ignored when beta is 0)."""
+    if not (isinstance(mat1, Tensor) and isinstance(mat2, Tensor)):
+        sp = _sparse_product("addmm", (input, mat1, mat2), {"beta": beta, "alpha": alpha}, out)
+        if sp is not None:
+            return sp
     cdef Tensor c = _tensor_arg(input, "addmm", "input", 1)
     cdef Tensor a = _tensor_arg(mat1, "addmm", "mat1", 2)
     cdef Tensor b = _tensor_arg(mat2, "addmm", "mat2", 3)
