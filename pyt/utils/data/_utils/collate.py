@@ -95,13 +95,13 @@ def collate(batch, *, collate_fn_map=None):
                                                     collate_fn_map=collate_fn_map)
                                        for key in elem})
     if _is_namedtuple(elem):
-        return elem_type(*(collate(list(samples), collate_fn_map=collate_fn_map)
+        return elem_type(*(collate(samples, collate_fn_map=collate_fn_map)
                            for samples in zip(*batch)))
     if isinstance(elem, collections.abc.Sequence):
         size = len(elem)
         if any(len(e) != size for e in batch):
             raise RuntimeError("each element in list of batch should be of equal size")
-        columns = [collate(list(samples), collate_fn_map=collate_fn_map)
+        columns = [collate(samples, collate_fn_map=collate_fn_map)
                    for samples in zip(*batch)]
         if isinstance(elem, tuple):
             return columns              # torch returns tuples' columns as a list
@@ -132,7 +132,8 @@ def collate_numpy_array_fn(batch, *, collate_fn_map=None):
 
 
 def collate_numpy_scalar_fn(batch, *, collate_fn_map=None):
-    return pyt.as_tensor(batch)
+    # through one NumPy array, which keeps the scalars' dtype (int16 stays int16)
+    return pyt.as_tensor(np.asarray(batch))
 
 
 def collate_float_fn(batch, *, collate_fn_map=None):

@@ -113,6 +113,10 @@ def _worker_loop(is_iterable, dataset, index_queue, result_queue, done_event,
             try:
                 task = index_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
             except queue.Empty:
+                # the None that ends the loop may never come: when the iterator dies
+                # in a garbage collection, its queues' feeder threads stop first
+                if done_event.is_set():
+                    break
                 continue
             if task is None:
                 break
