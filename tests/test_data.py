@@ -503,6 +503,11 @@ def test_early_shutdown_and_persistent_workers():
     assert [b[0].tolist() for b in loader] == first == [[0, 1], [2, 3], [4, 5]]
     assert {p for b in loader for p in b[4].tolist()} == pids and len(pids) == 2
     del loader
+    stream = DataLoader(H.ShardedRange(0, 6), batch_size=2, num_workers=2,
+                        persistent_workers=True)
+    first = sorted(sum((b.tolist() for b in stream), []))
+    assert first == list(range(6)) and sorted(sum((b.tolist() for b in stream), [])) == first
+    del stream
     _assert_no_workers_left()
 
 

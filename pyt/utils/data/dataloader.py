@@ -55,6 +55,21 @@ def _cpu_count():
         return os.cpu_count()
 
 
+def _enlarge_pipe(q):
+    """Gives a queue's pipe room for a few whole batches (Linux): a 400 KB batch then
+    goes in one write instead of 64 KB pieces that each wait for the reader to drain the
+    pipe, two context switches apiece. Best effort: the default size still works."""
+    try:
+        import fcntl
+        size = min(_PIPE_BYTES, int(open("/proc/sys/fs/pipe-max-size").read()))
+        fcntl.fcntl(q._writer.fileno(), fcntl.F_SETPIPE_SZ, size)
+    except (ImportError, AttributeError, OSError, ValueError):
+        pass
+
+
+_PIPE_BYTES = 1 << 20
+
+
 class DataLoader:
     """Iterates over a dataset in batches.
 
@@ -327,6 +342,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         if context is None:
             context = _mp.get_context() if hasattr(_mp, "get_context") else _mp
         self._worker_result_queue = context.Queue()
+        _enlarge_pipe(self._worker_result_queue)
         self._workers_done_event = context.Event()
         self._index_queues = []
         self._workers = []
@@ -486,4 +502,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             self._worker_result_queue.close()
 
     def __del__(self):
-        self._shutdown_workers()
+        try:
+            self._shutdown_workers()
+        except Exception:       # at interpreter exit, modules may be half torn down
+            pass
