@@ -14,8 +14,10 @@ NumPy has no DataLoader: its column times the same per-batch work with NumPy (fa
 indexing of the rows), as a floor.
 """
 import argparse
+import gc
 import os
 import pickle
+import resource
 import sys
 
 import numpy as np
@@ -69,6 +71,19 @@ def transfer_fn(lib, batch):
     return run
 
 
+def epoch_cpu(run):
+    """CPU seconds of one epoch (main process, and worker processes once reaped): on
+    a machine shared with other jobs these show the work done, which wall time hides."""
+    before_self = resource.getrusage(resource.RUSAGE_SELF)
+    before_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    run()
+    gc.collect()                               # the iterator's workers are joined
+    after_self = resource.getrusage(resource.RUSAGE_SELF)
+    after_children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = lambda a, b: (b.ru_utime + b.ru_stime) - (a.ru_utime + a.ru_stime)
+    return used(before_self, after_self), used(before_children, after_children)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="one timed epoch per case")
@@ -110,6 +125,14 @@ def main():
         rows.append((label, mine, "-", theirs, f"{N // BATCH + 1} batches"))
     print_table(rows, title=f"DataLoader, TensorDataset {N}x{FEATURES} float32 + int64 "
                             f"labels, batch {BATCH}, {args.threads} threads")
+    print("\nCPU seconds per epoch (main process + workers):")
+    for name, lib, ds in [("pyt", pyt, pyt_ds), ("torch", torch, torch_ds)]:
+        if lib is None:
+            continue
+        for workers in (0, 2):
+            main_cpu, worker_cpu = epoch_cpu(epoch_fn(lib, ds, workers))
+            print(f"  {name:5} num_workers={workers}: main {main_cpu:.3f} s + workers "
+                  f"{worker_cpu:.3f} s")
     base = epochs["epoch, num_workers=0"]
     print(f"\npyt 2 workers / 0 workers: {epochs['epoch, num_workers=2'] / base:.2f} "
           f"(persistent: {epochs['epoch, num_workers=2, persistent'] / base:.2f})")

@@ -109,8 +109,8 @@ def test_random_split():
     assert sorted(parts[0].indices + parts[1].indices) == list(range(10))
     # fractions: floor each, then the remainder one by one from the first split
     assert [len(p) for p in random_split(ds, [0.25, 0.25, 0.5])] == [3, 2, 5]
-    with pytest.warns(UserWarning, match="Length of split at index 1 is 0"):
-        random_split(H.RangeDataset(2), [0.9, 0.05, 0.05])
+    with pytest.warns(UserWarning, match="Length of split at index 2 is 0"):
+        assert [len(p) for p in random_split(H.RangeDataset(2), [0.5, 0.5, 0.0])] == [1, 1, 0]
     with pytest.raises(ValueError, match="Sum of input lengths"):
         random_split(ds, [3, 3])
     with pytest.raises(ValueError, match="Fraction at index 1 is not between 0 and 1"):
@@ -276,6 +276,21 @@ def test_default_collate_errors():
         default_collate([object()])
     with pytest.raises(TypeError, match="found <U1"):
         default_collate([np.array(["a"]), np.array(["b"])])
+
+
+def test_collate_in_worker_allocates_shared_memory(monkeypatch):
+    from pyt.utils.data._utils import collate as collate_module, worker as worker_module
+    monkeypatch.setattr(worker_module, "_worker_info", object())   # as if in a worker
+    monkeypatch.setattr(collate_module, "_shared_memory_works", True)
+    out = default_collate([pyt.ones(2), pyt.zeros(2)])
+    assert out.tolist() == [[1.0, 1.0], [0.0, 0.0]]
+    if hasattr(out, "is_shared"):
+        try:
+            pyt.ones(1).share_memory_()
+            supported = True
+        except NotImplementedError:          # pyt.multiprocessing not there
+            supported = False
+        assert out.is_shared() == supported
 
 
 def test_default_convert():

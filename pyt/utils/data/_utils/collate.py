@@ -113,15 +113,21 @@ def collate_tensor_fn(batch, *, collate_fn_map=None):
     """Stacks tensors on a new first dimension. In a DataLoader worker the result is
     allocated in shared memory when pyt supports it, so that sending it to the main
     process does not copy it a second time."""
+    global _shared_memory_works
     elem = batch[0]
-    if _worker.get_worker_info() is not None and hasattr(elem, "share_memory_"):
+    if (_shared_memory_works and _worker.get_worker_info() is not None
+            and hasattr(elem, "share_memory_")):
         out = pyt.empty((len(batch),) + tuple(elem.shape), dtype=elem.dtype)
         try:
             out.share_memory_()
         except NotImplementedError:
-            return pyt.stack(batch, 0)
-        return pyt.stack(batch, 0, out=out)
+            _shared_memory_works = False      # this build has no shared storages
+        else:
+            return pyt.stack(batch, 0, out=out)
     return pyt.stack(batch, 0)
+
+
+_shared_memory_works = True
 
 
 def collate_numpy_array_fn(batch, *, collate_fn_map=None):
