@@ -116,15 +116,28 @@ def collate_tensor_fn(batch, *, collate_fn_map=None):
     global _shared_memory_works
     elem = batch[0]
     if (_shared_memory_works and _worker.get_worker_info() is not None
-            and hasattr(elem, "share_memory_")):
-        out = pyt.empty((len(batch),) + tuple(elem.shape), dtype=elem.dtype)
+            and hasattr(elem, "share_memory_") and elem.numel() > 0):
         try:
-            out.share_memory_()
+            out = _shared_output(elem, len(batch))
         except NotImplementedError:
             _shared_memory_works = False      # this build has no shared storages
         else:
             return pyt.stack(batch, 0, out=out)
     return pyt.stack(batch, 0)
+
+
+def _shared_output(elem, count):
+    """An uninitialised tensor of shape (count, *elem.shape) in shared memory."""
+    shape = (count,) + tuple(elem.shape)
+    new_shared = getattr(type(elem.untyped_storage()), "_new_shared", None)
+    if new_shared is not None:
+        # a fresh shared storage: sharing an existing one may have to look for the
+        # other tensors over it, which costs milliseconds in a large heap
+        storage = new_shared(count * elem.numel() * elem.element_size())
+        return pyt.empty(0, dtype=elem.dtype).set_(storage, 0, shape)
+    out = pyt.empty(shape, dtype=elem.dtype)
+    out.share_memory_()
+    return out
 
 
 _shared_memory_works = True
