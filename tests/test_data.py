@@ -498,8 +498,12 @@ def test_worker_killed_by_signal():
 def test_timeout():
     loader = DataLoader(H.SlowDataset(2, delay=1.0), batch_size=None, num_workers=1,
                         timeout=0.2)
+    it = iter(loader)
     with pytest.raises(RuntimeError, match="DataLoader timed out after 0.2 seconds"):
-        next(iter(loader))
+        next(it)
+    with pytest.raises(StopIteration):        # the workers were stopped
+        next(it)
+    del it
     _assert_no_workers_left()
 
 
@@ -523,6 +527,16 @@ def test_early_shutdown_and_persistent_workers():
     first = sorted(sum((b.tolist() for b in stream), []))
     assert first == list(range(6)) and sorted(sum((b.tolist() for b in stream), [])) == first
     del stream
+    _assert_no_workers_left()
+
+
+def test_persistent_workers_restart_after_error():
+    loader = DataLoader(H.FailingDataset(4, bad=1), batch_size=None, num_workers=1,
+                        persistent_workers=True)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="bad sample 1"):
+            list(loader)
+    del loader
     _assert_no_workers_left()
 
 

@@ -220,7 +220,8 @@ class DataLoader:
 
     def __iter__(self):
         if self.persistent_workers and self.num_workers > 0:
-            if self._iterator is None:
+            if self._iterator is None or self._iterator._shutdown:
+                # first epoch, or the workers were stopped by an error: start them anew
                 self._iterator = self._get_iterator()
             else:
                 self._iterator._reset(self)
@@ -292,8 +293,6 @@ class _BaseDataLoaderIter:
         raise NotImplementedError
 
     def __next__(self):
-        if self._sampler_iter is None:
-            self._reset(self)
         data = self._next_data()
         self._num_yielded += 1
         if (self._dataset_kind == _DatasetKind.Iterable
@@ -401,6 +400,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._send_idx += 1
 
     def _next_data(self):
+        if self._shutdown:
+            raise StopIteration            # the workers were stopped by an error
         while True:
             if self._in_order:
                 while self._ready.get(self._rcvd_idx, None) is _SKIPPED:
