@@ -163,3 +163,18 @@ class InitCheckDataset(Dataset):
 
 def failing_init(worker_id):
     raise KeyError("no such key")
+
+
+class ExitingDataset(Dataset):
+    """The worker that fetches index `bad` exits at once with status 3."""
+
+    def __init__(self, n, bad):
+        self.n, self.bad = n, bad
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        if i == self.bad:
+            os._exit(3)
+        return i

@@ -495,6 +495,25 @@ def test_worker_killed_by_signal():
     _assert_no_workers_left()
 
 
+def test_worker_exit_code():
+    loader = DataLoader(H.ExitingDataset(4, bad=1), batch_size=None, num_workers=1)
+    with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid \d+\) exited "
+                                           r"unexpectedly with exit code 3"):
+        list(loader)
+    _assert_no_workers_left()
+
+
+def test_every_dtype_crosses_processes():
+    from conftest import ALL_DTYPES, make
+    columns = [make((6, 3), dt, seed=i) for i, dt in enumerate(ALL_DTYPES)]
+    columns.append(make((6, 4), pyt.float32).t().contiguous().t()[:, 1:])  # non-contiguous rows
+    dataset = TensorDataset(*columns)
+    single = [_as_list(b) for b in DataLoader(dataset, batch_size=4)]
+    assert [_as_list(b) for b in DataLoader(dataset, batch_size=4, num_workers=2)] == single
+    assert [b[6].dtype for b in DataLoader(dataset, batch_size=4, num_workers=1)] == [pyt.float16] * 2
+    _assert_no_workers_left()
+
+
 def test_timeout():
     loader = DataLoader(H.SlowDataset(2, delay=1.0), batch_size=None, num_workers=1,
                         timeout=0.2)
