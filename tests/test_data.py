@@ -594,3 +594,27 @@ def test_fork_after_parallel_kernels():
         pyt.set_num_threads(threads)
     assert values == [[0.0, 96.0, 192.0], [288.0, 384.0, 480.0]]
     _assert_no_workers_left()
+
+
+# ----------------------------------------------------------------------------- example
+
+def test_digits_dataloader_example_is_reproducible():
+    pytest.importorskip("sklearn")
+    import re
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+
+    def run():
+        result = subprocess.run([sys.executable, os.path.join(root, "examples",
+                                                              "digits_dataloader.py"),
+                                 "--epochs", "2", "--workers", "2", "--seed", "1"],
+                                capture_output=True, text=True, timeout=120, env=env)
+        assert result.returncode == 0, result.stderr
+        return re.sub(r"\(\d+\.\d+ s\)", "", result.stdout)   # all but the timings
+
+    first = run()
+    assert "epoch   2" in first and "2 worker processes" in first
+    assert float(first.split("final validation accuracy:")[1]) > 0.7
+    assert run() == first        # the workers' random shifts are seeded from --seed
