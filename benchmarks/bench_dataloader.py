@@ -27,7 +27,6 @@ sys.path.insert(0, ROOT)                      # the in-place build, not an insta
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import pyt                                    # noqa: E402
-from pyt.utils import data as pyt_data        # noqa: E402
 from _timing import measure, print_table, set_threads, torch   # noqa: E402
 
 N, FEATURES, BATCH = 60000, 784, 128

@@ -4,7 +4,6 @@ import gc
 import multiprocessing
 import os
 import random
-import warnings
 
 import numpy as np
 import pytest
@@ -12,7 +11,7 @@ import pytest
 import pyt
 from pyt.utils.data import (
     BatchSampler, ChainDataset, ConcatDataset, DataLoader, Dataset, DistributedSampler,
-    IterableDataset, RandomSampler, SequentialSampler, StackDataset, Subset,
+    RandomSampler, SequentialSampler, StackDataset, Subset,
     SubsetRandomSampler, TensorDataset, WeightedRandomSampler, default_collate,
     default_convert, get_worker_info, random_split,
 )
@@ -195,7 +194,8 @@ def test_distributed_sampler(n, replicas, drop_last):
         s.set_epoch(1)
     if n > 2:
         assert [list(s) for s in shuffled] != epoch0
-    with pytest.raises(ValueError, match=r"Invalid rank 3, rank should be in the interval \[0, 2\]"):
+    with pytest.raises(ValueError, match=r"Invalid rank 3, rank should be in the "
+                                         r"interval \[0, 2\]"):
         DistributedSampler(data, 3, 3)
     with pytest.raises(RuntimeError, match="Requires distributed package"):
         DistributedSampler(data)
@@ -315,8 +315,10 @@ def test_loader_argument_errors():
         (dict(prefetch_factor=2), ValueError, "prefetch_factor option could only be specified"),
         (dict(num_workers=1, prefetch_factor=-1), ValueError,
          "prefetch_factor option should be non-negative"),
-        (dict(persistent_workers=True), ValueError, "persistent_workers option needs num_workers > 0"),
-        (dict(sampler=[0, 1], shuffle=True), ValueError, "sampler option is mutually exclusive with shuffle"),
+        (dict(persistent_workers=True), ValueError,
+         "persistent_workers option needs num_workers > 0"),
+        (dict(sampler=[0, 1], shuffle=True), ValueError,
+         "sampler option is mutually exclusive with shuffle"),
         (dict(batch_sampler=[[0]], batch_size=2), ValueError,
          "batch_sampler option is mutually exclusive with batch_size"),
         (dict(batch_size=None, drop_last=True), ValueError, "batch_size=None option disables"),
@@ -346,7 +348,8 @@ def test_loader_errors_match_torch():
     from torch.utils.data import DataLoader as TorchLoader
     for kwargs in [dict(num_workers=-1), dict(prefetch_factor=2), dict(persistent_workers=True),
                    dict(batch_sampler=[[0]], drop_last=True), dict(batch_size=None, drop_last=True),
-                   dict(sampler=[0], shuffle=True), dict(num_workers=1, multiprocessing_context="x")]:
+                   dict(sampler=[0], shuffle=True),
+                   dict(num_workers=1, multiprocessing_context="x")]:
         with pytest.raises(Exception) as ours:
             DataLoader(list(range(4)), **kwargs)
         with pytest.raises(Exception) as theirs:
@@ -440,7 +443,8 @@ def test_worker_seeding():
     first = run(5)
     assert first == run(5) and first != run(6)
     # worker i seeds pyt and random with base_seed + i, NumPy from a SeedSequence
-    base = int(pyt.empty((), dtype=pyt.int64).random_(generator=pyt.Generator().manual_seed(5)).item())
+    seeded = pyt.Generator().manual_seed(5)
+    base = int(pyt.empty((), dtype=pyt.int64).random_(generator=seeded).item())
     for worker in (0, 1):
         pyt.manual_seed(base + worker)
         random.seed(base + worker)
@@ -510,7 +514,8 @@ def test_every_dtype_crosses_processes():
     dataset = TensorDataset(*columns)
     single = [_as_list(b) for b in DataLoader(dataset, batch_size=4)]
     assert [_as_list(b) for b in DataLoader(dataset, batch_size=4, num_workers=2)] == single
-    assert [b[6].dtype for b in DataLoader(dataset, batch_size=4, num_workers=1)] == [pyt.float16] * 2
+    dtypes = [b[6].dtype for b in DataLoader(dataset, batch_size=4, num_workers=1)]
+    assert dtypes == [pyt.float16] * 2
     _assert_no_workers_left()
 
 

@@ -15,11 +15,12 @@ import time
 import warnings
 
 import pyt
-from pyt.utils.data import _utils
 from pyt.utils.data._utils import MP_STATUS_CHECK_INTERVAL, WORKER_JOIN_TIMEOUT, ExceptionWrapper
 from pyt.utils.data._utils.collate import default_collate, default_convert
 from pyt.utils.data._utils.fetch import create_fetcher
-from pyt.utils.data._utils.worker import _IterableDatasetStopIteration, _worker_loop, get_worker_info
+from pyt.utils.data._utils.worker import (
+    _IterableDatasetStopIteration, _worker_loop, get_worker_info,
+)
 from pyt.utils.data.dataset import IterableDataset
 from pyt.utils.data.sampler import BatchSampler, RandomSampler, Sampler, SequentialSampler
 

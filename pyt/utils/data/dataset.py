@@ -2,7 +2,6 @@
 import bisect
 import math
 import warnings
-from collections.abc import Sequence
 
 import pyt
 
