@@ -3,9 +3,7 @@
 Written as Lua Torch code was: an nn.Sequential of SpatialConvolution, ReLU,
 SpatialMaxPooling, View, Linear and LogSoftMax; a ClassNLLCriterion; explicit
 forward/backward calls; one flat parameter vector and one flat gradient vector from
-flattenParameters (Lua's getParameters) handed to an optimizer through a closure.
-The optimizer is pyt.legacy.optim.sgd when it is installed, otherwise the same
-momentum SGD step written here on the flat vectors.
+flattenParameters (Lua's getParameters) handed to pyt.legacy.optim.sgd through a closure.
 
     pip install ".[examples]" && python examples/legacy_digits.py --epochs 15
 """
@@ -13,12 +11,7 @@ import argparse
 import time
 
 import pyt
-from pyt.legacy import nn
-
-try:
-    from pyt.legacy import optim
-except ImportError:
-    optim = None
+from pyt.legacy import nn, optim
 
 
 def load_split(test_fraction, seed):
@@ -49,20 +42,6 @@ def build_model():
     return model
 
 
-def local_sgd(opfunc, x, config, state):
-    """Plain momentum SGD on the flat vector, as optim.sgd does it."""
-    fx, dfdx = opfunc(x)
-    momentum = config.get("momentum", 0)
-    if momentum:
-        if "dfdx" not in state:
-            state["dfdx"] = dfdx.clone()
-        else:
-            state["dfdx"].mul_(momentum).add_(dfdx)
-        dfdx = state["dfdx"]
-    x.add_(dfdx, alpha=-config["learningRate"])
-    return x, [fx]
-
-
 def accuracy(model, images, labels):
     model.evaluate()
     predicted = model.forward(images).argmax(1)
@@ -89,9 +68,8 @@ def main():
     print(model)
     print(f"{params.numel()} parameters in one flat vector")
 
-    sgd = optim.sgd if optim is not None and hasattr(optim, "sgd") else local_sgd
-    print("optimizer:", "pyt.legacy.optim.sgd" if sgd is not local_sgd else "local SGD step")
-    config = {"learningRate": args.lr, "momentum": args.momentum}
+    # Lua's sgd damps momentum by default (dampening = momentum); 0 is classical momentum
+    config = {"learningRate": args.lr, "momentum": args.momentum, "dampening": 0}
     state = {}
 
     for epoch in range(1, args.epochs + 1):
@@ -110,7 +88,7 @@ def main():
                 feval.correct = (output.argmax(1) == targets).sum().item()
                 return loss, grad_params
 
-            _, fx = sgd(feval, params, config, state)
+            _, fx = optim.sgd(feval, params, config, state)
             loss = fx[0] if isinstance(fx, (list, tuple)) else fx
             total_loss += float(loss) * len(batch)
             correct += feval.correct

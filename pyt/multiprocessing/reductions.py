@@ -9,7 +9,6 @@ import os
 import weakref
 from multiprocessing.reduction import DupFd, ForkingPickler
 
-from pyt._ext import dtypes as _dtypes
 from pyt._ext.storage import Storage
 from pyt._ext.tensor import Tensor, _tensor_over_storage
 
@@ -52,13 +51,13 @@ def reduce_tensor(tensor):
     if tensor.is_cuda:
         raise RuntimeError("pyt.multiprocessing shares CPU tensors only")
     tensor.share_memory_()     # cheaper than the storage's own when no other tensor views it
-    return rebuild_tensor, (type(tensor), tensor.untyped_storage(), tensor.dtype.name,
+    return rebuild_tensor, (type(tensor), tensor.untyped_storage(), tensor.dtype,
                             tensor.storage_offset(), tuple(tensor.size()), tensor.stride(),
                             tensor.requires_grad, dict(tensor.__dict__))
 
 
-def rebuild_tensor(cls, storage, dtype_name, offset, size, stride, requires_grad, state):
-    t = _tensor_over_storage(storage, getattr(_dtypes, dtype_name), offset, size, stride)
+def rebuild_tensor(cls, storage, dtype, offset, size, stride, requires_grad, state):
+    t = _tensor_over_storage(storage, dtype, offset, size, stride)
     if cls is not Tensor:
         from pyt.nn.parameter import Parameter
         if issubclass(cls, Parameter):
