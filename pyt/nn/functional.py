@@ -1256,7 +1256,8 @@ def _multi_head_attention(query, key, value, embed_dim_to_check, num_heads, in_p
     else:
         out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
     # back to the input's layout, the heads joined again: one copy
-    out = out.permute(*order).reshape(*query.shape[:2], embed_dim)
+    out = out.permute(*((0, 2, 1, 3) if batch_first else (2, 0, 1, 3)))
+    out = out.reshape(*query.shape[:2], embed_dim)
     out = linear(out, out_proj_weight, out_proj_bias)
     if not is_batched:
         out = out.squeeze(bat)
