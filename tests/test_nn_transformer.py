@@ -436,7 +436,7 @@ def test_transformer_reverse_example_learns():
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     result = subprocess.run(
         [sys.executable, os.path.join(ROOT, "examples", "transformer_reverse.py"),
-         "--steps", "150"], capture_output=True, text=True, timeout=300, env=env)
+         "--steps", "200"], capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr
     assert "step  100" in result.stdout
     token_acc = float(result.stdout.split("token accuracy:")[1].split()[0])

@@ -1087,14 +1087,13 @@ def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
 
 def _in_projection(query, key, value, w_q, w_k, w_v, b_q, b_k, b_v, E):
     """q, k, v projected; one product when the inputs are the same tensor (self-attention)
-    or key is value (cross-attention), its parts taken as views, never copied."""
+    or key is value (cross-attention), its parts taken as views, never copied (split: their
+    gradients are joined by one concatenation)."""
     if query is key and key is value and w_k is None:
-        proj = linear(query, w_q, b_q)
-        return proj[..., :E], proj[..., E:2 * E], proj[..., 2 * E:]
+        return linear(query, w_q, b_q).split(E, -1)
     if key is value and w_k is None:
-        kv = linear(key, w_q[E:], None if b_q is None else b_q[E:])
-        return (linear(query, w_q[:E], None if b_q is None else b_q[:E]),
-                kv[..., :E], kv[..., E:])
+        k, v = linear(key, w_q[E:], None if b_q is None else b_q[E:]).split(E, -1)
+        return linear(query, w_q[:E], None if b_q is None else b_q[:E]), k, v
     if w_k is None:                  # packed weights, three different inputs
         w_q, w_k, w_v = w_q.chunk(3)
         if b_q is not None:
