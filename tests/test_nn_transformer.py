@@ -436,8 +436,37 @@ def test_transformer_reverse_example_learns():
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
     result = subprocess.run(
         [sys.executable, os.path.join(ROOT, "examples", "transformer_reverse.py"),
-         "--steps", "200"], capture_output=True, text=True, timeout=300, env=env)
+         "--steps", "200", "--threads", "1"], capture_output=True, text=True, timeout=300, env=env)
     assert result.returncode == 0, result.stderr
     assert "step  100" in result.stdout
     token_acc = float(result.stdout.split("token accuracy:")[1].split()[0])
     assert token_acc > 0.5                     # chance is 0.1
+
+
+def test_functional_mha_separate_weights_and_static_kv_against_torch():
+    torch = pytest.importorskip("torch")
+    tF = torch.nn.functional
+    E, H, N = 6, 2, 2
+    q, k, v = rand(3, N, E), rand(5, N, 4, seed=1), rand(5, N, 3, seed=2)
+    wq, wk, wv = rand(E, E, seed=3), rand(E, 4, seed=4), rand(E, 3, seed=5)
+    b_in, w_out, b_out = rand(3 * E, seed=6), rand(E, E, seed=7), rand(E, seed=8)
+    args = (E, H, None, b_in, None, None, False, 0.0, w_out, b_out)
+    kw = dict(use_separate_proj_weight=True, q_proj_weight=wq, k_proj_weight=wk,
+              v_proj_weight=wv, training=False)
+    out, w = F.multi_head_attention_forward(q, k, v, *args, **kw)
+    tout, tw = tF.multi_head_attention_forward(
+        *(to_torch(x, torch) for x in (q, k, v)), *(to_torch(a, torch) for a in args),
+        **{key: to_torch(val, torch) for key, val in kw.items()})
+    close(out, tout)
+    close(w, tw)
+    # caller-given keys and values per (batch, head): (N * H, S, D)
+    static_k, static_v = rand(N * H, 7, E // H, seed=9), rand(N * H, 7, E // H, seed=10)
+    kw.update(static_k=static_k, static_v=static_v)
+    out, w = F.multi_head_attention_forward(q, k, v, *args, **kw)
+    tout, tw = tF.multi_head_attention_forward(
+        *(to_torch(x, torch) for x in (q, k, v)), *(to_torch(a, torch) for a in args),
+        **{key: to_torch(val, torch) for key, val in kw.items()})
+    close(out, tout)
+    close(w, tw)
+    with pytest.raises(AssertionError, match="expecting static_k.size\\(0\\) of 4, but got 3"):
+        F.multi_head_attention_forward(q, k, v, *args, **dict(kw, static_k=static_k[:3]))
