@@ -325,6 +325,8 @@ def test_multihead_attention_bad_input():
         m(x, x, x, key_padding_mask=pyt.zeros(4, dtype=pyt.bool))
     with pytest.raises(AssertionError, match="key shape .* does not match value shape"):
         m(x, x, x[:3])
+    with pytest.raises(RuntimeError, match=r"shape '\[5, 4, 4\]' is invalid for input of size 40"):
+        m(x, rand(5, 1, 8, dtype=pyt.float32), rand(5, 1, 8, dtype=pyt.float32))
     with pytest.warns(UserWarning, match="Support for mismatched key_padding_mask and attn_mask"):
         m(x, x, x, key_padding_mask=pyt.zeros(2, 4, dtype=pyt.bool), attn_mask=pyt.zeros(4, 4))
 

@@ -1177,6 +1177,10 @@ def _multi_head_attention(query, key, value, embed_dim_to_check, num_heads, in_p
         q, k, v = _in_projection(query, key, value, in_proj_weight, None, None, in_proj_bias,
                                  None, None, embed_dim)
     src_len = key.shape[seq]
+    for t in (k, v):                 # the batch would broadcast silently in the products
+        if t.shape[bat] != bsz:
+            raise RuntimeError(f"shape '[{t.shape[seq]}, {bsz * num_heads}, {head_dim}]' is "
+                               f"invalid for input of size {t.numel()}")
     if attn_mask is not None:
         if attn_mask.dim() == 2:
             if tuple(attn_mask.shape) != (tgt_len, src_len):
