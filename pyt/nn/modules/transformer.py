@@ -17,8 +17,8 @@ __all__ = ["Transformer", "TransformerEncoder", "TransformerDecoder",
 
 
 def _generate_square_subsequent_mask(sz, device=None, dtype=None):
-    """(sz, sz) float mask: -inf above the diagonal (the future), 0 elsewhere."""
-    dtype = pyt.float32 if dtype is None else dtype
+    """(sz, sz) float mask (the default dtype unless given): -inf above the diagonal (the
+    future), 0 elsewhere."""
     return pyt.full((sz, sz), float("-inf"), dtype=dtype).triu(1)
 
 
