@@ -472,3 +472,18 @@ def test_functional_mha_separate_weights_and_static_kv_against_torch():
     close(w, tw)
     with pytest.raises(AssertionError, match="expecting static_k.size\\(0\\) of 4, but got 3"):
         F.multi_head_attention_forward(q, k, v, *args, **dict(kw, static_k=static_k[:3]))
+
+
+@pytest.mark.filterwarnings("ignore:enable_nested_tensor")
+def test_unbatched_transformer_without_bias_against_torch():
+    torch = pytest.importorskip("torch")
+
+    def make(lib):
+        return lib.nn.Transformer(8, 2, 1, 1, 16, activation="gelu", bias=False,
+                                  batch_first=True)
+
+    t, p = torch_pair(torch, make, seed=2)
+    assert "norm1.bias" not in dict(p.named_parameters())
+    src, tgt = rand(5, 8, seed=4), rand(3, 8, seed=5)
+    causal = nn.Transformer.generate_square_subsequent_mask(3, dtype=pyt.float64)
+    check_forward_backward(torch, t, p, [src, tgt], dict(tgt_mask=causal, tgt_is_causal=True))
