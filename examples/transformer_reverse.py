@@ -5,8 +5,8 @@ draws a fresh batch of random digit sequences; the model (token and position emb
 nn.TransformerEncoder, a linear read-out) predicts, at every position i, the digit at
 position length-1-i. Attention has to learn to look at the mirrored position: there is
 nothing else to go on. Progress every 100 steps; at the end the token accuracy and the
-exact-sequence accuracy on 2000 unseen sequences (the default settings reach >= 95%
-sequence accuracy within a few hundred steps, a few seconds at 2 threads).
+exact-sequence accuracy on 2000 unseen sequences. The default settings reach >= 95%
+sequence accuracy after about 200 steps; the 400 steps take 10-20 s at 2 threads.
 
     python examples/transformer_reverse.py [--steps 400] [--length 8] [--threads 2]
 """
@@ -76,7 +76,8 @@ def main():
                   f"sequence accuracy {seq_acc:.3f}  ({time.perf_counter() - start:.1f} s)")
     token_acc, seq_acc = evaluate(model, 2000, args.length)
     print(f"token accuracy: {token_acc:.4f}")
-    print(f"sequence accuracy: {seq_acc:.4f}")
+    print(f"sequence accuracy: {seq_acc:.4f} (target >= 0.95: "
+          f"{'reached' if seq_acc >= 0.95 else 'not reached'})")
 
 
 if __name__ == "__main__":
