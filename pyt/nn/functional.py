@@ -926,34 +926,356 @@ def hardswish(input, inplace=False):
     return _inplace(input, out) if inplace else out
 
 
+# ---------------------------------------------------------------- attention
+
+# the C++ names torch's attention messages give dtypes
+_CPP_TYPE_NAMES = {
+    "bool": "bool", "uint8": "unsigned char", "int8": "signed char", "int16": "short int",
+    "int32": "int", "int64": "long int", "float16": "c10::Half",
+    "bfloat16": "c10::BFloat16", "float32": "float", "float64": "double",
+}
+
+
+def _cpp_name(dtype):
+    return _CPP_TYPE_NAMES.get(str(dtype).rsplit(".", 1)[-1], str(dtype))
+
+
+def _check_sdpa_inputs(query, key, value, attn_mask, dropout_p):
+    if query.dim() < 2 or key.dim() < 2 or value.dim() < 2:
+        raise RuntimeError(f"Expected query, key, and value to all be  at least 2 dimensional, "
+                           f"but got query.dim: {query.dim()} key.dim: {key.dim()} and "
+                           f"value.dim: {value.dim()} instead.")
+    if not (query.dtype == key.dtype == value.dtype):
+        raise RuntimeError(f"Expected query, key, and value to have the same dtype, but got "
+                           f"query.dtype: {_cpp_name(query.dtype)} key.dtype: "
+                           f"{_cpp_name(key.dtype)} and value.dtype: {_cpp_name(value.dtype)} "
+                           f"instead.")
+    if not query.dtype.is_floating_point:
+        raise RuntimeError(f"expected scalar type Float but found "
+                           f"{_type_name(query.dtype)}")
+    if attn_mask is not None and attn_mask.dtype not in (pyt.bool, pyt.float32, query.dtype):
+        raise RuntimeError(f"Expected attn_mask dtype to be bool or float or to match query "
+                           f"dtype, but got attn_mask.dtype: {_cpp_name(attn_mask.dtype)} and  "
+                           f"query.dtype: {_cpp_name(query.dtype)} instead.")
+    if not 0.0 <= dropout_p <= 1.0:
+        raise RuntimeError(f"dropout probability has to be between 0 and 1, but got "
+                           f"{dropout_p}")
+
+
+def _causal_keep(L, S):
+    """(L, S) bool: True where query i may see key j (j <= i, aligned at the top left)."""
+    return pyt.ones(L, S, dtype=pyt.bool).tril()
+
+
+def _repeat_heads(t, reps):
+    """Each head of t (..., Hk, S, E) repeated reps times in place: (..., Hk * reps, S, E)."""
+    shape = tuple(t.shape)
+    return t.unsqueeze(-3).expand(*shape[:-2], reps, *shape[-2:]).reshape(
+        *shape[:-3], shape[-3] * reps, *shape[-2:])
+
+
+def _attention_scores(query, key, scale):
+    """q @ k^T * scale, the scale applied to q: the smaller tensor when L <= S."""
+    return pyt.matmul(query * scale, key.transpose(-2, -1))
+
+
 def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.0,
                                  is_causal=False, scale=None, enable_gqa=False):
-    """softmax(q @ k^T * scale + mask) @ v over the last two dims."""
+    """softmax(q @ k^T * scale + mask) @ v over the last two dims.
+
+    A bool mask marks the pairs that take part, a float mask is added to the scores;
+    is_causal also hides the future (together with attn_mask when both are given). A query
+    whose every key is masked gets zeros, as torch's kernels give, not NaN."""
+    _check_sdpa_inputs(query, key, value, attn_mask, dropout_p)
     L, S = query.shape[-2], key.shape[-2]
     scale = 1.0 / math.sqrt(query.shape[-1]) if scale is None else scale
-    if enable_gqa and key.dim() >= 3 and query.shape[-3] != key.shape[-3]:
-        reps = query.shape[-3] // key.shape[-3]
-        key = key.repeat_interleave(reps, -3) if hasattr(key, "repeat_interleave") else \
-            key.unsqueeze(-3).expand(*key.shape[:-2], reps, S, key.shape[-1]).reshape(
-                *key.shape[:-3], key.shape[-3] * reps, S, key.shape[-1])
-        value = value.unsqueeze(-3).expand(*value.shape[:-2], reps, S, value.shape[-1]) \
-            .reshape(*value.shape[:-3], value.shape[-3] * reps, S, value.shape[-1])
-    scores = pyt.matmul(query, key.transpose(-2, -1)) * scale
+    if enable_gqa and query.dim() >= 3 and key.dim() >= 3:
+        hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]
+        if hq % hk or hq % hv:
+            raise RuntimeError("Number of heads in key and value must divide the number of "
+                               "heads in query")
+        if hk != hq:
+            key = _repeat_heads(key, hq // hk)
+        if hv != hq:
+            value = _repeat_heads(value, hq // hv)
+    scores = _attention_scores(query, key, scale)
+    keep = None                     # bool mask of the pairs that take part, when any is hidden
     if is_causal:
-        if attn_mask is not None:
-            raise RuntimeError("_scaled_dot_product_attention: Explicit attn_mask should not "
-                               "be set when is_causal=True")
-        future = pyt.ones(L, S, dtype=pyt.bool).triu(1)
-        scores = scores.masked_fill(future, float("-inf"))
-    elif attn_mask is not None:
+        keep = _causal_keep(L, S)
+    if attn_mask is not None:
         if attn_mask.dtype == pyt.bool:
-            scores = scores.masked_fill(~attn_mask, float("-inf"))
+            keep = attn_mask if keep is None else attn_mask & keep
         else:
+            if keep is not None:
+                attn_mask = attn_mask.masked_fill(~keep, float("-inf"))
+                keep = None
             scores = scores + attn_mask
+    if keep is not None:
+        scores = scores.masked_fill(~keep, float("-inf"))
+    # rows with no visible key: softmax would give NaN (and NaN gradients); torch gives 0
+    blind = None
+    if attn_mask is not None:
+        blind = ~keep.any(-1, keepdim=True) if keep is not None else \
+            (attn_mask == float("-inf")).all(-1, keepdim=True)
+        if not bool(blind.any()):
+            blind = None
+    if blind is not None:
+        scores = scores.masked_fill(blind, 0.0)
     weights = _k.softmax(scores, -1)
+    if blind is not None:
+        weights = weights.masked_fill(blind, 0.0)
     if dropout_p > 0.0:
         weights = dropout(weights, dropout_p, True)
     return pyt.matmul(weights, value)
+
+
+def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_other=True):
+    """A bool mask (True = hidden) as an additive float mask of target_type; float masks
+    pass through."""
+    if mask is None:
+        return None
+    if mask.dtype != pyt.bool and not mask.dtype.is_floating_point:
+        raise AssertionError(f"only bool and floating types of {mask_name} are supported")
+    if check_other and other_type is not None and mask.dtype != other_type:
+        warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
+                      f"Use same type for both instead.", stacklevel=3)
+    if mask.dtype == pyt.bool:
+        mask = pyt.zeros(mask.shape, dtype=target_type).masked_fill_(mask, float("-inf"))
+    return mask
+
+
+def _none_or_dtype(t):
+    return None if t is None else t.dtype
+
+
+def _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads):
+    """Whether the input is batched; torch's AssertionErrors for inconsistent ranks."""
+    if query.dim() == 3:
+        if key.dim() != 3 or value.dim() != 3:
+            raise AssertionError(f"For batched (3-D) `query`, expected `key` and `value` to be "
+                                 f"3-D but found {key.dim()}-D and {value.dim()}-D tensors "
+                                 f"respectively")
+        if key_padding_mask is not None and key_padding_mask.dim() != 2:
+            raise AssertionError(f"For batched (3-D) `query`, expected `key_padding_mask` to be "
+                                 f"`None` or 2-D but found {key_padding_mask.dim()}-D tensor "
+                                 f"instead")
+        if attn_mask is not None and attn_mask.dim() not in (2, 3):
+            raise AssertionError(f"For batched (3-D) `query`, expected `attn_mask` to be `None`,"
+                                 f" 2-D or 3-D but found {attn_mask.dim()}-D tensor instead")
+        return True
+    if query.dim() == 2:
+        if key.dim() != 2 or value.dim() != 2:
+            raise AssertionError(f"For unbatched (2-D) `query`, expected `key` and `value` to "
+                                 f"be 2-D but found {key.dim()}-D and {value.dim()}-D tensors "
+                                 f"respectively")
+        if key_padding_mask is not None and key_padding_mask.dim() != 1:
+            raise AssertionError(f"For unbatched (2-D) `query`, expected `key_padding_mask` to "
+                                 f"be `None` or 1-D but found {key_padding_mask.dim()}-D tensor "
+                                 f"instead")
+        if attn_mask is not None:
+            if attn_mask.dim() not in (2, 3):
+                raise AssertionError(f"For unbatched (2-D) `query`, expected `attn_mask` to be "
+                                     f"`None`, 2-D or 3-D but found {attn_mask.dim()}-D tensor "
+                                     f"instead")
+            expected = (num_heads, query.shape[0], key.shape[0])
+            if attn_mask.dim() == 3 and tuple(attn_mask.shape) != expected:
+                raise AssertionError(f"Expected `attn_mask` shape to be {expected} but got "
+                                     f"{attn_mask.shape}")
+        return False
+    raise AssertionError(f"query should be unbatched 2D or batched 3D tensor but received "
+                         f"{query.dim()}-D query tensor")
+
+
+def _in_projection(query, key, value, w_q, w_k, w_v, b_q, b_k, b_v, E):
+    """q, k, v projected; one product when the inputs are the same tensor (self-attention)
+    or key is value (cross-attention), its parts taken as views, never copied (split: their
+    gradients are joined by one concatenation)."""
+    if query is key and key is value and w_k is None:
+        return linear(query, w_q, b_q).split(E, -1)
+    if key is value and w_k is None:
+        k, v = linear(key, w_q[E:], None if b_q is None else b_q[E:]).split(E, -1)
+        return linear(query, w_q[:E], None if b_q is None else b_q[:E]), k, v
+    if w_k is None:                  # packed weights, three different inputs
+        w_q, w_k, w_v = w_q.chunk(3)
+        if b_q is not None:
+            b_q, b_k, b_v = b_q.chunk(3)
+    return linear(query, w_q, b_q), linear(key, w_k, b_k), linear(value, w_v, b_v)
+
+
+def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads,
+                                 in_proj_weight, in_proj_bias, bias_k, bias_v, add_zero_attn,
+                                 dropout_p, out_proj_weight, out_proj_bias, training=True,
+                                 key_padding_mask=None, need_weights=True, attn_mask=None,
+                                 use_separate_proj_weight=False, q_proj_weight=None,
+                                 k_proj_weight=None, v_proj_weight=None, static_k=None,
+                                 static_v=None, average_attn_weights=True, is_causal=False):
+    """nn.MultiheadAttention's computation on (L, N, E) inputs (or unbatched (L, E)).
+
+    Returns (attn_output, attn_weights); the weights are None unless need_weights, averaged
+    over the heads when average_attn_weights."""
+    return _multi_head_attention(
+        query, key, value, embed_dim_to_check, num_heads, in_proj_weight, in_proj_bias,
+        bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight, out_proj_bias, training,
+        key_padding_mask, need_weights, attn_mask, use_separate_proj_weight, q_proj_weight,
+        k_proj_weight, v_proj_weight, static_k, static_v, average_attn_weights, is_causal,
+        batch_first=False)
+
+
+def _multi_head_attention(query, key, value, embed_dim_to_check, num_heads, in_proj_weight,
+                          in_proj_bias, bias_k, bias_v, add_zero_attn, dropout_p,
+                          out_proj_weight, out_proj_bias, training, key_padding_mask,
+                          need_weights, attn_mask, use_separate_proj_weight, q_proj_weight,
+                          k_proj_weight, v_proj_weight, static_k, static_v,
+                          average_attn_weights, is_causal, batch_first):
+    """multi_head_attention_forward for either layout: batch_first inputs are (N, L, E).
+    The heads are strided views of the projections, (N, H, L, D), that the batched
+    products read in place, so neither layout pays for transposing copies."""
+    is_batched = _mha_shape_check(query, key, value, key_padding_mask, attn_mask, num_heads)
+    seq, bat = (1, 0) if batch_first else (0, 1)       # the dims of sequence and batch
+    if not is_batched:
+        query, key, value = query.unsqueeze(bat), key.unsqueeze(bat), value.unsqueeze(bat)
+        if key_padding_mask is not None:
+            key_padding_mask = key_padding_mask.unsqueeze(0)
+    tgt_len, bsz, embed_dim = query.shape[seq], query.shape[bat], query.shape[2]
+    key_padding_mask = _canonical_mask(key_padding_mask, "key_padding_mask",
+                                       _none_or_dtype(attn_mask), "attn_mask", query.dtype)
+    if is_causal and attn_mask is None:
+        raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
+                           "Transformer module method `generate_square_subsequent_mask` to "
+                           "create this mask.")
+    if is_causal and key_padding_mask is None and not need_weights:
+        attn_mask = None                # the causal flag alone says it, for the fused path
+    else:
+        attn_mask = _canonical_mask(attn_mask, "attn_mask", None, "", query.dtype,
+                                    check_other=False)
+        if key_padding_mask is not None:
+            is_causal = False
+    if embed_dim != embed_dim_to_check:
+        raise AssertionError(f"was expecting embedding dimension of {embed_dim_to_check}, but "
+                             f"got {embed_dim}")
+    head_dim = embed_dim // num_heads
+    if head_dim * num_heads != embed_dim:
+        raise AssertionError(f"embed_dim {embed_dim} not divisible by num_heads {num_heads}")
+    if use_separate_proj_weight:
+        if key.shape[:2] != value.shape[:2]:
+            raise AssertionError(f"key's sequence and batch dims {key.shape[:2]} do not match "
+                                 f"value's {value.shape[:2]}")
+        for name, w in (("q", q_proj_weight), ("k", k_proj_weight), ("v", v_proj_weight)):
+            if w is None:
+                raise AssertionError(f"use_separate_proj_weight is True but {name}_proj_weight "
+                                     f"is None")
+        b_q = b_k = b_v = None
+        if in_proj_bias is not None:
+            b_q, b_k, b_v = in_proj_bias.chunk(3)
+        q, k, v = _in_projection(query, key, value, q_proj_weight, k_proj_weight,
+                                 v_proj_weight, b_q, b_k, b_v, embed_dim)
+    else:
+        if key.shape != value.shape:
+            raise AssertionError(f"key shape {key.shape} does not match value shape "
+                                 f"{value.shape}")
+        if in_proj_weight is None:
+            raise AssertionError("use_separate_proj_weight is False but in_proj_weight is None")
+        q, k, v = _in_projection(query, key, value, in_proj_weight, None, None, in_proj_bias,
+                                 None, None, embed_dim)
+    src_len = key.shape[seq]
+    for t in (k, v):                 # the batch would broadcast silently in the products
+        if t.shape[bat] != bsz:
+            raise RuntimeError(f"shape '[{t.shape[seq]}, {bsz * num_heads}, {head_dim}]' is "
+                               f"invalid for input of size {t.numel()}")
+    if attn_mask is not None:
+        if attn_mask.dim() == 2:
+            if tuple(attn_mask.shape) != (tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 2D attn_mask is {attn_mask.shape}, but "
+                                   f"should be {(tgt_len, src_len)}.")
+            attn_mask = attn_mask.unsqueeze(0)
+        elif attn_mask.dim() == 3:
+            if tuple(attn_mask.shape) != (bsz * num_heads, tgt_len, src_len):
+                raise RuntimeError(f"The shape of the 3D attn_mask is {attn_mask.shape}, but "
+                                   f"should be {(bsz * num_heads, tgt_len, src_len)}.")
+        else:
+            raise RuntimeError(f"attn_mask's dimension {attn_mask.dim()} is not supported")
+    if bias_k is not None and bias_v is not None:
+        if static_k is not None:
+            raise AssertionError("bias cannot be added to static key.")
+        if static_v is not None:
+            raise AssertionError("bias cannot be added to static value.")
+        # one more key and value, the learnt biases, for every batch entry
+        extra = (bsz, 1, embed_dim) if batch_first else (1, bsz, embed_dim)
+        k = pyt.cat([k, bias_k.reshape(1, 1, embed_dim).expand(*extra)], seq)
+        v = pyt.cat([v, bias_v.reshape(1, 1, embed_dim).expand(*extra)], seq)
+        if attn_mask is not None:
+            attn_mask = pad(attn_mask, (0, 1))
+        if key_padding_mask is not None:
+            key_padding_mask = pad(key_padding_mask, (0, 1))
+    elif bias_k is not None:
+        raise AssertionError("bias_k is set but bias_v is None")
+    elif bias_v is not None:
+        raise AssertionError("bias_v is set but bias_k is None")
+    # (N, H, len, D) views: split E into heads, batch and heads first
+    order = (0, 2, 1, 3) if batch_first else (1, 2, 0, 3)
+    q = q.unflatten(2, (num_heads, head_dim)).permute(*order)
+    k = _static_heads(static_k, "static_k", bsz, num_heads, head_dim) if static_k is not None \
+        else k.unflatten(2, (num_heads, head_dim)).permute(*order)
+    v = _static_heads(static_v, "static_v", bsz, num_heads, head_dim) if static_v is not None \
+        else v.unflatten(2, (num_heads, head_dim)).permute(*order)
+    if add_zero_attn:
+        zeros = pyt.zeros(bsz, num_heads, 1, head_dim, dtype=k.dtype)
+        k = pyt.cat([k, zeros], 2)
+        v = pyt.cat([v, zeros], 2)
+        if attn_mask is not None:
+            attn_mask = pad(attn_mask, (0, 1))
+        if key_padding_mask is not None:
+            key_padding_mask = pad(key_padding_mask, (0, 1))
+    src_len = k.shape[2]
+    if attn_mask is not None:
+        # (1 or N * H, L, S) -> (1 or N, H or 1, L, S): broadcasts against the scores
+        attn_mask = attn_mask.unsqueeze(0) if attn_mask.shape[0] == 1 else \
+            attn_mask.view(bsz, num_heads, tgt_len, src_len)
+    if key_padding_mask is not None:
+        if key_padding_mask.shape[0] != bsz:
+            raise AssertionError(f"Expected key_padded_mask.shape[0] to be {bsz}, but got "
+                                 f"{key_padding_mask.shape[0]}")
+        if key_padding_mask.shape[1] != src_len:
+            raise AssertionError(f"Expected key_padded_mask.shape[1] to be {src_len}, but got "
+                                 f"{key_padding_mask.shape[1]}")
+        key_padding_mask = key_padding_mask.view(bsz, 1, 1, src_len)
+        attn_mask = key_padding_mask if attn_mask is None else attn_mask + key_padding_mask
+    if not training:
+        dropout_p = 0.0
+    weights = None
+    if need_weights:
+        if is_causal and attn_mask is None:
+            raise AssertionError("FIXME: is_causal not implemented for need_weights")
+        scores = _attention_scores(q, k, 1.0 / math.sqrt(head_dim))
+        if attn_mask is not None:
+            scores = scores + attn_mask
+        weights = _k.softmax(scores, -1)
+        if dropout_p > 0.0:
+            weights = dropout(weights, dropout_p, True)
+        out = pyt.matmul(weights, v)
+        if average_attn_weights:
+            weights = weights.mean(1)
+        if not is_batched:
+            weights = weights.squeeze(0)
+    else:
+        out = scaled_dot_product_attention(q, k, v, attn_mask, dropout_p, is_causal)
+    # back to the input's layout, the heads joined again: one copy
+    out = out.permute(*((0, 2, 1, 3) if batch_first else (2, 0, 1, 3)))
+    out = out.reshape(*query.shape[:2], embed_dim)
+    out = linear(out, out_proj_weight, out_proj_bias)
+    if not is_batched:
+        out = out.squeeze(bat)
+    return out, weights
+
+
+def _static_heads(t, name, bsz, num_heads, head_dim):
+    """A caller's (N * H, S, D) keys or values as (N, H, S, D)."""
+    if t.size(0) != bsz * num_heads:
+        raise AssertionError(f"expecting {name}.size(0) of {bsz * num_heads}, but got "
+                             f"{t.size(0)}")
+    if t.size(2) != head_dim:
+        raise AssertionError(f"expecting {name}.size(2) of {head_dim}, but got {t.size(2)}")
+    return t.view(bsz, num_heads, t.size(1), head_dim)
 
 
 # ---------------------------------------------------------------- losses

@@ -25,6 +25,11 @@ from pyt.nn.modules.activation import (
     Tanh, Hardtanh, Hardsigmoid, Hardswish, Softplus, Softsign, Softmax, LogSoftmax,
     Softmin, GLU, LogSigmoid, Tanhshrink, Softshrink, Hardshrink,
 )
+from pyt.nn.modules.multihead_attention import MultiheadAttention
+from pyt.nn.modules.transformer import (
+    Transformer, TransformerEncoder, TransformerDecoder, TransformerEncoderLayer,
+    TransformerDecoderLayer,
+)
 from pyt.nn.modules.loss import (
     L1Loss, MSELoss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
     BCEWithLogitsLoss, KLDivLoss, MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss,

@@ -299,3 +299,7 @@ class GLU(Module):
 
     def extra_repr(self):
         return f"dim={self.dim}"
+
+
+# torch defines MultiheadAttention in this module; it lives in its own file here
+from pyt.nn.modules.multihead_attention import MultiheadAttention  # noqa: E402
