@@ -1539,6 +1539,9 @@ def gaussian_nll_loss(input, target, var, full=False, eps=1e-6, reduction="mean"
         if var < 0:
             raise ValueError("var has negative entry/entries")
         var = pyt.full_like(input, float(var))
+    elif not isinstance(var, pyt.Tensor):
+        raise TypeError(f"gaussian_nll_loss(): argument 'var' must be Tensor or float, not "
+                        f"{type(var).__name__}")
     if var.shape != input.shape:
         if tuple(input.shape[:-1]) == tuple(var.shape):
             var = var.unsqueeze(-1)         # one variance per sample, homoscedastic
