@@ -25,6 +25,9 @@ from pyt.nn.modules.activation import (
     Tanh, Hardtanh, Hardsigmoid, Hardswish, Softplus, Softsign, Softmax, LogSoftmax,
     Softmin, GLU, LogSigmoid, Tanhshrink, Softshrink, Hardshrink,
 )
+from pyt.nn.modules.rnn import (
+    RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell,
+)
 from pyt.nn.modules.loss import (
     L1Loss, MSELoss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
     BCEWithLogitsLoss, KLDivLoss, MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss,
