@@ -5,6 +5,7 @@ other, step t having batch_sizes[t] rows (non-increasing; a plain (T, B) sequenc
 case of all B). The input projection x W_ih^T + b for every step is one matmul; each step
 then adds h W_hh^T and applies the gate math."""
 import pyt
+from pyt.autograd import Function
 
 _tanh = pyt.tanh
 _sigmoid = pyt.sigmoid
@@ -54,12 +55,81 @@ def _input_projection(mode, x, w_ih, b_ih, b_hh):
     return _addmm(bias, x, w_ih.t())
 
 
+class _LSTMSequence(Function):
+    """The recurrence of one LSTM layer and direction over equal-sized steps, with a
+    hand-written backward through time: each step then costs one matmul and the gate
+    math, and W_hh's gradient is one matmul over all steps (instead of one per step).
+    The backward is made of pyt ops, so it is differentiable in turn."""
+
+    @staticmethod
+    def forward(ctx, gx, h0, c0, w_hh, steps, reverse):
+        batch = h0.size(0)
+        gx_steps = gx.split(batch, 0)
+        hidden = h0.size(1)
+        h, c = h0, c0
+        order = range(steps - 1, -1, -1) if reverse else range(steps)
+        h_prev, c_prev, acts, tanh_c, outputs = [], [], [], [], [None] * steps
+        w_t = w_hh.t()
+        for t in order:
+            gates = _addmm(gx_steps[t], h, w_t)
+            act = _sigmoid(gates)                          # i, f, o used; g recomputed
+            g = _tanh(gates[:, 2 * hidden:3 * hidden])
+            act[:, 2 * hidden:3 * hidden] = g
+            i, f, o = act[:, :hidden], act[:, hidden:2 * hidden], act[:, 3 * hidden:]
+            h_prev.append(h)
+            c_prev.append(c)
+            c = pyt.addcmul(f * c, i, g)
+            tc = _tanh(c)
+            h = o * tc
+            acts.append(act)
+            tanh_c.append(tc)
+            outputs[t] = h
+        ctx.save_for_backward(w_hh, pyt.cat(h_prev, 0), pyt.cat(c_prev, 0), pyt.cat(acts, 0),
+                              pyt.cat(tanh_c, 0))
+        ctx.layout = (steps, batch, hidden, reverse)
+        output = pyt.cat(outputs, 0) if steps else gx.new_zeros((0, hidden))
+        return output, h, c
+
+    @staticmethod
+    def backward(ctx, d_output, d_h, d_c):
+        w_hh, h_prev, c_prev, acts, tanh_c = ctx.saved_tensors
+        steps, batch, hidden, reverse = ctx.layout
+        d_out_steps = d_output.split(batch, 0)
+        c_rows = c_prev.split(batch, 0)
+        act_rows, tc_rows = acts.split(batch, 0), tanh_c.split(batch, 0)
+        d_gates = [None] * steps
+        dh, dc = d_h, d_c
+        for pos in range(steps - 1, -1, -1):                # saved rows: processing order
+            t = steps - 1 - pos if reverse else pos
+            act, tc, cp = act_rows[pos], tc_rows[pos], c_rows[pos]
+            i, f = act[:, :hidden], act[:, hidden:2 * hidden]
+            g, o = act[:, 2 * hidden:3 * hidden], act[:, 3 * hidden:]
+            dh = dh + d_out_steps[t]
+            dc = dc + dh * o * (1 - tc * tc)
+            dgate = pyt.cat([dc * g * i * (1 - i), dc * cp * f * (1 - f),
+                             dc * i * (1 - g * g), dh * tc * o * (1 - o)], 1)
+            d_gates[pos] = dgate
+            dc = dc * f
+            dh = dgate.matmul(w_hh)
+        d_all = pyt.cat(d_gates, 0) if steps else acts.new_zeros((0, 4 * hidden))
+        d_w_hh = d_all.t().matmul(h_prev)
+        # d_all is in processing order; gx's rows are in time order
+        d_gx = d_all if not reverse else pyt.cat(d_gates[::-1], 0)
+        return d_gx, dh, dc, d_w_hh, None, None
+
+
 def run_direction(mode, data, batch_sizes, initial, weights, reverse=False):
     """One layer in one direction. initial: the state tuple, each (B, .) with B =
     batch_sizes[0]. Returns (output rows like data's, final state tuple)."""
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
+    gx = _input_projection(mode, data, w_ih, b_ih, b_hh)
+    if (mode == "LSTM" and w_hr is None and batch_sizes
+            and batch_sizes[-1] == batch_sizes[0]):
+        output, h, c = _LSTMSequence.apply(gx, initial[0], initial[1], w_hh,
+                                           len(batch_sizes), reverse)
+        return output, (h, c)
     step = _STEPS[mode]
-    gx_steps = _input_projection(mode, data, w_ih, b_ih, b_hh).split(batch_sizes, 0)
+    gx_steps = gx.split(batch_sizes, 0)
     outputs = []
     if not reverse:
         # rows leave the batch as their sequences end: keep their last state aside
