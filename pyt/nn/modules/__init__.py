@@ -32,7 +32,7 @@ from pyt.nn.modules.loss import (
     L1Loss, MSELoss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
     BCEWithLogitsLoss, KLDivLoss, MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss,
     TripletMarginLoss, PoissonNLLLoss, GaussianNLLLoss, MultiLabelSoftMarginLoss,
-    SoftMarginLoss,
+    SoftMarginLoss, CTCLoss,
 )
 
 __all__ = [name for name in dir() if name[0].isupper()]    # the classes, not submodules
