@@ -33,6 +33,17 @@ def _logsumexp(*terms):
         return np.where(np.isfinite(top), np.log(total) + safe, top)
 
 
+def _shift(a, k):
+    """a moved k places along the last axis (right for k > 0, left for k < 0), -inf in."""
+    out = np.full_like(a, _NEG_INF)
+    if abs(k) < a.shape[-1]:
+        if k > 0:
+            out[..., k:] = a[..., :-k]
+        else:
+            out[..., :k] = a[..., -k:]
+    return out
+
+
 def _ctc(lp, labels, in_lens, tgt_lens, blank, want_grad):
     """lp: (T, N, C) float64; labels: (N, S) int. Returns (nll (N,), grad (T, N, C) of
     each nll w.r.t. lp, or None)."""
@@ -50,13 +61,13 @@ def _ctc(lp, labels, in_lens, tgt_lens, blank, want_grad):
     alpha = np.full((steps, batch, width), _NEG_INF)
     if steps:
         alpha[0, :, 0] = emit[0, :, 0]
-        alpha[0, :, 1] = np.where(tgt_lens > 0, emit[0, :, 1], _NEG_INF)
+        if width > 1:
+            alpha[0, :, 1] = np.where(tgt_lens > 0, emit[0, :, 1], _NEG_INF)
         alpha[0] = np.where(valid, alpha[0], _NEG_INF)
     for t in range(1, steps):
         prev = alpha[t - 1]
-        one = np.concatenate([np.full((batch, 1), _NEG_INF), prev[:, :-1]], 1)
-        two = np.concatenate([np.full((batch, 2), _NEG_INF), prev[:, :-2]], 1)
-        two = np.where(skip, two, _NEG_INF)
+        two = np.where(skip, _shift(prev, 2), _NEG_INF)
+        one = _shift(prev, 1)
         alpha[t] = np.where(valid, _logsumexp(prev, one, two) + emit[t], _NEG_INF)
 
     last = np.maximum(in_lens - 1, 0)
@@ -79,10 +90,9 @@ def _ctc(lp, labels, in_lens, tgt_lens, blank, want_grad):
         start[has_label, label_pos[has_label]] = emit[t, has_label, label_pos[has_label]]
         if t + 1 < steps:
             nxt = beta[t + 1]
-            one = np.concatenate([nxt[:, 1:], np.full((batch, 1), _NEG_INF)], 1)
-            two = np.concatenate([nxt[:, 2:], np.full((batch, 2), _NEG_INF)], 1)
-            skip_next = np.concatenate([skip[:, 2:], np.zeros((batch, 2), bool)], 1)
-            two = np.where(skip_next, two, _NEG_INF)
+            one = _shift(nxt, -1)
+            two = np.where(_shift(np.where(skip, 0.0, _NEG_INF), -2) == 0, _shift(nxt, -2),
+                           _NEG_INF)
             inner = _logsumexp(nxt, one, two) + emit[t]
         else:
             inner = np.full((batch, width), _NEG_INF)

@@ -85,15 +85,19 @@ class _LSTMSequence(Function):
             tanh_c.append(tc)
             outputs[t] = h
         ctx.save_for_backward(w_hh, pyt.cat(h_prev, 0), pyt.cat(c_prev, 0), pyt.cat(acts, 0),
-                              pyt.cat(tanh_c, 0))
+                              pyt.cat(tanh_c, 0), gx, h0, c0)
         ctx.layout = (steps, batch, hidden, reverse)
         output = pyt.cat(outputs, 0) if steps else gx.new_zeros((0, hidden))
         return output, h, c
 
     @staticmethod
     def backward(ctx, d_output, d_h, d_c):
-        w_hh, h_prev, c_prev, acts, tanh_c = ctx.saved_tensors
+        w_hh, h_prev, c_prev, acts, tanh_c, gx, h0, c0 = ctx.saved_tensors
         steps, batch, hidden, reverse = ctx.layout
+        if pyt.is_grad_enabled():
+            # create_graph: the saved activations carry no history, so differentiate a
+            # recomputation made of recorded ops instead
+            return _LSTMSequence._recorded_backward(ctx, d_output, d_h, d_c)
         d_out_steps = d_output.split(batch, 0)
         c_rows = c_prev.split(batch, 0)
         act_rows, tc_rows = acts.split(batch, 0), tanh_c.split(batch, 0)
@@ -117,6 +121,21 @@ class _LSTMSequence(Function):
         d_gx = d_all if not reverse else pyt.cat(d_gates[::-1], 0)
         return d_gx, dh, dc, d_w_hh, None, None
 
+    @staticmethod
+    def _recorded_backward(ctx, d_output, d_h, d_c):
+        w_hh, gx, h0, c0 = (ctx.saved_tensors[0],) + tuple(ctx.saved_tensors[5:])
+        steps, batch, hidden, reverse = ctx.layout
+        inputs = [t if t.requires_grad else t.detach().requires_grad_() for t in (gx, h0, c0,
+                                                                                    w_hh)]
+        with pyt.enable_grad():
+            output, state = _composed_direction("LSTM", inputs[0], [batch] * steps,
+                                                (inputs[1], inputs[2]),
+                                                (None, inputs[3], None, None, None), reverse)
+            grads = pyt.autograd.grad((output,) + tuple(state), inputs,
+                                      (d_output, d_h, d_c), create_graph=True,
+                                      allow_unused=True)
+        return tuple(grads) + (None, None)
+
 
 def run_direction(mode, data, batch_sizes, initial, weights, reverse=False):
     """One layer in one direction. initial: the state tuple, each (B, .) with B =
@@ -128,6 +147,12 @@ def run_direction(mode, data, batch_sizes, initial, weights, reverse=False):
         output, h, c = _LSTMSequence.apply(gx, initial[0], initial[1], w_hh,
                                            len(batch_sizes), reverse)
         return output, (h, c)
+    return _composed_direction(mode, gx, batch_sizes, initial, weights, reverse)
+
+
+def _composed_direction(mode, gx, batch_sizes, initial, weights, reverse):
+    """The time loop as recorded pyt ops, one step after the other."""
+    w_ih, w_hh, b_ih, b_hh, w_hr = weights
     step = _STEPS[mode]
     gx_steps = gx.split(batch_sizes, 0)
     outputs = []
@@ -157,7 +182,7 @@ def run_direction(mode, data, batch_sizes, initial, weights, reverse=False):
             state = step(gx_steps[t], state, w_hh, b_hh, w_hr)
             outputs.append(state[0])
         outputs.reverse()
-    output = pyt.cat(outputs, 0) if outputs else data.new_zeros((0, initial[0].size(-1)))
+    output = pyt.cat(outputs, 0) if outputs else gx.new_zeros((0, initial[0].size(-1)))
     return output, state
 
 
