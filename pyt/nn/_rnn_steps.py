@@ -7,6 +7,11 @@ then adds h W_hh^T and applies the gate math."""
 import pyt
 from pyt.autograd import Function
 
+try:
+    from pyt._ext import rnn_kernels as _kernels
+except ImportError:                  # not built: the layers run on composed ops only
+    _kernels = None
+
 _tanh = pyt.tanh
 _sigmoid = pyt.sigmoid
 _addmm = pyt.addmm
@@ -57,69 +62,59 @@ def _input_projection(mode, x, w_ih, b_ih, b_hh):
 
 class _LSTMSequence(Function):
     """The recurrence of one LSTM layer and direction over equal-sized steps, with a
-    hand-written backward through time: each step then costs one matmul and the gate
-    math, and W_hh's gradient is one matmul over all steps (instead of one per step).
-    The backward is made of pyt ops, so it is differentiable in turn."""
+    hand-written backward through time: a step costs one matmul and one fused gate
+    kernel (pyt._ext.rnn_kernels) each way, and W_hh's gradient is one matmul over all
+    steps. Buffers are indexed by time; the hidden and cell states of all steps sit in one
+    ((T + 1) B, H) tensor each, so the output and the previous states are views of it."""
 
     @staticmethod
     def forward(ctx, gx, h0, c0, w_hh, steps, reverse):
-        batch = h0.size(0)
-        gx_steps = gx.split(batch, 0)
-        hidden = h0.size(1)
-        h, c = h0, c0
-        order = range(steps - 1, -1, -1) if reverse else range(steps)
-        h_prev, c_prev, acts, tanh_c, outputs = [], [], [], [], [None] * steps
+        batch, hidden = h0.size(0), h0.size(1)
+        like = dict(dtype=gx.dtype)
+        acts = pyt.empty(steps * batch, 4 * hidden, **like)
+        tanh_c = pyt.empty(steps * batch, hidden, **like)
+        hs = pyt.empty((steps + 1) * batch, hidden, **like)
+        cs = pyt.empty((steps + 1) * batch, hidden, **like)
+        gx_rows, act_rows = gx.split(batch, 0), acts.split(batch, 0)
+        tc_rows, h_rows, c_rows = tanh_c.split(batch, 0), hs.split(batch, 0), cs.split(batch, 0)
+        first = steps if reverse else 0                   # the block that holds h0 / c0
+        h_rows[first].copy_(h0)
+        c_rows[first].copy_(c0)
         w_t = w_hh.t()
-        for t in order:
-            gates = _addmm(gx_steps[t], h, w_t)
-            act = _sigmoid(gates)                          # i, f, o used; g recomputed
-            g = _tanh(gates[:, 2 * hidden:3 * hidden])
-            act[:, 2 * hidden:3 * hidden] = g
-            i, f, o = act[:, :hidden], act[:, hidden:2 * hidden], act[:, 3 * hidden:]
-            h_prev.append(h)
-            c_prev.append(c)
-            c = pyt.addcmul(f * c, i, g)
-            tc = _tanh(c)
-            h = o * tc
-            acts.append(act)
-            tanh_c.append(tc)
-            outputs[t] = h
-        ctx.save_for_backward(w_hh, pyt.cat(h_prev, 0), pyt.cat(c_prev, 0), pyt.cat(acts, 0),
-                              pyt.cat(tanh_c, 0), gx, h0, c0)
+        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+            new, prev = (t, t + 1) if reverse else (t + 1, t)
+            _addmm(gx_rows[t], h_rows[prev], w_t, out=act_rows[t])
+            _kernels.lstm_cell_forward(act_rows[t], c_rows[prev], c_rows[new], tc_rows[t],
+                                       h_rows[new])
+        size = steps * batch
+        output, h_prev = (hs[:size], hs[batch:]) if reverse else (hs[batch:], hs[:size])
+        c_prev = cs[batch:] if reverse else cs[:size]
+        last = 0 if reverse else steps
+        ctx.save_for_backward(w_hh, acts, tanh_c, h_prev, c_prev, gx, h0, c0)
         ctx.layout = (steps, batch, hidden, reverse)
-        output = pyt.cat(outputs, 0) if steps else gx.new_zeros((0, hidden))
-        return output, h, c
+        return output, h_rows[last], c_rows[last]
 
     @staticmethod
     def backward(ctx, d_output, d_h, d_c):
-        w_hh, h_prev, c_prev, acts, tanh_c, gx, h0, c0 = ctx.saved_tensors
-        steps, batch, hidden, reverse = ctx.layout
         if pyt.is_grad_enabled():
             # create_graph: the saved activations carry no history, so differentiate a
             # recomputation made of recorded ops instead
             return _LSTMSequence._recorded_backward(ctx, d_output, d_h, d_c)
-        d_out_steps = d_output.split(batch, 0)
-        c_rows = c_prev.split(batch, 0)
-        act_rows, tc_rows = acts.split(batch, 0), tanh_c.split(batch, 0)
-        d_gates = [None] * steps
-        dh, dc = d_h, d_c
-        for pos in range(steps - 1, -1, -1):                # saved rows: processing order
-            t = steps - 1 - pos if reverse else pos
-            act, tc, cp = act_rows[pos], tc_rows[pos], c_rows[pos]
-            i, f = act[:, :hidden], act[:, hidden:2 * hidden]
-            g, o = act[:, 2 * hidden:3 * hidden], act[:, 3 * hidden:]
-            dh = dh + d_out_steps[t]
-            dc = dc + dh * o * (1 - tc * tc)
-            dgate = pyt.cat([dc * g * i * (1 - i), dc * cp * f * (1 - f),
-                             dc * i * (1 - g * g), dh * tc * o * (1 - o)], 1)
-            d_gates[pos] = dgate
-            dc = dc * f
-            dh = dgate.matmul(w_hh)
-        d_all = pyt.cat(d_gates, 0) if steps else acts.new_zeros((0, 4 * hidden))
-        d_w_hh = d_all.t().matmul(h_prev)
-        # d_all is in processing order; gx's rows are in time order
-        d_gx = d_all if not reverse else pyt.cat(d_gates[::-1], 0)
-        return d_gx, dh, dc, d_w_hh, None, None
+        w_hh, acts, tanh_c, h_prev, c_prev = ctx.saved_tensors[:5]
+        steps, batch, hidden, reverse = ctx.layout
+        d_gates = pyt.empty(steps * batch, 4 * hidden, dtype=acts.dtype)
+        dg_rows, act_rows = d_gates.split(batch, 0), acts.split(batch, 0)
+        tc_rows, cp_rows = tanh_c.split(batch, 0), c_prev.split(batch, 0)
+        d_out_rows = d_output.contiguous().split(batch, 0)
+        dh = d_h.contiguous()
+        dc = pyt.empty(batch, hidden, dtype=acts.dtype).copy_(d_c)     # updated in place
+        dh_buffer = pyt.empty(batch, hidden, dtype=acts.dtype)
+        for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
+            _kernels.lstm_cell_backward(act_rows[t], tc_rows[t], cp_rows[t], dh,
+                                        d_out_rows[t], dc, dg_rows[t])
+            dh = pyt.mm(dg_rows[t], w_hh, out=dh_buffer)     # the kernel is done with dh
+        d_w_hh = d_gates.t().matmul(h_prev)
+        return d_gates, dh, dc, d_w_hh, None, None
 
     @staticmethod
     def _recorded_backward(ctx, d_output, d_h, d_c):
@@ -137,13 +132,20 @@ class _LSTMSequence(Function):
         return tuple(grads) + (None, None)
 
 
+def _fused_lstm_ok(gx, initial, w_hh, w_hr, batch_sizes):
+    """The fused path: LSTM without projection, all steps the same size, float32/64."""
+    return (_kernels is not None and w_hr is None and bool(batch_sizes)
+            and batch_sizes[-1] == batch_sizes[0]
+            and gx.dtype in (pyt.float32, pyt.float64)
+            and all(t.dtype == gx.dtype for t in (initial[0], initial[1], w_hh)))
+
+
 def run_direction(mode, data, batch_sizes, initial, weights, reverse=False):
     """One layer in one direction. initial: the state tuple, each (B, .) with B =
     batch_sizes[0]. Returns (output rows like data's, final state tuple)."""
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
     gx = _input_projection(mode, data, w_ih, b_ih, b_hh)
-    if (mode == "LSTM" and w_hr is None and batch_sizes
-            and batch_sizes[-1] == batch_sizes[0]):
+    if mode == "LSTM" and _fused_lstm_ok(gx, initial, w_hh, w_hr, batch_sizes):
         output, h, c = _LSTMSequence.apply(gx, initial[0], initial[1], w_hh,
                                            len(batch_sizes), reverse)
         return output, (h, c)
