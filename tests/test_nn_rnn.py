@@ -211,6 +211,42 @@ def test_modules_match_torch(kind, extra, batch_first):
     _compare_grads(mine, theirs)
 
 
+def test_lstm_float32_matches_torch():
+    torch = pytest.importorskip("torch")
+    theirs = torch.nn.LSTM(6, 8, 2, batch_first=True, bidirectional=True)
+    mine = nn.LSTM(6, 8, 2, batch_first=True, bidirectional=True)
+    mine.load_state_dict({k: pyt.tensor(v.numpy()) for k, v in theirs.state_dict().items()})
+    x = torch.randn(3, 7, 6, requires_grad=True)
+    xp = pyt.tensor(x.detach().numpy(), requires_grad=True)
+    out_t, (h_t, c_t) = theirs(x)
+    out_p, (h_p, c_p) = mine(xp)
+    for a, b in ((out_p, out_t), (h_p, h_t), (c_p, c_t)):
+        _close(a, b, 1e-5)
+    (out_t.sum() + c_t.sum()).backward()
+    (out_p.sum() + c_p.sum()).backward()
+    _close(xp.grad, x.grad, 1e-5)
+    _compare_grads(mine, theirs, 1e-4)
+
+
+def test_fused_and_composed_lstm_agree(monkeypatch):
+    from pyt.nn import _rnn_steps
+    m = nn.LSTM(3, 4, 2, bidirectional=True).double()
+    x = pyt.randn(5, 2, 3, dtype=pyt.float64, requires_grad=True)
+    results = []
+    for kernels in (_rnn_steps._kernels, None):
+        monkeypatch.setattr(_rnn_steps, "_kernels", kernels)
+        m.zero_grad()
+        x.grad = None
+        out, (h, c) = m(x)
+        (out.sin().sum() + h.sum() + (c * c).sum()).backward()
+        results.append([_np(out), _np(h), _np(c), _np(x.grad)] +
+                       [_np(p.grad) for p in m.parameters()])
+    for a, b in zip(*results):
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
+    empty, (h, c) = m(pyt.zeros(4, 0, 3, dtype=pyt.float64))
+    assert empty.shape == (4, 0, 8) and h.shape == (4, 0, 4)
+
+
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
 def test_initial_state_and_unbatched_match_torch(kind):
     torch, mine, theirs = _pair(kind, 3, 4, 2)

@@ -1,9 +1,11 @@
-"""The time loop of the recurrent layers, composed of differentiable pyt ops.
+"""The time loop of the recurrent layers.
 
 A direction of a layer works on packed rows: `data` holds the time steps one after the
 other, step t having batch_sizes[t] rows (non-increasing; a plain (T, B) sequence is the
 case of all B). The input projection x W_ih^T + b for every step is one matmul; each step
-then adds h W_hh^T and applies the gate math."""
+then adds h W_hh^T and applies the gate math. An LSTM over equal-sized steps (no
+projection, float32/64) runs _LSTMSequence: fused gate kernels and a hand-written
+backward through time; everything else runs the steps as recorded pyt ops."""
 import pyt
 from pyt.autograd import Function
 
@@ -135,7 +137,7 @@ class _LSTMSequence(Function):
 def _fused_lstm_ok(gx, initial, w_hh, w_hr, batch_sizes):
     """The fused path: LSTM without projection, all steps the same size, float32/64."""
     return (_kernels is not None and w_hr is None and bool(batch_sizes)
-            and batch_sizes[-1] == batch_sizes[0]
+            and batch_sizes[-1] == batch_sizes[0] > 0
             and gx.dtype in (pyt.float32, pyt.float64)
             and all(t.dtype == gx.dtype for t in (initial[0], initial[1], w_hh)))
 
