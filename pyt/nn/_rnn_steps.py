@@ -62,6 +62,54 @@ def _input_projection(mode, x, w_ih, b_ih, b_hh):
     return _addmm(bias, x, w_ih.t())
 
 
+class _OneThreadBLAS:
+    """Within: OpenBLAS's pools on one thread, then back to pyt's count. A step's
+    (batch x hidden) @ (hidden x 4 hidden) product is too small to gain from a second
+    thread, and each threaded call waits for that thread: on a busy machine (other
+    processes on the cores) up to a scheduler time slice, for every step. Only when every
+    BLAS in the process is an OpenBLAS with a settable pool (found once, as
+    pyt.linalg does it); otherwise a no-op."""
+    setters = None
+
+    @classmethod
+    def _find(cls):
+        cls.setters = []
+        try:
+            import ctypes
+            from threadpoolctl import threadpool_info
+            pools = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+            for info in pools:
+                if info.get("internal_api") != "openblas":
+                    cls.setters = []
+                    return
+                lib = ctypes.CDLL(info["filepath"])
+                names = [f"{pre}openblas_set_num_threads{suf}" for pre in ("", "scipy_")
+                         for suf in ("", "64_", "_64")]
+                found = [getattr(lib, n) for n in names if hasattr(lib, n)]
+                if not found:
+                    cls.setters = []
+                    return
+                cls.setters.append(found[0])
+        except Exception:                  # no threadpoolctl / ctypes trouble: no-op
+            cls.setters = []
+
+    def __enter__(self):
+        if _OneThreadBLAS.setters is None:
+            pyt.empty(1, 1).mm(pyt.empty(1, 1))    # pyt loads its BLAS on first use
+            _OneThreadBLAS._find()
+        self.active = bool(_OneThreadBLAS.setters) and pyt.get_num_threads() > 1
+        if self.active:
+            for setter in _OneThreadBLAS.setters:
+                setter(1)
+        return self
+
+    def __exit__(self, *exc):
+        if self.active:
+            for setter in _OneThreadBLAS.setters:
+                setter(pyt.get_num_threads())
+        return False
+
+
 class _LSTMSequence(Function):
     """The recurrence of one LSTM layer and direction over equal-sized steps, with a
     hand-written backward through time: a step costs one matmul and one fused gate
@@ -83,11 +131,12 @@ class _LSTMSequence(Function):
         h_rows[first].copy_(h0)
         c_rows[first].copy_(c0)
         w_t = w_hh.t()
-        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-            new, prev = (t, t + 1) if reverse else (t + 1, t)
-            _addmm(gx_rows[t], h_rows[prev], w_t, out=act_rows[t])
-            _kernels.lstm_cell_forward(act_rows[t], c_rows[prev], c_rows[new], tc_rows[t],
-                                       h_rows[new])
+        with _OneThreadBLAS():
+            for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+                new, prev = (t, t + 1) if reverse else (t + 1, t)
+                _addmm(gx_rows[t], h_rows[prev], w_t, out=act_rows[t])
+                _kernels.lstm_cell_forward(act_rows[t], c_rows[prev], c_rows[new],
+                                           tc_rows[t], h_rows[new])
         size = steps * batch
         output, h_prev = (hs[:size], hs[batch:]) if reverse else (hs[batch:], hs[:size])
         c_prev = cs[batch:] if reverse else cs[:size]
@@ -111,10 +160,11 @@ class _LSTMSequence(Function):
         dh = d_h.contiguous()
         dc = pyt.empty(batch, hidden, dtype=acts.dtype).copy_(d_c)     # updated in place
         dh_buffer = pyt.empty(batch, hidden, dtype=acts.dtype)
-        for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
-            _kernels.lstm_cell_backward(act_rows[t], tc_rows[t], cp_rows[t], dh,
-                                        d_out_rows[t], dc, dg_rows[t])
-            dh = pyt.mm(dg_rows[t], w_hh, out=dh_buffer)     # the kernel is done with dh
+        with _OneThreadBLAS():
+            for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
+                _kernels.lstm_cell_backward(act_rows[t], tc_rows[t], cp_rows[t], dh,
+                                            d_out_rows[t], dc, dg_rows[t])
+                dh = pyt.mm(dg_rows[t], w_hh, out=dh_buffer)   # the kernel is done with dh
         d_w_hh = d_gates.t().matmul(h_prev)
         return d_gates, dh, dc, d_w_hh, None, None
 
