@@ -110,40 +110,50 @@ class _OneThreadBLAS:
         return False
 
 
+def _blocks(buffer, count, rows):
+    """buffer (count * rows, B) as count (rows, B) views (the products' operands) and as
+    count (1, rows * B) views (the kernels' flat rows)."""
+    return buffer.split(rows, 0), buffer.view(count, -1).split(1, 0)
+
+
 class _LSTMSequence(Function):
     """The recurrence of one LSTM layer and direction over equal-sized steps, with a
     hand-written backward through time: a step costs one matmul and one fused gate
     kernel (pyt._ext.rnn_kernels) each way, and W_hh's gradient is one matmul over all
-    steps. Buffers are indexed by time; the hidden and cell states of all steps sit in one
-    ((T + 1) B, H) tensor each, so the output and the previous states are views of it."""
+    steps. The loop keeps states and gates transposed, (H, B) and (4H, B): W_hh @ h^T is
+    the faster product shape for BLAS at a small batch, and the kernels then see each
+    gate as one flat run of H * B values. Buffers are indexed by time."""
 
     @staticmethod
     def forward(ctx, gx, h0, c0, w_hh, steps, reverse):
         batch, hidden = h0.size(0), h0.size(1)
         like = dict(dtype=gx.dtype)
-        acts = pyt.empty(steps * batch, 4 * hidden, **like)
-        tanh_c = pyt.empty(steps * batch, hidden, **like)
-        hs = pyt.empty((steps + 1) * batch, hidden, **like)
-        cs = pyt.empty((steps + 1) * batch, hidden, **like)
-        gx_rows, act_rows = gx.split(batch, 0), acts.split(batch, 0)
-        tc_rows, h_rows, c_rows = tanh_c.split(batch, 0), hs.split(batch, 0), cs.split(batch, 0)
+        acts = pyt.empty(steps * 4 * hidden, batch, **like)        # gates, then activations
+        tanh_c = pyt.empty(steps * hidden, batch, **like)
+        hs = pyt.empty((steps + 1) * hidden, batch, **like)      # h of every step, and h0
+        cs = pyt.empty((steps + 1) * hidden, batch, **like)
+        act_mat, act_flat = _blocks(acts, steps, 4 * hidden)
+        h_mat, h_flat = _blocks(hs, steps + 1, hidden)
+        _, c_flat = _blocks(cs, steps + 1, hidden)
+        tc_flat = tanh_c.view(steps, -1).split(1, 0)
+        gx_rows = gx.split(batch, 0)
         first = steps if reverse else 0                   # the block that holds h0 / c0
-        h_rows[first].copy_(h0)
-        c_rows[first].copy_(c0)
-        w_t = w_hh.t()
+        h_mat[first].copy_(h0.t())
+        cs.split(hidden, 0)[first].copy_(c0.t())
         with _OneThreadBLAS():
             for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
                 new, prev = (t, t + 1) if reverse else (t + 1, t)
-                _addmm(gx_rows[t], h_rows[prev], w_t, out=act_rows[t])
-                _kernels.lstm_cell_forward(act_rows[t], c_rows[prev], c_rows[new],
-                                           tc_rows[t], h_rows[new])
-        size = steps * batch
-        output, h_prev = (hs[:size], hs[batch:]) if reverse else (hs[batch:], hs[:size])
-        c_prev = cs[batch:] if reverse else cs[:size]
-        last = 0 if reverse else steps
-        ctx.save_for_backward(w_hh, acts, tanh_c, h_prev, c_prev, gx, h0, c0)
+                _addmm(gx_rows[t].t(), w_hh, h_mat[prev], out=act_mat[t])
+                _kernels.lstm_cell_forward(act_flat[t], c_flat[prev], c_flat[new],
+                                           tc_flat[t], h_flat[new])
+        ctx.save_for_backward(w_hh, acts, tanh_c, hs, cs, gx, h0, c0)
         ctx.layout = (steps, batch, hidden, reverse)
-        return output, h_rows[last], c_rows[last]
+        outputs = hs[:steps * hidden] if reverse else hs[hidden:]
+        output = outputs.view(steps, hidden, batch).transpose(1, 2).reshape(steps * batch,
+                                                                            hidden)
+        last = 0 if reverse else steps
+        return (output, h_mat[last].t().contiguous(),
+                cs.split(hidden, 0)[last].t().contiguous())
 
     @staticmethod
     def backward(ctx, d_output, d_h, d_c):
@@ -151,22 +161,36 @@ class _LSTMSequence(Function):
             # create_graph: the saved activations carry no history, so differentiate a
             # recomputation made of recorded ops instead
             return _LSTMSequence._recorded_backward(ctx, d_output, d_h, d_c)
-        w_hh, acts, tanh_c, h_prev, c_prev = ctx.saved_tensors[:5]
+        w_hh, acts, tanh_c, hs, cs = ctx.saved_tensors[:5]
         steps, batch, hidden, reverse = ctx.layout
-        d_gates = pyt.empty(steps * batch, 4 * hidden, dtype=acts.dtype)
-        dg_rows, act_rows = d_gates.split(batch, 0), acts.split(batch, 0)
-        tc_rows, cp_rows = tanh_c.split(batch, 0), c_prev.split(batch, 0)
-        d_out_rows = d_output.contiguous().split(batch, 0)
-        dh = d_h.contiguous()
-        dc = pyt.empty(batch, hidden, dtype=acts.dtype).copy_(d_c)     # updated in place
-        dh_buffer = pyt.empty(batch, hidden, dtype=acts.dtype)
+        like = dict(dtype=acts.dtype)
+        d_gates = pyt.empty(steps * 4 * hidden, batch, **like)
+        dg_mat, dg_flat = _blocks(d_gates, steps, 4 * hidden)
+        act_flat = acts.view(steps, -1).split(1, 0)
+        tc_flat = tanh_c.view(steps, -1).split(1, 0)
+        c_flat = cs.view(steps + 1, -1).split(1, 0)
+        d_out = d_output.reshape(steps, batch, hidden).transpose(1, 2).contiguous()
+        d_out_flat = d_out.view(steps, -1).split(1, 0)
+        dh = d_h.t().contiguous().view(1, -1)
+        dc = pyt.empty(hidden, batch, **like).copy_(d_c.t()).view(1, -1)   # updated in place
+        dh_buffer = pyt.empty(hidden, batch, **like)
+        dh_flat = dh_buffer.view(1, -1)
+        w_t = w_hh.t().contiguous()                              # W_hh^T @ dgates^T
         with _OneThreadBLAS():
             for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
-                _kernels.lstm_cell_backward(act_rows[t], tc_rows[t], cp_rows[t], dh,
-                                            d_out_rows[t], dc, dg_rows[t])
-                dh = pyt.mm(dg_rows[t], w_hh, out=dh_buffer)   # the kernel is done with dh
-        d_w_hh = d_gates.t().matmul(h_prev)
-        return d_gates, dh, dc, d_w_hh, None, None
+                prev = t + 1 if reverse else t
+                _kernels.lstm_cell_backward(act_flat[t], tc_flat[t], c_flat[prev], dh,
+                                            d_out_flat[t], dc, dg_flat[t])
+                pyt.mm(w_t, dg_mat[t], out=dh_buffer)    # the kernel is done with dh
+                dh = dh_flat
+        d_gx = d_gates.view(steps, 4 * hidden, batch).transpose(1, 2).reshape(
+            steps * batch, 4 * hidden)
+        h_prev = hs[hidden:] if reverse else hs[:steps * hidden]
+        h_prev = h_prev.view(steps, hidden, batch).transpose(1, 2).reshape(steps * batch,
+                                                                           hidden)
+        d_w_hh = d_gx.t().matmul(h_prev)
+        return (d_gx, dh.view(hidden, batch).t().contiguous(),
+                dc.view(hidden, batch).t().contiguous(), d_w_hh, None, None)
 
     @staticmethod
     def _recorded_backward(ctx, d_output, d_h, d_c):
