@@ -2,4 +2,3 @@
 from pyt.nn.utils.clip_grad import clip_grad_norm_, clip_grad_norm, clip_grad_value_
 from pyt.nn.utils.convert_parameters import parameters_to_vector, vector_to_parameters
 from pyt.nn.utils import rnn
-from pyt.nn.utils.rnn import PackedSequence
