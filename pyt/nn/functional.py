@@ -20,6 +20,7 @@ from pyt._ext.nn_kernels import (
     adaptive_max_pool3d_with_indices, max_unpool1d, max_unpool2d, max_unpool3d, unfold, fold,
     pad, interpolate, batch_norm, layer_norm, group_norm, embedding,
 )
+from pyt.nn._ctc import ctc_loss
 
 # ---------------------------------------------------------------- helpers
 

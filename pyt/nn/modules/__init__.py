@@ -30,11 +30,14 @@ from pyt.nn.modules.transformer import (
     Transformer, TransformerEncoder, TransformerDecoder, TransformerEncoderLayer,
     TransformerDecoderLayer,
 )
+from pyt.nn.modules.rnn import (
+    RNNBase, RNN, LSTM, GRU, RNNCellBase, RNNCell, LSTMCell, GRUCell,
+)
 from pyt.nn.modules.loss import (
     L1Loss, MSELoss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
     BCEWithLogitsLoss, KLDivLoss, MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss,
     TripletMarginLoss, PoissonNLLLoss, GaussianNLLLoss, MultiLabelSoftMarginLoss,
-    SoftMarginLoss,
+    SoftMarginLoss, CTCLoss,
 )
 
 __all__ = [name for name in dir() if name[0].isupper()]    # the classes, not submodules
