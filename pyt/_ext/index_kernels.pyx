@@ -364,13 +364,34 @@ cdef void nonzero_coordinates(const char* data, int ndim, const Py_ssize_t* shap
 
 # ----- where ---------------------------------------------------------------------------
 
+cdef inline word _select(uint8_t condition, word x, word y) noexcept nogil:
+    """x where condition else y, as bit masks: no branch to mispredict on a random
+    condition (relu's backward), and a loop of these vectorises."""
+    cdef word mask = <word>0 - <word>(condition != 0)
+    return (x & mask) | (y & ~mask)
+
+
 cdef inline void _where_row(word* kind, char** p, const Py_ssize_t* s, Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i
-    cdef word x, y
-    for i in range(n):                     # both read, then a select (no branch)
-        x = (<const word*>(p[2] + i * s[2]))[0]
-        y = (<const word*>(p[3] + i * s[3]))[0]
-        (<word*>(p[0] + i * s[0]))[0] = x if (<const uint8_t*>(p[1] + i * s[1]))[0] else y
+    cdef word* out = <word*>p[0]
+    cdef const uint8_t* condition = <const uint8_t*>p[1]
+    cdef const word* x = <const word*>p[2]
+    cdef const word* y = <const word*>p[3]
+    cdef word y0
+    if s[0] == sizeof(word) and s[1] == 1 and s[2] == sizeof(word):
+        if s[3] == 0:                      # where(mask, grad, 0): a scalar other side
+            y0 = y[0]
+            for i in range(n):
+                out[i] = _select(condition[i], x[i], y0)
+            return
+        if s[3] == sizeof(word):
+            for i in range(n):
+                out[i] = _select(condition[i], x[i], y[i])
+            return
+    for i in range(n):
+        (<word*>(p[0] + i * s[0]))[0] = _select((<const uint8_t*>(p[1] + i * s[1]))[0],
+                                                (<const word*>(p[2] + i * s[2]))[0],
+                                                (<const word*>(p[3] + i * s[3]))[0])
 
 
 cdef void where_loop(char** p, const Py_ssize_t* s, Py_ssize_t n, void* ctx) noexcept nogil:

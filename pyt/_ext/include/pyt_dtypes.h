@@ -15,56 +15,46 @@ typedef uint16_t pyt_half;
 typedef uint16_t pyt_bfloat16;
 typedef uint8_t pyt_bool;
 
+#include <math.h>
+#include <string.h>
+
+static inline float pyt_bits_to_float(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+static inline uint32_t pyt_float_to_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+
+/* The half <-> float conversions are branch-free, with the float unit doing the
+   rebiasing and the rounding (the technique of Marat Dukhan's FP16 library, which
+   PyTorch uses too), so that a loop of them vectorises: a branchy version made casting
+   to and from float16 10-50x slower than torch's. Checked against a bit-by-bit reference
+   on every input (all 2^32 floats, all 2^16 halves). */
 static inline float pyt_half_to_float(pyt_half h)
 {
+    uint32_t twice = (uint32_t)h << 17;               /* exponent and mantissa, no sign */
     uint32_t sign = (uint32_t)(h & 0x8000u) << 16;
-    uint32_t exp = (h >> 10) & 0x1fu;
-    uint32_t man = h & 0x3ffu;
-    uint32_t bits;
-    if (exp == 0) {
-        if (man == 0) {
-            bits = sign;
-        } else {                       /* subnormal: renormalise */
-            exp = 127 - 15 + 1;
-            while (!(man & 0x400u)) { man <<= 1; exp--; }
-            man &= 0x3ffu;
-            bits = sign | (exp << 23) | (man << 13);
-        }
-    } else if (exp == 0x1f) {
-        bits = sign | 0x7f800000u | (man << 13);   /* inf / nan */
-    } else {
-        bits = sign | ((exp + 127 - 15) << 23) | (man << 13);
-    }
-    union { uint32_t u; float f; } v; v.u = bits;
-    return v.f;
+    /* normal, inf and nan: shift the fields into place and rebias by a multiplication,
+       which also maps half's top exponent to float's */
+    float normal = pyt_bits_to_float((twice >> 4) + (0xe0u << 23)) * 0x1.0p-112f;
+    /* subnormal: the mantissa as the low bits of 0.5's mantissa, then minus 0.5 */
+    float subnormal = pyt_bits_to_float((twice >> 17) | (126u << 23)) - 0.5f;
+    uint32_t r = twice < (1u << 27) ? pyt_float_to_bits(subnormal) : pyt_float_to_bits(normal);
+    return pyt_bits_to_float(sign | r);
 }
 
 static inline pyt_half pyt_float_to_half(float f)
 {
-    union { uint32_t u; float f; } v; v.f = f;
-    uint32_t x = v.u;
-    uint32_t sign = (x >> 16) & 0x8000u;
-    uint32_t absx = x & 0x7fffffffu;
-    if (absx >= 0x7f800000u)                         /* inf or nan */
-        return (pyt_half)(sign | 0x7c00u | (absx > 0x7f800000u ? 0x200u : 0));
-    if (absx >= 0x477ff000u)                         /* rounds past 65504: inf */
-        return (pyt_half)(sign | 0x7c00u);
-    if (absx < 0x38800000u) {                        /* subnormal half or zero */
-        if (absx < 0x33000000u) return (pyt_half)sign;   /* below half the smallest */
-        uint32_t e = absx >> 23;
-        uint32_t m = (absx & 0x7fffffu) | 0x800000u;
-        uint32_t shift = 126 - e;                    /* 14..24 */
-        uint32_t r = m >> shift;
-        uint32_t rem = m & ((1u << shift) - 1);
-        uint32_t half = 1u << (shift - 1);
-        if (rem > half || (rem == half && (r & 1))) r++;
-        return (pyt_half)(sign | r);
-    }
-    /* normal: rebias the exponent and round to nearest even on 13 dropped bits */
-    uint32_t r = ((absx - 0x38000000u) >> 13);
-    uint32_t rem = absx & 0x1fffu;
-    if (rem > 0x1000u || (rem == 0x1000u && (r & 1))) r++;
-    return (pyt_half)(sign | r);
+    uint32_t bits = pyt_float_to_bits(f);
+    uint32_t sign = (bits >> 16) & 0x8000u;
+    uint32_t twice = bits + bits;                    /* drops the sign */
+    /* too large for a half: scaling up and back down makes it infinity */
+    float magnitude = (fabsf(f) * 0x1.0p+112f) * 0x1.0p-110f;
+    /* adding 2^(e + 13) (at least 2^-1, for half's subnormals) leaves the bits a half
+       keeps in the sum's low mantissa, rounded to nearest even by the addition */
+    uint32_t exponent = twice & 0xff000000u;
+    if (exponent < 0x71000000u)
+        exponent = 0x71000000u;
+    float rounded = pyt_bits_to_float((exponent >> 1) + 0x07800000u) + magnitude;
+    uint32_t r = pyt_float_to_bits(rounded);
+    uint32_t half_bits = ((r >> 13) & 0x7c00u) + (r & 0x0fffu);
+    return (pyt_half)(sign | (twice > 0xff000000u ? 0x7e00u : half_bits));
 }
 
 static inline float pyt_bfloat16_to_float(pyt_bfloat16 b)
