@@ -62,54 +62,6 @@ def _input_projection(mode, x, w_ih, b_ih, b_hh):
     return _addmm(bias, x, w_ih.t())
 
 
-class _OneThreadBLAS:
-    """Within: OpenBLAS's pools on one thread, then back to pyt's count. A step's
-    (batch x hidden) @ (hidden x 4 hidden) product is too small to gain from a second
-    thread, and each threaded call waits for that thread: on a busy machine (other
-    processes on the cores) up to a scheduler time slice, for every step. Only when every
-    BLAS in the process is an OpenBLAS with a settable pool (found once, as
-    pyt.linalg does it); otherwise a no-op."""
-    setters = None
-
-    @classmethod
-    def _find(cls):
-        cls.setters = []
-        try:
-            import ctypes
-            from threadpoolctl import threadpool_info
-            pools = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-            for info in pools:
-                if info.get("internal_api") != "openblas":
-                    cls.setters = []
-                    return
-                lib = ctypes.CDLL(info["filepath"])
-                names = [f"{pre}openblas_set_num_threads{suf}" for pre in ("", "scipy_")
-                         for suf in ("", "64_", "_64")]
-                found = [getattr(lib, n) for n in names if hasattr(lib, n)]
-                if not found:
-                    cls.setters = []
-                    return
-                cls.setters.append(found[0])
-        except Exception:                  # no threadpoolctl / ctypes trouble: no-op
-            cls.setters = []
-
-    def __enter__(self):
-        if _OneThreadBLAS.setters is None:
-            pyt.empty(1, 1).mm(pyt.empty(1, 1))    # pyt loads its BLAS on first use
-            _OneThreadBLAS._find()
-        self.active = bool(_OneThreadBLAS.setters) and pyt.get_num_threads() > 1
-        if self.active:
-            for setter in _OneThreadBLAS.setters:
-                setter(1)
-        return self
-
-    def __exit__(self, *exc):
-        if self.active:
-            for setter in _OneThreadBLAS.setters:
-                setter(pyt.get_num_threads())
-        return False
-
-
 def _blocks(buffer, count, rows):
     """buffer (count * rows, B) as count (rows, B) views (the products' operands) and as
     count (1, rows * B) views (the kernels' flat rows)."""
@@ -140,12 +92,11 @@ class _LSTMSequence(Function):
         first = steps if reverse else 0                   # the block that holds h0 / c0
         h_mat[first].copy_(h0.t())
         cs.split(hidden, 0)[first].copy_(c0.t())
-        with _OneThreadBLAS():
-            for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-                new, prev = (t, t + 1) if reverse else (t + 1, t)
-                _addmm(gx_rows[t].t(), w_hh, h_mat[prev], out=act_mat[t])
-                _kernels.lstm_cell_forward(act_flat[t], c_flat[prev], c_flat[new],
-                                           tc_flat[t], h_flat[new])
+        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
+            new, prev = (t, t + 1) if reverse else (t + 1, t)
+            _addmm(gx_rows[t].t(), w_hh, h_mat[prev], out=act_mat[t])
+            _kernels.lstm_cell_forward(act_flat[t], c_flat[prev], c_flat[new],
+                                       tc_flat[t], h_flat[new])
         ctx.save_for_backward(w_hh, acts, tanh_c, hs, cs, gx, h0, c0)
         ctx.layout = (steps, batch, hidden, reverse)
         outputs = hs[:steps * hidden] if reverse else hs[hidden:]
@@ -176,13 +127,12 @@ class _LSTMSequence(Function):
         dh_buffer = pyt.empty(hidden, batch, **like)
         dh_flat = dh_buffer.view(1, -1)
         w_t = w_hh.t().contiguous()                              # W_hh^T @ dgates^T
-        with _OneThreadBLAS():
-            for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
-                prev = t + 1 if reverse else t
-                _kernels.lstm_cell_backward(act_flat[t], tc_flat[t], c_flat[prev], dh,
-                                            d_out_flat[t], dc, dg_flat[t])
-                pyt.mm(w_t, dg_mat[t], out=dh_buffer)    # the kernel is done with dh
-                dh = dh_flat
+        for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
+            prev = t + 1 if reverse else t
+            _kernels.lstm_cell_backward(act_flat[t], tc_flat[t], c_flat[prev], dh,
+                                        d_out_flat[t], dc, dg_flat[t])
+            pyt.mm(w_t, dg_mat[t], out=dh_buffer)    # the kernel is done with dh
+            dh = dh_flat
         d_gx = d_gates.view(steps, 4 * hidden, batch).transpose(1, 2).reshape(
             steps * batch, 4 * hidden)
         h_prev = hs[hidden:] if reverse else hs[:steps * hidden]
