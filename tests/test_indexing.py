@@ -1007,3 +1007,20 @@ def test_error_messages_against_torch():
                 eval(expr, {"x": x, "T": L.tensor, "L": L})
             messages.append((type(info.value), str(info.value)))
         assert messages[0] == messages[1], expr
+
+
+@pytest.mark.parametrize("dt", [pyt.float32, pyt.float64])
+def test_index_add_of_whole_rows_sums_duplicates(dt):
+    """The row-at-a-time path (dim 0, contiguous floats) against NumPy's add.at."""
+    rng = np.random.default_rng(0)
+    target = rng.standard_normal((50, 7))
+    index = rng.integers(0, 50, 400)
+    source = rng.standard_normal((400, 7))
+    expected = target.copy()
+    np.add.at(expected, index, 2.5 * source)
+    t = pyt.tensor(target, dtype=dt)
+    t.index_add_(0, pyt.tensor(index), pyt.tensor(source, dtype=dt), alpha=2.5)
+    np.testing.assert_allclose(t.numpy(), expected, rtol=1e-5, atol=1e-5)
+    with pytest.raises(RuntimeError, match="out of bounds"):        # as torch
+        t.index_add_(0, pyt.tensor([0, 50]), pyt.ones(2, 7, dtype=dt))
+    np.testing.assert_allclose(t.numpy(), expected, rtol=1e-5, atol=1e-5)   # untouched
