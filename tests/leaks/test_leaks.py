@@ -140,11 +140,13 @@ def test_dataloader_iterators_dropped_early_leave_nothing_behind():
     loader = DataLoader(data, batch_size=50, num_workers=2, shuffle=True)
     next(iter(loader))                      # warm-up: imports, first fork
     gc.collect()
-    fds, threads, shm = open_fds(), threading.active_count(), shm_files()
+    # helpers other tests may have started (forkserver, resource tracker) stay out of it
+    fds, threads, shm, helpers = (open_fds(), threading.active_count(), shm_files(),
+                                  set(children()))
     for i in range(50 * SCALE):
         take_some(iter(loader), i % 3)         # the iterator is dropped part-way
     gc.collect()
-    assert children() == []
+    assert set(children()) <= helpers
     assert threading.active_count() <= threads
     assert open_fds() <= fds
     assert shm_files() <= shm
