@@ -331,6 +331,10 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
 
 _SKIPPED = object()     # a task answered by an exhausted IterableDataset worker
 
+# After a timeout, how long idle workers get to leave (they see the request within
+# MP_STATUS_CHECK_INTERVAL) before the rest are terminated.
+_TIMED_OUT_JOIN_TIMEOUT = 0.5
+
 
 class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
@@ -446,7 +450,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    self._shutdown_workers()
+                    # a worker that missed the timeout is stuck in its sample: it will
+                    # not leave when asked, so do not wait the usual grace period for it
+                    self._shutdown_workers(join_timeout=_TIMED_OUT_JOIN_TIMEOUT)
                     raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
                 wait = min(wait, left)
             try:
@@ -473,9 +479,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                                "multiprocessing. Rerunning with num_workers=0 may give "
                                "better error trace.")
 
-    def _shutdown_workers(self):
+    def _shutdown_workers(self, join_timeout=WORKER_JOIN_TIMEOUT):
         """Tells every worker to leave, joins them (terminating any that do not leave
-        in WORKER_JOIN_TIMEOUT seconds) and closes the queues. Idempotent."""
+        in join_timeout seconds) and closes the queues. Idempotent."""
         if getattr(self, "_shutdown", True):
             return
         self._shutdown = True
@@ -486,7 +492,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     index_queue.put(None)
                 except (OSError, ValueError):
                     pass
-            deadline = time.monotonic() + WORKER_JOIN_TIMEOUT
+            deadline = time.monotonic() + join_timeout
             for worker in self._workers:
                 worker.join(timeout=max(0.0, deadline - time.monotonic()))
             for worker in self._workers:

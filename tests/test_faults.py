@@ -1,0 +1,340 @@
+"""Fault injection (issue 13): crashing, hanging and killed DataLoader workers, a Hogwild
+child that dies, a full disk while saving, a checkpoint truncated under mmap; and ops
+from several Python threads at once. Every fault must be reported clearly, leave the
+main process working, and leave nothing behind (child processes, fds, /dev/shm files).
+Every wait is bounded: a hang fails the test instead of blocking CI."""
+import contextlib
+import errno
+import gc
+import multiprocessing
+import multiprocessing.resource_tracker
+import os
+import signal
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import pyt
+import pyt.multiprocessing as mp
+from pyt import nn
+from pyt.utils.data import DataLoader
+
+import _fault_helpers as H
+
+HANG_GUARD = 60       # seconds any one test may take before it counts as hung
+
+
+# ----------------------------------------------------------------------------- guards
+
+class Hung(Exception):
+    pass
+
+
+@contextlib.contextmanager
+def deadline(seconds=HANG_GUARD):
+    """Raises Hung in the main thread if the block runs longer than `seconds` (blocking
+    waits in Python code are interrupted by the signal)."""
+    def expired(signum, frame):
+        raise Hung(f"still running after {seconds} s")
+    previous = signal.signal(signal.SIGALRM, expired)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _children():
+    """(live, zombie) child pids of this process, from /proc."""
+    me = str(os.getpid())
+    live, zombies = [], []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if ppid == me:
+            (zombies if state == "Z" else live).append(int(pid))
+    return live, zombies
+
+
+def _unexpected_children():
+    live, zombies = _children()
+    unexpected = list(zombies)
+    for pid in live:
+        try:
+            with open(f"/proc/{pid}/cmdline") as f:
+                cmdline = f.read()
+        except OSError:
+            continue
+        # spawn's resource tracker lives as long as this process
+        if "resource_tracker" not in cmdline and "forkserver" not in cmdline:
+            unexpected.append(pid)
+    return unexpected, zombies
+
+
+def _fds():
+    fds = {}
+    for name in os.listdir("/proc/self/fd"):
+        try:
+            fds[name] = os.readlink(f"/proc/self/fd/{name}")
+        except OSError:
+            pass
+    return fds
+
+
+def _shm():
+    return set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
+
+
+def _settle(check, seconds=3.0):
+    """Polls check() until it is falsy (queue feeder threads close their pipe ends
+    asynchronously); returns its last value."""
+    end = time.monotonic() + seconds
+    while True:
+        gc.collect()
+        value = check()
+        if not value or time.monotonic() > end:
+            return value
+        time.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_behind():
+    multiprocessing.resource_tracker.ensure_running()    # its fd stays for good
+    gc.collect()
+    before_fds, before_shm = _fds(), _shm()
+    yield
+    _settle(lambda: any(_unexpected_children()))
+    unexpected, zombies = _unexpected_children()
+    assert unexpected == [] and zombies == [], "child processes left behind"
+    extra = _settle(lambda: {k: v for k, v in _fds().items() if k not in before_fds})
+    assert not extra, f"file descriptors left open: {extra}"
+    assert _shm() - before_shm == set(), "files left in /dev/shm"
+
+
+def assert_still_works():
+    """The main process computes, and a fresh multi-worker DataLoader runs an epoch."""
+    a = pyt.arange(6.0).reshape(2, 3)
+    assert (a @ a.t()).tolist() == [[5.0, 14.0], [14.0, 50.0]]
+    with deadline(30):
+        batches = [b[0].tolist() for b in DataLoader(H.PidDataset(6), batch_size=2,
+                                                     num_workers=2, timeout=20)]
+    assert batches == [[0, 1], [2, 3], [4, 5]]
+
+
+def _gone(pid):
+    """Whether process pid no longer exists (not even as a zombie)."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] in ("X",)
+    except OSError:
+        return True
+
+
+# ----------------------------------------------------------------------------- DataLoader
+
+def test_worker_segfault_is_reported():
+    loader = DataLoader(H.SegfaultDataset(8, bad=3), batch_size=None, num_workers=2,
+                        timeout=30)
+    got = []
+    with deadline(), pytest.raises(RuntimeError, match=r"^DataLoader worker \(pid \d+\) is "
+                                                       r"killed by signal: Segmentation "
+                                                       r"fault\.$"):
+        for value in loader:
+            got.append(value)
+    # batches before the crash arrive in order (the dead worker's last results may be
+    # lost with it: they were still in its queue's feeder thread)
+    assert got == [0, 1, 2][:len(got)]
+    del loader
+    assert_still_works()
+
+
+def test_worker_hang_past_timeout(tmp_path):
+    pid_file = str(tmp_path / "hung.pid")
+    loader = DataLoader(H.HangingDataset(4, bad=1, seconds=300, pid_file=pid_file),
+                        batch_size=None, num_workers=1, timeout=1)
+    start = time.monotonic()
+    it = iter(loader)
+    with deadline():
+        assert next(it) == 0
+        with pytest.raises(RuntimeError, match=r"DataLoader timed out after 1 seconds"):
+            next(it)
+    assert time.monotonic() - start < 5         # no long grace period for a hung worker
+    with open(pid_file) as f:
+        hung = int(f.read())
+    assert _gone(hung), "the hung worker is still running"
+    with pytest.raises(StopIteration):
+        next(it)
+    del it, loader
+    assert_still_works()
+
+
+def test_persistent_worker_killed_between_epochs():
+    loader = DataLoader(H.PidDataset(8), batch_size=2, num_workers=2,
+                        persistent_workers=True, timeout=30)
+    expected = [[0, 1], [2, 3], [4, 5], [6, 7]]
+    with deadline():
+        first = [b for b in loader]
+        assert [b[0].tolist() for b in first] == expected
+        pids = sorted({p for b in first for p in b[1].tolist()})
+        assert len(pids) == 2
+        os.kill(pids[0], signal.SIGKILL)
+        # the next epoch either reports the death or recovers; it must not hang
+        try:
+            second = [b[0].tolist() for b in loader]
+        except RuntimeError as e:
+            assert f"DataLoader worker (pid {pids[0]}) is killed by signal: Killed." in str(e)
+        else:
+            assert second == expected
+        # and the epoch after that runs on fresh workers
+        third = [b for b in loader]
+    assert [b[0].tolist() for b in third] == expected
+    new_pids = {p for b in third for p in b[1].tolist()}
+    assert pids[0] not in new_pids and len(new_pids) == 2
+    del loader, first, third
+    assert_still_works()
+
+
+# ----------------------------------------------------------------------------- Hogwild
+
+def _memfds():
+    return sum(link.startswith("/memfd:pyt_shared") for link in _fds().values())
+
+
+def test_hogwild_child_dies(tmp_path):
+    before = _memfds()
+    model = H.make_model()
+    model.share_memory()
+    initial = [p.detach().clone() for p in model.parameters()]
+    with deadline(), pytest.raises(mp.ProcessExitedException,
+                                   match="process 1 terminated with signal SIGKILL") as info:
+        mp.spawn(H.hogwild_train, args=(model, 20, str(tmp_path)), nprocs=2)
+    assert info.value.error_index == 1 and info.value.signal_name == "SIGKILL"
+    assert info.value.exit_code == -signal.SIGKILL
+    # the children trained the shared parameters, which the parent can still use
+    params = list(model.parameters())
+    assert all(p.is_shared() and bool(pyt.isfinite(p).all()) for p in params)
+    assert any(not pyt.equal(p, q) for p, q in zip(params, initial))
+    optimizer = pyt.optim.SGD(model.parameters(), lr=0.01)
+    losses = [H.hogwild_step(model, optimizer, 7) for _ in range(3)]
+    assert all(np.isfinite(losses)) and losses[2] <= losses[0]
+    del model, params, optimizer, info
+    gc.collect()
+    assert _memfds() == before, "shared-memory fds leaked"
+    assert_still_works()
+
+
+# ----------------------------------------------------------------------------- full disk
+
+def _checkpoint():
+    return {"weight": pyt.arange(4096.0).reshape(64, 64), "step": 3}
+
+
+def _assert_checkpoint(path, step):
+    state = pyt.load(path)
+    assert state["step"] == step
+    assert pyt.equal(state["weight"], pyt.arange(4096.0).reshape(64, 64))
+
+
+class FullDisk:
+    """A binary file object that takes `room` bytes, then fails like a full disk."""
+
+    def __init__(self, f, room):
+        self._f, self.room = f, room
+
+    def write(self, data):
+        n = len(memoryview(data).cast("B"))
+        if n > self.room:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        self.room -= n
+        return self._f.write(data)
+
+    def __getattr__(self, name):
+        return getattr(self._f, name)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self._f.close()
+
+
+def _no_temp_files(folder):
+    return [name for name in os.listdir(folder) if name.endswith(".tmp")]
+
+
+def test_full_disk_file_object(tmp_path):
+    with open(tmp_path / "out.pt", "wb") as raw:
+        with pytest.raises(OSError) as info:
+            pyt.save(_checkpoint(), FullDisk(raw, room=5000))
+    assert info.value.errno == errno.ENOSPC
+    assert os.path.getsize(tmp_path / "out.pt") <= 5000
+    assert_still_works()
+
+
+@pytest.mark.parametrize("fail", ["write", "fsync"])
+def test_full_disk_path_keeps_previous_checkpoint(tmp_path, monkeypatch, fail):
+    path = tmp_path / "model.pt"
+    pyt.save(_checkpoint(), path)
+    before = path.read_bytes()
+    bigger = _checkpoint()
+    bigger["step"] = 4
+    bigger["extra"] = pyt.ones(50000)
+    if fail == "write":
+        real_fdopen = os.fdopen
+        monkeypatch.setattr(os, "fdopen", lambda *a, **k: FullDisk(real_fdopen(*a, **k),
+                                                                 room=100000))
+    else:
+        def full_fsync(fd):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        monkeypatch.setattr(os, "fsync", full_fsync)
+    with pytest.raises(OSError) as info:
+        pyt.save(bigger, path)
+    monkeypatch.undo()
+    assert info.value.errno == errno.ENOSPC
+    assert path.read_bytes() == before
+    _assert_checkpoint(path, 3)
+    assert _no_temp_files(tmp_path) == []
+    pyt.save(bigger, path)            # with room again, the save goes through
+    assert pyt.load(path)["step"] == 4
+    assert _no_temp_files(tmp_path) == []
+
+
+# ----------------------------------------------------------------------------- mmap
+
+def test_truncated_checkpoint_with_mmap(tmp_path):
+    path = tmp_path / "model.pt"
+    pyt.save(_checkpoint(), path)
+    data = path.read_bytes()
+    for size in (len(data) - 1, len(data) // 2, 100, 0):
+        path.write_bytes(data[:size])
+        with pytest.raises(RuntimeError, match="pyt.load: .* (truncated|not a valid)"):
+            pyt.load(path, mmap=True)
+    assert_still_works()
+
+
+def test_checkpoint_truncated_while_mmap_loading(tmp_path, monkeypatch):
+    # the file shrinks after it was mapped: its storages would point past the end of the
+    # file (SIGBUS on first touch), so load must refuse to return them
+    path = tmp_path / "model.pt"
+    pyt.save(_checkpoint(), path)
+    real_storage = pyt.serialization._Archive.storage
+
+    def truncating_storage(self, key, nbytes):
+        os.truncate(path, 4096)
+        return real_storage(self, key, nbytes)
+
+    monkeypatch.setattr(pyt.serialization._Archive, "storage", truncating_storage)
+    with pytest.raises(RuntimeError, match="truncated"):
+        pyt.load(path, mmap=True)
+    monkeypatch.undo()
+    gc.collect()
+    assert_still_works()
