@@ -338,3 +338,176 @@ def test_checkpoint_truncated_while_mmap_loading(tmp_path, monkeypatch):
     monkeypatch.undo()
     gc.collect()
     assert_still_works()
+
+
+# ----------------------------------------------------------------------------- threads
+
+def _run_threads(target, args_list, seconds=HANG_GUARD):
+    """Runs target(*args) in one thread per args; returns their results, re-raising the
+    first exception; a thread still running after `seconds` fails the test."""
+    results, errors = [None] * len(args_list), []
+
+    def body(i, args):
+        try:
+            results[i] = target(*args)
+        except BaseException as e:          # noqa: B036 - reported to the main thread
+            errors.append(e)
+
+    threads = [threading.Thread(target=body, args=(i, a), daemon=True)
+               for i, a in enumerate(args_list)]
+    for t in threads:
+        t.start()
+    end = time.monotonic() + seconds
+    for t in threads:
+        t.join(max(0.0, end - time.monotonic()))
+    assert not any(t.is_alive() for t in threads), "a thread hung"
+    if errors:
+        raise errors[0]
+    return results
+
+
+def _thread_work(seed):
+    """A mix of kernels and autograd on this thread's own tensors: NumPy copies of every
+    result."""
+    g = pyt.Generator().manual_seed(seed)
+    a = pyt.randn(24, 24, generator=g)
+    w = pyt.randn(4, 3, 3, 3, generator=g, requires_grad=True)
+    x = pyt.randn(2, 3, 10, 10, generator=g)
+    idx = pyt.randint(0, 24, (30,), generator=g)
+    out = [a @ a.t(), a.sum(0), a.exp(), (a * 0.1).exp().sum()]
+    y = nn.functional.conv2d(x, w, padding=1)
+    out += [y, a.index_select(0, idx), a[idx, 3], a.gather(1, idx[:24].view(24, 1)),
+            a[a > 0.5]]
+    b = a.clone()
+    b[idx] = 0.0
+    b.index_add_(1, idx[:5], pyt.ones(24, 5))
+    out.append(b)
+    loss = (y.tanh() ** 2).mean()
+    loss.backward()
+    out.append(w.grad)
+    return [t.detach().numpy().copy() for t in out]
+
+
+def _check_thread_work(seed, expected, iterations):
+    for _ in range(iterations):
+        for got, want in zip(_thread_work(seed), expected):
+            np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    return iterations
+
+
+def test_ops_from_threads_match_single_thread():
+    seeds = range(4)
+    expected = [_thread_work(s) for s in seeds]      # computed before any thread starts
+    done = _run_threads(_check_thread_work, [(s, expected[s], 200) for s in seeds])
+    assert done == [200] * 4
+
+
+def _grad_mode_thread(disable, inside, release):
+    x = pyt.ones(3, requires_grad=True)
+    if disable:
+        with pyt.no_grad():
+            inside.wait(10)             # both threads are now inside their blocks
+            release.wait(10)
+            return (x * 2).requires_grad, pyt.is_grad_enabled()
+    inside.wait(10)
+    release.wait(10)
+    y = x * 2
+    y.sum().backward()
+    return y.requires_grad, pyt.is_grad_enabled(), x.grad.tolist()
+
+
+def test_grad_mode_is_per_thread():
+    inside, release = threading.Barrier(3), threading.Barrier(3)
+    results = []
+
+    def main_side():
+        inside.wait(10)
+        assert pyt.is_grad_enabled()         # the no_grad thread did not leak into this one
+        release.wait(10)
+
+    checker = threading.Thread(target=main_side, daemon=True)
+    checker.start()
+    results = _run_threads(_grad_mode_thread, [(True, inside, release),
+                                               (False, inside, release)])
+    checker.join(10)
+    assert results[0] == (False, False)
+    assert results[1] == (True, True, [2.0, 2.0, 2.0])
+    assert pyt.is_grad_enabled()
+
+
+def test_set_num_threads_while_kernels_run():
+    before = pyt.get_num_threads()
+    a = pyt.randn(200, 200, generator=pyt.Generator().manual_seed(1))
+    product = (a @ a).numpy().copy()
+    total = a.exp().sum().item()
+    stop = threading.Event()
+
+    def flip():
+        n = 0
+        while not stop.is_set():
+            pyt.set_num_threads(1 + n % 2)
+            n += 1
+        return n
+
+    def compute():
+        try:
+            for _ in range(100):
+                np.testing.assert_allclose((a @ a).numpy(), product, rtol=1e-5, atol=1e-4)
+                assert abs(a.exp().sum().item() - total) <= 1e-4 * abs(total)
+        finally:
+            stop.set()
+        return True
+
+    try:
+        flips, ok = _run_threads(lambda job: job(), [(flip,), (compute,)])
+    finally:
+        pyt.set_num_threads(before)
+    assert ok and flips > 0
+
+
+def _counter_coverage(run):
+    """Runs run() once while another thread counts in a Python loop: (seconds run()
+    took, fraction of its 1 ms slices, over its first 80 %, in which the counter ticked).
+    A kernel that holds the GIL gives 0: the counter cannot run until it returns."""
+    ticks, stop = [], threading.Event()
+
+    def count():
+        while not stop.is_set():
+            ticks.append(time.perf_counter())
+
+    t = threading.Thread(target=count, daemon=True)
+    t.start()
+    time.sleep(0.02)
+    start = time.perf_counter()
+    run()
+    elapsed = time.perf_counter() - start
+    stop.set()
+    t.join(10)
+    end = start + 0.8 * elapsed
+    slices = {int((x - start) / 0.001) for x in ticks if start < x < end}
+    return elapsed, len(slices) / max(1, int(0.8 * elapsed / 0.001))
+
+
+@pytest.mark.parametrize("kernel", ["matmul", "sum"])
+def test_long_kernel_releases_the_gil(kernel):
+    import sys
+    before, interval = pyt.get_num_threads(), sys.getswitchinterval()
+    pyt.set_num_threads(1)          # leave the other core to the counting thread
+    sys.setswitchinterval(0.0005)   # the counter asks for the GIL promptly
+    try:
+        if kernel == "matmul":
+            a = pyt.randn(1000, 1000)
+            run = lambda: a @ a                                      # noqa: E731
+        else:
+            # 64 M elements to add, over 4 MiB of memory (an expanded tensor)
+            a = pyt.randn(1 << 20).expand(64, 1 << 20)
+            run = lambda: a.sum()                                    # noqa: E731
+        run()
+        # a loaded machine can deschedule the counter: a few tries, the best counts
+        results = [_counter_coverage(run) for _ in range(3)]
+    finally:
+        sys.setswitchinterval(interval)
+        pyt.set_num_threads(before)
+    timed = [coverage for elapsed, coverage in results if elapsed > 0.004]
+    assert timed, f"the kernel is too short to measure: {results}"
+    assert max(timed) > 0.3, f"the counter stood still while the kernel ran: {results}"
