@@ -402,6 +402,23 @@ def test_ops_from_threads_match_single_thread():
     assert done == [200] * 4
 
 
+def test_threads_accumulate_into_a_shared_leaf():
+    # Hogwild-style threads backpropagating through one weight: every gradient must
+    # land in .grad (the in-place add runs without the GIL; it once lost updates)
+    w = pyt.zeros(512, 512, requires_grad=True)
+    x = pyt.ones(1, 512)
+
+    def backprop(times):
+        for _ in range(times):
+            (x @ w).sum().backward()
+
+    for _ in range(4):
+        w.grad = None                   # the first accumulation races too
+        _run_threads(backprop, [(50,)] * 4)
+        values = np.unique(w.grad.numpy())
+        assert values.tolist() == [200.0], values
+
+
 def _grad_mode_thread(disable, inside, release):
     x = pyt.ones(3, requires_grad=True)
     if disable:
