@@ -86,3 +86,17 @@ def hogwild_train(rank, model, die_after, started_dir):
         step += 1
         if rank == 1 and step >= die_after and len(os.listdir(started_dir)) >= 2:
             os.kill(os.getpid(), signal.SIGKILL)
+
+
+class BigSampleDataset(Dataset):
+    """Samples of `nbytes` bytes (pickled by value through the result pipe, unlike
+    tensors, which go through shared memory)."""
+
+    def __init__(self, n, nbytes):
+        self.n, self.nbytes = n, nbytes
+
+    def __len__(self):
+        return self.n
+
+    def __getitem__(self, i):
+        return bytes([i % 256]) * self.nbytes

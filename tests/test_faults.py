@@ -203,6 +203,35 @@ def test_persistent_worker_killed_between_epochs():
     assert_still_works()
 
 
+def _pipe_bytes(fd):
+    import fcntl
+    import termios
+    return int.from_bytes(fcntl.ioctl(fd, termios.FIONREAD, b"\0\0\0\0"), "little")
+
+
+def test_worker_killed_while_sending_a_large_sample():
+    # a sample bigger than the result pipe (bytes travel by value, not in shared
+    # memory): the worker blocks half-way through writing it, is killed there, and the
+    # main process must not wait forever for the other half
+    loader = DataLoader(H.BigSampleDataset(4, 8 << 20), batch_size=None, num_workers=1,
+                        timeout=30)
+    it = iter(loader)
+    fd = it._worker_result_queue._reader.fileno()
+    with deadline():
+        while _pipe_bytes(fd) < 64 << 10:         # the pipe fills up, the worker waits
+            time.sleep(0.01)
+        os.kill(it._workers[0].pid, signal.SIGKILL)
+        with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid \d+\) is killed "
+                                               r"by signal: Killed\."):
+            next(it)
+    del it, loader
+    with deadline():                              # and whole large samples still arrive
+        sizes = [len(b) for b in DataLoader(H.BigSampleDataset(3, 3 << 20),
+                                            batch_size=None, num_workers=2, timeout=30)]
+    assert sizes == [3 << 20] * 3
+    assert_still_works()
+
+
 # ----------------------------------------------------------------------------- Hogwild
 
 def _memfds():

@@ -9,7 +9,6 @@ every worker is alive, so a crashed worker raises instead of hanging."""
 import itertools
 import math
 import os
-import queue
 import signal
 import time
 import warnings
@@ -18,6 +17,7 @@ import pyt
 from pyt.utils.data._utils import MP_STATUS_CHECK_INTERVAL, WORKER_JOIN_TIMEOUT, ExceptionWrapper
 from pyt.utils.data._utils.collate import default_collate, default_convert
 from pyt.utils.data._utils.fetch import create_fetcher
+from pyt.utils.data._utils.pipe_reader import _MessageReader
 from pyt.utils.data._utils.worker import (
     _IterableDatasetStopIteration, _worker_loop, get_worker_info,
 )
@@ -347,6 +347,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             context = _mp.get_context() if hasattr(_mp, "get_context") else _mp
         self._worker_result_queue = context.Queue()
         _enlarge_pipe(self._worker_result_queue)
+        # reads it in bounded steps even mid-message (a worker may die half-way through)
+        self._result_reader = _MessageReader(self._worker_result_queue)
         self._workers_done_event = context.Event()
         self._index_queues = []
         self._workers = []
@@ -455,10 +457,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     self._shutdown_workers(join_timeout=_TIMED_OUT_JOIN_TIMEOUT)
                     raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
                 wait = min(wait, left)
-            try:
-                return self._worker_result_queue.get(timeout=wait)
-            except queue.Empty:
-                pass
+            result = self._result_reader.get(wait)
+            if result is not None:
+                return result
             self._check_workers_alive()
 
     def _check_workers_alive(self):
