@@ -448,6 +448,47 @@ def test_threads_accumulate_into_a_shared_leaf():
         assert values.tolist() == [200.0], values
 
 
+def test_threads_share_a_model():
+    # inference and backward through one module from several threads (conv, batch norm,
+    # pooling, linear, embedding, LSTM): each thread's outputs are its single-thread ones
+    pyt.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8), nn.ReLU(),
+                          nn.MaxPool2d(2), nn.Flatten(), nn.Linear(8 * 4 * 4, 10)).eval()
+    embed, lstm = nn.Embedding(50, 6), nn.LSTM(6, 12, batch_first=True)
+    xs = [pyt.randn(4, 3, 8, 8, generator=pyt.Generator().manual_seed(i)) for i in range(4)]
+    tokens = [pyt.randint(0, 50, (3, 7), generator=pyt.Generator().manual_seed(i))
+              for i in range(4)]
+
+    def forward(i):
+        out, (h, _) = model(xs[i]), lstm(embed(tokens[i]))
+        (out.sum() + h.sum()).backward()
+        with pyt.no_grad():
+            plain = model(xs[i])
+        return [t.detach().numpy().copy() for t in (out, h, plain)]
+
+    expected = [forward(i) for i in range(4)]
+
+    def check(i):
+        for _ in range(40):
+            for got, want in zip(forward(i), expected[i]):
+                np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6)
+
+    _run_threads(check, [(i,) for i in range(4)])
+
+
+def test_threads_draw_from_the_default_generator():
+    # the threads share the default generator: together they get exactly the numbers
+    # one thread drawing as often would (none twice, none skipped)
+    def draw(times):
+        return [pyt.rand(3000).numpy().copy() for _ in range(times)]
+
+    pyt.manual_seed(5)
+    sequential = np.sort(np.concatenate(draw(4 * 60)))
+    pyt.manual_seed(5)
+    drawn = _run_threads(draw, [(60,)] * 4)
+    assert np.array_equal(np.sort(np.concatenate(sum(drawn, []))), sequential)
+
+
 def _grad_mode_thread(disable, inside, release):
     x = pyt.ones(3, requires_grad=True)
     if disable:
