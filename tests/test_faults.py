@@ -552,6 +552,47 @@ def test_set_num_threads_while_kernels_run():
     assert ok and flips > 0
 
 
+_FORK_DURING_BLAS = r"""
+import os, sys, threading, time
+import pyt
+count = [0]
+def multiply():
+    a = pyt.randn(200, 200)
+    while True:
+        a @ a
+        count[0] += 1
+threading.Thread(target=multiply, daemon=True).start()
+time.sleep(0.2)
+for _ in range(20):                     # what starting DataLoader workers does
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+before = count[0]
+time.sleep(1)
+sys.stdout.write(f"{count[0] - before}\n")
+sys.stdout.flush()
+os._exit(0)
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="OpenBLAS's pthread_atfork handler stops its thread "
+                   "pool under a GEMM that another thread is running, which then never "
+                   "returns; needs a lock around pyt's BLAS/LAPACK calls that fork waits on")
+def test_fork_while_another_thread_runs_blas():
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    try:
+        result = subprocess.run([sys.executable, "-c", _FORK_DURING_BLAS],
+                                capture_output=True, text=True, timeout=8, env=env)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the process hung in fork or in the multiplying thread")
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) > 0, "the multiplying thread hung after a fork"
+
+
 def _counter_coverage(run):
     """Runs run() once while another thread counts in a Python loop: (seconds run()
     took, fraction of its 1 ms slices, over its first 80 %, in which the counter ticked).
