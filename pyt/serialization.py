@@ -1064,7 +1064,13 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=None, mmap=No
             if not (hasattr(fileobj, "seekable") and fileobj.seekable()):
                 fileobj = io.BytesIO(fileobj.read())
         archive = _Archive(fileobj, description, mapped)
-        return _load_from(archive, restore, weights_only, pickle_module, pickle_load_args)
+        result = _load_from(archive, restore, weights_only, pickle_module, pickle_load_args)
+        if mapped is not None and os.fstat(fileobj.fileno()).st_size < len(mapped):
+            # pages of the map past the new end of the file raise SIGBUS when touched:
+            # refuse to hand out tensors over them
+            raise RuntimeError(f"pyt.load: {description} was truncated while it was "
+                               f"being loaded with mmap=True")
+        return result
 
 
 def _close_unless_used(mapped):

@@ -13,6 +13,11 @@ import os
 # which for SciPy's happens on pyt's first BLAS call; a value the user set is kept.
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "16")
 
+cdef extern from "pyt_fork_guard.h":
+    void pyt_fork_guard_install()
+    void pyt_blas_enter() nogil
+    void pyt_blas_exit() nogil
+
 ctypedef void (*sgemm_t)(char*, char*, int*, int*, int*, float*, float*, int*, float*, int*,
                          float*, float*, int*) noexcept nogil
 ctypedef void (*dgemm_t)(char*, char*, int*, int*, int*, double*, double*, int*, double*,
@@ -106,6 +111,7 @@ cdef int _fill_entry_points() except -1:
     global _ssyevd, _dsyevd, _sgelsd, _dgelsd, _blas_loaded
     from scipy.linalg import cython_blas, cython_lapack
     cdef dict blas = cython_blas.__pyx_capi__, lapack = cython_lapack.__pyx_capi__
+    pyt_fork_guard_install()            # after OpenBLAS registered its own fork handler
     _sgemm = <sgemm_t>_entry(blas, "sgemm")
     _dgemm = <dgemm_t>_entry(blas, "dgemm")
     _sgemv = <sgemv_t>_entry(blas, "sgemv")
@@ -173,18 +179,22 @@ cdef inline void _set_pools(int n) noexcept nogil:
 cdef inline void gemm(char ta, char tb, int m, int n, int k, floating alpha, floating* a,
                       int lda, floating* b, int ldb, floating beta, floating* c,
                       int ldc) noexcept nogil:
+    pyt_blas_enter()                    # no fork while the call runs (pyt_fork_guard.h)
     if floating is float:
         _sgemm(&ta, &tb, &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc)
     else:
         _dgemm(&ta, &tb, &m, &n, &k, &alpha, a, &lda, b, &ldb, &beta, c, &ldc)
+    pyt_blas_exit()
 
 
 cdef inline void gemv(char t, int m, int n, floating alpha, floating* a, int lda, floating* x,
                       int incx, floating beta, floating* y, int incy) noexcept nogil:
+    pyt_blas_enter()
     if floating is float:
         _sgemv(&t, &m, &n, &alpha, a, &lda, x, &incx, &beta, y, &incy)
     else:
         _dgemv(&t, &m, &n, &alpha, a, &lda, x, &incx, &beta, y, &incy)
+    pyt_blas_exit()
 
 
 cdef inline int getrf(int n, floating* a, int* ipiv) noexcept nogil:

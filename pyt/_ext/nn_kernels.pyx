@@ -216,6 +216,11 @@ cdef void _scratch_done(void* p) noexcept:
 # reads this when it loads (SciPy's: on pyt's first BLAS call); a user's value is kept.
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "16")
 
+cdef extern from "pyt_fork_guard.h":
+    void pyt_fork_guard_install()
+    void pyt_blas_enter() nogil
+    void pyt_blas_exit() nogil
+
 ctypedef void (*sgemm_t)(char*, char*, int*, int*, int*, float*, float*, int*, float*, int*,
                          float*, float*, int*) noexcept nogil
 ctypedef void (*dgemm_t)(char*, char*, int*, int*, int*, double*, double*, int*, double*,
@@ -242,6 +247,7 @@ cdef int _load_blas() except -1:
     capi = cython_blas.__pyx_capi__
     _dgemm = <dgemm_t>PyCapsule_GetPointer(capi["dgemm"], PyCapsule_GetName(capi["dgemm"]))
     _blas_libs = pyt_blas_threads_init()
+    pyt_fork_guard_install()            # after OpenBLAS registered its own fork handler
     # a library loaded just now missed pyt.set_num_threads: give it pyt's count
     if _blas_libs:
         pyt_blas_set_all(num_threads())
@@ -274,10 +280,12 @@ cdef inline void _gemm(bint trans_a, bint trans_b, Py_ssize_t M, Py_ssize_t N, P
             for j in range(N):
                 C[i * ldc + j] = 0 if beta == 0 else beta * C[i * ldc + j]
         return
+    pyt_blas_enter()                    # no fork while the call runs (pyt_fork_guard.h)
     if real is float:
         _sgemm(&ta, &tb, &m, &n, &k, &alpha, <float*>B, &la, <float*>A, &lb, &beta, C, &lc)
     else:
         _dgemm(&ta, &tb, &m, &n, &k, &alpha, <double*>B, &la, <double*>A, &lb, &beta, C, &lc)
+    pyt_blas_exit()
 
 
 # ----- row sums in double, vectorised (include/pyt_nn_rows.h) -----------------------------

@@ -19,6 +19,12 @@ cdef inline bint _any_needs_grad(object a, object b):
             (isinstance(b, Tensor) and (<Tensor>b)._requires_grad))
 
 
+# Serialises the read-modify-write of .grad: the add kernel runs without the GIL, so
+# threads running backward through one leaf at once (shared weights) would otherwise
+# lose each other's gradients. Hooks run outside it: a hook may itself call backward.
+_grad_accumulation_lock = _threading.Lock()
+
+
 cdef tuple _accumulate_backward(Node node, tuple grads):
     """AccumulateGrad: adds the gradient into the leaf's .grad (after the leaf's hooks)."""
     cdef Tensor leaf = <Tensor?>node.ctx
@@ -34,19 +40,21 @@ cdef tuple _accumulate_backward(Node node, tuple grads):
                 g = result
     if not leaf._requires_grad:
         return ()
-    if leaf._grad is None:
-        if pyt_grad_disabled and not _same_geometry(g, leaf):
-            # torch's layout contract: .grad has the leaf's strides, so that optimizers
-            # update parameter, gradient and state in one order (a weight's gradient
-            # often arrives transposed from matmul's backward)
-            leaf._grad = _empty_like_layout(leaf, (<Tensor>g)._dtype)
-            copy_into(leaf._grad, g)
+    with _grad_accumulation_lock:
+        if leaf._grad is None:
+            if pyt_grad_disabled and not _same_geometry(g, leaf):
+                # torch's layout contract: .grad has the leaf's strides, so that optimizers
+                # update parameter, gradient and state in one order (a weight's gradient
+                # often arrives transposed from matmul's backward)
+                grad = _empty_like_layout(leaf, (<Tensor>g)._dtype)
+                copy_into(grad, g)
+                leaf._grad = grad
+            else:
+                leaf._grad = clone(g)      # recorded only under create_graph, as torch
+        elif not pyt_grad_disabled:
+            leaf._grad = leaf._grad + g              # keeps the graph (create_graph=True)
         else:
-            leaf._grad = clone(g)          # recorded only under create_graph, as torch
-    elif not pyt_grad_disabled:
-        leaf._grad = leaf._grad + g                  # keeps the graph (create_graph=True)
-    else:
-        _binary(PYT_OP_ADD, leaf._grad, g, None, True)
+            _binary(PYT_OP_ADD, leaf._grad, g, None, True)
     if meta:
         for hook in meta.get("post_accumulate_hooks", ()):
             hook(leaf)

@@ -42,6 +42,7 @@ from pyt._ext.layout import strided as _strided
 
 from pyt._ext.graph cimport (Node, new_node, new_c_node, backward_c_fn,
     set_version_reader)
+import threading as _threading
 from weakref import ref as _weakref
 from pyt._ext.loop cimport (PYT_MAX_DIMS, PYT_MAX_OPERANDS, PYT_GRAIN_SIZE, pyt_inner_loop,
     pyt_iter, pyt_iter_init, pyt_iter_range, pyt_iter_run, pyt_cast_table, pyt_move_loop)

@@ -9,7 +9,6 @@ every worker is alive, so a crashed worker raises instead of hanging."""
 import itertools
 import math
 import os
-import queue
 import signal
 import time
 import warnings
@@ -18,6 +17,7 @@ import pyt
 from pyt.utils.data._utils import MP_STATUS_CHECK_INTERVAL, WORKER_JOIN_TIMEOUT, ExceptionWrapper
 from pyt.utils.data._utils.collate import default_collate, default_convert
 from pyt.utils.data._utils.fetch import create_fetcher
+from pyt.utils.data._utils.pipe_reader import _MessageReader
 from pyt.utils.data._utils.worker import (
     _IterableDatasetStopIteration, _worker_loop, get_worker_info,
 )
@@ -331,6 +331,10 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
 
 _SKIPPED = object()     # a task answered by an exhausted IterableDataset worker
 
+# After a timeout, how long idle workers get to leave (they see the request within
+# MP_STATUS_CHECK_INTERVAL) before the rest are terminated.
+_TIMED_OUT_JOIN_TIMEOUT = 0.5
+
 
 class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
@@ -343,6 +347,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             context = _mp.get_context() if hasattr(_mp, "get_context") else _mp
         self._worker_result_queue = context.Queue()
         _enlarge_pipe(self._worker_result_queue)
+        # reads it in bounded steps even mid-message (a worker may die half-way through)
+        self._result_reader = _MessageReader(self._worker_result_queue)
         self._workers_done_event = context.Event()
         self._index_queues = []
         self._workers = []
@@ -446,13 +452,14 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             if deadline is not None:
                 left = deadline - time.monotonic()
                 if left <= 0:
-                    self._shutdown_workers()
+                    # a worker that missed the timeout is stuck in its sample: it will
+                    # not leave when asked, so do not wait the usual grace period for it
+                    self._shutdown_workers(join_timeout=_TIMED_OUT_JOIN_TIMEOUT)
                     raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
                 wait = min(wait, left)
-            try:
-                return self._worker_result_queue.get(timeout=wait)
-            except queue.Empty:
-                pass
+            result = self._result_reader.get(wait)
+            if result is not None:
+                return result
             self._check_workers_alive()
 
     def _check_workers_alive(self):
@@ -473,9 +480,9 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                                "multiprocessing. Rerunning with num_workers=0 may give "
                                "better error trace.")
 
-    def _shutdown_workers(self):
+    def _shutdown_workers(self, join_timeout=WORKER_JOIN_TIMEOUT):
         """Tells every worker to leave, joins them (terminating any that do not leave
-        in WORKER_JOIN_TIMEOUT seconds) and closes the queues. Idempotent."""
+        in join_timeout seconds) and closes the queues. Idempotent."""
         if getattr(self, "_shutdown", True):
             return
         self._shutdown = True
@@ -486,7 +493,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     index_queue.put(None)
                 except (OSError, ValueError):
                     pass
-            deadline = time.monotonic() + WORKER_JOIN_TIMEOUT
+            deadline = time.monotonic() + join_timeout
             for worker in self._workers:
                 worker.join(timeout=max(0.0, deadline - time.monotonic()))
             for worker in self._workers:
