@@ -478,6 +478,15 @@ def test_instance_norm_running_stats():
     np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-10)
 
 
+def test_instance_norm_refuses_non_tensor_running_stats():
+    # found by the fuzz suite: an int running_mean reached running_mean.mul_ (AttributeError)
+    x = pyt.zeros(1, 1, 0, dtype=pyt.bool)
+    with pytest.raises(TypeError, match="'running_mean'.*must be Tensor, not int"):
+        F.instance_norm(x, 0)
+    with pytest.raises(TypeError, match="'running_var'.*must be Tensor, not float"):
+        F.instance_norm(pyt.ones(1, 1, 3), None, 1.0)
+
+
 def test_max_pool_return_indices_and_unpool():
     x = pyt.tensor(randn(1, 2, 4, 4))
     y, idx = F.max_pool2d(x, 2, return_indices=True)
