@@ -4,6 +4,13 @@ Environment:
     PYT_BUILD_CUDA=0|1|auto   build cuda_src/ (auto: when nvcc is found; nothing to build yet)
     PYT_CUDA_ARCH             GPU targets for nvcc, e.g. "80;90"
     PYT_DEBUG=1               -O0 -g, for fast rebuilds while developing
+    PYT_SANITIZE=address      AddressSanitizer build (-O1 -g): finds out-of-bounds reads and
+                              writes and use-after-free in the C/Cython code. Run Python with
+                              the runtime preloaded, e.g.
+                              LD_PRELOAD=$(gcc -print-file-name=libasan.so)
+                              ASAN_OPTIONS=detect_leaks=0 python -m pytest tests/fuzz
+                              and rebuild without it afterwards (the flags change forces a
+                              full rebuild either way).
 """
 import os
 import shutil
@@ -28,12 +35,27 @@ def want_cuda():
     return found
 
 
+def sanitize_args():
+    """Flags for PYT_SANITIZE (compile and link alike); empty for a normal build."""
+    choice = os.environ.get("PYT_SANITIZE", "").lower()
+    if not choice:
+        return []
+    if choice != "address":
+        sys.exit(f"PYT_SANITIZE={choice!r}: only 'address' is supported")
+    # -O1 keeps ASan's reports readable and its slowdown small; frame pointers give
+    # full stack traces without unwinding tables
+    return ["-fsanitize=address", "-fno-omit-frame-pointer", "-O1", "-g"]
+
+
 def compile_args():
     # -fno-math-errno: nothing reads errno after a math call, and with it set GCC cannot
     # vectorise sqrt, floor & co. (it must call libm for the errno side effect)
     if os.environ.get("PYT_DEBUG") == "1":
-        return ["-O0", "-g", "-fopenmp", "-fwrapv", "-fno-math-errno"]
-    return ["-O3", "-fopenmp", "-fno-strict-aliasing", "-fwrapv", "-fno-math-errno"]
+        args = ["-O0", "-g", "-fopenmp", "-fwrapv", "-fno-math-errno"]
+    else:
+        args = ["-O3", "-fopenmp", "-fno-strict-aliasing", "-fwrapv", "-fno-math-errno"]
+    # the sanitizer's -O1 comes last, so it overrides -O3 (GCC takes the last -O)
+    return args + sanitize_args()
 
 
 def extensions():
@@ -47,7 +69,7 @@ def extensions():
             name, [str(rel)],
             include_dirs=[INCLUDE_DIR],
             extra_compile_args=compile_args(),
-            extra_link_args=["-fopenmp"],
+            extra_link_args=["-fopenmp"] + sanitize_args(),
             define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         ))
     if want_cuda():
@@ -66,7 +88,7 @@ def extensions():
 
 class ParallelBuildExt(build_ext):
     """build_ext on every core, rebuilding everything when the flags change (an -O3
-    build after a PYT_DEBUG=1 one would otherwise keep the unoptimised objects)."""
+    build after a PYT_DEBUG=1 or PYT_SANITIZE one would otherwise keep those objects)."""
 
     def finalize_options(self):
         super().finalize_options()

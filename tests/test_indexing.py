@@ -803,6 +803,24 @@ def test_masked_scatter(dt):
     assert r.tolist() == [[0, 1, 2, 3], [0, 0, 0, 0]]
 
 
+def test_masked_select_and_scatter_keep_row_major_order_in_large_views():
+    # the iterator walks big transposed operands in cache tiles; masked_select and
+    # masked_scatter move a cursor, so they must walk row by row (they used to return
+    # elements in tile order from 16 x 16 up)
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((40, 50)).astype(np.float32)
+    t, m = pyt.tensor(a).t(), pyt.tensor(a.T > 0)             # strides (1, 50) and (40, 1)
+    np.testing.assert_array_equal(pyt.masked_select(t, m).numpy(), a.T[a.T > 0])
+    np.testing.assert_array_equal(t[m].numpy(), a.T[a.T > 0])
+    src = pyt.arange(2000.0)
+    expected = a.T.copy()
+    expected[a.T > 0] = np.arange(float((a > 0).sum()))
+    np.testing.assert_array_equal(t.clone().t().t().masked_scatter(m, src).numpy(), expected)
+    u = pyt.tensor(a).t()
+    u.masked_scatter_(m, src)
+    np.testing.assert_array_equal(u.numpy(), expected)
+
+
 def test_masked_scatter_errors():
     with pytest.raises(RuntimeError, match="Number of elements of source < number of ones in mask"):
         pyt.zeros(4).masked_scatter_(pyt.tensor([True, False, True, False]), pyt.tensor([1.0]))

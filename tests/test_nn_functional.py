@@ -478,6 +478,31 @@ def test_instance_norm_running_stats():
     np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-10)
 
 
+def test_instance_norm_refuses_non_tensor_running_stats():
+    # found by the fuzz suite: an int running_mean reached running_mean.mul_ (AttributeError)
+    x = pyt.zeros(1, 1, 0, dtype=pyt.bool)
+    with pytest.raises(TypeError, match="'running_mean'.*must be Tensor, not int"):
+        F.instance_norm(x, 0)
+    with pytest.raises(TypeError, match="'running_var'.*must be Tensor, not float"):
+        F.instance_norm(pyt.ones(1, 1, 3), None, 1.0)
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
+def test_grid_sample_non_finite_grid(mode, padding_mode):
+    # a NaN grid point became index INT64_MIN and made grid_sample raise; torch gives NaN
+    # (zeros, bilinear), 0 (zeros, nearest) or samples pixel 0 (border, reflection)
+    torch = pytest.importorskip("torch")
+    x = np.arange(12.0).reshape(1, 1, 3, 4) + 1
+    nan, inf = float("nan"), float("inf")
+    g = np.array([[[[nan, 0.2], [0.2, nan], [inf, 0.2], [0.2, -inf], [-0.4, 0.7]]]])
+    out = F.grid_sample(pyt.tensor(x), pyt.tensor(g), mode=mode, padding_mode=padding_mode,
+                        align_corners=False)
+    ref = torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(g), mode=mode,
+                                          padding_mode=padding_mode, align_corners=False)
+    np.testing.assert_allclose(out.numpy(), ref.numpy(), equal_nan=True)
+
+
 def test_max_pool_return_indices_and_unpool():
     x = pyt.tensor(randn(1, 2, 4, 4))
     y, idx = F.max_pool2d(x, 2, return_indices=True)

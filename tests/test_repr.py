@@ -219,3 +219,14 @@ def test_repr_matches_torch_for_views_and_grad():
     t = torch.tensor(long_row, dtype=torch.float64, requires_grad=True)
     p = pyt.tensor(long_row, dtype=pyt.float64, requires_grad=True)
     same_as_torch(p, t)
+
+
+def test_format_spec():
+    assert f"{pyt.tensor(2.5):.2f}" == "2.50"
+    assert f"{pyt.tensor([1, 2])}" == repr(pyt.tensor([1, 2]))
+    # found by the fuzz suite: format(True, 1) inside __format__ was a SystemError
+    for spec in (1, None, 2.5):
+        with pytest.raises(TypeError, match="argument must be str"):
+            pyt.tensor(True).__format__(spec)
+        with pytest.raises(TypeError, match="argument must be str"):
+            pyt.tensor([1.0]).__format__(spec)

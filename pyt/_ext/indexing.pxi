@@ -69,6 +69,18 @@ cdef int _iterate(int nops, int ndim, const Py_ssize_t* shape, char** base,
     return 0
 
 
+cdef int _iterate_in_order(int nops, int ndim, const Py_ssize_t* shape, char** base,
+                           const Py_ssize_t* strides, pyt_inner_loop fn, void* ctx) except -1:
+    """Runs fn over the operands in row-major order, one thread, no cache tiles: for loops
+    that move a cursor (masked_select, masked_scatter), where order is the result."""
+    cdef pyt_iter it
+    cdef Py_ssize_t numel
+    with nogil:
+        numel = pyt_iter_init(&it, nops, ndim, shape, base, strides)
+        pyt_iter_range(&it, 0, numel, fn, ctx)
+    return 0
+
+
 cdef int _operand_strides(Tensor t, int ndim, const Py_ssize_t* shape, Py_ssize_t* out) except -1:
     """t's byte strides when broadcast to shape."""
     cdef int i
@@ -1478,7 +1490,7 @@ cdef Tensor _masked_select(Tensor input, mask):
     _operand_strides(m, nd, shape, strides + nd)
     base[0] = input._data
     base[1] = m._data
-    _iterate(2, nd, shape, base, strides, masked_select_loop, &ctx, False)
+    _iterate_in_order(2, nd, shape, base, strides, masked_select_loop, &ctx)
     return result
 
 
@@ -1554,7 +1566,7 @@ cdef Tensor _masked_scatter_into(Tensor self, mask, source):
     _operand_strides(m, nd, self._shape, strides + nd)
     base[0] = self._data
     base[1] = m._data
-    _iterate(2, nd, self._shape, base, strides, masked_scatter_loop, &ctx, False)
+    _iterate_in_order(2, nd, self._shape, base, strides, masked_scatter_loop, &ctx)
     self._storage.version += 1
     return self
 

@@ -453,6 +453,8 @@ cdef class Tensor:
         return tensor_repr(self)
 
     def __format__(self, spec):
+        if not isinstance(spec, str):           # format(True, 1) is a SystemError
+            raise TypeError(f"__format__() argument must be str, not {type(spec).__name__}")
         if self._ndim == 0 and spec:
             return format(self.item(), spec)
         return object.__format__(self, spec)

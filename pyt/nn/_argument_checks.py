@@ -15,6 +15,7 @@ TENSOR_PARAMETERS = {
     "input", "target", "input1", "input2", "x1", "x2", "anchor", "positive", "negative",
     "query", "key", "log_probs", "targets", "offsets", "theta", "grid", "weight", "bias",
     "per_sample_weights", "attn_mask", "key_padding_mask", "pos_weight", "indices", "tensor",
+    "running_mean", "running_var",
 }
 
 

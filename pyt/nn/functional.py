@@ -582,6 +582,10 @@ def _source_coord(coord, size, padding_mode, align_corners):
     elif padding_mode == "reflection":
         x = _reflect(x, 0, 2 * (size - 1)) if align_corners else _reflect(x, -1, 2 * size - 1)
         x = x.clamp(0, size - 1)
+    if padding_mode != "zeros":
+        # a coordinate that is still NaN (NaN or inf folded by reflection) samples the
+        # first pixel, as torch does
+        x = pyt.where(pyt.isnan(x), 0.0, x)
     return x
 
 
@@ -615,7 +619,10 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
     def tap(xi, yi):
         """input at integer points (xi, yi) [N, Ho, Wo], zero outside."""
         inside = (xi >= 0) & (xi <= W - 1) & (yi >= 0) & (yi <= H - 1)
-        lin = (yi.clamp(0, H - 1) * W + xi.clamp(0, W - 1)).long().reshape(N, 1, Ho * Wo)
+        # points outside (NaN included: .long() of NaN is no index) read pixel 0, then
+        # count as zero
+        lin = (pyt.where(inside, yi, 0.0) * W + pyt.where(inside, xi, 0.0)).long()
+        lin = lin.reshape(N, 1, Ho * Wo)
         vals = flat.gather(2, lin.expand(N, C, Ho * Wo)).reshape(N, C, Ho, Wo)
         return vals * inside.unsqueeze(1).to(vals.dtype)
 
