@@ -17,6 +17,8 @@ TENSOR_PARAMETERS = {
     "per_sample_weights", "attn_mask", "key_padding_mask", "pos_weight", "indices", "tensor",
     "running_mean", "running_var",
 }
+# tensor parameters that take None even without a default (batch norm in training mode)
+NONE_ALLOWED = {"running_mean", "running_var"}
 
 
 def refuse(function, parameter, position, value):
@@ -51,9 +53,9 @@ def _checked(fn):
         params.append(p.name + default)
         call.append(f"{p.name}={p.name}" if p.kind is p.KEYWORD_ONLY else p.name)
         if p.name in TENSOR_PARAMETERS:
-            if p.default is p.empty:
+            if p.default is p.empty and p.name not in NONE_ALLOWED:
                 test = f"not isinstance({p.name}, Tensor)"
-            elif p.default is None:
+            elif p.default is None or p.name in NONE_ALLOWED:
                 test = f"{p.name} is not None and not isinstance({p.name}, Tensor)"
             else:
                 continue
