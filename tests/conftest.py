@@ -1,4 +1,6 @@
 """Shared helpers for pyt's tests."""
+import os
+
 import numpy as np
 import pytest
 
@@ -38,3 +40,23 @@ def make(shape, dt, seed=0):
 @pytest.fixture(params=ALL_DTYPES, ids=lambda d: d.name)
 def any_dtype(request):
     return request.param
+
+
+def child_processes():
+    """(live, zombie) pids of this process's children, read from /proc (multiprocessing
+    only knows the children it started itself)."""
+    me = str(os.getpid())
+    live, zombies = [], []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/stat") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # the fields after the parenthesised command: state, ppid, ...
+        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
+        if ppid == me:
+            (zombies if state == "Z" else live).append(int(pid))
+    return live, zombies

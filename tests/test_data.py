@@ -17,31 +17,13 @@ from pyt.utils.data import (
 )
 
 import _data_helpers as H
-
-
-def _children_state():
-    """(live children, zombie children) of this process, read from /proc."""
-    me = str(os.getpid())
-    live, zombies = [], []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        # the fields after the parenthesised command: state, ppid, ...
-        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if ppid == me:
-            (zombies if state == "Z" else live).append(int(pid))
-    return live, zombies
+from conftest import child_processes
 
 
 def _assert_no_workers_left():
     gc.collect()
     assert multiprocessing.active_children() == []
-    live, zombies = _children_state()
+    live, zombies = child_processes()
     assert zombies == []
     # the forkserver and resource tracker that spawn / forkserver start live on
     for pid in live:

@@ -22,6 +22,7 @@ from pyt import nn
 from pyt.utils.data import DataLoader
 
 import _fault_helpers as H
+from conftest import child_processes
 
 HANG_GUARD = 60       # seconds any one test may take before it counts as hung
 
@@ -47,26 +48,8 @@ def deadline(seconds=HANG_GUARD):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _children():
-    """(live, zombie) child pids of this process, from /proc."""
-    me = str(os.getpid())
-    live, zombies = [], []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(f"/proc/{pid}/stat") as f:
-                stat = f.read()
-        except OSError:
-            continue
-        state, ppid = stat.rsplit(")", 1)[1].split()[:2]
-        if ppid == me:
-            (zombies if state == "Z" else live).append(int(pid))
-    return live, zombies
-
-
 def _unexpected_children():
-    live, zombies = _children()
+    live, zombies = child_processes()
     unexpected = list(zombies)
     for pid in live:
         try:

@@ -15,6 +15,7 @@ import pytest
 import pyt
 import pyt.nn as nn
 import pyt.nn.functional as F
+from conftest import child_processes
 
 SCALE = int(os.environ.get("PYT_LEAK_SCALE", "1"))
 PAGE = os.sysconf("SC_PAGE_SIZE")
@@ -114,20 +115,6 @@ def shm_files():
     return set(os.listdir("/dev/shm")) if os.path.isdir("/dev/shm") else set()
 
 
-def children():
-    me = str(os.getpid())
-    found = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                with open(f"/proc/{pid}/stat") as f:
-                    if f.read().rsplit(")", 1)[1].split()[1] == me:
-                        found.append(pid)
-            except OSError:
-                pass
-    return found
-
-
 def take_some(batches, count):
     for _ in range(count):
         x, y = next(batches)                   # shared-memory tensors: one fd each
@@ -142,11 +129,11 @@ def test_dataloader_iterators_dropped_early_leave_nothing_behind():
     gc.collect()
     # helpers other tests may have started (forkserver, resource tracker) stay out of it
     fds, threads, shm, helpers = (open_fds(), threading.active_count(), shm_files(),
-                                  set(children()))
+                                  set(sum(child_processes(), [])))
     for i in range(50 * SCALE):
         take_some(iter(loader), i % 3)         # the iterator is dropped part-way
     gc.collect()
-    assert set(children()) <= helpers
+    assert set(sum(child_processes(), [])) <= helpers
     assert threading.active_count() <= threads
     assert open_fds() <= fds
     assert shm_files() <= shm
