@@ -584,11 +584,7 @@ cdef object _max_min(str fname, object input, object dim, bint keepdim, object o
     cdef Tensor x = _tensor_arg(input, fname)
     if isinstance(dim, Tensor):                          # max(input, other): elementwise
         import pyt
-        fn = getattr(pyt, "maximum" if is_max else "minimum", None)
-        if fn is None:
-            raise NotImplementedError(f"{fname}(input, other) needs pyt."
-                                      f"{'maximum' if is_max else 'minimum'}, which this "
-                                      f"build does not have yet")
+        fn = pyt.maximum if is_max else pyt.minimum
         return fn(x, dim) if out is None else fn(x, dim, out=out)
     if not _wants_grad((x,)):
         return _max_min_values(fname, x, dim, keepdim, out, is_max)
@@ -1076,10 +1072,7 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
             p = 2
         elif p == "nuc":
             import pyt.linalg
-            fn = getattr(pyt.linalg, "matrix_norm", None)
-            if fn is None:
-                raise NotImplementedError("norm(p='nuc') needs pyt.linalg.matrix_norm")
-            return fn(x, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim,
+            return pyt.linalg.matrix_norm(x, "nuc", dim=(-2, -1) if dim is None else dim, keepdim=keepdim,
                       dtype=dtype, out=out)
         else:
             raise RuntimeError(f"linalg.matrix_norm: Order {p} not supported.")
