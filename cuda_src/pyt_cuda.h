@@ -1,0 +1,319 @@
+/* pyt's CUDA backend: the one C API the Cython side calls.
+
+   Everything here is plain C. The implementation lives in cuda_src/ and is built by
+   setup.py into pyt/_ext/libpyt_cuda.so: with nvcc from the .cu files (the CUDA runtime
+   linked statically, so the library loads on a machine with no GPU or driver), or, when
+   no CUDA toolkit is there, from stub.c, where every call answers PYT_CUDA_ERR_NOT_BUILT.
+   The caching allocator's bookkeeping (allocator.cpp) is plain C++ built either way; its
+   host-memory backend lets the tests exercise it without a GPU.
+
+   Conventions
+   - Every call returns 0 on success, a cudaError_t (> 0), or one of pyt's codes (< 0)
+     below; pyt_cuda_error_string() names any of them.
+   - Work runs on the calling thread's current device and current stream (set with
+     pyt_cuda_set_device / pyt_cuda_set_current_stream); kernels are launched
+     asynchronously and checked with cudaGetLastError right after the launch.
+   - Dtype codes are pyt's (PYT_BOOL .. PYT_FLOAT64 of pyt_dtypes.h); half and bfloat16
+     are stored as their 16-bit patterns, as on the CPU.
+   - Strides are in bytes. Pointers into tensors are device pointers unless a comment
+     says "host". */
+#ifndef PYT_CUDA_H
+#define PYT_CUDA_H
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- errors -------------------------------------------------------------------- */
+
+enum {
+    PYT_CUDA_OK = 0,
+    PYT_CUDA_ERR_NOT_BUILT = -1,      /* this pyt was built without CUDA */
+    PYT_CUDA_ERR_OOM = -2,            /* the caching allocator could not get the memory */
+    PYT_CUDA_ERR_UNSUPPORTED = -3,    /* no CUDA kernel for this op / dtype */
+    PYT_CUDA_ERR_TOO_MANY_DIMS = -4,  /* more than PYT_CUDA_MAX_DIMS after coalescing */
+    PYT_CUDA_ERR_INDEX = -5,          /* an index out of range; *bad_value says which */
+    PYT_CUDA_ERR_INVALID = -6,        /* a bad argument (a bug on the Cython side) */
+    PYT_CUDA_ERR_NOT_READY = -7       /* query: the work is still running */
+};
+
+const char *pyt_cuda_error_string(int err);
+int pyt_cuda_is_built(void);          /* 1 when compiled with nvcc, 0 for the stub */
+
+/* ---- devices ------------------------------------------------------------------- */
+
+int pyt_cuda_device_count(int *count);   /* *count = 0 (and the error) without a driver */
+int pyt_cuda_get_device(int *device);
+int pyt_cuda_set_device(int device);
+int pyt_cuda_synchronize(void);          /* waits for all work on the current device */
+
+typedef struct {
+    char name[256];
+    size_t total_memory;
+    int major, minor;
+    int multi_processor_count;
+} pyt_cuda_properties;
+
+int pyt_cuda_get_properties(int device, pyt_cuda_properties *props);
+int pyt_cuda_mem_get_info(size_t *free_bytes, size_t *total_bytes);
+
+/* ---- streams and events (opaque handles; NULL is the default stream) ------------ */
+
+typedef void *pyt_cuda_stream;
+typedef void *pyt_cuda_event;
+
+pyt_cuda_stream pyt_cuda_current_stream(void);        /* this thread's, current device */
+void pyt_cuda_set_current_stream(pyt_cuda_stream s);
+int pyt_cuda_stream_create(pyt_cuda_stream *s, int priority);
+int pyt_cuda_stream_destroy(pyt_cuda_stream s);
+int pyt_cuda_stream_query(pyt_cuda_stream s);          /* 0 done, PYT_CUDA_ERR_NOT_READY */
+int pyt_cuda_stream_synchronize(pyt_cuda_stream s);
+int pyt_cuda_stream_wait_event(pyt_cuda_stream s, pyt_cuda_event e);
+
+int pyt_cuda_event_create(pyt_cuda_event *e, int enable_timing, int blocking, int interprocess);
+int pyt_cuda_event_destroy(pyt_cuda_event e);
+int pyt_cuda_event_record(pyt_cuda_event e, pyt_cuda_stream s);
+int pyt_cuda_event_query(pyt_cuda_event e);            /* 0 done, PYT_CUDA_ERR_NOT_READY */
+int pyt_cuda_event_synchronize(pyt_cuda_event e);
+int pyt_cuda_event_elapsed_time(float *ms, pyt_cuda_event start, pyt_cuda_event end);
+
+/* ---- memory -------------------------------------------------------------------- */
+
+/* The caching allocator, on the current device, for use on the current stream.
+   nbytes 0 gives NULL and success. On failure (after freeing cached blocks and retrying)
+   PYT_CUDA_ERR_OOM; pyt_cuda_oom_message() then describes it as torch does. */
+int pyt_cuda_malloc(void **ptr, size_t nbytes);
+void pyt_cuda_free(void *ptr);
+const char *pyt_cuda_oom_message(void);
+/* ptr (a block of the allocator) is used on stream s too: its reuse waits for s. */
+int pyt_cuda_record_stream(void *ptr, pyt_cuda_stream s);
+int pyt_cuda_empty_cache(void);
+
+typedef struct {
+    int64_t allocated, max_allocated;         /* bytes in blocks handed out */
+    int64_t reserved, max_reserved;           /* bytes in segments got from the device */
+    int64_t active_blocks, segments;
+    int64_t num_device_allocs, num_device_frees;
+    int64_t num_alloc_retries, num_ooms;
+    int64_t requested, max_requested;         /* bytes asked for, before rounding */
+    int64_t inactive_split, inactive_split_bytes;
+} pyt_cuda_memory_stats;
+
+int pyt_cuda_get_memory_stats(int device, pyt_cuda_memory_stats *stats);
+int pyt_cuda_reset_peak_memory_stats(int device);
+
+/* Page-locked host memory (Tensor.pin_memory) and copies. */
+int pyt_cuda_host_alloc(void **ptr, size_t nbytes);
+int pyt_cuda_host_free(void *ptr);
+int pyt_cuda_is_pinned(const void *ptr);               /* 1 or 0 */
+
+enum { PYT_CUDA_H2D = 1, PYT_CUDA_D2H = 2, PYT_CUDA_D2D = 3 };
+/* On the current stream; waits for the copy unless non_blocking. */
+int pyt_cuda_memcpy(void *dst, const void *src, size_t nbytes, int kind, int non_blocking);
+int pyt_cuda_memset(void *dst, int value, size_t nbytes);
+
+/* The caching allocator over host memory, for tests on machines without a GPU: the same
+   bookkeeping, with malloc behind it and a capacity that plays the device's memory.
+   Streams are plain integers here; pyt_alloc_test_free takes effect at once. */
+typedef struct pyt_alloc_test pyt_alloc_test;
+pyt_alloc_test *pyt_alloc_test_new(size_t capacity);
+void pyt_alloc_test_delete(pyt_alloc_test *a);
+int pyt_alloc_test_malloc(pyt_alloc_test *a, void **ptr, size_t nbytes, uintptr_t stream);
+void pyt_alloc_test_free(pyt_alloc_test *a, void *ptr);
+int pyt_alloc_test_empty_cache(pyt_alloc_test *a);
+int pyt_alloc_test_stats(pyt_alloc_test *a, pyt_cuda_memory_stats *stats);
+/* the segment and block sizes the allocator holds, for checking splits and merges:
+   writes up to max (segment_size, block_size, allocated?) triples; returns the count */
+int pyt_alloc_test_blocks(pyt_alloc_test *a, int64_t *out, int max);
+
+/* ---- the strided iteration every elementwise kernel runs on ---------------------- */
+
+#define PYT_CUDA_MAX_DIMS 16
+#define PYT_CUDA_MAX_OPERANDS 4
+
+/* Operand 0 is the output. Dims are coalesced as on the CPU (pyt_loop.h): size-1 dims
+   dropped, dims contiguous in every operand merged, innermost last. An operand whose
+   base is NULL is a scalar: every element reads `scalar[k]`, the raw bits of one value
+   of that operand's dtype (a CPU 0-d tensor or a Python number in a CUDA op). */
+typedef struct {
+    int nops, ndim;
+    int64_t numel;
+    int64_t shape[PYT_CUDA_MAX_DIMS];
+    int64_t strides[PYT_CUDA_MAX_OPERANDS][PYT_CUDA_MAX_DIMS];
+    char *base[PYT_CUDA_MAX_OPERANDS];
+    uint64_t scalar[PYT_CUDA_MAX_OPERANDS];
+} pyt_cuda_iter;
+
+/* Fills it from ndim-dim shapes and nops rows of ndim byte strides (the layout of
+   pyt_iter_init). Returns 0, or PYT_CUDA_ERR_TOO_MANY_DIMS (then make the operands
+   contiguous and call again). */
+static inline int pyt_cuda_iter_init(pyt_cuda_iter *it, int nops, int ndim,
+                                     const int64_t *shape, char *const *base,
+                                     const uint64_t *scalar, const int64_t *strides)
+{
+    int64_t sh[64], st[PYT_CUDA_MAX_OPERANDS][64];
+    int d, k, nd = 0, out = 0;
+    if (nops < 1 || nops > PYT_CUDA_MAX_OPERANDS || ndim < 0 || ndim > 64)
+        return PYT_CUDA_ERR_INVALID;
+    it->nops = nops;
+    it->numel = 1;
+    for (k = 0; k < PYT_CUDA_MAX_OPERANDS; k++) {
+        it->base[k] = k < nops ? base[k] : 0;
+        it->scalar[k] = (k < nops && scalar) ? scalar[k] : 0;
+    }
+    for (d = 0; d < ndim; d++) it->numel *= shape[d];
+    for (d = 0; d < ndim; d++) {                 /* drop size-1 dims */
+        if (shape[d] == 1) continue;
+        sh[nd] = shape[d];
+        for (k = 0; k < nops; k++) st[k][nd] = it->base[k] ? strides[k * ndim + d] : 0;
+        nd++;
+    }
+    for (d = 0; d < nd; d++) {                   /* merge dims contiguous in every operand */
+        if (out > 0) {
+            int mergeable = 1;
+            for (k = 0; k < nops; k++)
+                if (st[k][out - 1] != st[k][d] * sh[d]) { mergeable = 0; break; }
+            if (mergeable) {
+                sh[out - 1] *= sh[d];
+                for (k = 0; k < nops; k++) st[k][out - 1] = st[k][d];
+                continue;
+            }
+        }
+        sh[out] = sh[d];
+        for (k = 0; k < nops; k++) st[k][out] = st[k][d];
+        out++;
+    }
+    if (out > PYT_CUDA_MAX_DIMS) return PYT_CUDA_ERR_TOO_MANY_DIMS;
+    if (out == 0) {                              /* a single element */
+        sh[0] = 1;
+        for (k = 0; k < nops; k++) st[k][0] = 0;
+        out = 1;
+    }
+    it->ndim = out;
+    for (d = 0; d < out; d++) {
+        it->shape[d] = sh[d];
+        for (k = 0; k < nops; k++) it->strides[k][d] = st[k][d];
+    }
+    for (k = nops; k < PYT_CUDA_MAX_OPERANDS; k++)
+        for (d = 0; d < out; d++) it->strides[k][d] = 0;
+    return 0;
+}
+
+/* ---- pointwise kernels (pointwise.cu) ------------------------------------------- */
+
+/* The op families and op codes are the CPU's: PYT_OP_* / PYT_CMP_* of pyt_binary.h,
+   PYT_UN_* / PYT_BI_* / PYT_TER_* of pyt_math.h, with the same results element for
+   element (same formulas, half and bfloat16 computed in float). dtype is the dtype the
+   op computes in: every input has it; the output has it too, except that CMP, the unary
+   ops from PYT_UN_ISNAN on, and the binary ops that give bool on the CPU write bool. */
+enum {
+    PYT_CUDA_ARITH = 0,       /* pyt_arith_table: add .. fmod */
+    PYT_CUDA_CMP = 1,         /* pyt_cmp_table: eq .. ge */
+    PYT_CUDA_UNARY = 2,       /* pyt_unary_table */
+    PYT_CUDA_MATH_BINARY = 3, /* pyt_math_binary_table */
+    PYT_CUDA_TERNARY = 4      /* pyt_ternary_table */
+};
+
+/* the op's scalar parameters: the layout of pyt_math.h's pyt_math_ctx */
+typedef struct { double d[3]; int64_t i[2]; } pyt_cuda_math_ctx;
+
+/* 1 when (family, op, dtype) has a kernel (the CPU table entry is not NULL) */
+int pyt_cuda_pointwise_supported(int family, int op, int dtype);
+int pyt_cuda_pointwise(int family, int op, int dtype, const pyt_cuda_iter *it,
+                       const pyt_cuda_math_ctx *ctx);
+
+/* dst = src converted from src_dtype to dst_dtype, with the CPU's conversions
+   (pyt_cast.h): operands [dst, src]; any strides, broadcast src (stride 0) included. */
+int pyt_cuda_copy(const pyt_cuda_iter *it, int dst_dtype, int src_dtype);
+/* every element of operand 0 = bits (raw bits of one value of an itemsize-byte dtype) */
+int pyt_cuda_fill(const pyt_cuda_iter *it, int itemsize, uint64_t bits);
+/* operands [dst, condition (bool or uint8), x, y]: dst = condition ? x : y */
+int pyt_cuda_where(const pyt_cuda_iter *it, int itemsize);
+
+/* ---- random numbers (random.cu): the CPU's Philox streams, value for value -------- */
+
+/* kinds: philox.pxd's RandomKind (UNIFORM = 0 .. POISSON = 8) */
+typedef struct {
+    int kind;
+    double a, b;
+    const double *a_each;     /* device: per-value a (n values, logical order), or NULL */
+    const double *b_each;     /* device: per-value b, or NULL */
+    int64_t low;              /* INTEGER */
+    uint64_t range;           /* INTEGER */
+} pyt_cuda_random_spec;
+
+/* out: n contiguous values of dtype `code`, value i drawn exactly as philox.pyx's fill()
+   draws it (same blocks, same maps, same casts). */
+int pyt_cuda_random_fill(const pyt_cuda_random_spec *spec, char *out, int code, int64_t n,
+                         uint64_t seed, uint64_t first_block);
+
+/* ---- reductions (reduce.cu) ------------------------------------------------------ */
+
+/* The CPU reduction engine's contract (pyt_reduce.h): op is a PYT_RED_* code, in_code the
+   input dtype, acc_code = pyt_red_acc_code(op, in_code) the accumulator dtype. The input
+   has ndim dims of byte strides in_strides; mask[d] != 0 marks a reduced dim. acc is a
+   contiguous tensor of the kept dims (in order) receiving the reduced values; idx, when
+   not NULL, the int64 positions (within the reduced dims, row-major) of ARGMAX / ARGMIN /
+   MAX / MIN winners, first occurrence on ties, NaN winning as on the CPU. center (SQDEV,
+   EXPSUM): a contiguous float64 tensor of acc's shape; p: POWSUM's exponent. */
+int pyt_cuda_reduce(int op, int in_code, int acc_code, int ndim, const int64_t *shape,
+                    const int64_t *in_strides, const char *mask, const char *in,
+                    char *acc, int64_t *idx, const double *center, double p);
+
+/* ---- softmax (softmax.cu): pyt_softmax.h's contract on the GPU --------------------- */
+
+/* Contiguous [outer, n, inner] tensors of dtype (float16, bfloat16, float32, float64).
+   grad = 0: out = softmax(a) (log: log_softmax) along the middle dim; b unused.
+   grad = 1: a is the forward output, b the incoming gradient, out the input gradient. */
+int pyt_cuda_softmax(int dtype, const void *a, const void *b, void *out, int64_t outer,
+                     int64_t n, int64_t inner, int log, int grad);
+
+/* ---- matrix products (gemm.cu) --------------------------------------------------- */
+
+/* Column-major C[i] = alpha * op(A[i]) @ op(B[i]) + beta * C[i] for i < batch, as cuBLAS's
+   gemmStridedBatched (trans 'N' or 'T'; strides in elements). float16 and bfloat16
+   accumulate in float32. cuBLAS when it loads (dlopen at first use), else pyt's own tiled
+   kernel; integer dtypes are PYT_CUDA_ERR_UNSUPPORTED, as in torch. */
+int pyt_cuda_gemm(int dtype, char transa, char transb, int64_t m, int64_t n, int64_t k,
+                  double alpha, const void *A, int64_t lda, int64_t stride_a,
+                  const void *B, int64_t ldb, int64_t stride_b, double beta,
+                  void *C, int64_t ldc, int64_t stride_c, int64_t batch);
+int pyt_cuda_blas_loaded(void);            /* 1 once cuBLAS is in use */
+void pyt_cuda_set_allow_tf32(int allow);   /* torch.backends.cuda.matmul.allow_tf32 */
+int pyt_cuda_get_allow_tf32(void);
+void pyt_cuda_set_use_blas(int use);       /* 0: always the tiled kernel (tests) */
+
+/* ---- index kernels (index.cu): index_kernels.pxd's loops on the GPU ---------------- */
+
+/* operands [int64 byte offsets (out), index (int32 or int64)]: offsets (+)= index * stride,
+   each index checked against size (-size <= i < 0 accepted when wrap). On a bad index:
+   PYT_CUDA_ERR_INDEX and *bad_value (host) = one offending index. Synchronises. */
+int pyt_cuda_index_offsets(const pyt_cuda_iter *it, int64_t size, int64_t stride,
+                           int index_itemsize, int wrap, int add, int64_t *bad_value);
+/* operands [int64 byte offsets (out), int64 linear index]: a linear index (wrapped when
+   negative, checked against numel) into a strided tensor of ndim dims */
+int pyt_cuda_linear_offsets(const pyt_cuda_iter *it, int ndim, const int64_t *shape,
+                            const int64_t *strides, int64_t numel, int64_t *bad_value);
+/* operands [dst, src, offsets]: dst = *(src + offset) */
+int pyt_cuda_gather(const pyt_cuda_iter *it, int itemsize);
+/* operands [dst, src, offsets]: *(dst + offset) = src */
+int pyt_cuda_scatter(const pyt_cuda_iter *it, int itemsize);
+/* operands [dst, src, offsets]: *(dst + offset) += alpha * src (mode 0) or *= src (mode 1),
+   atomically, so repeated offsets accumulate */
+int pyt_cuda_accumulate(const pyt_cuda_iter *it, int code, int mode, double alpha_f,
+                        int64_t alpha_i);
+/* contiguous input of numel elements: *count (host) = how many are nonzero (floats:
+   -0.0 is zero). Synchronises. */
+int pyt_cuda_count_nonzero(const char *data, int64_t numel, int itemsize, int is_float,
+                           int64_t *count);
+/* the coordinates of the nonzero elements of a contiguous tensor (row-major order) into
+   out: count rows of ndim int64 each */
+int pyt_cuda_nonzero(const char *data, int ndim, const int64_t *shape, int itemsize,
+                     int is_float, int64_t *out, int64_t count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
