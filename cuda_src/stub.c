@@ -1,0 +1,72 @@
+/* pyt_cuda.h for a build without a CUDA toolkit: every call reports that CUDA is not
+   built (queries answer "nothing": no devices, not pinned), so pyt imports and runs on
+   the CPU, and pyt.cuda.is_available() is False. tests/test_cuda_host.py checks that every
+   function of pyt_cuda.h has its stub here. */
+#include <stddef.h>
+#include "pyt_cuda.h"
+
+#if defined(__GNUC__)
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#endif
+
+const char *pyt_cuda_error_string(int err)
+{
+    switch (err) {
+    case PYT_CUDA_OK: return "no error";
+    case PYT_CUDA_ERR_NOT_BUILT: return "pyt was built without CUDA";
+    default: return "CUDA error (pyt was built without CUDA)";
+    }
+}
+
+int pyt_cuda_is_built(void) { return 0; }
+int pyt_cuda_device_count(int *count) { *count = 0; return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_get_device(int *device) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_set_device(int device) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_synchronize(void) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_get_properties(int device, pyt_cuda_properties *props) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_mem_get_info(size_t *free_bytes, size_t *total_bytes) { return PYT_CUDA_ERR_NOT_BUILT; }
+pyt_cuda_stream pyt_cuda_current_stream(void) { return NULL; }
+void pyt_cuda_set_current_stream(pyt_cuda_stream s) { }
+int pyt_cuda_stream_create(pyt_cuda_stream *s, int priority) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_stream_destroy(pyt_cuda_stream s) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_stream_query(pyt_cuda_stream s) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_stream_synchronize(pyt_cuda_stream s) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_stream_wait_event(pyt_cuda_stream s, pyt_cuda_event e) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_event_create(pyt_cuda_event *e, int enable_timing, int blocking, int interprocess) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_event_destroy(pyt_cuda_event e) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_event_record(pyt_cuda_event e, pyt_cuda_stream s) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_event_query(pyt_cuda_event e) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_event_synchronize(pyt_cuda_event e) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_event_elapsed_time(float *ms, pyt_cuda_event start, pyt_cuda_event end) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_malloc(void **ptr, size_t nbytes) { return PYT_CUDA_ERR_NOT_BUILT; }
+void pyt_cuda_free(void *ptr) { }
+const char *pyt_cuda_oom_message(void) { return "pyt was built without CUDA"; }
+int pyt_cuda_record_stream(void *ptr, pyt_cuda_stream s) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_empty_cache(void) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_get_memory_stats(int device, pyt_cuda_memory_stats *stats) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_reset_peak_memory_stats(int device) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_host_alloc(void **ptr, size_t nbytes) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_host_free(void *ptr) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_is_pinned(const void *ptr) { (void)ptr; return 0; }
+int pyt_cuda_memcpy(void *dst, const void *src, size_t nbytes, int kind, int non_blocking) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_memset(void *dst, int value, size_t nbytes) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_pointwise_supported(int family, int op, int dtype) { return 0; }
+int pyt_cuda_pointwise(int family, int op, int dtype, const pyt_cuda_iter *it, const pyt_cuda_math_ctx *ctx) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_copy(const pyt_cuda_iter *it, int dst_dtype, int src_dtype) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_fill(const pyt_cuda_iter *it, int itemsize, uint64_t bits) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_where(const pyt_cuda_iter *it, int itemsize) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_random_fill(const pyt_cuda_random_spec *spec, char *out, int code, int64_t n, uint64_t seed, uint64_t first_block) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_reduce(int op, int in_code, int acc_code, int ndim, const int64_t *shape, const int64_t *in_strides, const char *mask, const char *in, char *acc, int64_t *idx, const double *center, double p) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_softmax(int dtype, const void *a, const void *b, void *out, int64_t outer, int64_t n, int64_t inner, int log, int grad) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_gemm(int dtype, char transa, char transb, int64_t m, int64_t n, int64_t k, double alpha, const void *A, int64_t lda, int64_t stride_a, const void *B, int64_t ldb, int64_t stride_b, double beta, void *C, int64_t ldc, int64_t stride_c, int64_t batch) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_blas_loaded(void) { return 0; }
+void pyt_cuda_set_allow_tf32(int allow) { }
+int pyt_cuda_get_allow_tf32(void) { return 0; }
+void pyt_cuda_set_use_blas(int use) { }
+int pyt_cuda_index_offsets(const pyt_cuda_iter *it, int64_t size, int64_t stride, int index_itemsize, int wrap, int add, int64_t *bad_value) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_linear_offsets(const pyt_cuda_iter *it, int ndim, const int64_t *shape, const int64_t *strides, int64_t numel, int64_t *bad_value) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_gather(const pyt_cuda_iter *it, int itemsize) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_scatter(const pyt_cuda_iter *it, int itemsize) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_accumulate(const pyt_cuda_iter *it, int code, int mode, double alpha_f, int64_t alpha_i) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_count_nonzero(const char *data, int64_t numel, int itemsize, int is_float, int64_t *count) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_nonzero(const char *data, int ndim, const int64_t *shape, int itemsize, int is_float, int64_t *out, int64_t count) { return PYT_CUDA_ERR_NOT_BUILT; }
