@@ -259,7 +259,7 @@ int pyt_cuda_random_fill(const pyt_cuda_random_spec *spec, char *out, int code, 
    MAX / MIN winners, first occurrence on ties, NaN winning as on the CPU. center (SQDEV,
    EXPSUM): a contiguous float64 tensor of acc's shape; p: POWSUM's exponent. */
 int pyt_cuda_reduce(int op, int in_code, int acc_code, int ndim, const int64_t *shape,
-                    const int64_t *in_strides, const char *mask, const char *in,
+                    const int64_t *in_strides, const char *mask, const char *input,
                     char *acc, int64_t *idx, const double *center, double p);
 
 /* ---- softmax (softmax.cu): pyt_softmax.h's contract on the GPU --------------------- */

@@ -2201,6 +2201,7 @@ include "random.pxi"
 include "dlpack.pxi"
 include "pointwise.pxi"
 include "recording.pxi"
+include "cuda_dispatch.pxi"
 
 
 # ----- op modules -------------------------------------------------------------------------
