@@ -284,6 +284,12 @@ int pyt_cuda_blas_loaded(void);            /* 1 once cuBLAS is in use */
 void pyt_cuda_set_allow_tf32(int allow);   /* torch.backends.cuda.matmul.allow_tf32 */
 int pyt_cuda_get_allow_tf32(void);
 void pyt_cuda_set_use_blas(int use);       /* 0: always the tiled kernel (tests) */
+/* Opens cuBLAS from path (a full path, e.g. site-packages/nvidia/cublas/lib/libcublas.so.13,
+   which C cannot find by itself); 1 when cuBLAS is loaded (now or before), 0 when that
+   path does not give it. NULL tries the defaults: $PYT_CUBLAS_PATH, then libcublas.so.13,
+   .so.12 and .so on the loader's path (also tried, once, at the first pyt_cuda_gemm and by
+   pyt_cuda_blas_loaded). The Cython side may call it with candidates before first use. */
+int pyt_cuda_blas_try_load(const char *path);
 
 /* ---- index kernels (index.cu): index_kernels.pxd's loops on the GPU ---------------- */
 
