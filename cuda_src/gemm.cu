@@ -70,6 +70,7 @@ static std::atomic<int> use_blas(1);
 static std::mutex blas_mutex;                  /* loading and handle creation */
 static std::mutex device_mutex[PYT_BLAS_MAX_DEVICES];   /* one handle's stream + call */
 static blas_handle handles[PYT_BLAS_MAX_DEVICES];
+static bool handle_failed[PYT_BLAS_MAX_DEVICES];        /* cublasCreate refused: don't retry */
 
 /* Opens path and takes cuBLAS's entry points from it; the caller holds blas_mutex. */
 static bool open_blas(const char *path)
@@ -134,9 +135,10 @@ extern "C" void pyt_cuda_set_use_blas(int use) { use_blas.store(use != 0); }
 static blas_handle device_handle(int device)
 {
     std::lock_guard<std::mutex> lock(blas_mutex);
-    if (handles[device] == nullptr) {
+    if (handles[device] == nullptr && !handle_failed[device]) {
         blas_handle h = nullptr;
         if (blas.create(&h) == PYT_CUBLAS_STATUS_SUCCESS) handles[device] = h;
+        else handle_failed[device] = true;       /* e.g. a driver too old for this cuBLAS */
     }
     return handles[device];
 }
