@@ -28,6 +28,7 @@ enum {
     PYT_CUBLAS_OP_T = 1,
     PYT_CUBLAS_DEFAULT_MATH = 0,
     PYT_CUBLAS_TF32_TENSOR_OP_MATH = 3,
+    PYT_CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION = 16,
     PYT_CUBLAS_COMPUTE_32F = 68,
     PYT_CUBLAS_COMPUTE_32F_FAST_TF32 = 77,
     PYT_CUBLAS_GEMM_DEFAULT = -1,
@@ -72,6 +73,14 @@ static std::mutex device_mutex[PYT_BLAS_MAX_DEVICES];   /* one handle's stream +
 static blas_handle handles[PYT_BLAS_MAX_DEVICES];
 static bool handle_failed[PYT_BLAS_MAX_DEVICES];        /* cublasCreate refused: don't retry */
 
+/* cublas_v2.h maps the handle functions to their _v2 symbols; a later cuBLAS may
+   export the plain names only */
+static void *symbol(void *lib, const char *name, const char *other)
+{
+    void *p = dlsym(lib, name);
+    return p ? p : dlsym(lib, other);
+}
+
 /* Opens path and takes cuBLAS's entry points from it; the caller holds blas_mutex. */
 static bool open_blas(const char *path)
 {
@@ -81,9 +90,9 @@ static bool open_blas(const char *path)
     if (lib == nullptr) return false;
     blas_api api;
     api.lib = lib;
-    api.create = (create_fn)dlsym(lib, "cublasCreate_v2");
-    api.destroy = (destroy_fn)dlsym(lib, "cublasDestroy_v2");
-    api.set_stream = (set_stream_fn)dlsym(lib, "cublasSetStream_v2");
+    api.create = (create_fn)symbol(lib, "cublasCreate_v2", "cublasCreate");
+    api.destroy = (destroy_fn)symbol(lib, "cublasDestroy_v2", "cublasDestroy");
+    api.set_stream = (set_stream_fn)symbol(lib, "cublasSetStream_v2", "cublasSetStream");
     api.set_math_mode = (set_math_mode_fn)dlsym(lib, "cublasSetMathMode");
     api.sgemm = (sgemm_fn)dlsym(lib, "cublasSgemmStridedBatched");
     api.dgemm = (dgemm_fn)dlsym(lib, "cublasDgemmStridedBatched");
@@ -178,10 +187,12 @@ static int gemm_blas(int dtype, int opa, int opb, int64_t m, int64_t n, int64_t 
                             (int)lda, stride_a, (const float *)B, (int)ldb, stride_b, &b,
                             (float *)C, (int)ldc, stride_c, (int)batch);
     } else {
-        /* half and bfloat16: inputs and output in 16 bits, products summed in float */
+        /* half and bfloat16: inputs and output in 16 bits, products summed in float,
+           also across split-k partial sums, as the CPU sums them (one final rounding) */
         float a = (float)alpha, b = (float)beta;
         int type = dtype == PYT_FLOAT16 ? PYT_CUDA_R_16F : PYT_CUDA_R_16BF;
-        blas.set_math_mode(h, PYT_CUBLAS_DEFAULT_MATH);
+        blas.set_math_mode(h, PYT_CUBLAS_DEFAULT_MATH |
+                              PYT_CUBLAS_MATH_DISALLOW_REDUCED_PRECISION_REDUCTION);
         status = blas.gemm_ex(h, opa, opb, (int)m, (int)n, (int)k, &a, A, type, (int)lda,
                               stride_a, B, type, (int)ldb, stride_b, &b, C, type, (int)ldc,
                               stride_c, (int)batch, PYT_CUBLAS_COMPUTE_32F,
@@ -312,7 +323,8 @@ __global__ void __launch_bounds__(GEMM_THREADS) gemm_tiled(gemm_args g)
                 int64_t row = row0 + tr + 16 * i;
                 if (row >= g.m) continue;
                 T *c = C + row + col * g.ldc;
-                Acc v = alpha * acc[i][j];
+                /* alpha 0 drops the product, as BLAS does: NaN in A or B must not leak */
+                Acc v = alpha == (Acc)0 ? (Acc)0 : alpha * acc[i][j];
                 if (beta != (Acc)0) v += beta * gemm_elem<T>::load(c);   /* beta 0: C unread */
                 gemm_elem<T>::store(c, v);
             }
