@@ -324,13 +324,43 @@ __device__ __forceinline__ bool nonzero_at(const char *data, int64_t i, int item
     }
 }
 
+/* Exclusive prefix sum of v over the block's threads; *total gets the block's sum. */
+template <int THREADS>
+__device__ int64_t block_exclusive_scan(int64_t v, int64_t *total)
+{
+    __shared__ int64_t warp_sums[THREADS / 32];
+    __shared__ int64_t block_total;
+    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+    int64_t x = v;                                   /* inclusive scan within the warp */
+    for (int d = 1; d < 32; d <<= 1) {
+        int64_t y = __shfl_up_sync(0xffffffffu, x, d);
+        if (lane >= d) x += y;
+    }
+    if (lane == 31) warp_sums[warp] = x;
+    __syncthreads();
+    if (warp == 0) {                                 /* scan the warps' sums */
+        int64_t w = lane < THREADS / 32 ? warp_sums[lane] : 0, wx = w;
+        for (int d = 1; d < 32; d <<= 1) {
+            int64_t y = __shfl_up_sync(0xffffffffu, wx, d);
+            if (lane >= d) wx += y;
+        }
+        if (lane < THREADS / 32) warp_sums[lane] = wx - w;
+        if (lane == 31) block_total = wx;
+    }
+    __syncthreads();
+    int64_t result = warp_sums[warp] + x - v;
+    *total = block_total;
+    __syncthreads();                                 /* the shared sums can be reused */
+    return result;
+}
+
 __global__ void count_nonzero_kernel(const char *data, int64_t n, int itemsize, int is_float,
                                      unsigned long long *count)
 {
-    unsigned long long mine = 0;
+    int64_t mine = 0, total;
     GRID_STRIDE_LOOP(i, n) mine += nonzero_at(data, i, itemsize, is_float);
-    for (int d = 16; d > 0; d >>= 1) mine += __shfl_down_sync(0xffffffffu, mine, d);
-    if ((threadIdx.x & 31) == 0 && mine) atomicAdd(count, mine);
+    block_exclusive_scan<PYT_CUDA_THREADS>(mine, &total);      /* one atomic per block */
+    if (threadIdx.x == 0 && total) atomicAdd(count, (unsigned long long)total);
 }
 
 extern "C" int pyt_cuda_count_nonzero(const char *data, int64_t numel, int itemsize,
@@ -366,36 +396,6 @@ extern "C" int pyt_cuda_count_nonzero(const char *data, int64_t numel, int items
 #define NZ_ITEMS 16
 #define NZ_CHUNK (NZ_THREADS * NZ_ITEMS)
 #define SCAN_THREADS 1024
-
-/* Exclusive prefix sum of v over the block's threads; *total gets the block's sum. */
-template <int THREADS>
-__device__ int64_t block_exclusive_scan(int64_t v, int64_t *total)
-{
-    __shared__ int64_t warp_sums[THREADS / 32];
-    __shared__ int64_t block_total;
-    const int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
-    int64_t x = v;                                   /* inclusive scan within the warp */
-    for (int d = 1; d < 32; d <<= 1) {
-        int64_t y = __shfl_up_sync(0xffffffffu, x, d);
-        if (lane >= d) x += y;
-    }
-    if (lane == 31) warp_sums[warp] = x;
-    __syncthreads();
-    if (warp == 0) {                                 /* scan the warps' sums */
-        int64_t w = lane < THREADS / 32 ? warp_sums[lane] : 0, wx = w;
-        for (int d = 1; d < 32; d <<= 1) {
-            int64_t y = __shfl_up_sync(0xffffffffu, wx, d);
-            if (lane >= d) wx += y;
-        }
-        if (lane < THREADS / 32) warp_sums[lane] = wx - w;
-        if (lane == 31) block_total = wx;
-    }
-    __syncthreads();
-    int64_t result = warp_sums[warp] + x - v;
-    *total = block_total;
-    __syncthreads();                                 /* the shared sums can be reused */
-    return result;
-}
 
 __global__ void chunk_count_kernel(const char *data, int64_t n, int itemsize, int is_float,
                                    int64_t *counts)
