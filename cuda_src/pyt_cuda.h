@@ -280,10 +280,16 @@ int pyt_cuda_gemm(int dtype, char transa, char transb, int64_t m, int64_t n, int
                   double alpha, const void *A, int64_t lda, int64_t stride_a,
                   const void *B, int64_t ldb, int64_t stride_b, double beta,
                   void *C, int64_t ldc, int64_t stride_c, int64_t batch);
-int pyt_cuda_blas_loaded(void);            /* 1 once cuBLAS is in use */
+int pyt_cuda_blas_loaded(void);            /* 1 once cuBLAS is loaded (tries the defaults) */
 void pyt_cuda_set_allow_tf32(int allow);   /* torch.backends.cuda.matmul.allow_tf32 */
 int pyt_cuda_get_allow_tf32(void);
 void pyt_cuda_set_use_blas(int use);       /* 0: always the tiled kernel (tests) */
+/* Opens cuBLAS from path (a full path, e.g. site-packages/nvidia/cublas/lib/libcublas.so.13,
+   which C cannot find by itself); 1 when cuBLAS is loaded (now or before), 0 when that
+   path does not give it. NULL tries the defaults: $PYT_CUBLAS_PATH, then libcublas.so.13,
+   .so.12 and .so on the loader's path (also tried, once, at the first pyt_cuda_gemm and by
+   pyt_cuda_blas_loaded). The Cython side may call it with candidates before first use. */
+int pyt_cuda_blas_try_load(const char *path);
 
 /* ---- index kernels (index.cu): index_kernels.pxd's loops on the GPU ---------------- */
 
