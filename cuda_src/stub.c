@@ -60,6 +60,7 @@ int pyt_cuda_reduce(int op, int in_code, int acc_code, int ndim, const int64_t *
 int pyt_cuda_softmax(int dtype, const void *a, const void *b, void *out, int64_t outer, int64_t n, int64_t inner, int log, int grad) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_gemm(int dtype, char transa, char transb, int64_t m, int64_t n, int64_t k, double alpha, const void *A, int64_t lda, int64_t stride_a, const void *B, int64_t ldb, int64_t stride_b, double beta, void *C, int64_t ldc, int64_t stride_c, int64_t batch) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_blas_loaded(void) { return 0; }
+int pyt_cuda_blas_try_load(const char *path) { return 0; }
 void pyt_cuda_set_allow_tf32(int allow) { }
 int pyt_cuda_get_allow_tf32(void) { return 0; }
 void pyt_cuda_set_use_blas(int use) { }
