@@ -8,7 +8,7 @@ from conftest import cuda_available
 
 pytestmark = pytest.mark.skipif(cuda_available(), reason="a CUDA device is available")
 
-NO_GPU = r"(?i)cuda|nvidia|gpu"
+NO_GPU = r"(?i)cuda|nvidia|gpu|accelerator"     # torch: "Found no NVIDIA driver..."
 
 
 def test_no_device():
