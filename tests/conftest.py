@@ -60,3 +60,27 @@ def child_processes():
         if ppid == me:
             (zombies if state == "Z" else live).append(int(pid))
     return live, zombies
+
+
+def cuda_available():
+    """pyt.cuda.is_available(), False when pyt.cuda is missing or asking fails."""
+    cuda = getattr(pyt, "cuda", None)
+    try:
+        return bool(cuda is not None and cuda.is_available())
+    except Exception:
+        return False
+
+
+_CUDA_TESTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "cuda")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every test under tests/cuda/ skips unless pyt sees a CUDA device. (This hook lives
+    here, not in a tests/cuda/conftest.py: a second module named conftest would replace
+    this one in sys.modules and break the tests' `from conftest import ...`.)"""
+    if cuda_available():
+        return
+    skip = pytest.mark.skip(reason="no CUDA device (pyt.cuda.is_available() is False)")
+    for item in items:
+        if os.path.abspath(str(item.fspath)).startswith(_CUDA_TESTS + os.sep):
+            item.add_marker(skip)

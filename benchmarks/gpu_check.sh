@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# The one script to run on a GPU machine, from the repository root:
+#     bash benchmarks/gpu_check.sh [build] [smi] [tests] [cpu] [bench]   (default: all)
+# Builds pyt in place with CUDA for sm_90, runs the GPU tests (tests/cuda), a quick CPU
+# sanity subset and benchmarks/bench_cuda.py, and leaves its logs in $OUT (./gpu_out when
+# OUT is unset): build.log, nvidia_smi.txt, tests_cuda.log, tests_cpu.log, bench_cuda.log,
+# gpu_check.log. A failing stage does not stop the later ones (except a failed build);
+# the exit status is 1 when any stage failed. Each stage has a time cap, and the whole run
+# stays inside GPU_CHECK_BUDGET seconds (default 480), so it ends inside one device call.
+set -u
+set -o pipefail
+export PYTHONUNBUFFERED=1
+cd "$(dirname "$0")/.." || exit 1
+OUT="${OUT:-$PWD/gpu_out}"
+mkdir -p "$OUT"
+PY="${PYTHON:-python3}"
+BUDGET="${GPU_CHECK_BUDGET:-480}"
+START=$(date +%s)
+STAGES="${*:-build smi tests cpu bench}"
+FAILED=""
+
+exec > >(tee -a "$OUT/gpu_check.log") 2>&1
+
+wants() { case " $STAGES " in *" $1 "*) return 0 ;; *) return 1 ;; esac; }
+
+# seconds this stage may take: its cap, or what is left of the budget when that is less
+limit() {
+    local left=$((BUDGET - ($(date +%s) - START)))
+    if [ "$left" -lt "$1" ]; then echo "$left"; else echo "$1"; fi
+}
+
+stage() { echo; echo "=== $1 ($(($(date +%s) - START)) s in) ==="; }
+
+# false (and the stage counted as failed) when the budget has under 20 s left for it
+have_time() {
+    if [ "$1" -ge 20 ]; then return 0; fi
+    echo "skipped: only $1 s of the ${BUDGET} s budget left"
+    FAILED="$FAILED $2(no-time)"
+    return 1
+}
+
+finish() {
+    stage "done"
+    if [ -n "$FAILED" ]; then echo "FAILED stages:$FAILED"; exit 1; fi
+    echo "all stages passed: $STAGES"
+    exit 0
+}
+
+echo "gpu_check: stages [$STAGES], logs in $OUT, budget ${BUDGET} s, $(date -u)"
+
+if wants build; then
+    stage "build (PYT_BUILD_CUDA=1 PYT_CUDA_ARCH=90)"
+    T=$(limit 300)
+    if ! have_time "$T" build; then finish; fi
+    if PYT_BUILD_CUDA=1 PYT_CUDA_ARCH=90 timeout -k 10 "$T" \
+            "$PY" setup.py build_ext --inplace -j 16 > "$OUT/build.log" 2>&1; then
+        echo "build ok ($(grep -ci warning "$OUT/build.log") lines mention warnings)"
+    else
+        echo "BUILD FAILED (status $?, cap $T s); the last 60 lines of build.log:"
+        tail -n 60 "$OUT/build.log"
+        FAILED="$FAILED build"
+        finish
+    fi
+fi
+
+if wants smi; then
+    stage "machine"
+    { nvidia-smi; nvidia-smi -q -d CLOCK,PERFORMANCE | head -n 60; } > "$OUT/nvidia_smi.txt" 2>&1
+    head -n 20 "$OUT/nvidia_smi.txt"
+    timeout 60 "$PY" - <<'EOF'
+import platform, sys
+print("python", platform.python_version(), sys.executable)
+for name in ("numpy", "scipy", "torch", "Cython", "pytest"):
+    try:
+        mod = __import__(name)
+        print(f"{name} {getattr(mod, '__version__', '?')}")
+    except Exception as e:
+        print(f"{name}: {type(e).__name__}: {e}")
+try:
+    import pyt
+    print("pyt", pyt.__file__)
+    print("pyt.cuda.is_available():", pyt.cuda.is_available(),
+          "device_count():", pyt.cuda.device_count())
+except Exception as e:
+    print(f"pyt.cuda: {type(e).__name__}: {e}")
+EOF
+fi
+
+if wants tests; then
+    stage "GPU tests (tests/cuda)"
+    if ! "$PY" -c "import pyt, sys; sys.exit(not pyt.cuda.is_available())"; then
+        echo "pyt.cuda.is_available() is not True here: every GPU test will SKIP"
+        FAILED="$FAILED no-gpu-seen"
+    fi
+    T=$(limit 240)
+    # faulthandler_timeout: a test stuck over 60 s prints where it hangs
+    if ! have_time "$T" tests; then :
+    elif timeout -k 10 "$T" "$PY" -m pytest -q tests/cuda -p no:cacheprovider -rfEs \
+            -o faulthandler_timeout=60 --durations=10 2>&1 | tee "$OUT/tests_cuda.log"; then
+        :
+    else
+        echo "GPU tests: status $? (124: hit the $T s cap)"
+        FAILED="$FAILED tests"
+    fi
+fi
+
+if wants cpu; then
+    stage "CPU sanity (tests/test_pointwise.py)"
+    T=$(limit 60)
+    if ! have_time "$T" cpu; then :
+    elif timeout -k 10 "$T" "$PY" -m pytest -q tests/test_pointwise.py -x -p no:cacheprovider \
+            2>&1 | tee "$OUT/tests_cpu.log"; then
+        :
+    else
+        echo "CPU tests: status $?"
+        FAILED="$FAILED cpu"
+    fi
+fi
+
+if wants bench; then
+    stage "benchmarks/bench_cuda.py"
+    T=$(limit 120)
+    if ! have_time "$T" bench; then :
+    # the script prints its table when its own --timeout runs out; the outer cap is a backstop
+    elif timeout -k 10 "$((T + 15))" "$PY" benchmarks/bench_cuda.py --timeout "$((T - 5))" \
+            2>&1 | tee "$OUT/bench_cuda.log"; then
+        :
+    else
+        echo "bench: status $?"
+        FAILED="$FAILED bench"
+    fi
+fi
+
+finish
