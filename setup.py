@@ -162,8 +162,10 @@ def build_cuda_library(jobs):
     objects = [str(out_dir / (src.name + ".o")) for src in sources]
     if with_cuda:
         # nvcc links the CUDA runtime statically by default: no libcudart.so needed at run time
-        link = ["nvcc", "-shared", "--cudart", "static", "-o", str(lib)] + objects + [
-            "-ldl", "-lrt", "-lpthread"]
+        # --exclude-libs: the static runtime's symbols stay private, so a process that
+        # also loads torch (with its own libcudart) sees no clash
+        link = ["nvcc", "-shared", "--cudart", "static", "-Xlinker", "--exclude-libs,ALL",
+                "-o", str(lib)] + objects + ["-ldl", "-lrt", "-lpthread"]
     else:
         link = ["g++", "-shared", "-o", str(lib)] + objects
     stamp = out_dir / "link.cmd"
