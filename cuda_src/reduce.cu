@@ -202,11 +202,12 @@ __host__ __device__ __forceinline__ double shifted_exp(double x, double c)
     return exp(x - c);
 }
 
-/* Folds N consecutive elements (reduced indices r, r + 1, ...) into a; the switch on
-   op is outside the element loop, so a 16-byte pack pays for it once. */
-template <typename T, int N>
+/* Folds the N elements xs[0 .. N) into a: runs of E consecutive reduced indices, run j
+   starting at r + j * jump (so U packs of E elements loaded together fold at once). The
+   switch on op is outside the element loop: a batch of packs pays for it once. */
+template <typename T, int N, int E = N>
 __host__ __device__ __forceinline__ void fold(Acc<typename Elem<T>::V> &a, int op, const T *xs,
-                                              int64_t r, double c, double p)
+                                              int64_t r, double c, double p, int64_t jump = 0)
 {
     typedef typename Elem<T>::C C;
     typedef typename Elem<T>::V V;
@@ -217,8 +218,8 @@ __host__ __device__ __forceinline__ void fold(Acc<typename Elem<T>::V> &a, int o
     case RED_PROD: RED_EACH(a.v = v_mul(a.v, (V)x)) break;
     case RED_MAX: RED_EACH(a.v = v_max(a.v, (V)x)) break;
     case RED_MIN: RED_EACH(a.v = v_min(a.v, (V)x)) break;
-    case RED_ARGMAX: RED_EACH(Acc<V> b; b.v = (V)x; b.i = r + k; a = arg_pick(true, a, b)) break;
-    case RED_ARGMIN: RED_EACH(Acc<V> b; b.v = (V)x; b.i = r + k; a = arg_pick(false, a, b)) break;
+    case RED_ARGMAX: RED_EACH(Acc<V> b; b.v = (V)x; b.i = r + (k / E) * jump + k % E; a = arg_pick(true, a, b)) break;
+    case RED_ARGMIN: RED_EACH(Acc<V> b; b.v = (V)x; b.i = r + (k / E) * jump + k % E; a = arg_pick(false, a, b)) break;
     case RED_ALL: RED_EACH(a.v = (x != 0) ? a.v : (V)0) break;
     case RED_ANY: RED_EACH(a.v = (x != 0) ? (V)1 : a.v) break;
     case RED_COUNT: RED_EACH(a.v = v_add(a.v, (V)(x != 0 ? 1 : 0))) break;
@@ -415,12 +416,14 @@ __host__ __device__ __forceinline__ void group_fold(Acc<typename Elem<T>::V> &a,
         for (int64_t i = lane; i < head; i += gs) fold<T, 1>(a, P.op, x + r0 + i, r0 + i, c, P.p);
         int64_t s = r0 + head, nvec = (r1 - s) / E, v = lane;
         const Pack<T> *pv = reinterpret_cast<const Pack<T> *>(x + s);
-        for (; v + 3 * (int64_t)gs < nvec; v += 4 * (int64_t)gs) {
-            Pack<T> q0 = pv[v], q1 = pv[v + gs], q2 = pv[v + 2 * gs], q3 = pv[v + 3 * gs];
-            fold<T, E>(a, P.op, q0.v, s + v * E, c, P.p);
-            fold<T, E>(a, P.op, q1.v, s + (v + gs) * E, c, P.p);
-            fold<T, E>(a, P.op, q2.v, s + (v + 2 * gs) * E, c, P.p);
-            fold<T, E>(a, P.op, q3.v, s + (v + 3 * gs) * E, c, P.p);
+        /* U packs in flight per thread: 16 bytes of 1-byte types are already 16 values */
+        const int U = E >= 16 ? 1 : E == 8 ? 2 : 4;
+        for (; v + (U - 1) * (int64_t)gs < nvec; v += U * (int64_t)gs) {
+            struct alignas(16) { T v[U * E]; } q;
+#pragma unroll
+            for (int u = 0; u < U; u++)
+                *reinterpret_cast<Pack<T> *>(q.v + u * E) = pv[v + u * gs];
+            fold<T, U * E, E>(a, P.op, q.v, s + v * E, c, P.p, (int64_t)gs * E);
         }
         for (; v < nvec; v += gs) {
             Pack<T> q = pv[v];
