@@ -400,24 +400,25 @@ __host__ __device__ __forceinline__ T load_at(const char *p)
 template <typename T> struct alignas(16) Pack { T v[16 / sizeof(T)]; };
 
 /* One thread's share of the group kernel: elements r0 + lane, r0 + lane + gs, ... of
-   [r0, r1) of the output whose kept offset is base (on the dense path: the unaligned
-   head, then 16-byte packs, then the tail, each dealt round the group). */
+   [r0, r1) of the output whose kept offset is base. On the dense path: 16-byte packs
+   dealt round the group, then the unaligned head and the tail, elementwise. */
 template <typename T>
 __host__ __device__ __forceinline__ void group_fold(Acc<typename Elem<T>::V> &a,
         const RedPlan &P, int64_t base, int64_t r0, int64_t r1, int lane, int gs, double c)
 {
+    const int E = 16 / sizeof(T);
+    const T *x = reinterpret_cast<const T *>(P.in + base);
+    int64_t head = r1 - r0, s = r1, nvec = 0;
     if (P.contig) {
-        const int E = 16 / sizeof(T);
-        const T *x = reinterpret_cast<const T *>(P.in + base);
         uintptr_t addr = (uintptr_t)(x + r0);
-        int64_t head = (addr % sizeof(T)) ? r1 - r0
-                     : (int64_t)(((16 - addr % 16) % 16) / sizeof(T));
+        if (addr % sizeof(T) == 0) head = (int64_t)(((16 - addr % 16) % 16) / sizeof(T));
         if (head > r1 - r0) head = r1 - r0;
-        for (int64_t i = lane; i < head; i += gs) fold<T, 1>(a, P.op, x + r0 + i, r0 + i, c, P.p);
-        int64_t s = r0 + head, nvec = (r1 - s) / E, v = lane;
+        s = r0 + head;
+        nvec = (r1 - s) / E;
         const Pack<T> *pv = reinterpret_cast<const Pack<T> *>(x + s);
         /* U packs in flight per thread: 16 bytes of 1-byte types are already 16 values */
         const int U = E >= 16 ? 1 : E == 8 ? 2 : 4;
+        int64_t v = lane;
         for (; v + (U - 1) * (int64_t)gs < nvec; v += U * (int64_t)gs) {
             struct alignas(16) { T v[U * E]; } q;
 #pragma unroll
@@ -429,13 +430,13 @@ __host__ __device__ __forceinline__ void group_fold(Acc<typename Elem<T>::V> &a,
             Pack<T> q = pv[v];
             fold<T, E>(a, P.op, q.v, s + v * E, c, P.p);
         }
-        s += nvec * E;
-        for (int64_t i = s + lane; i < r1; i += gs) fold<T, 1>(a, P.op, x + i, i, c, P.p);
-    } else {
-        for (int64_t r = r0 + lane; r < r1; r += gs) {
-            T x = load_at<T>(P.in + base + reduced_offset(P, r));
-            fold<T, 1>(a, P.op, &x, r, c, P.p);
-        }
+    }
+    /* the head and the tail (everything, off the dense path), in one loop */
+    int64_t tail0 = s + nvec * E, loose = head + (r1 - tail0);
+    for (int64_t j = lane; j < loose; j += gs) {
+        int64_t i = j < head ? r0 + j : tail0 + (j - head);
+        T xi = P.contig ? x[i] : load_at<T>(P.in + base + reduced_offset(P, i));
+        fold<T, 1>(a, P.op, &xi, i, c, P.p);
     }
 }
 
