@@ -202,24 +202,32 @@ __host__ __device__ __forceinline__ double shifted_exp(double x, double c)
     return exp(x - c);
 }
 
-/* Folds the N elements xs[0 .. N) into a: runs of E consecutive reduced indices, run j
-   starting at r + j * jump (so U packs of E elements loaded together fold at once). The
-   switch on op is outside the element loop: a batch of packs pays for it once. */
-template <typename T, int N, int E = N>
+/* the ops whose folds are unrolled over packs; arg ops, pow and exp (long code, rarely
+   hot) go element by element, which keeps the kernels small */
+__host__ __device__ __forceinline__ bool batched_op(int op)
+{
+    return op != RED_ARGMAX && op != RED_ARGMIN && op != RED_POWSUM && op != RED_EXPSUM;
+}
+
+/* Folds the N elements xs[0 .. N) into a (N > 1: batched ops only); r is the reduced
+   index of xs[0] (used when N == 1). The switch on op is outside the element loop, so a
+   batch of packs pays for it once. */
+template <typename T, int N>
 __host__ __device__ __forceinline__ void fold(Acc<typename Elem<T>::V> &a, int op, const T *xs,
-                                              int64_t r, double c, double p, int64_t jump = 0)
+                                              int64_t r, double c, double p)
 {
     typedef typename Elem<T>::C C;
     typedef typename Elem<T>::V V;
 #define RED_EACH(STMT) _Pragma("unroll") for (int k = 0; k < N; k++) { C x = load_value(xs[k]); STMT; }
+    if (N > 1 && !batched_op(op)) return;         /* the caller folds these one by one */
     switch (op) {
     case RED_SUM: RED_EACH(a.v = v_add(a.v, (V)x)) break;
     case RED_NANSUM: RED_EACH(a.v = v_add(a.v, x == x ? (V)x : (V)0)) break;
     case RED_PROD: RED_EACH(a.v = v_mul(a.v, (V)x)) break;
     case RED_MAX: RED_EACH(a.v = v_max(a.v, (V)x)) break;
     case RED_MIN: RED_EACH(a.v = v_min(a.v, (V)x)) break;
-    case RED_ARGMAX: RED_EACH(Acc<V> b; b.v = (V)x; b.i = r + (k / E) * jump + k % E; a = arg_pick(true, a, b)) break;
-    case RED_ARGMIN: RED_EACH(Acc<V> b; b.v = (V)x; b.i = r + (k / E) * jump + k % E; a = arg_pick(false, a, b)) break;
+    case RED_ARGMAX: if (N == 1) { RED_EACH(Acc<V> b; b.v = (V)x; b.i = r; a = arg_pick(true, a, b)) } break;
+    case RED_ARGMIN: if (N == 1) { RED_EACH(Acc<V> b; b.v = (V)x; b.i = r; a = arg_pick(false, a, b)) } break;
     case RED_ALL: RED_EACH(a.v = (x != 0) ? a.v : (V)0) break;
     case RED_ANY: RED_EACH(a.v = (x != 0) ? (V)1 : a.v) break;
     case RED_COUNT: RED_EACH(a.v = v_add(a.v, (V)(x != 0 ? 1 : 0))) break;
@@ -232,9 +240,9 @@ __host__ __device__ __forceinline__ void fold(Acc<typename Elem<T>::V> &a, int o
         case RED_SQSUM: RED_EACH(a.v += (double)x * (double)x) break;
         case RED_ABSMAX: RED_EACH(a.v = v_max(a.v, fabs((double)x))) break;
         case RED_ABSMIN: RED_EACH(a.v = v_min(a.v, fabs((double)x))) break;
-        case RED_POWSUM: RED_EACH(a.v += pow(fabs((double)x), p)) break;
         case RED_SQDEV: RED_EACH(double d = (double)x - c; a.v += d * d) break;
-        case RED_EXPSUM: RED_EACH(a.v += shifted_exp(x, c)) break;
+        case RED_POWSUM: if (N == 1) { RED_EACH(a.v += pow(fabs((double)x), p)) } break;
+        case RED_EXPSUM: if (N == 1) { RED_EACH(a.v += shifted_exp(x, c)) } break;
         default: break;
         }
     }
@@ -400,8 +408,8 @@ __host__ __device__ __forceinline__ T load_at(const char *p)
 template <typename T> struct alignas(16) Pack { T v[16 / sizeof(T)]; };
 
 /* One thread's share of the group kernel: elements r0 + lane, r0 + lane + gs, ... of
-   [r0, r1) of the output whose kept offset is base. On the dense path: 16-byte packs
-   dealt round the group, then the unaligned head and the tail, elementwise. */
+   [r0, r1) of the output whose kept offset is base. On the dense path: rounds of 16-byte
+   packs dealt round the group, then the unaligned head and the tail, elementwise. */
 template <typename T>
 __host__ __device__ __forceinline__ void group_fold(Acc<typename Elem<T>::V> &a,
         const RedPlan &P, int64_t base, int64_t r0, int64_t r1, int lane, int gs, double c)
@@ -409,26 +417,23 @@ __host__ __device__ __forceinline__ void group_fold(Acc<typename Elem<T>::V> &a,
     const int E = 16 / sizeof(T);
     const T *x = reinterpret_cast<const T *>(P.in + base);
     int64_t head = r1 - r0, s = r1, nvec = 0;
-    if (P.contig) {
+    if (P.contig && batched_op(P.op)) {
         uintptr_t addr = (uintptr_t)(x + r0);
         if (addr % sizeof(T) == 0) head = (int64_t)(((16 - addr % 16) % 16) / sizeof(T));
         if (head > r1 - r0) head = r1 - r0;
         s = r0 + head;
-        nvec = (r1 - s) / E;
-        const Pack<T> *pv = reinterpret_cast<const Pack<T> *>(x + s);
-        /* U packs in flight per thread: 16 bytes of 1-byte types are already 16 values */
+        /* U packs in flight per thread: 16 bytes of 1-byte types are already 16 values;
+           whole rounds of U * gs packs only, the rest goes elementwise */
         const int U = E >= 16 ? 1 : E == 8 ? 2 : 4;
-        int64_t v = lane;
-        for (; v + (U - 1) * (int64_t)gs < nvec; v += U * (int64_t)gs) {
+        const int64_t round = (int64_t)U * gs;
+        nvec = (r1 - s) / E / round * round;
+        const Pack<T> *pv = reinterpret_cast<const Pack<T> *>(x + s);
+        for (int64_t v = lane; v < nvec; v += round) {
             struct alignas(16) { T v[U * E]; } q;
 #pragma unroll
             for (int u = 0; u < U; u++)
                 *reinterpret_cast<Pack<T> *>(q.v + u * E) = pv[v + u * gs];
-            fold<T, U * E, E>(a, P.op, q.v, s + v * E, c, P.p, (int64_t)gs * E);
-        }
-        for (; v < nvec; v += gs) {
-            Pack<T> q = pv[v];
-            fold<T, E>(a, P.op, q.v, s + v * E, c, P.p);
+            fold<T, U * E>(a, P.op, q.v, s + v * E, c, P.p);
         }
     }
     /* the head and the tail (everything, off the dense path), in one loop */
