@@ -445,23 +445,28 @@ __host__ __device__ __forceinline__ void group_fold(Acc<typename Elem<T>::V> &a,
     }
 }
 
-/* One thread's share of the column kernel: rows r0 + ty, r0 + ty + by, ... */
+/* One thread's share of the column kernel: rows r0 + ty, r0 + ty + by, ... (batched
+   ops load 4 rows before folding them, so that 4 loads are in flight) */
 template <typename T>
 __host__ __device__ __forceinline__ void column_fold(Acc<typename Elem<T>::V> &a,
         const RedPlan &P, int64_t base, int64_t r0, int64_t r1, int ty, int by, double c)
 {
-    if (P.nr == 1) {
-        int64_t s = P.rstride[0];
-#pragma unroll 4
-        for (int64_t r = r0 + ty; r < r1; r += by) {
-            T x = load_at<T>(P.in + base + r * s);
-            fold<T, 1>(a, P.op, &x, r, c, P.p);
+    const char *p = P.in + base;
+    const int64_t s = P.rstride[0];
+    int64_t r = r0 + ty;
+    if (batched_op(P.op)) {
+        for (; r + 3 * (int64_t)by < r1; r += 4 * (int64_t)by) {
+            T xs[4];
+#pragma unroll
+            for (int u = 0; u < 4; u++)
+                xs[u] = load_at<T>(p + (P.nr == 1 ? (r + u * by) * s
+                                                  : reduced_offset(P, r + u * by)));
+            fold<T, 4>(a, P.op, xs, r, c, P.p);
         }
-    } else {
-        for (int64_t r = r0 + ty; r < r1; r += by) {
-            T x = load_at<T>(P.in + base + reduced_offset(P, r));
-            fold<T, 1>(a, P.op, &x, r, c, P.p);
-        }
+    }
+    for (; r < r1; r += by) {
+        T x = load_at<T>(p + (P.nr == 1 ? r * s : reduced_offset(P, r)));
+        fold<T, 1>(a, P.op, &x, r, c, P.p);
     }
 }
 
