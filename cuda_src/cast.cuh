@@ -14,6 +14,9 @@
 #define PYT_HD static __host__ __device__ __forceinline__
 #define PYT_HD_MEMBER __host__ __device__ __forceinline__
 
+/* file-local: other .cu files of the library may use the same names */
+namespace {
+
 PYT_HD float pyt_cu_float_of_bits(uint32_t u)
 {
 #ifdef __CUDA_ARCH__
@@ -207,5 +210,7 @@ PYT_HD void pyt_cu_write(void *p, int code, pyt_wide w)
     else if (code == PYT_FLOAT16) *(uint16_t *)p = pyt_cu_float_to_half(f);
     else *(uint16_t *)p = pyt_cu_float_to_bfloat16(f);
 }
+
+}  // namespace
 
 #endif

@@ -9,6 +9,9 @@
 #include "pyt_cuda.h"
 #include "iter.cuh"
 
+/* file-local: other .cu files of the library may use the same names */
+namespace {
+
 template <typename T, int V> struct alignas(sizeof(T) * V) pyt_vec { T v[V]; };
 
 template <int NIN, typename TI, typename F>
@@ -102,5 +105,7 @@ static int pyt_elementwise(const pyt_cuda_iter *it, F f)
     }
     return pyt_launch_error();
 }
+
+}  // namespace
 
 #endif

@@ -12,6 +12,9 @@
 #pragma nv_diag_suppress 186
 #pragma nv_diag_suppress 514
 
+/* file-local: other .cu files of the library may use the same names */
+namespace {
+
 /* the op codes: the CPU's enums */
 enum { PYT_OP_ADD = 0, PYT_OP_SUB, PYT_OP_MUL, PYT_OP_DIV, PYT_OP_FLOORDIV, PYT_OP_TRUNCDIV,
        PYT_OP_REMAINDER, PYT_OP_FMOD, PYT_NUM_ARITH };
@@ -506,5 +509,7 @@ template <int CODE> struct pyt_ternary_op {
         else return D::st(pyt_cu_ternary_int(op, a, b, w, ctx));
     }
 };
+
+}  // namespace
 
 #endif

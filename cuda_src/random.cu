@@ -98,11 +98,13 @@ PYT_HD void pyt_cu_rng_normal_pair(uint64_t r0, uint64_t r1, double *z0, double 
 
 /* ---- Poisson (philox.pyx's _poisson): a varying number of draws from one block ----- */
 
+namespace {
 struct pyt_cu_draws {
     uint64_t seed, block, draw;
     uint32_t w[4];
     int left;
 };
+}  // namespace
 
 PYT_HD double pyt_cu_next_open01(pyt_cu_draws *d)
 {
@@ -252,7 +254,7 @@ PYT_HD void pyt_cu_random_block(const pyt_cuda_random_spec &s, char *out, int co
 }
 
 #ifdef __CUDACC__
-__global__ void __launch_bounds__(PYT_CUDA_THREADS)
+static __global__ void __launch_bounds__(PYT_CUDA_THREADS)
 pyt_random_kernel(pyt_cuda_random_spec spec, char *out, int code, int64_t n, uint64_t seed,
                   uint64_t first_block, double log_q)
 {
