@@ -473,15 +473,29 @@ template <int CODE> struct pyt_binary_pred {
 
 /* ---- ternary: pyt_math.h ---------------------------------------------------------------- */
 
-template <typename F> PYT_HD F pyt_cu_ternary_float(int op, F a, F b, F w,
-                                                    const pyt_cuda_math_ctx &c)
+/* x * y + z fused, or rounded twice: the CPU's float32 and float64 loops are compiled
+   for AVX2 too (target_clones), where GCC fuses them; its float16 and bfloat16 loops
+   are not */
+template <typename F, bool FUSED> PYT_HD F pyt_cu_madd(F x, F y, F z)
+{
+    if (FUSED) return fma(x, y, z);
+#ifdef __CUDA_ARCH__
+    return __fadd_rn(__fmul_rn(x, y), z);
+#else
+    return x * y + z;
+#endif
+}
+
+template <typename F, bool FUSED> PYT_HD F pyt_cu_ternary_float(int op, F a, F b, F w,
+                                                                const pyt_cuda_math_ctx &c)
 {
     switch (op) {
-    case PYT_TER_ADDCMUL: return a + (F)c.d[0] * b * w;
-    case PYT_TER_ADDCDIV: return a + (F)c.d[0] * (b / w);
+    case PYT_TER_ADDCMUL: return pyt_cu_madd<F, FUSED>((F)c.d[0] * b, w, a);
+    case PYT_TER_ADDCDIV: return pyt_cu_madd<F, FUSED>((F)c.d[0], b / w, a);
     case PYT_TER_LERP: {                    /* exact at both ends */
         F diff = b - a;
-        return fabs(w) < (F)0.5 ? a + w * diff : b - diff * (1 - w);
+        return fabs(w) < (F)0.5 ? pyt_cu_madd<F, FUSED>(w, diff, a)
+                                : pyt_cu_madd<F, FUSED>(-diff, 1 - w, b);
     }
     default: return pyt_cu_minimum(pyt_cu_maximum(a, b), w);   /* clamp */
     }
@@ -505,7 +519,8 @@ template <int CODE> struct pyt_ternary_op {
     PYT_HD_MEMBER Out operator()(const T *x) const
     {
         typename D::C a = D::ld(x[0]), b = D::ld(x[1]), w = D::ld(x[2]);
-        if constexpr (D::K != 0) return D::st(pyt_cu_ternary_float(op, a, b, w, ctx));
+        const bool fused = CODE == PYT_FLOAT32 || CODE == PYT_FLOAT64;
+        if constexpr (D::K != 0) return D::st(pyt_cu_ternary_float<typename D::C, fused>(op, a, b, w, ctx));
         else return D::st(pyt_cu_ternary_int(op, a, b, w, ctx));
     }
 };
