@@ -18,7 +18,9 @@ struct pyt_pointwise_launch {
     template <int CODE> int operator()() const
     {
         typedef typename pyt_dt<CODE>::T T;
-        const int V = sizeof(T) >= 4 ? 4 : 8;
+        /* 16 bytes of float32 / float16 (8 for bytes) per vector; integer arithmetic
+           (its divisions inline large code) keeps one element per step */
+        const int V = pyt_dt<CODE>::K == 0 ? 1 : sizeof(T) >= 4 ? 4 : 8;
         const bool to_bool = pyt_cu_pointwise_bool_out(family, op);
         switch (family) {
         case PYT_CUDA_ARITH: return pyt_elementwise<2, T, V>(it, pyt_arith_op<CODE>{op});

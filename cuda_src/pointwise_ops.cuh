@@ -269,7 +269,10 @@ PYT_HD double pyt_cu_erfinv(double y)
 
 /* the ops of the float class: F is float (float16, bfloat16, float32) or double; the
    float overloads of <cmath> pick expf etc. for float */
-template <typename F> PYT_HD F pyt_cu_unary_float(int op, F x, const pyt_cuda_math_ctx &c)
+/* the transcendental ops (exp .. round_decimals): one out-of-line copy per compute
+   class, shared by every kernel that calls it, which keeps the compile time down */
+template <typename F> static __host__ __device__ __noinline__ F
+pyt_cu_unary_math(int op, F x, const pyt_cuda_math_ctx &c)
 {
     switch (op) {
     case PYT_UN_EXP: return exp(x);
@@ -310,7 +313,13 @@ template <typename F> PYT_HD F pyt_cu_unary_float(int op, F x, const pyt_cuda_ma
         F ten = (F)c.d[0];
         return c.i[0] > 0 ? rint(x * ten) / ten : rint(x / ten) * ten;
     }
-    case PYT_UN_FRAC: return x - trunc(x);
+    default: return x - trunc(x);           /* frac */
+    }
+}
+
+template <typename F> PYT_HD F pyt_cu_unary_float(int op, F x, const pyt_cuda_math_ctx &c)
+{
+    switch (op) {
     case PYT_UN_ABS: return fabs(x);
     case PYT_UN_FLOOR: return floor(x);
     case PYT_UN_CEIL: return ceil(x);
@@ -318,9 +327,13 @@ template <typename F> PYT_HD F pyt_cu_unary_float(int op, F x, const pyt_cuda_ma
     case PYT_UN_TRUNC: return trunc(x);
     case PYT_UN_SIGN: return (F)((0 < x) - (x < 0));
     case PYT_UN_RELU: return x < 0 ? (F)0 : x;    /* keeps -0.0 and nan */
-    default:                                /* nan_to_num: d = {nan, posinf, neginf} */
+    case PYT_UN_NAN_TO_NUM:                 /* d = {nan, posinf, neginf} */
         return x != x ? (F)c.d[0] : x == (F)INFINITY ? (F)c.d[1]
              : x == -(F)INFINITY ? (F)c.d[2] : x;
+    case PYT_UN_SQRT: return sqrt(x);
+    case PYT_UN_RSQRT: return (F)1 / sqrt(x);
+    case PYT_UN_RECIPROCAL: return (F)1 / x;
+    default: return pyt_cu_unary_math(op, x, c);
     }
 }
 
@@ -390,12 +403,16 @@ PYT_HD int64_t pyt_cu_ipow(int64_t base, int64_t e)
     return (int64_t)r;
 }
 
+template <typename F> static __host__ __device__ __noinline__ F
+pyt_cu_binary_math(int op, F a, F b)
+{
+    return op == PYT_BI_POW ? pow(a, b) : op == PYT_BI_ATAN2 ? atan2(a, b) : hypot(a, b);
+}
+
 template <typename F> PYT_HD F pyt_cu_binary_float(int op, F a, F b)
 {
     switch (op) {
-    case PYT_BI_POW: return pow(a, b);
-    case PYT_BI_ATAN2: return atan2(a, b);
-    case PYT_BI_HYPOT: return hypot(a, b);
+    case PYT_BI_POW: case PYT_BI_ATAN2: case PYT_BI_HYPOT: return pyt_cu_binary_math(op, a, b);
     case PYT_BI_MAXIMUM: return pyt_cu_maximum(a, b);
     case PYT_BI_MINIMUM: return pyt_cu_minimum(a, b);
     case PYT_BI_FMAX: return pyt_cu_fmax(a, b);
