@@ -15,6 +15,36 @@ template <typename T> int pyt_move(const pyt_cuda_iter *it)
     return pyt_elementwise<1, T, 16 / (int)sizeof(T)>(it, pyt_move_op<T>{});
 }
 
+/* between float dtypes: the typed load and store of pointwise ops, which are pyt_cast.h's
+   conversions for these pairs (through float, or double for float64) */
+template <int DST, int SRC> struct pyt_float_convert_op {
+    typedef typename pyt_dt<DST>::T Out;
+    __device__ __forceinline__ Out operator()(const typename pyt_dt<SRC>::T *x) const
+    {
+        return pyt_dt<DST>::st(pyt_dt<SRC>::ld(x[0]));
+    }
+};
+
+struct pyt_float_convert {
+    const pyt_cuda_iter *it;
+    int src;
+
+    template <int DST> int operator()() const
+    {
+        auto run = [this](auto src_tag) {
+            constexpr int SRC = decltype(src_tag)::value;
+            typedef typename pyt_dt<SRC>::T T;
+            return pyt_elementwise<1, T, 4>(it, pyt_float_convert_op<DST, SRC>{});
+        };
+        switch (src) {
+        case PYT_FLOAT16: return run(std::integral_constant<int, PYT_FLOAT16>());
+        case PYT_BFLOAT16: return run(std::integral_constant<int, PYT_BFLOAT16>());
+        case PYT_FLOAT32: return run(std::integral_constant<int, PYT_FLOAT32>());
+        default: return run(std::integral_constant<int, PYT_FLOAT64>());
+        }
+    }
+};
+
 /* Element i's byte offsets: i * itemsize when every operand is contiguous (or a
    scalar), else from the strides. */
 template <bool CONTIGUOUS, int NOPS>
@@ -118,6 +148,14 @@ extern "C" int pyt_cuda_copy(const pyt_cuda_iter *it, int dst_dtype, int src_dty
         }
     }
     const int itemsize[2] = {pyt_cu_itemsize(dst_dtype), pyt_cu_itemsize(src_dtype)};
+    if (dst_dtype >= PYT_FLOAT16 && src_dtype >= PYT_FLOAT16 && pyt_iter_is_contiguous(it, itemsize)) {
+        switch (dst_dtype) {               /* the mixed-precision casts: typed, vectorised */
+        case PYT_FLOAT16: return pyt_float_convert{it, src_dtype}.operator()<PYT_FLOAT16>();
+        case PYT_BFLOAT16: return pyt_float_convert{it, src_dtype}.operator()<PYT_BFLOAT16>();
+        case PYT_FLOAT32: return pyt_float_convert{it, src_dtype}.operator()<PYT_FLOAT32>();
+        default: return pyt_float_convert{it, src_dtype}.operator()<PYT_FLOAT64>();
+        }
+    }
     cudaStream_t stream = (cudaStream_t)pyt_cuda_current_stream();
     unsigned blocks = pyt_blocks_for(it->numel);
     if (pyt_iter_is_contiguous(it, itemsize))

@@ -86,6 +86,7 @@ static int pyt_elementwise(const pyt_cuda_iter *it, F f)
 {
     typedef typename F::Out TO;
     if (it->nops != NIN + 1) return PYT_CUDA_ERR_INVALID;
+    if (!it->base[0]) return PYT_CUDA_ERR_INVALID;
     if (it->numel <= 0) return 0;
     cudaStream_t stream = (cudaStream_t)pyt_cuda_current_stream();
     int itemsize[NIN + 1];
