@@ -210,6 +210,12 @@ def test_large_contiguous_and_misaligned():
     b = pyt.full((n,), 0.5)
     assert_same(a.cuda() + b.cuda(), a + b)
     assert_same(a.cuda()[1:] * b.cuda()[:-1], a[1:] * b[:-1])        # 4-byte aligned only
+    h = (a / 64).to(pyt.float16)                       # 8 halves per vector
+    assert_same(h.cuda() + h.cuda(), h + h)
+    assert_same(h.cuda()[1:] - h.cuda()[:-1], h[1:] - h[:-1])
+    assert_same(h.cuda()[5:] < h.cuda()[:-5], h[5:] < h[:-5])
+    assert_same(a.cuda().to(pyt.bfloat16), a.to(pyt.bfloat16))
+    assert_same(a.cuda()[1:].to(pyt.float16), a[1:].to(pyt.float16))
     x = pyt.arange(n, dtype=pyt.int16)
     assert_same(x.cuda()[3:] - x.cuda()[:-3], x[3:] - x[:-3])
     assert_same(x.cuda()[1:] == x.cuda()[:-1], x[1:] == x[:-1])
