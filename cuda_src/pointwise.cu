@@ -5,8 +5,8 @@
 #include "pointwise_ops.cuh"
 #include "elementwise.cuh"
 
-/* Vector width of the contiguous path: the cheap families are memory bound and gain
-   from 16-byte accesses; the math families keep one element per step (their switch
+/* The contiguous path's vector width V: arithmetic and comparisons are memory bound and
+   gain from 16-byte accesses; the math families keep one element per step (their switch
    would be copied V times). */
 namespace {
 
