@@ -1,4 +1,4 @@
-/* cuda_src/random.cu's per-block function run on the host, for test_cuda_host.py to
+/* cuda_src/random.cu's per-block function run on the host, for test_kernels_on_host.py to
    compare with philox.pyx's fill() through ctypes. */
 #include "random.cu"
 
