@@ -376,6 +376,51 @@ def oom_message():
     return pyt_cuda_oom_message().decode("utf-8", "replace")
 
 
+def record_stream(uintptr_t ptr, Stream stream):
+    """Marks a block of the allocator (a device pointer as int) as used on `stream`."""
+    check_cuda(pyt_cuda_record_stream(<void*>ptr, stream._handle))
+
+
+# Raw memory as ints, for the tests of the runtime (tensors use the C API directly).
+
+def _malloc(size_t nbytes):
+    cdef void* p = NULL
+    check_cuda(pyt_cuda_malloc(&p, nbytes))
+    return <uintptr_t>p
+
+
+def _free(uintptr_t ptr):
+    pyt_cuda_free(<void*>ptr)
+
+
+def _host_alloc(size_t nbytes):
+    cdef void* p = NULL
+    check_cuda(pyt_cuda_host_alloc(&p, nbytes))
+    return <uintptr_t>p
+
+
+def _host_free(uintptr_t ptr):
+    check_cuda(pyt_cuda_host_free(<void*>ptr))
+
+
+def _is_pinned(uintptr_t ptr):
+    return pyt_cuda_is_pinned(<const void*>ptr) != 0
+
+
+_COPY_KINDS = {"h2d": PYT_CUDA_H2D, "d2h": PYT_CUDA_D2H, "d2d": PYT_CUDA_D2D}
+
+
+def _memcpy(uintptr_t dst, uintptr_t src, size_t nbytes, kind, bint non_blocking=False):
+    cdef int k = _COPY_KINDS[kind], err
+    with nogil:
+        err = pyt_cuda_memcpy(<void*>dst, <const void*>src, nbytes, k, non_blocking)
+    check_cuda(err)
+
+
+def _memset(uintptr_t dst, int value, size_t nbytes):
+    check_cuda(pyt_cuda_memset(<void*>dst, value, nbytes))
+
+
 def set_allow_tf32(bint allow):
     pyt_cuda_set_allow_tf32(allow)
 
