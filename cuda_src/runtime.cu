@@ -4,7 +4,8 @@
    stream) until set, as torch's default stream behaves. */
 #include <cuda_runtime.h>
 
-#include <memory>
+#include <atomic>
+#include <cstdio>
 #include <mutex>
 #include <string>
 
@@ -89,24 +90,22 @@ struct DeviceAllocator {
 
 std::mutex allocators_mutex;
 // created on first use and never destroyed: blocks may be freed during interpreter exit
-DeviceAllocator *allocators[kMaxDevices];
+std::atomic<DeviceAllocator *> allocators[kMaxDevices];
 
 DeviceAllocator *allocator_for(int device)
 {
     if (device < 0 || device >= kMaxDevices) return nullptr;
+    DeviceAllocator *a = allocators[device].load();
+    if (a) return a;
     std::lock_guard<std::mutex> lock(allocators_mutex);
-    if (!allocators[device]) allocators[device] = new DeviceAllocator(device);
-    return allocators[device];
+    if (!allocators[device].load()) allocators[device].store(new DeviceAllocator(device));
+    return allocators[device].load();
 }
 
 DeviceAllocator *allocator_owning(void *ptr)
 {
     for (int d = 0; d < kMaxDevices; d++) {
-        DeviceAllocator *a;
-        {
-            std::lock_guard<std::mutex> lock(allocators_mutex);
-            a = allocators[d];
-        }
+        DeviceAllocator *a = allocators[d].load();
         if (a && a->allocator.owns(ptr)) return a;
     }
     return nullptr;
@@ -271,8 +270,10 @@ int pyt_cuda_malloc(void **ptr, size_t nbytes)
 void pyt_cuda_free(void *ptr)
 {
     if (!ptr) return;
-    DeviceAllocator *a = allocator_owning(ptr);
-    if (a) a->allocator.free(ptr);
+    for (int d = 0; d < kMaxDevices; d++) {
+        DeviceAllocator *a = allocators[d].load();
+        if (a && a->allocator.free(ptr)) return;
+    }
 }
 
 const char *pyt_cuda_oom_message(void)
@@ -290,11 +291,7 @@ int pyt_cuda_record_stream(void *ptr, pyt_cuda_stream s)
 int pyt_cuda_empty_cache(void)
 {
     for (int d = 0; d < kMaxDevices; d++) {
-        DeviceAllocator *a;
-        {
-            std::lock_guard<std::mutex> lock(allocators_mutex);
-            a = allocators[d];
-        }
+        DeviceAllocator *a = allocators[d].load();
         if (a) a->allocator.empty_cache();
     }
     return 0;
