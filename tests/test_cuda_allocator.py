@@ -2,6 +2,8 @@
 through pyt._ext.cuda._HostCachingAllocator: no GPU needed. Streams are plain ints;
 blocks() lists (segment size, block size, state) in address order, state 0 free,
 1 allocated, 2 freed but waiting for another stream's event."""
+import threading
+
 import pytest
 
 from pyt._ext.cuda import _HostCachingAllocator, OutOfMemoryError
@@ -280,3 +282,31 @@ def test_many_blocks_round_trip():
     assert a.stats()["allocated"] == 0
     assert all(state == FREE for _, _, state in a.blocks())
     assert all(seg == size for seg, size, _ in a.blocks())     # every segment whole again
+
+
+def test_threads_share_one_allocator():
+    a = make()
+    errors = []
+
+    def work(seed):
+        try:
+            live = []
+            for i in range(3000):
+                live.append(a.malloc((seed * 7919 + i * 104729) % (3 * MiB) + 1, stream=seed % 2))
+                if len(live) > 8:
+                    a.free(live.pop(i % len(live)))
+            for p in live:
+                a.free(p)
+        except Exception as e:          # pragma: no cover - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    s = a.stats()
+    assert s["allocated"] == 0 and s["active_blocks"] == 0 and s["requested"] == 0
+    assert s["num_allocs"] == s["num_frees"] == 4 * 3000
+    assert all(seg == size and state == FREE for seg, size, state in a.blocks())

@@ -465,14 +465,17 @@ cdef class _HostCachingAllocator:
 
     def malloc(self, size_t nbytes, uintptr_t stream=0):
         cdef void* p = NULL
-        cdef int err = pyt_alloc_test_malloc(self._a, &p, nbytes, stream)
+        cdef int err
+        with nogil:     # the allocator locks for itself: threads may really overlap
+            err = pyt_alloc_test_malloc(self._a, &p, nbytes, stream)
         if err == PYT_CUDA_ERR_OOM:
             raise OutOfMemoryError(pyt_alloc_test_oom_message(self._a).decode())
         check_cuda(err)
         return <uintptr_t>p
 
     def free(self, uintptr_t ptr):
-        pyt_alloc_test_free(self._a, <void*>ptr)
+        with nogil:
+            pyt_alloc_test_free(self._a, <void*>ptr)
 
     def record_stream(self, uintptr_t ptr, uintptr_t stream):
         check_cuda(pyt_alloc_test_record_stream(self._a, <void*>ptr, stream))

