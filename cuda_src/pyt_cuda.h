@@ -98,7 +98,10 @@ typedef struct {
     int64_t num_device_allocs, num_device_frees;
     int64_t num_alloc_retries, num_ooms;
     int64_t requested, max_requested;         /* bytes asked for, before rounding */
-    int64_t inactive_split, inactive_split_bytes;
+    int64_t inactive_split, inactive_split_bytes;   /* free parts of segments in use */
+    int64_t allocated_total, freed_total;   /* bytes handed out / given back, ever */
+    int64_t num_allocs, num_frees;          /* blocks handed out / given back, ever */
+    int64_t max_active_blocks, max_segments;
 } pyt_cuda_memory_stats;
 
 int pyt_cuda_get_memory_stats(int device, pyt_cuda_memory_stats *stats);
@@ -124,9 +127,18 @@ int pyt_alloc_test_malloc(pyt_alloc_test *a, void **ptr, size_t nbytes, uintptr_
 void pyt_alloc_test_free(pyt_alloc_test *a, void *ptr);
 int pyt_alloc_test_empty_cache(pyt_alloc_test *a);
 int pyt_alloc_test_stats(pyt_alloc_test *a, pyt_cuda_memory_stats *stats);
+int pyt_alloc_test_reset_peak(pyt_alloc_test *a);
+const char *pyt_alloc_test_oom_message(pyt_alloc_test *a);
 /* the segment and block sizes the allocator holds, for checking splits and merges:
-   writes up to max (segment_size, block_size, allocated?) triples; returns the count */
+   writes up to max (segment_size, block_size, state) triples in address order, state 0
+   free, 1 allocated, 2 freed but waiting for other streams' events; returns the count */
 int pyt_alloc_test_blocks(pyt_alloc_test *a, int64_t *out, int max);
+/* record_stream: ptr is used on `stream` too. Events recorded on a stream complete at
+   once, unless held (hold 1): then they stay pending until complete_events(stream)
+   completes those recorded on that stream (it returns how many). */
+int pyt_alloc_test_record_stream(pyt_alloc_test *a, void *ptr, uintptr_t stream);
+void pyt_alloc_test_hold_events(pyt_alloc_test *a, int hold);
+int pyt_alloc_test_complete_events(pyt_alloc_test *a, uintptr_t stream);
 
 /* ---- the strided iteration every elementwise kernel runs on ---------------------- */
 

@@ -1,7 +1,7 @@
 /* pyt_cuda.h for a build without a CUDA toolkit: every call reports that CUDA is not
    built (queries answer "nothing": no devices, not pinned), so pyt imports and runs on
-   the CPU, and pyt.cuda.is_available() is False. tests/test_cuda_host.py checks that every
-   function of pyt_cuda.h has its stub here. */
+   the CPU, and pyt.cuda.is_available() is False. tests/test_cuda_runtime_host.py checks that every
+   function of pyt_cuda.h has its stub here (pyt_alloc_test_*: allocator.cpp, built either way). */
 #include <stddef.h>
 #include "pyt_cuda.h"
 
@@ -14,6 +14,9 @@ const char *pyt_cuda_error_string(int err)
     switch (err) {
     case PYT_CUDA_OK: return "no error";
     case PYT_CUDA_ERR_NOT_BUILT: return "pyt was built without CUDA";
+    /* the host allocator of the tests (allocator.cpp) reports these without CUDA too */
+    case PYT_CUDA_ERR_OOM: return "CUDA out of memory";
+    case PYT_CUDA_ERR_INVALID: return "invalid argument to a CUDA call";
     default: return "CUDA error (pyt was built without CUDA)";
     }
 }
@@ -61,8 +64,10 @@ int pyt_cuda_softmax(int dtype, const void *a, const void *b, void *out, int64_t
 int pyt_cuda_gemm(int dtype, char transa, char transb, int64_t m, int64_t n, int64_t k, double alpha, const void *A, int64_t lda, int64_t stride_a, const void *B, int64_t ldb, int64_t stride_b, double beta, void *C, int64_t ldc, int64_t stride_c, int64_t batch) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_blas_loaded(void) { return 0; }
 int pyt_cuda_blas_try_load(const char *path) { return 0; }
-void pyt_cuda_set_allow_tf32(int allow) { }
-int pyt_cuda_get_allow_tf32(void) { return 0; }
+/* the flag is kept, so pyt.backends.cuda.matmul.allow_tf32 reads back what was set */
+static int allow_tf32 = 0;
+void pyt_cuda_set_allow_tf32(int allow) { allow_tf32 = allow != 0; }
+int pyt_cuda_get_allow_tf32(void) { return allow_tf32; }
 void pyt_cuda_set_use_blas(int use) { }
 int pyt_cuda_index_offsets(const pyt_cuda_iter *it, int64_t size, int64_t stride, int index_itemsize, int wrap, int add, int64_t *bad_value) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_linear_offsets(const pyt_cuda_iter *it, int ndim, const int64_t *shape, const int64_t *strides, int64_t numel, int64_t *bad_value) { return PYT_CUDA_ERR_NOT_BUILT; }

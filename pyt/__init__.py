@@ -93,6 +93,8 @@ from pyt import nn
 from pyt import optim
 from pyt import multiprocessing   # registers the tensor reducers, as torch does
 from pyt import sparse
+from pyt import cuda        # torch.cuda: is_available() is False without a device
+from pyt import backends
 from pyt.sparse import sparse_coo_tensor, spmm
 
 # torch's aliases

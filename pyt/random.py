@@ -6,20 +6,29 @@ a state is small, cheap to save and restore, and reproduces the same numbers for
 any thread count."""
 import contextlib
 
-from pyt._ext.philox import Generator, default_generator
+from pyt._ext.philox import Generator, default_generator, cuda_default_generators
 
 __all__ = ["Generator", "default_generator", "manual_seed", "seed", "initial_seed",
            "get_rng_state", "set_rng_state", "fork_rng"]
 
 
 def manual_seed(seed):
-    """Seeds the default generator (any int in [-2**63, 2**64)); returns it."""
-    return default_generator.manual_seed(int(seed))
+    """Seeds the default generator (any int in [-2**63, 2**64)) and the CUDA devices'
+    default generators with the same seed, so they draw the same numbers; returns the
+    CPU's."""
+    gen = default_generator.manual_seed(int(seed))
+    for cuda_gen in cuda_default_generators():
+        cuda_gen.manual_seed(int(seed))
+    return gen
 
 
 def seed():
-    """Seeds the default generator from the operating system; returns the seed."""
-    return default_generator.seed()
+    """Seeds the default generator (and the CUDA ones) from the operating system;
+    returns the seed."""
+    s = default_generator.seed()
+    for cuda_gen in cuda_default_generators():
+        cuda_gen.manual_seed(s)
+    return s
 
 
 def initial_seed():
@@ -41,13 +50,20 @@ def set_rng_state(new_state):
 def fork_rng(devices=None, enabled=True, _caller="fork_rng", _devices_kw="devices",
              device_type="cuda"):
     """A context in which random numbers may be drawn freely: the default generator's
-    state is restored on exit. (There is no CUDA generator yet; `devices` and
-    `device_type` are accepted for torch's signature.)"""
+    state, and those of the CUDA devices' default generators (`devices`, all by
+    default), are restored on exit."""
     if not enabled:
         yield
         return
+    cuda_gens = cuda_default_generators()
+    if devices is not None:
+        from pyt._ext.cuda import device_index
+        cuda_gens = [cuda_gens[device_index(d)] for d in devices]
     state = get_rng_state()
+    cuda_states = [g.get_state() for g in cuda_gens]
     try:
         yield
     finally:
         set_rng_state(state)
+        for g, st in zip(cuda_gens, cuda_states):
+            g.set_state(st)

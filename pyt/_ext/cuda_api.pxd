@@ -29,6 +29,9 @@ cdef extern from "pyt_cuda.h" nogil:
         int64_t num_alloc_retries, num_ooms
         int64_t requested, max_requested
         int64_t inactive_split, inactive_split_bytes
+        int64_t allocated_total, freed_total
+        int64_t num_allocs, num_frees
+        int64_t max_active_blocks, max_segments
 
     ctypedef struct pyt_alloc_test:
         pass
@@ -95,7 +98,12 @@ cdef extern from "pyt_cuda.h" nogil:
     void pyt_alloc_test_free(pyt_alloc_test *a, void *ptr)
     int pyt_alloc_test_empty_cache(pyt_alloc_test *a)
     int pyt_alloc_test_stats(pyt_alloc_test *a, pyt_cuda_memory_stats *stats)
+    int pyt_alloc_test_reset_peak(pyt_alloc_test *a)
+    const char *pyt_alloc_test_oom_message(pyt_alloc_test *a)
     int pyt_alloc_test_blocks(pyt_alloc_test *a, int64_t *out, int max)
+    int pyt_alloc_test_record_stream(pyt_alloc_test *a, void *ptr, uintptr_t stream)
+    void pyt_alloc_test_hold_events(pyt_alloc_test *a, int hold)
+    int pyt_alloc_test_complete_events(pyt_alloc_test *a, uintptr_t stream)
     int pyt_cuda_pointwise_supported(int family, int op, int dtype)
     int pyt_cuda_pointwise(int family, int op, int dtype, const pyt_cuda_iter *it, const pyt_cuda_math_ctx *ctx)
     int pyt_cuda_copy(const pyt_cuda_iter *it, int dst_dtype, int src_dtype)
@@ -105,11 +113,11 @@ cdef extern from "pyt_cuda.h" nogil:
     int pyt_cuda_reduce(int op, int in_code, int acc_code, int ndim, const int64_t *shape, const int64_t *in_strides, const char *mask, const char *input, char *acc, int64_t *idx, const double *center, double p)
     int pyt_cuda_softmax(int dtype, const void *a, const void *b, void *out, int64_t outer, int64_t n, int64_t inner, int log, int grad)
     int pyt_cuda_gemm(int dtype, char transa, char transb, int64_t m, int64_t n, int64_t k, double alpha, const void *A, int64_t lda, int64_t stride_a, const void *B, int64_t ldb, int64_t stride_b, double beta, void *C, int64_t ldc, int64_t stride_c, int64_t batch)
-    int pyt_cuda_blas_try_load(const char *path)
     int pyt_cuda_blas_loaded()
     void pyt_cuda_set_allow_tf32(int allow)
     int pyt_cuda_get_allow_tf32()
     void pyt_cuda_set_use_blas(int use)
+    int pyt_cuda_blas_try_load(const char *path)
     int pyt_cuda_index_offsets(const pyt_cuda_iter *it, int64_t size, int64_t stride, int index_itemsize, int wrap, int add, int64_t *bad_value)
     int pyt_cuda_linear_offsets(const pyt_cuda_iter *it, int ndim, const int64_t *shape, const int64_t *strides, int64_t numel, int64_t *bad_value)
     int pyt_cuda_gather(const pyt_cuda_iter *it, int itemsize)

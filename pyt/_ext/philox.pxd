@@ -11,6 +11,9 @@ cdef class Generator:
 
 
 cdef Generator get_generator(object generator)   # None -> the default generator
+# The generator for an op on `device`: None -> that device's default generator (CPU or
+# CUDA); a generator of another device type -> RuntimeError, as torch.
+cdef Generator generator_for(object generator, object device)
 
 
 # What a fill kernel draws. Each value comes out as double (int64 for INTEGER)

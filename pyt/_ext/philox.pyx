@@ -73,11 +73,7 @@ cdef class Generator:
     was set; get_state() / set_state() exchange them as a 16-byte ByteTensor."""
 
     def __init__(self, device="cpu"):
-        from pyt._ext.device import device as _device
-        dev = _device(device)
-        if dev.type != "cpu":
-            raise RuntimeError("pyt was built without CUDA support, or no CUDA device is available")
-        self.device = dev
+        self.device = _generator_device(device)
         self._seed = DEFAULT_SEED
         self._offset = 0
 
@@ -155,6 +151,73 @@ cdef Generator get_generator(object generator):
     if isinstance(generator, Generator):
         return <Generator>generator
     raise TypeError(f"expected a pyt.Generator as 'generator', but got {type(generator).__name__}")
+
+
+# ----- CUDA generators ------------------------------------------------------------------
+
+cdef extern from "pyt_cuda.h":
+    int pyt_cuda_device_count(int* count) nogil
+    int pyt_cuda_get_device(int* device) nogil
+
+
+cdef int _cuda_device_count() noexcept:
+    cdef int count = 0
+    pyt_cuda_device_count(&count)
+    return count
+
+
+cdef int _cuda_current_device() except -1:
+    cdef int d = 0
+    if pyt_cuda_get_device(&d) != 0:
+        raise RuntimeError("No CUDA GPUs are available")
+    return d
+
+
+cdef object _generator_device(object device):
+    """pyt.device('cpu') or pyt.device('cuda', i) of an existing device i."""
+    from pyt._ext.device import device as _device
+    dev = _device(device)
+    if dev.type == "cpu":
+        return dev
+    count = _cuda_device_count()
+    if count == 0:
+        raise RuntimeError("pyt was built without CUDA support, or no CUDA device is available")
+    index = _cuda_current_device() if dev.index is None else dev.index
+    if index >= count:
+        raise RuntimeError(f"Invalid device index cuda:{index}: there are {count} CUDA devices")
+    return _device("cuda", index)
+
+
+# One default generator per CUDA device (torch.cuda.default_generators), made on first
+# use with torch's default seed; they are seeded along with the CPU's by pyt.manual_seed.
+cdef list _cuda_defaults = None
+
+
+def cuda_default_generators():
+    """The CUDA devices' default generators, as a tuple (empty without a device)."""
+    global _cuda_defaults
+    if _cuda_defaults is None:
+        _cuda_defaults = [Generator(f"cuda:{i}") for i in range(_cuda_device_count())]
+    return tuple(_cuda_defaults)
+
+
+cdef Generator generator_for(object generator, object device):
+    from pyt._ext.device import device as _device
+    dev = _device(device)
+    cdef Generator g
+    if generator is None:
+        if dev.type == "cpu":
+            return _default
+        gens = cuda_default_generators()
+        index = _cuda_current_device() if dev.index is None else dev.index
+        if index >= len(gens):
+            raise RuntimeError(f"Invalid device index cuda:{index}")
+        return <Generator>gens[index]
+    g = get_generator(generator)
+    if g.device.type != dev.type:
+        raise RuntimeError(f"Expected a '{dev.type}' device type for generator but found "
+                           f"'{g.device.type}'")
+    return g
 
 
 def _philox4x32_10(ctr, key):
