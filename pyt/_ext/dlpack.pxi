@@ -93,6 +93,9 @@ cdef object _to_dlpack(Tensor self, stream, max_version, dl_device, copy):
                               f"{tuple(dl_device)} (pyt copies between devices with .to())")
     copied = copy is not None and bool(copy)
     versioned = max_version is not None and max_version[0] >= 1
+    if self._device is not _cpu and stream != -1:
+        # the consumer reads on its own stream: pyt's pending work on the tensor ends first
+        cuda_check(pyt_cuda_synchronize(), "__dlpack__")
     return _export_capsule(clone(self) if copied else self, versioned, copied)
 
 
@@ -114,8 +117,12 @@ cdef void _fill_dltensor(DLTensor* dl, Tensor t, int64_t* geometry) noexcept:
         geometry[i] = t._shape[i]
         geometry[t._ndim + i] = t._strides[i]
     dl.data = t._data
-    dl.device.device_type = kDLCPU
-    dl.device.device_id = 0
+    if t._device is _cpu:
+        dl.device.device_type = kDLCPU
+        dl.device.device_id = 0
+    else:
+        dl.device.device_type = kDLCUDA
+        dl.device.device_id = t._device.index
     dl.ndim = t._ndim
     dl.dtype.code = _DL_CODE[t._dtype.code]
     dl.dtype.bits = _DL_BITS[t._dtype.code]
@@ -352,8 +359,11 @@ def from_dlpack(ext_tensor, *, device=None, copy=None):
     The producer's memory stays valid while any pyt tensor on it lives; pyt returns it to
     the producer (calls its deleter) once, when the last of them dies."""
     cdef Tensor t
+    cdef object dev = _cpu
     if device is not None:
-        _check_device(device)
+        dev = _check_device(device)
+        if dev is not _cpu:                          # pyt reads host memory, then moves it
+            return _moved(from_dlpack(ext_tensor, copy=copy), dev)
     if not hasattr(ext_tensor, "__dlpack__"):
         if copy is not None:
             raise ValueError("from_dlpack: copy= is not supported for a DLPack capsule")

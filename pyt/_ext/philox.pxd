@@ -11,6 +11,7 @@ cdef class Generator:
 
 
 cdef Generator get_generator(object generator)   # None -> the default generator
+cdef Generator generator_for(object generator, object device)  # None -> device's default
 
 
 # What a fill kernel draws. Each value comes out as double (int64 for INTEGER)

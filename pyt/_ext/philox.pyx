@@ -157,6 +157,27 @@ cdef Generator get_generator(object generator):
     raise TypeError(f"expected a pyt.Generator as 'generator', but got {type(generator).__name__}")
 
 
+# TEMPORARY (cu-core): the per-device CUDA default generators are cu-runtime's; this
+# minimal version of the declared contract lets the core compile until that lands.
+cdef dict _cuda_defaults = {}
+
+
+cdef Generator generator_for(object generator, object device):
+    """The generator an op on device draws from: generator when given, else the default
+    generator of device (the CPU's, or cuda:i's own)."""
+    cdef Generator g
+    if generator is not None or device is None or device.type == "cpu":
+        return get_generator(generator)
+    g = _cuda_defaults.get(device.index)
+    if g is None:
+        g = Generator.__new__(Generator)
+        g.device = device
+        g._seed = DEFAULT_SEED
+        g._offset = 0
+        _cuda_defaults[device.index] = g
+    return g
+
+
 def _philox4x32_10(ctr, key):
     """The raw Philox4x32-10 bijection (for known-answer tests)."""
     cdef uint32_t c[4]
