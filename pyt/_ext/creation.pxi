@@ -287,8 +287,12 @@ cdef Tensor _tensor_from_data(object data, object dt):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor with a copy of data (nested lists, numbers, arrays or tensors)."""
-    cdef object dev = _check_device(device)
+    cdef object dev
     cdef Tensor t
+    if device is None and isinstance(data, Tensor):       # a tensor's copy stays on its device
+        dev = (<Tensor>data)._device
+    else:
+        dev = _check_device(device)
     if dev is not _cpu and isinstance(data, Tensor):      # straight to the device
         t = data
         t = _to_device(t, dev, _dtype_or_default(dtype, t._dtype), True, False)

@@ -179,7 +179,11 @@ cdef Tensor _pinned_copy(Tensor t):
     if t._device is not _cpu:
         raise RuntimeError(f"cannot pin '{_legacy_cuda_name(t)}' only dense CPU tensors "
                            f"can be pinned")
-    cuda_check(pyt_cuda_host_alloc(&p, n), "pin_memory")
+    cdef int rc = pyt_cuda_host_alloc(&p, n), count = 0
+    if rc != PYT_CUDA_OK and rc != PYT_CUDA_ERR_OOM and (
+            pyt_cuda_device_count(&count) != PYT_CUDA_OK or count == 0):
+        raise RuntimeError("Cannot access accelerator device when none is available.")
+    cuda_check(rc, "pin_memory")
     out = Tensor.__new__(Tensor)
     out._storage = cuda_storage(p, n, _cpu, True)
     out._dtype = t._dtype
@@ -339,3 +343,21 @@ cdef object _op_device(Tensor a, Tensor b):
     if (a is None or a._device is _cpu) and (b is None or b._device is _cpu):
         return _cpu
     return common_device((a, b))
+
+
+def _storage_to(Storage s, dev):
+    """A copy of storage s on device dev (s itself when it is there): how pyt.save writes
+    device storages and pyt.load restores them."""
+    dev = _check_device(dev)
+    if s.device is dev:
+        return s
+    cdef Storage out
+    cdef int kind
+    if dev is _cpu:
+        out = new_storage(s.length, False)
+        kind = PYT_CUDA_D2H
+    else:
+        out = _cuda_new_storage(s.length, dev, False)
+        kind = PYT_CUDA_H2D if s.device is _cpu else PYT_CUDA_D2D
+    _memcpy_checked(out.data, s.data, s.length, kind, False)
+    return out
