@@ -157,6 +157,8 @@ def tolist(Tensor t):
 
 cpdef object to_numpy(Tensor t, bint force):
     """A NumPy array sharing t's memory."""
+    if t._device is not _cpu and force:             # torch: force copies to the host
+        t = _to_host(detach(t))
     if t._device is not _cpu:
         raise TypeError(f"can't convert {t._device.type}:{t._device.index or 0} device type "
                         "tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.")

@@ -420,10 +420,7 @@ cdef Tensor _like(Tensor input, object value, object dt, object dev, bint requir
     cdef dtype target = _dtype_or_default(dt, input._dtype)
     cdef Tensor out
     dev = input._device if dev is None else _check_device(dev)
-    if dev is input._device:
-        out = _empty_like_layout(input, target)
-    else:
-        out = new_empty(input._ndim, input._shape, target, dev, False)
+    out = _empty_like_on(input, target, dev)
     if value is not None:
         copy_into(out, scalar_tensor_of(value, target))
     return _finish(out, requires_grad)

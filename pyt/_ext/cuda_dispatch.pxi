@@ -283,26 +283,11 @@ cdef Tensor _to_device(Tensor t, object dev, DType dt, bint copy, bint non_block
     unless t already is that and copy is False."""
     if dev is t._device and dt is t._dtype and not copy:
         return t
-    cdef Tensor out
-    if dev is t._device:
-        out = _empty_like_layout(t, dt)
-    elif _is_non_overlapping_and_dense(t) and not is_contiguous(t) and t._ndim >= 2:
-        out = _empty_like_layout(t, dt)              # built on t's device: move it
-        out = _relocated_like(out, dev)
-    else:
-        out = new_empty(t._ndim, t._shape, dt, dev, False)
+    cdef Tensor out = _empty_like_on(t, dt, dev)
     if t._device is _cpu and out._device is _cpu:
         copy_into(out, t)
     else:
         _cuda_copy_into(out, t, non_blocking)
-    return out
-
-
-cdef Tensor _relocated_like(Tensor like, object dev):
-    """A new uninitialised tensor on dev with like's shape and strides (like is dense)."""
-    cdef Tensor base = new_empty(1, &like._numel, like._dtype, dev, False)
-    cdef Tensor out = new_view(base, like._ndim, like._shape, like._strides, 0)
-    out._view_of = None
     return out
 
 

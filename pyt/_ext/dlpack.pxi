@@ -262,7 +262,10 @@ cdef Tensor _view_of_dltensor(DLTensor* dl, _DLPackOwner owner):
     cdef int i, nd = dl.ndim
     cdef char* first
     cdef Tensor t
-    if dl.device.device_type not in (kDLCPU, kDLCUDAHost, kDLROCMHost):
+    cdef object dev = _cpu
+    if dl.device.device_type == kDLCUDA:          # GPU memory: a CUDA tensor over it
+        dev = _check_device(f"cuda:{dl.device.device_id}")
+    elif dl.device.device_type not in (kDLCPU, kDLCUDAHost, kDLROCMHost):
         name = _DL_DEVICE_NAMES.get(dl.device.device_type, f"type {dl.device.device_type}")
         raise BufferError(f"from_dlpack: pyt can only read host memory, got a tensor "
                           f"on DLPack device {name}:{dl.device.device_id}")
@@ -299,8 +302,9 @@ cdef Tensor _view_of_dltensor(DLTensor* dl, _DLPackOwner owner):
     t = Tensor.__new__(Tensor)
     t._storage = wrap_storage(first + lo * dt.itemsize,
                               (hi - lo + 1) * dt.itemsize if numel > 0 else 0, owner)
+    t._storage.device = dev
     t._dtype = dt
-    t._device = _cpu
+    t._device = dev
     t._set_geometry(nd, shape, strides)
     t._offset = -lo
     t._data = first
@@ -369,10 +373,14 @@ def from_dlpack(ext_tensor, *, device=None, copy=None):
             raise ValueError("from_dlpack: copy= is not supported for a DLPack capsule")
         return _tensor_from_capsule(ext_tensor)
     dev = ext_tensor.__dlpack_device__()
-    if int(dev[0]) not in (kDLCPU, kDLCUDAHost, kDLROCMHost):
-        raise BufferError(f"from_dlpack: pyt can only read host memory, got a tensor on "
-                          f"DLPack device {_DL_DEVICE_NAMES.get(int(dev[0]), dev[0])}:{dev[1]}")
+    if int(dev[0]) not in (kDLCPU, kDLCUDA, kDLCUDAHost, kDLROCMHost):
+        raise BufferError(f"from_dlpack: pyt can only read host and CUDA memory, got a "
+                          f"tensor on DLPack device "
+                          f"{_DL_DEVICE_NAMES.get(int(dev[0]), dev[0])}:{dev[1]}")
     kwargs = {"max_version": (DLPACK_MAJOR_VERSION, DLPACK_MINOR_VERSION)}
+    if int(dev[0]) == kDLCUDA:
+        _check_device(f"cuda:{int(dev[1])}")
+        kwargs["stream"] = 1          # pyt's work runs on the legacy default stream
     if copy is not None:
         kwargs["copy"] = bool(copy)
     try:

@@ -2029,7 +2029,12 @@ cdef bint _is_non_overlapping_and_dense(Tensor t) noexcept:
 cdef Tensor _empty_like_layout(Tensor src, dtype dt):
     """A new tensor shaped like src; keeps src's dim order when src is dense (torch's
     preserve_format), contiguous otherwise."""
-    cdef Tensor out = new_empty(src._ndim, src._shape, dt, src._device, False)
+    return _empty_like_on(src, dt, src._device)
+
+
+cdef Tensor _empty_like_on(Tensor src, dtype dt, object device):
+    """_empty_like_layout on device."""
+    cdef Tensor out = new_empty(src._ndim, src._shape, dt, device, False)
     cdef Py_ssize_t strides[PYT_MAX_DIMS]
     cdef int order[PYT_MAX_DIMS]
     cdef int i, j, k
