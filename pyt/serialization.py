@@ -616,7 +616,7 @@ class _LoaderMixin:
                 f"pyt.load: a tensor (storage offset {offset}, size {list(size)}, stride "
                 f"{list(stride)}) reaches element {needed - 1} of a {dt} storage of "
                 f"{available} elements: the checkpoint is corrupt")
-        return pyt.empty(0, dtype=dt).set_(storage, offset, size, stride)
+        return pyt.empty(0, dtype=dt, device=storage.device).set_(storage, offset, size, stride)
 
     def _rebuild_tensor_v2(self, storage, storage_offset, size, stride, requires_grad,
                            backward_hooks=None, metadata=None):
