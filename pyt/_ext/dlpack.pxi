@@ -252,6 +252,15 @@ cdef dtype _dtype_of_dl(DLDataType t):
     return dtype_of_code(code)
 
 
+cdef object _dlpack_cuda_device(int index):
+    """cuda:index for a producer's GPU memory; BufferError where pyt has no CUDA device."""
+    try:
+        return _check_device(f"cuda:{index}")
+    except RuntimeError as e:
+        raise BufferError(f"from_dlpack: pyt can only read host memory here ({e}), got a "
+                          f"tensor on DLPack device cuda:{index}") from None
+
+
 cdef Tensor _view_of_dltensor(DLTensor* dl, _DLPackOwner owner):
     """A tensor on dl's memory, after checking everything a kernel would rely on.
     Raises (and takes nothing) when dl cannot be represented."""
@@ -264,7 +273,7 @@ cdef Tensor _view_of_dltensor(DLTensor* dl, _DLPackOwner owner):
     cdef Tensor t
     cdef object dev = _cpu
     if dl.device.device_type == kDLCUDA:          # GPU memory: a CUDA tensor over it
-        dev = _check_device(f"cuda:{dl.device.device_id}")
+        dev = _dlpack_cuda_device(dl.device.device_id)
     elif dl.device.device_type not in (kDLCPU, kDLCUDAHost, kDLROCMHost):
         name = _DL_DEVICE_NAMES.get(dl.device.device_type, f"type {dl.device.device_type}")
         raise BufferError(f"from_dlpack: pyt can only read host memory, got a tensor "
@@ -379,7 +388,7 @@ def from_dlpack(ext_tensor, *, device=None, copy=None):
                           f"{_DL_DEVICE_NAMES.get(int(dev[0]), dev[0])}:{dev[1]}")
     kwargs = {"max_version": (DLPACK_MAJOR_VERSION, DLPACK_MINOR_VERSION)}
     if int(dev[0]) == kDLCUDA:
-        _check_device(f"cuda:{int(dev[1])}")
+        _dlpack_cuda_device(int(dev[1]))
         kwargs["stream"] = 1          # pyt's work runs on the legacy default stream
     if copy is not None:
         kwargs["copy"] = bool(copy)
