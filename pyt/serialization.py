@@ -163,7 +163,8 @@ class _Pickler(pickle._Pickler):
 
     def __init__(self, file, protocol):
         super().__init__(file, protocol)
-        self.storages = {}             # id(storage) -> (key, dtype name, storage)
+        self.storages = {}             # id(storage) -> (key, dtype name, storage on the host)
+        self._kept = []                # the device storages those host copies are of
         self._rebuild_v2 = _TorchGlobal("torch._utils", "_rebuild_tensor_v2")
         self._ordered_dict = collections.OrderedDict
 
@@ -196,8 +197,14 @@ class _Pickler(pickle._Pickler):
 
     def _storage_id(self, storage, dtype_name):
         entry = self.storages.get(id(storage))
+        location = str(storage.device) if hasattr(storage, "device") else "cpu"
         if entry is None:
-            entry = (str(len(self.storages)), dtype_name, storage)
+            data = storage
+            if location != "cpu":      # device memory: its bytes are written from a host copy
+                from pyt._ext.tensor import _storage_to
+                data = _storage_to(storage, "cpu")
+                self._kept.append(storage)       # ids stay unique while pickling
+            entry = (str(len(self.storages)), dtype_name, data)
             self.storages[id(storage)] = entry
         elif entry[1] != dtype_name:
             raise RuntimeError("Cannot save multiple tensors or storages that view the same "
@@ -209,7 +216,6 @@ class _Pickler(pickle._Pickler):
         else:
             stype = _TorchGlobal("torch", _STORAGE_NAMES[dtype_name])
             numel = storage.nbytes() // getattr(pyt, dtype_name).itemsize
-        location = str(storage.device) if hasattr(storage, "device") else "cpu"
         return ("storage", stype, key, location, numel)
 
     def reducer_override(self, obj):
@@ -234,8 +240,6 @@ class _Pickler(pickle._Pickler):
                         (t.data, t.requires_grad, self._ordered_dict(), state))
             return (_TorchGlobal("torch._utils", "_rebuild_parameter"),
                     (t.data, t.requires_grad, self._ordered_dict()))
-        if t.device.type != "cpu":
-            t = t.cpu()
         ref = _StorageRef(t.untyped_storage(), _dtype_name(t.dtype))
         return (self._rebuild_v2, (ref, t.storage_offset(), tuple(t.size()),
                                    tuple(t.stride()), t.requires_grad, self._ordered_dict()))
@@ -612,7 +616,7 @@ class _LoaderMixin:
                 f"pyt.load: a tensor (storage offset {offset}, size {list(size)}, stride "
                 f"{list(stride)}) reaches element {needed - 1} of a {dt} storage of "
                 f"{available} elements: the checkpoint is corrupt")
-        return pyt.empty(0, dtype=dt).set_(storage, offset, size, stride)
+        return pyt.empty(0, dtype=dt, device=storage.device).set_(storage, offset, size, stride)
 
     def _rebuild_tensor_v2(self, storage, storage_offset, size, stride, requires_grad,
                            backward_hooks=None, metadata=None):
@@ -985,8 +989,8 @@ def _restore_location(storage, location):
     if location.startswith("cuda"):
         if not _cuda_available():
             raise RuntimeError(_CUDA_MISSING)
-        raise RuntimeError("pyt.load: loading storages onto CUDA is not supported yet; use "
-                           "map_location='cpu'")
+        from pyt._ext.tensor import _storage_to
+        return _storage_to(storage, location)
     raise RuntimeError(f"don't know how to restore data location of pyt.UntypedStorage "
                        f"(tagged with {location})")
 

@@ -14,6 +14,7 @@ from pyt._ext.tensor cimport (Tensor, _add_grads, _write_scalar, grad_enabled, s
                               detach, _to_dtype, scalar_tensor_of, copy_into, _check_hook_result)
 from pyt._ext.graph cimport Node, new_node
 from pyt._ext import graph as _graph
+from pyt._ext.device import cpu as _cpu
 
 
 # ----- edges and leaves (the recording itself lives in the tensor module) ----------------------
@@ -84,7 +85,7 @@ cdef _check_nan(Node node, tuple input_grads):
     import numpy as np
     for i, g in enumerate(input_grads):
         if isinstance(g, Tensor) and (<Tensor>g)._dtype.is_floating_point:
-            values = detach(g).float().numpy()
+            values = detach(g).float().cpu().numpy()
             if np.isnan(values).any():
                 raise RuntimeError(f"Function '{node._name}' returned nan values in its "
                                    f"{i}th output.")
@@ -98,7 +99,10 @@ cdef Tensor _initial_grad(Tensor out, object g, int i):
         if out._numel != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs")
         grad = new_empty(out._ndim, out._shape, out._dtype, out._device, False)
-        _write_scalar(grad._data, out._dtype, 1)
+        if out._device is _cpu:
+            _write_scalar(grad._data, out._dtype, 1)
+        else:                                        # device memory: a fill on the GPU
+            copy_into(grad, scalar_tensor_of(1, out._dtype))
         return grad
     if not isinstance(g, Tensor):
         raise TypeError(f"gradient must be a Tensor or None, got {type(g).__name__}")

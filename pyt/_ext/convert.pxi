@@ -27,10 +27,21 @@ cdef Tensor _as_tensor_arg(object value, Tensor like):
 
 cpdef Tensor copy_(Tensor self, object src):
     """Copies src into self in place, broadcasting and converting dtype."""
+    return _copy(self, src, False)
+
+
+cdef Tensor _copy(Tensor self, object src, bint non_blocking):
+    """copy_; non_blocking lets a copy between pinned host memory and a GPU return before
+    it is done (as torch's)."""
     cdef Tensor source = _as_tensor_arg(src, self)
     if not pyt_grad_disabled and (self._requires_grad or source._requires_grad):
         _check_inplace_allowed(self)
-    copy_into(self, source)
+    if self._device is _cpu and source._device is _cpu:
+        copy_into(self, source)
+    else:
+        if _has_internal_overlap(self):
+            copy_into(self, source)                  # raises torch's error
+        _cuda_copy_into(self, source, non_blocking)
     self._storage.version += 1
     if self._dtype.is_floating_point:                 # integer results take no gradient
         _track_overwrite(self, source, "CopyBackwards")
@@ -60,6 +71,7 @@ cdef Tensor _fill(Tensor self, object value, str name):
 
 
 cdef Tensor _to_dtype(Tensor t, dtype dt, bint copy):
+    """t as dtype dt on its own device (recorded as ToCopyBackward0)."""
     if dt is t._dtype and not copy:
         return t
     cdef Tensor out = _empty_like_layout(t, dt)
@@ -72,7 +84,7 @@ cdef Tensor _to(Tensor t, tuple args, dict kwargs):
     dt = kwargs.pop("dtype", None)
     dev = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
-    kwargs.pop("non_blocking", None)
+    non_blocking = kwargs.pop("non_blocking", False)
     kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got unexpected keyword arguments {list(kwargs)}")
@@ -84,13 +96,17 @@ cdef Tensor _to(Tensor t, tuple args, dict kwargs):
         elif isinstance(a, (str, device, int)) and not isinstance(a, bool):
             dev = a
         elif isinstance(a, bool):
-            pass                                        # non_blocking given by position
+            non_blocking = a                            # non_blocking given by position
         else:
             raise TypeError(f"to() received an invalid combination of arguments - got "
                             f"({type(a).__name__})")
+    cdef DType target = t._dtype if dt is None else _parse_dtype(dt)
     if dev is not None:
-        _check_device(dev)
-    return _to_dtype(t, t._dtype if dt is None else _parse_dtype(dt), copy)
+        dev = _check_device(dev)
+        if dev is not t._device:
+            return _track_copy(t, _to_device(t, dev, target, bool(copy), bool(non_blocking)),
+                               "ToCopyBackward0")
+    return _to_dtype(t, target, copy)
 
 
 cdef object _read_element(char* p, int code):
@@ -119,6 +135,8 @@ cpdef object item(Tensor t):
     """The value of a one-element tensor as a Python number."""
     if t._numel != 1:
         raise RuntimeError(f"a Tensor with {t._numel} elements cannot be converted to Scalar")
+    if t._device is not _cpu:
+        return _host_item(t)
     return _read_element(t._data, t._dtype.code)
 
 
@@ -130,6 +148,8 @@ cdef object _single_item(Tensor t):
 
 def tolist(Tensor t):
     """The tensor as nested Python lists (a number for a 0-d tensor)."""
+    if t._device is not _cpu:
+        t = _to_host(detach(t))
     if t._dtype.code == PYT_BFLOAT16:
         t = _to_dtype(t, _float32, False)
     return to_numpy(detach(t), False).tolist()
@@ -137,7 +157,9 @@ def tolist(Tensor t):
 
 cpdef object to_numpy(Tensor t, bint force):
     """A NumPy array sharing t's memory."""
-    if t._device.type != "cpu":
+    if t._device is not _cpu and force:             # torch: force copies to the host
+        t = _to_host(detach(t))
+    if t._device is not _cpu:
         raise TypeError(f"can't convert {t._device.type}:{t._device.index or 0} device type "
                         "tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.")
     if t._requires_grad:
@@ -180,6 +202,9 @@ cdef int _fill_buffer(Tensor t, Py_buffer* buf, int flags, object owner) except 
     """PEP 3118 export: the tensor's own memory, strides in bytes."""
     cdef Py_ssize_t* geometry
     cdef int i
+    if t._device is not _cpu:
+        raise BufferError(f"can't export the memory of a {t._device} tensor as a buffer. "
+                          f"Use Tensor.cpu() to copy the tensor to host memory first.")
     if t._dtype.code == PYT_BFLOAT16:
         raise BufferError("bfloat16 has no buffer-protocol format")
     if (flags & PyBUF_STRIDES) != PyBUF_STRIDES and not is_contiguous(t):
@@ -204,7 +229,7 @@ cdef int _fill_buffer(Tensor t, Py_buffer* buf, int flags, object owner) except 
     return 0
 
 
-def _rebuild_tensor(str dtype_name, shape, bytes data, bint requires_grad):
+def _rebuild_tensor(str dtype_name, shape, bytes data, bint requires_grad, device=None):
     cdef dtype dt = _dtypes._dtype_by_name(dtype_name)
     cdef Tensor t
     cdef Py_ssize_t sizes[PYT_MAX_DIMS]
@@ -213,14 +238,19 @@ def _rebuild_tensor(str dtype_name, shape, bytes data, bint requires_grad):
     if len(data) != t._numel * dt.itemsize:
         raise RuntimeError("corrupt tensor pickle: data size does not match its shape")
     memcpy(t._data, <const char*>data, len(data))
+    if device is not None and device != "cpu":
+        t = _moved(t, _check_device(device))
     if requires_grad:
         t._requires_grad = True
     return t
 
 
 cdef tuple _reduce_tensor(Tensor t):
-    cdef Tensor c = contiguous(t)
+    cdef Tensor c = _to_host(contiguous(t))
     data = (<char*>c._data)[:c._numel * c._dtype.itemsize]
+    if t._device is not _cpu:
+        return (_rebuild_tensor, (t._dtype.name, tuple(t.size()), data, t._requires_grad,
+                                  str(t._device)))
     return (_rebuild_tensor, (t._dtype.name, tuple(t.size()), data, t._requires_grad))
 
 
@@ -234,10 +264,15 @@ cdef Tensor resize_(Tensor self, tuple sizes):
     cdef Py_ssize_t needed = (self._offset + numel) * self._dtype.itemsize
     cdef Storage grown
     if needed > self._storage.length:
-        if self._storage.owner is not None:
+        if self._device is not _cpu:                 # device memory: grow on the device
+            grown = _cuda_new_storage(needed, self._device, False)
+            _memcpy_checked(grown.data, self._storage.data, self._storage.length,
+                            PYT_CUDA_D2D, False)
+        elif self._storage.owner is not None:
             raise RuntimeError("Trying to resize storage that is not resizable")
-        grown = new_storage(needed, False)
-        memcpy(grown.data, self._storage.data, self._storage.length)
+        else:
+            grown = new_storage(needed, False)
+            memcpy(grown.data, self._storage.data, self._storage.length)
         grown.version = self._storage.version
         self._storage = grown
         self._data = grown.data + self._offset * self._dtype.itemsize

@@ -23,12 +23,27 @@ cdef dtype _dtype_or_default(object d, dtype default):
 
 
 cdef object _check_device(object dev):
-    if dev is None:
+    """The canonical device object for dev (None: the CPU): _cpu, or cuda_device(i) after
+    checking that CUDA device i exists ('cuda' alone: the current device)."""
+    cdef int index
+    if dev is None or dev is _cpu:
         return _cpu
+    if type(dev) is device and dev.index is not None:
+        index = dev.index
+        if 0 <= index < _cuda_count and index < len(_cuda_devices) and \
+                _cuda_devices[index] is dev:
+            return dev                              # a canonical device, checked before
     dev = device(dev)
-    if dev.type != "cpu":
-        raise _no_cuda()
-    return dev
+    if dev.type == "cpu":
+        return _cpu
+    return _cuda_device_checked(dev)
+
+
+cdef Tensor _moved(Tensor t, object dev):
+    """t (built on the CPU) on device dev (canonical)."""
+    if dev is _cpu:
+        return t
+    return _to_device(t, dev, t._dtype, False, False)
 
 
 cdef Tensor _finish(Tensor t, bint requires_grad):
@@ -131,9 +146,9 @@ cdef Tensor scalar_tensor_of(object value, dtype dt):
 
 
 def scalar_tensor(value, *, dtype=None, device=None, requires_grad=False):
-    _check_device(device)
-    return _finish(scalar_tensor_of(value, _dtype_or_default(dtype, get_default(True))),
-                   requires_grad)
+    dev = _check_device(device)
+    return _finish(_moved(scalar_tensor_of(value, _dtype_or_default(dtype, get_default(True))),
+                          dev), requires_grad)
 
 
 cdef Tensor _from_numpy_view(object a):
@@ -272,28 +287,45 @@ cdef Tensor _tensor_from_data(object data, object dt):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor with a copy of data (nested lists, numbers, arrays or tensors)."""
-    _check_device(device)
-    return _finish(_tensor_from_data(data, dtype), requires_grad)
+    cdef object dev
+    cdef Tensor t
+    if device is None and isinstance(data, Tensor):       # a tensor's copy stays on its device
+        dev = (<Tensor>data)._device
+    else:
+        dev = _check_device(device)
+    if dev is not _cpu and isinstance(data, Tensor):      # straight to the device
+        t = data
+        t = _to_device(t, dev, _dtype_or_default(dtype, t._dtype), True, False)
+    else:
+        t = _moved(_tensor_from_data(data, dtype), dev)
+    if pin_memory and dev is _cpu:
+        t = t.pin_memory()
+    return _finish(t, requires_grad)
 
 
 def as_tensor(data, dtype=None, device=None):
     """data as a tensor, sharing memory when it already is one of the right dtype."""
     cdef Tensor t
-    _check_device(device)
+    cdef object dev = None if device is None else _check_device(device)
     if isinstance(data, Tensor):
         t = data
-        if dtype is None or _parse_dtype(dtype) is t._dtype:
-            return t
-        return _to_dtype(t, _parse_dtype(dtype), False)
+        if dev is None or dev is t._device:
+            if dtype is None or _parse_dtype(dtype) is t._dtype:
+                return t
+            return _to_dtype(t, _parse_dtype(dtype), False)
+        return _track_copy(t, _to_device(t, dev, _dtype_or_default(dtype, t._dtype), False,
+                                         False), "ToCopyBackward0")
+    if dev is None:
+        dev = _cpu
     if isinstance(data, np.ndarray):
         try:
             t = _from_numpy_view(data)
         except TypeError:
-            return _tensor_from_data(data, dtype)
-        if dtype is None or _parse_dtype(dtype) is t._dtype:
+            return _moved(_tensor_from_data(data, dtype), dev)
+        if dev is _cpu and (dtype is None or _parse_dtype(dtype) is t._dtype):
             return t
-        return _to_dtype(t, _parse_dtype(dtype), False)
-    return _tensor_from_data(data, dtype)
+        return _to_device(t, dev, _dtype_or_default(dtype, t._dtype), False, False)
+    return _moved(_tensor_from_data(data, dtype), dev)
 
 
 asarray = as_tensor
@@ -306,14 +338,14 @@ cdef Tensor _filled(tuple size, object value, object dt, object dev, bint requir
     cdef dtype target = _dtype_or_default(dt, get_default(True) if value is None
                                           else _scalar_dtype(value))
     cdef Tensor out
-    _check_device(dev)
+    dev = _check_device(dev)
     if value is None:                                   # empty
-        out = new_empty(nd, shape, target, _cpu, False)
+        out = new_empty(nd, shape, target, dev, False)
     elif value == 0 and not (isinstance(value, float) and str(value) == "-0.0"):
-        out = new_empty(nd, shape, target, _cpu, True)  # calloc: fresh pages are zero
+        out = new_empty(nd, shape, target, dev, True)   # calloc / memset: zero bytes
     else:
-        out = new_empty(nd, shape, target, _cpu, False)
-        copy_into(out, scalar_tensor_of(value, target))
+        out = new_empty(nd, shape, target, dev, False)
+        copy_into(out, scalar_tensor_of(value, target))  # on a GPU: a fill kernel
     return _finish(out, requires_grad)
 
 
@@ -370,7 +402,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
     if nd != ns:
         raise RuntimeError("mismatch in length of strides and shape")
     _check_sizes_nonnegative(nd, shape)
-    _check_device(device)
+    dev = _check_device(device)
     for i in range(nd):
         if strides[i] < 0:
             raise RuntimeError("empty_strided: negative strides are not supported")
@@ -378,7 +410,7 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
             extent = 0
             break
         extent += (shape[i] - 1) * strides[i]
-    cdef Tensor base = new_empty(1, &extent, dt, _cpu, False)
+    cdef Tensor base = new_empty(1, &extent, dt, dev, False)
     cdef Tensor out = new_view(base, nd, shape, strides, 0)
     out._view_of = None
     return _finish(out, requires_grad)
@@ -386,8 +418,9 @@ def empty_strided(size, stride, *, dtype=None, layout=None, device=None, require
 
 cdef Tensor _like(Tensor input, object value, object dt, object dev, bint requires_grad):
     cdef dtype target = _dtype_or_default(dt, input._dtype)
-    _check_device(dev)
-    cdef Tensor out = _empty_like_layout(input, target)
+    cdef Tensor out
+    dev = input._device if dev is None else _check_device(dev)
+    out = _empty_like_on(input, target, dev)
     if value is not None:
         copy_into(out, scalar_tensor_of(value, target))
     return _finish(out, requires_grad)
@@ -436,7 +469,7 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
     start, end, step = [item(v) if isinstance(v, Tensor) else v for v in (start, end, step)]
     all_int = all(isinstance(v, int) for v in (start, end, step))
     cdef DType dt = _dtype_or_default(dtype, _int64 if all_int else get_default(True))
-    _check_device(device)
+    dev = _check_device(device)
     if step == 0:
         raise RuntimeError("step must be nonzero")
     if not all(np.isfinite([start, end])):
@@ -453,7 +486,7 @@ def arange(start, end=None, step=1, *, out=None, dtype=None, layout=None, device
         import math
         n = max(0, math.ceil((end - start) / step))
         result = _from_doubles(start + np.arange(n, dtype=np.float64) * step, dt)
-    return _into_out(_finish(result, requires_grad), out)
+    return _into_out(_finish(_moved(result, dev), requires_grad), out)
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
@@ -461,14 +494,14 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     """steps values evenly spaced from start to end, both included."""
     if not isinstance(steps, int) or steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    _check_device(device)
+    dev = _check_device(device)
     start = item(start) if isinstance(start, Tensor) else start
     end = item(end) if isinstance(end, Tensor) else end
     cdef DType dt = _dtype_or_default(dtype, get_default(True))
     values = _linspace_values(start, end, steps)
     if not dt.is_floating_point:
         values = np.trunc(values)
-    return _into_out(_finish(_from_doubles(values, dt), requires_grad), out)
+    return _into_out(_finish(_moved(_from_doubles(values, dt), dev), requires_grad), out)
 
 
 cdef object _linspace_values(double start, double end, Py_ssize_t steps):
@@ -489,10 +522,10 @@ def logspace(start, end, steps, base=10.0, *, out=None, dtype=None, layout=None,
     """steps values from base**start to base**end, evenly spaced in log scale."""
     if not isinstance(steps, int) or steps < 0:
         raise RuntimeError("number of steps must be non-negative")
-    _check_device(device)
+    dev = _check_device(device)
     cdef DType dt = _dtype_or_default(dtype, get_default(True))
     values = np.power(float(base), _linspace_values(start, end, steps))
-    return _into_out(_finish(_from_doubles(values, dt), requires_grad), out)
+    return _into_out(_finish(_moved(_from_doubles(values, dt), dev), requires_grad), out)
 
 
 def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
@@ -506,9 +539,9 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
         raise RuntimeError(f"m must be greater or equal to 0, got {m}")
     shape[0] = n
     shape[1] = m
-    _check_device(device)
+    dev = _check_device(device)
     cdef DType dt = _dtype_or_default(dtype, get_default(True))
     cdef Tensor result = new_empty(2, shape, dt, _cpu, True)
     if n and m:
         copy_into(diagonal(result), scalar_tensor_of(1, dt))
-    return _into_out(_finish(result, requires_grad), out)
+    return _into_out(_finish(_moved(result, dev), requires_grad), out)

@@ -93,6 +93,9 @@ cdef object _to_dlpack(Tensor self, stream, max_version, dl_device, copy):
                               f"{tuple(dl_device)} (pyt copies between devices with .to())")
     copied = copy is not None and bool(copy)
     versioned = max_version is not None and max_version[0] >= 1
+    if self._device is not _cpu and stream != -1:
+        # the consumer reads on its own stream: pyt's pending work on the tensor ends first
+        cuda_check(pyt_cuda_synchronize(), "__dlpack__")
     return _export_capsule(clone(self) if copied else self, versioned, copied)
 
 
@@ -114,8 +117,12 @@ cdef void _fill_dltensor(DLTensor* dl, Tensor t, int64_t* geometry) noexcept:
         geometry[i] = t._shape[i]
         geometry[t._ndim + i] = t._strides[i]
     dl.data = t._data
-    dl.device.device_type = kDLCPU
-    dl.device.device_id = 0
+    if t._device is _cpu:
+        dl.device.device_type = kDLCPU
+        dl.device.device_id = 0
+    else:
+        dl.device.device_type = kDLCUDA
+        dl.device.device_id = t._device.index
     dl.ndim = t._ndim
     dl.dtype.code = _DL_CODE[t._dtype.code]
     dl.dtype.bits = _DL_BITS[t._dtype.code]
@@ -245,6 +252,15 @@ cdef dtype _dtype_of_dl(DLDataType t):
     return dtype_of_code(code)
 
 
+cdef object _dlpack_cuda_device(int index):
+    """cuda:index for a producer's GPU memory; BufferError where pyt has no CUDA device."""
+    try:
+        return _check_device(f"cuda:{index}")
+    except RuntimeError as e:
+        raise BufferError(f"from_dlpack: pyt can only read host memory here ({e}), got a "
+                          f"tensor on DLPack device cuda:{index}") from None
+
+
 cdef Tensor _view_of_dltensor(DLTensor* dl, _DLPackOwner owner):
     """A tensor on dl's memory, after checking everything a kernel would rely on.
     Raises (and takes nothing) when dl cannot be represented."""
@@ -255,7 +271,10 @@ cdef Tensor _view_of_dltensor(DLTensor* dl, _DLPackOwner owner):
     cdef int i, nd = dl.ndim
     cdef char* first
     cdef Tensor t
-    if dl.device.device_type not in (kDLCPU, kDLCUDAHost, kDLROCMHost):
+    cdef object dev = _cpu
+    if dl.device.device_type == kDLCUDA:          # GPU memory: a CUDA tensor over it
+        dev = _dlpack_cuda_device(dl.device.device_id)
+    elif dl.device.device_type not in (kDLCPU, kDLCUDAHost, kDLROCMHost):
         name = _DL_DEVICE_NAMES.get(dl.device.device_type, f"type {dl.device.device_type}")
         raise BufferError(f"from_dlpack: pyt can only read host memory, got a tensor "
                           f"on DLPack device {name}:{dl.device.device_id}")
@@ -292,8 +311,9 @@ cdef Tensor _view_of_dltensor(DLTensor* dl, _DLPackOwner owner):
     t = Tensor.__new__(Tensor)
     t._storage = wrap_storage(first + lo * dt.itemsize,
                               (hi - lo + 1) * dt.itemsize if numel > 0 else 0, owner)
+    t._storage.device = dev
     t._dtype = dt
-    t._device = _cpu
+    t._device = dev
     t._set_geometry(nd, shape, strides)
     t._offset = -lo
     t._data = first
@@ -352,17 +372,24 @@ def from_dlpack(ext_tensor, *, device=None, copy=None):
     The producer's memory stays valid while any pyt tensor on it lives; pyt returns it to
     the producer (calls its deleter) once, when the last of them dies."""
     cdef Tensor t
+    cdef object dev = _cpu
     if device is not None:
-        _check_device(device)
+        dev = _check_device(device)
+        if dev is not _cpu:                          # pyt reads host memory, then moves it
+            return _moved(from_dlpack(ext_tensor, copy=copy), dev)
     if not hasattr(ext_tensor, "__dlpack__"):
         if copy is not None:
             raise ValueError("from_dlpack: copy= is not supported for a DLPack capsule")
         return _tensor_from_capsule(ext_tensor)
     dev = ext_tensor.__dlpack_device__()
-    if int(dev[0]) not in (kDLCPU, kDLCUDAHost, kDLROCMHost):
-        raise BufferError(f"from_dlpack: pyt can only read host memory, got a tensor on "
-                          f"DLPack device {_DL_DEVICE_NAMES.get(int(dev[0]), dev[0])}:{dev[1]}")
+    if int(dev[0]) not in (kDLCPU, kDLCUDA, kDLCUDAHost, kDLROCMHost):
+        raise BufferError(f"from_dlpack: pyt can only read host and CUDA memory, got a "
+                          f"tensor on DLPack device "
+                          f"{_DL_DEVICE_NAMES.get(int(dev[0]), dev[0])}:{dev[1]}")
     kwargs = {"max_version": (DLPACK_MAJOR_VERSION, DLPACK_MINOR_VERSION)}
+    if int(dev[0]) == kDLCUDA:
+        _dlpack_cuda_device(int(dev[1]))
+        kwargs["stream"] = 1          # pyt's work runs on the legacy default stream
     if copy is not None:
         kwargs["copy"] = bool(copy)
     try:

@@ -25,7 +25,11 @@ from pyt._ext.tensor cimport (Tensor, new_empty, copy_into, clone, contiguous,
     _empty_like_layout, _broadcast_shape, _broadcast_strides_to, _result_dtype,
     _result_dtype_of, _operand, _to_dtype, _may_overlap, _has_internal_overlap, resize_,
     _binary, _into_out, grad_enabled, set_grad_enabled_flag, _record, _refuse_out,
-    _inplace_result, _grad_like, _meta, _check_inplace_allowed, _same_geometry)
+    _inplace_result, _grad_like, _meta, _check_inplace_allowed, _same_geometry,
+    common_device, cuda_check)
+from pyt._ext.cuda_api cimport (pyt_cuda_iter, pyt_cuda_math_ctx, pyt_cuda_pointwise,
+    PYT_CUDA_ARITH, PYT_CUDA_CMP, PYT_CUDA_UNARY, PYT_CUDA_MATH_BINARY, PYT_CUDA_TERNARY)
+from pyt._ext.tensor cimport cuda_iter
 from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport scalar_type_name, cpp_type_name
@@ -36,6 +40,7 @@ from pyt._ext.loop cimport (PYT_MAX_DIMS, PYT_GRAIN_SIZE, pyt_inner_loop, pyt_it
 from pyt._ext.parallel cimport num_threads
 
 from pyt._ext import dtypes as _dtypes
+from pyt._ext.device import cpu as _cpu_device
 from pyt._ext.tensor import where as _where_values, zeros_like as _zeros_like
 from numpy import bool_ as np_bool
 
@@ -71,6 +76,7 @@ cdef extern from "pyt_binary.h":
     const pyt_inner_loop pyt_arith_table[8][PYT_NUM_DTYPES]
     const pyt_inner_loop pyt_cmp_table[6][PYT_NUM_DTYPES]
 
+cdef object _CPU = _cpu_device       # a C-level name: `t._device is _CPU` costs nothing
 cdef DType _bool = _dtypes.bool_
 cdef DType _float64 = _dtypes.float64
 # largest finite values, for nan_to_num's defaults
@@ -104,13 +110,51 @@ cdef inline void _add_operand(Tensor t, int k, int nd, const Py_ssize_t* shape,
     base[k] = t._data
 
 
-cdef int _run(pyt_inner_loop fn, void* ctx, Tensor out, Tensor a, Tensor b, Tensor c) except -1:
-    """out = fn(a[, b[, c]]) elementwise, the inputs broadcast to out's shape."""
+cdef inline bint _on_cpu(Tensor out, Tensor a, Tensor b, Tensor c) noexcept:
+    return out._device is _CPU and a._device is _CPU and (b is None or b._device is _CPU) \
+        and (c is None or c._device is _CPU)
+
+
+cdef object _device_of(Tensor a, Tensor b, Tensor c):
+    """The device an op on a, b, c (b, c may be None) runs on (torch's device rule; the
+    CPU at once when all are there)."""
+    if a._device is _CPU and (b is None or b._device is _CPU) and (
+            c is None or c._device is _CPU):
+        return _CPU
+    return common_device((a, b, c))
+
+
+cdef int _run_cuda(int family, int op, void* ctx, Tensor out, Tensor a, Tensor b,
+                   Tensor c) except -1:
+    """_run on a GPU: the kernel of (family, op) computing in a's dtype."""
+    cdef pyt_cuda_iter it
+    cdef pyt_math_ctx zero
+    if out._device is _CPU:
+        dev = common_device((a, b, c))
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
+                           f"least two devices, {dev} and cpu!")
+    if out._numel == 0:
+        return 0
+    cuda_iter(&it, out, a, b, c)
+    if ctx == NULL:
+        zero.d[0] = zero.d[1] = zero.d[2] = 0
+        zero.i[0] = zero.i[1] = 0
+        ctx = &zero
+    return cuda_check(pyt_cuda_pointwise(family, op, a._dtype.code, &it,
+                                         <const pyt_cuda_math_ctx*>ctx), "pointwise op")
+
+
+cdef int _run(int family, int op, pyt_inner_loop fn, void* ctx, Tensor out, Tensor a,
+              Tensor b, Tensor c) except -1:
+    """out = fn(a[, b[, c]]) elementwise, the inputs broadcast to out's shape. fn is the
+    CPU loop; (family, op) names it for the GPU (pyt_cuda_pointwise)."""
     cdef Py_ssize_t strides[4 * PYT_MAX_DIMS]
     cdef char* base[4]
     cdef pyt_iter it
     cdef int nd = out._ndim, nops = 2, nthreads = num_threads()
     cdef Py_ssize_t numel
+    if not _on_cpu(out, a, b, c):
+        return _run_cuda(family, op, ctx, out, a, b, c)
     if out._numel == 0:
         return 0
     _add_operand(out, 0, nd, out._shape, strides, base)
@@ -135,8 +179,9 @@ cdef Tensor _unaliased(Tensor x, Tensor out):
     return x
 
 
-cdef Tensor _finish(pyt_inner_loop fn, void* ctx, object target, bint inplace, DType dt,
-                    int nd, Py_ssize_t* shape, Tensor a, Tensor b, Tensor c, Tensor like):
+cdef Tensor _finish(int family, int op, pyt_inner_loop fn, void* ctx, object target,
+                    bint inplace, DType dt, int nd, Py_ssize_t* shape, Tensor a, Tensor b,
+                    Tensor c, Tensor like):
     """Runs fn over the inputs into a new tensor of dtype dt (target None; laid out like
     `like` when given), or into target: the tensor of an in-place op, or out=."""
     cdef Tensor result, t
@@ -146,8 +191,8 @@ cdef Tensor _finish(pyt_inner_loop fn, void* ctx, object target, bint inplace, D
         if like is not None:
             result = _empty_like_layout(like, dt)
         else:
-            result = new_empty(nd, shape, dt, a._device, False)
-        _run(fn, ctx, result, a, b, c)
+            result = new_empty(nd, shape, dt, _device_of(a, b, c), False)
+        _run(family, op, fn, ctx, result, a, b, c)
         return result
     if not isinstance(target, Tensor):
         raise TypeError(f"argument 'out' must be Tensor, not {type(target).__name__}")
@@ -168,10 +213,10 @@ cdef Tensor _finish(pyt_inner_loop fn, void* ctx, object target, bint inplace, D
         raise RuntimeError(f"result type {scalar_type_name(dt.code)} can't be cast to the desired "
                            f"output type {scalar_type_name(t._dtype.code)}")
     if t._dtype is dt:
-        _run(fn, ctx, t, _unaliased(a, t), _unaliased(b, t), _unaliased(c, t))
+        _run(family, op, fn, ctx, t, _unaliased(a, t), _unaliased(b, t), _unaliased(c, t))
     else:
         result = new_empty(nd, shape, dt, t._device, False)
-        _run(fn, ctx, result, a, b, c)
+        _run(family, op, fn, ctx, result, a, b, c)
         copy_into(t, result)
     t._storage.version += 1
     return t
@@ -191,7 +236,7 @@ cdef Tensor _unary(int op, str kernel, object input, object out, bint inplace,
         raise _not_implemented(kernel, dt)
     if dt is not x._dtype:
         x = _to_dtype(x, dt, False)
-    return _finish(fn, ctx, input if inplace else out, inplace,
+    return _finish(PYT_CUDA_UNARY, op, fn, ctx, input if inplace else out, inplace,
                    _bool if op >= PYT_UN_ISNAN else dt, x._ndim, x._shape, x, None, None, x)
 
 
@@ -212,8 +257,8 @@ cdef Tensor _binop(int op, str kernel, object a, object b, object out, bint inpl
     ta = _operand(a, dt)
     tb = _operand(b, dt)
     nd = _broadcast_shape(ta, tb, shape)
-    return _finish(fn, ctx, a if inplace else out, inplace, _bool if bool_result else dt,
-                   nd, shape, ta, tb, None, None)
+    return _finish(PYT_CUDA_MATH_BINARY, op, fn, ctx, a if inplace else out, inplace,
+                   _bool if bool_result else dt, nd, shape, ta, tb, None, None)
 
 
 cdef int _broadcast_with(Py_ssize_t* shape, int nd, Tensor t) except -1:
@@ -253,11 +298,14 @@ cdef Tensor _ternary(int op, str kernel, DType dt, object a, object b, object c,
     nd = _broadcast_with(shape, 0, ta)
     nd = _broadcast_with(shape, nd, tb)
     nd = _broadcast_with(shape, nd, tc)
-    return _finish(fn, ctx, target, inplace, dt, nd, shape, ta, tb, tc, None)
+    return _finish(PYT_CUDA_TERNARY, op, fn, ctx, target, inplace, dt, nd, shape, ta, tb, tc,
+                   None)
 
 
-cdef bint _all_nonzero(Tensor t) noexcept:
+cdef bint _all_nonzero(Tensor t) except -1:
     """Whether a new (contiguous) bool tensor is all True."""
+    if t._device is not _CPU:
+        t = t.cpu()
     return t._numel == 0 or memchr(t._data, 0, t._numel) == NULL
 
 
@@ -837,6 +885,8 @@ cdef Tensor _polygamma_values(int n, Tensor x):
     """polygamma(n, x), n >= 1, computed in double; x's float dtype (integers: the
     default one). Run with recording off."""
     cdef DType dt = x._dtype if x._dtype.is_floating_point else get_default(True)
+    if x._device is not _CPU:
+        raise NotImplementedError("pyt: 'polygamma' is not implemented for CUDA tensors yet")
     cdef Tensor src = contiguous(_to_dtype(x, _float64, False))
     cdef Tensor result = new_empty(src._ndim, src._shape, _float64, src._device, False)
     cdef const double* p = <const double*>src._data
@@ -1078,16 +1128,17 @@ cdef Tensor _pow(object base, object exponent, object out, bint inplace):
     if isinstance(base, Tensor) and not isinstance(exponent, Tensor):
         if exponent == 2:                            # x * x: exact and vectorised
             tb = _operand(base, dt)
-            return _finish(pyt_arith_table[PYT_OP_MUL][dt.code], NULL,
-                           base if inplace else out, inplace, dt, tb._ndim, tb._shape,
+            return _finish(PYT_CUDA_ARITH, PYT_OP_MUL, pyt_arith_table[PYT_OP_MUL][dt.code],
+                           NULL, base if inplace else out, inplace, dt, tb._ndim, tb._shape,
                            tb, tb, None, tb)
         if dt.is_floating_point and exponent in (0.5, -0.5, -1):
             # as torch: sqrt (sqrt(-0.) is -0.), rsqrt and reciprocal, all vectorised
             tb = _operand(base, dt)
             op = PYT_UN_SQRT if exponent == 0.5 else (
                 PYT_UN_RSQRT if exponent == -0.5 else PYT_UN_RECIPROCAL)
-            return _finish(pyt_unary_table[op][dt.code], NULL, base if inplace else out,
-                           inplace, dt, tb._ndim, tb._shape, tb, None, None, tb)
+            return _finish(PYT_CUDA_UNARY, op, pyt_unary_table[op][dt.code], NULL,
+                           base if inplace else out, inplace, dt, tb._ndim, tb._shape, tb,
+                           None, None, tb)
     return _binop(PYT_BI_POW, "pow", base, exponent, out, inplace)
 
 cdef Tensor _pow_recorded(object base, object exponent, object out, bint inplace):
@@ -1463,9 +1514,9 @@ def equal(input, other):
         if a._shape[i] != b._shape[i]:
             return False
     dt = _result_dtype(a, b)
-    result = new_empty(a._ndim, a._shape, _bool, a._device, False)
-    _run(pyt_cmp_table[PYT_CMP_EQ][dt.code], NULL, result, _operand(a, dt), _operand(b, dt),
-         None)
+    result = new_empty(a._ndim, a._shape, _bool, _device_of(a, b, None), False)
+    _run(PYT_CUDA_CMP, PYT_CMP_EQ, pyt_cmp_table[PYT_CMP_EQ][dt.code], NULL, result,
+         _operand(a, dt), _operand(b, dt), None)
     return _all_nonzero(result)
 
 

@@ -104,13 +104,25 @@ cdef int _broadcast_shape(Tensor a, Tensor b, Py_ssize_t* out) except -1:
     return nd
 
 
+cdef int _run_binary_op(int family, int op, pyt_inner_loop fn, Tensor out, Tensor a,
+                        Tensor b) except -1:
+    """out = op(a, b): the CPU loop fn, or on a GPU the kernel of (family, op) computing in
+    a's dtype (b has it too)."""
+    if out._device is _cpu and a._device is _cpu and b._device is _cpu:
+        return _run_binary(fn, out, a, b)
+    return cuda_pointwise(family, op, a._dtype.code, NULL, out, a, b, None)
+
+
 cdef int _run_binary(pyt_inner_loop fn, Tensor out, Tensor a, Tensor b) except -1:
-    """out = fn(a, b) elementwise, a and b broadcast to out's shape."""
+    """out = fn(a, b) elementwise on the CPU, a and b broadcast to out's shape."""
     cdef Py_ssize_t strides[3 * PYT_MAX_DIMS]
     cdef char* base[3]
     cdef pyt_iter it
     cdef int i, nd = out._ndim, nthreads = num_threads()
     cdef Py_ssize_t numel
+    if out._device is not _cpu or a._device is not _cpu or b._device is not _cpu:
+        raise NotImplementedError("pyt: a CPU kernel was given CUDA tensors (call "
+                                  "_run_binary_op)")
     if out._numel == 0:
         return 0
     _broadcast_strides_to(a, nd, out._shape, strides + nd)
@@ -142,6 +154,7 @@ cdef Tensor _binary(int op, object a, object b, object out, bint inplace):
     cdef Tensor ta, tb, result, target
     cdef DType dt
     cdef int nd
+    cdef object dev
     if _any_needs_grad(a, b):
         return _binary_recorded(op, a, b, out, inplace)
     dt = _result_dtype(a, b)
@@ -154,20 +167,23 @@ cdef Tensor _binary(int op, object a, object b, object out, bint inplace):
         raise NotImplementedError(f'"{_ARITH_NAMES[op]}" not implemented for \'Bool\'')
     ta = _operand(a, dt)
     tb = _operand(b, dt)
-    if op >= PYT_OP_FLOORDIV and _category(dt) == 1 and _has_zero(tb):
+    dev = _op_device(ta, tb)
+    # integer division by zero: the CPU raises; CUDA kernels do not check (as torch's)
+    if op >= PYT_OP_FLOORDIV and _category(dt) == 1 and dev is _cpu and _has_zero(tb):
         raise RuntimeError("ZeroDivisionError")
     nd = _broadcast_shape(ta, tb, shape)
     target = a if inplace else out
     if target is None:
-        result = new_empty(nd, shape, dt, ta._device, False)
-        _run_binary(pyt_arith_table[op][dt.code], result, ta, tb)
+        result = new_empty(nd, shape, dt, dev, False)
+        _run_binary_op(PYT_CUDA_ARITH, op, pyt_arith_table[op][dt.code], result, ta, tb)
         return result
-    return _binary_into(pyt_arith_table[op][dt.code], target, ta, tb, nd, shape, dt,
-                        _ARITH_NAMES[op], inplace)
+    return _binary_into(PYT_CUDA_ARITH, op, pyt_arith_table[op][dt.code], target, ta, tb, nd,
+                        shape, dt, _ARITH_NAMES[op], inplace)
 
 
-cdef Tensor _binary_into(pyt_inner_loop fn, Tensor target, Tensor ta, Tensor tb, int nd,
-                         Py_ssize_t* shape, DType dt, str name, bint inplace):
+cdef Tensor _binary_into(int family, int op, pyt_inner_loop fn, Tensor target, Tensor ta,
+                         Tensor tb, int nd, Py_ssize_t* shape, DType dt, str name,
+                         bint inplace):
     """Runs a binary op into an existing tensor (in-place op or out=)."""
     cdef Tensor result
     cdef int i
@@ -184,10 +200,10 @@ cdef Tensor _binary_into(pyt_inner_loop fn, Tensor target, Tensor ta, Tensor tb,
         raise RuntimeError(f"result type {scalar_type_name(dt.code)} can't be cast to the desired "
                            f"output type {scalar_type_name(target._dtype.code)}")
     if target._dtype is dt and not _has_internal_overlap(target):
-        _run_binary(fn, target, _unaliased(ta, target), _unaliased(tb, target))
+        _run_binary_op(family, op, fn, target, _unaliased(ta, target), _unaliased(tb, target))
     else:
         result = new_empty(nd, shape, dt, target._device, False)
-        _run_binary(fn, result, ta, tb)
+        _run_binary_op(family, op, fn, result, ta, tb)
         copy_into(target, result)
     target._storage.version += 1
     return target
@@ -199,11 +215,11 @@ cdef Tensor _compare(int op, object a, object b, object out):
     cdef Tensor ta = _operand(a, dt), tb = _operand(b, dt), result
     cdef int nd = _broadcast_shape(ta, tb, shape)
     if out is None:
-        result = new_empty(nd, shape, _bool, ta._device, False)
-        _run_binary(pyt_cmp_table[op][dt.code], result, ta, tb)
+        result = new_empty(nd, shape, _bool, _op_device(ta, tb), False)
+        _run_binary_op(PYT_CUDA_CMP, op, pyt_cmp_table[op][dt.code], result, ta, tb)
         return result
-    return _binary_into(pyt_cmp_table[op][dt.code], out, ta, tb, nd, shape, _bool,
-                        _CMP_NAMES[op], False)
+    return _binary_into(PYT_CUDA_CMP, op, pyt_cmp_table[op][dt.code], out, ta, tb, nd, shape,
+                        _bool, _CMP_NAMES[op], False)
 
 
 cdef object _scaled(object other, object alpha):

@@ -6,7 +6,8 @@
 # op that has reserved blocks never fails, so an error leaves the generator as
 # it was. Non-contiguous targets are filled through a contiguous temporary, so
 # the values depend only on the seed and the logical shape.
-from pyt._ext.philox cimport (Generator, get_generator, RandomSpec, RandomKind, blocks_needed,
+from pyt._ext.philox cimport (Generator, get_generator, generator_for, RandomSpec, RandomKind,
+    blocks_needed,
     fill, randperm_fill, multinomial_fill, UNIFORM, NORMAL, LOG_NORMAL, EXPONENTIAL,
     GEOMETRIC, CAUCHY, BERNOULLI, INTEGER, POISSON)
 from libc.stdint cimport uint64_t
@@ -74,8 +75,6 @@ cdef Tensor _float64_copy(Tensor src, int ndim, const Py_ssize_t* shape):
 
 
 cdef int _check_writable(Tensor self) except -1:
-    if self._device is not _cpu and self._device != _cpu:
-        raise _no_cuda()
     if _has_internal_overlap(self):
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
@@ -89,7 +88,7 @@ cdef Tensor _fill_random(Tensor self, RandomSpec* spec, object generator, str na
     parameter arrays in spec hold self's numel values in logical order. The in-place
     samplers name their node (and bernoulli_ its tensor p): recorded, self's new values
     give zero gradient to its old ones and to p, as torch's."""
-    cdef Generator g = get_generator(generator)
+    cdef Generator g = _generator_of(generator, self)
     cdef Tensor target = self
     cdef int code = self._dtype.code
     cdef Py_ssize_t n = self._numel
@@ -107,14 +106,59 @@ cdef Tensor _fill_random(Tensor self, RandomSpec* spec, object generator, str na
     if n == 0:
         return self
     if not is_contiguous(self):
-        target = new_empty(self._ndim, self._shape, self._dtype, _cpu, False)
+        target = new_empty(self._ndim, self._shape, self._dtype, self._device, False)
     first = g.reserve(blocks_needed(spec, code, n))
-    with nogil:
-        fill(spec, target._data, code, n, g._seed, first)
+    if self._device is _cpu:
+        with nogil:
+            fill(spec, target._data, code, n, g._seed, first)
+    else:
+        _fill_random_cuda(spec, target, g._seed, first)
     if target is not self:
         copy_into(self, target)
     self._storage.version += 1
     return self
+
+
+cdef Generator _generator_of(object generator, Tensor t):
+    """The generator a draw into t uses: generator, or the default one of t's device."""
+    if generator is not None and t._device is not _cpu and isinstance(generator, Generator) \
+            and (<Generator>generator).device.type != "cuda":
+        raise RuntimeError(f"Expected a 'cuda' device type for generator but found "
+                           f"'{(<Generator>generator).device.type}'")
+    return generator_for(generator, t._device)
+
+
+cdef int _fill_random_cuda(RandomSpec* spec, Tensor target, uint64_t seed,
+                           uint64_t first) except -1:
+    """The CUDA twin of philox.fill into contiguous target: the same values as the CPU's
+    for the same (seed, first). Kinds without a GPU kernel draw on the CPU and copy."""
+    cdef pyt_cuda_random_spec cs
+    cdef Tensor a_dev = None, b_dev = None, host
+    cdef Py_ssize_t n = target._numel
+    cdef int rc
+    cs.kind = <int>spec.kind
+    cs.a = spec.a
+    cs.b = spec.b
+    cs.low = spec.low
+    cs.range = spec.range
+    cs.a_each = NULL
+    cs.b_each = NULL
+    if spec.a_each != NULL:                 # the per-value parameters go to the device
+        a_dev = new_empty(1, &n, _float64, target._device, False)
+        _memcpy_checked(a_dev._data, <const char*>spec.a_each, n * 8, PYT_CUDA_H2D, False)
+        cs.a_each = <const double*>a_dev._data
+    if spec.b_each != NULL:
+        b_dev = new_empty(1, &n, _float64, target._device, False)
+        _memcpy_checked(b_dev._data, <const char*>spec.b_each, n * 8, PYT_CUDA_H2D, False)
+        cs.b_each = <const double*>b_dev._data
+    with nogil:
+        rc = pyt_cuda_random_fill(&cs, target._data, target._dtype.code, n, seed, first)
+    if rc != PYT_CUDA_ERR_UNSUPPORTED:
+        return cuda_check(rc, "random")
+    host = new_empty(target._ndim, target._shape, target._dtype, _cpu, False)
+    with nogil:
+        fill(spec, host._data, target._dtype.code, n, seed, first)
+    return _cuda_copy_into(target, host, False)
 
 
 cdef RandomSpec _spec(RandomKind kind, double a, double b):
@@ -326,9 +370,9 @@ cdef Tensor _random_output(tuple size, object dt, DType default, object out, obj
         raise TypeError(f"{fname}(): argument 'size' (position 1) must be tuple of ints, not "
                         f"{type(size[0]).__name__}")
     nd = _parse_size(size, shape, fname)
-    _check_device(dev)
+    dev = _check_device(dev)
     if out is None:
-        return new_empty(nd, shape, _dtype_or_default(dt, default), _cpu, False)
+        return new_empty(nd, shape, _dtype_or_default(dt, default), dev, False)
     if not isinstance(out, Tensor):
         raise TypeError(f"{fname}(): argument 'out' must be Tensor, not {type(out).__name__}")
     result = out
@@ -442,9 +486,9 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
                            f"{dt.name}_t without overflow")
     cdef Tensor result = _random_output((count,), dtype, dt, out, device, "randperm")
     cdef Tensor perm = result
-    if code != PYT_INT64 or not is_contiguous(result):
-        perm = new_empty(1, &count, _int64, _cpu, False)
-    cdef Generator g = get_generator(generator)
+    if code != PYT_INT64 or not is_contiguous(result) or result._device is not _cpu:
+        perm = new_empty(1, &count, _int64, _cpu, False)   # drawn on the CPU (any device)
+    cdef Generator g = _generator_of(generator, result)
     cdef uint64_t first = g.reserve(<uint64_t>(count // 2))   # (n - 1) / 2 rounded up
     with nogil:
         randperm_fill(<int64_t*>perm._data, count, g._seed, first)
@@ -518,7 +562,8 @@ def normal(mean=None, std=None, size=None, *, generator=None, out=None, dtype=No
             nd = mean_t._ndim
             for i in range(nd):
                 shape[i] = mean_t._shape[i]
-        result = new_empty(nd, shape, mean_t._dtype, _cpu, False)
+        result = new_empty(nd, shape, mean_t._dtype,
+                           common_device((mean_t, std if std_is_tensor else None)), False)
         means = _float64_copy(mean_t, nd, shape)
     else:
         std_t = std
@@ -527,7 +572,7 @@ def normal(mean=None, std=None, size=None, *, generator=None, out=None, dtype=No
         nd = std_t._ndim
         for i in range(nd):
             shape[i] = std_t._shape[i]
-        result = new_empty(nd, shape, std_t._dtype, _cpu, False)
+        result = new_empty(nd, shape, std_t._dtype, common_device((std_t,)), False)
     if std_is_tensor:
         stds = _float64_copy(std_t, nd, shape)
         for i in range(stds._numel):
@@ -639,9 +684,9 @@ def multinomial(Tensor input, num_samples, replacement=False, *, generator=None,
     else:
         result = new_empty(1, &shape[1], _int64, _cpu, False)
     if rows > 0:
-        g = get_generator(generator)
+        g = _generator_of(generator, input)
         total_values = rows * (samples if replacement else categories)
         first = g.reserve(<uint64_t>((total_values + 1) // 2))
         multinomial_fill(p, rows, categories, <int64_t*>result._data, samples,
                          bool(replacement), g._seed, first)
-    return _into_out(result, out)
+    return _into_out(_moved(result, input._device), out)   # drawn on the CPU (any device)

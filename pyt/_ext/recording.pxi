@@ -445,12 +445,12 @@ cdef Tensor _scatter_picked(Tensor g, object shape, DType dt, object pick):
     """Zeros of shape with g added where pick(zeros) looks: the gradient of any indexing.
     Element numbers taken through the same pick tell where each element of g goes, so
     slices, steps, masks, index lists and repeated indices all sum correctly."""
-    cdef Tensor out = zeros(shape, dtype=dt)
+    cdef Tensor out = zeros(shape, dtype=dt, device=g._device)
     cdef Tensor ids
     cdef bint was_enabled = not pyt_grad_disabled
     set_grad_enabled_flag(False)
     try:
-        ids = pick(arange(out._numel).view(shape))
+        ids = pick(arange(out._numel, device=g._device).view(shape))
         out.view(-1).index_add_(0, reshape(ids, -1), reshape(g, -1))
     finally:
         set_grad_enabled_flag(was_enabled)
@@ -471,12 +471,17 @@ cdef Tensor _track_copy(Tensor input, Tensor out, str name):
     if input is out or not _needs_grad(input) or not out._dtype.is_floating_point:
         return out
     node = _record(name, _copy_backward, (input,), (out,))
-    node.ctx = (input.size(), input._dtype)
+    node.ctx = (input.size(), input._dtype, input._device)
     return out
 
 
 cdef tuple _copy_backward(Node node, tuple grads):
-    return (_grad_like(grads[0], node.ctx),)
+    size, dt, dev = node.ctx
+    g = _grad_like(grads[0], (size, dt))
+    if g is not None and (<Tensor>g)._device is not dev:     # a copy between devices
+        g = _track_copy(g, _to_device(g, dev, (<Tensor>g)._dtype, False, False),
+                        "ToCopyBackward0")
+    return (g,)
 
 
 cdef tuple _overwrite_backward(Node node, tuple grads):

@@ -13,3 +13,4 @@ cdef class Storage:
 
 cdef Storage new_storage(Py_ssize_t nbytes, bint zeroed)
 cdef Storage wrap_storage(char* data, Py_ssize_t nbytes, object owner)
+cdef Storage cuda_storage(void* ptr, Py_ssize_t nbytes, object device, bint pinned)

@@ -13,6 +13,7 @@ from libc.string cimport memcpy
 from posix.types cimport off_t
 from posix.unistd cimport close, pwrite
 from pyt._ext.allocator cimport host_alloc, host_free
+from pyt._ext.cuda_api cimport pyt_cuda_free, pyt_cuda_host_free, pyt_cuda_is_pinned
 from pyt._ext.device import cpu as _cpu
 
 cdef extern from "<sys/mman.h>" nogil:
@@ -92,6 +93,34 @@ cdef class _SharedBlock:
             self.old_block = NULL
 
 
+@cython.final
+cdef class _CudaBlock:
+    """Owns one block of the CUDA caching allocator (device memory) or one page-locked
+    host block (pinned): handed back when the last storage over it dies."""
+    cdef void* ptr
+    cdef bint pinned
+
+    def __dealloc__(self):
+        if self.ptr != NULL:
+            if self.pinned:
+                pyt_cuda_host_free(self.ptr)
+            else:
+                pyt_cuda_free(self.ptr)
+            self.ptr = NULL
+
+
+cdef Storage cuda_storage(void* ptr, Py_ssize_t nbytes, object device, bint pinned):
+    """A storage owning ptr: device memory on `device` from pyt_cuda_malloc, or (pinned)
+    host memory from pyt_cuda_host_alloc on the CPU."""
+    cdef _CudaBlock block = _CudaBlock.__new__(_CudaBlock)
+    block.ptr = ptr
+    block.pinned = pinned
+    cdef Storage s = wrap_storage(<char*>ptr, nbytes, block)
+    if not pinned:
+        s.device = device
+    return s
+
+
 # Storage is never cleared by the cycle collector: clearing `owner` before __dealloc__
 # would make foreign or shared memory look like pyt's own malloc'd block.
 @cython.no_gc_clear
@@ -121,7 +150,10 @@ cdef class Storage:
 
     @property
     def is_cuda(self):
-        return False
+        return self.device.type == "cuda"
+
+    def is_pinned(self, device=None):
+        return self.device is _cpu and self.data != NULL and pyt_cuda_is_pinned(self.data) == 1
 
     def is_shared(self):
         return self.shared is not None
@@ -129,13 +161,16 @@ cdef class Storage:
     def share_memory_(self, *, _find_views=True):
         """Moves the bytes into shared memory, keeping them at the same address wherever
         it can (see _share); a no-op when already shared. Returns self."""
-        if self.shared is None:
+        if self.shared is None and self.device is _cpu:    # CUDA memory: a no-op, as torch
             _share(self, _find_views)
         return self
 
     def _share_fd_cpu_(self):
         """Shares the storage and returns (fd, nbytes): the fd stays owned by the
         storage (dup it to keep it longer than the storage lives)."""
+        if self.device is not _cpu:
+            raise RuntimeError("pyt: sharing CUDA storages between processes is not "
+                               "supported")
         self.share_memory_()
         return (<_SharedBlock>self.shared).fd, self.length
 
@@ -161,6 +196,9 @@ cdef class Storage:
     # The bytes, as a one-dimensional writable buffer of unsigned chars: bytes(storage),
     # memoryview(storage) and file.write(storage) read them without a copy.
     def __getbuffer__(self, Py_buffer* buf, int flags):
+        if self.device is not _cpu:
+            raise BufferError(f"a {self.device} storage has no host buffer: copy it to the "
+                              f"CPU first")
         buf.buf = self.data
         buf.obj = self
         buf.len = self.length

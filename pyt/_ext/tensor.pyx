@@ -20,7 +20,7 @@ from cpython.buffer cimport (PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND, PyBUF_STRID
     PyBUF_RECORDS_RO, PyObject_GetBuffer, PyBuffer_Release)
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
-from libc.stdint cimport int64_t, uint8_t, int8_t, int16_t, int32_t, uint16_t
+from libc.stdint cimport int64_t, uint64_t, uint8_t, int8_t, int16_t, int32_t, uint16_t
 
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport scalar_type_name, cpp_type_name
@@ -28,7 +28,7 @@ from pyt._ext.dtypes cimport (dtype, dtype_of_code, promote, get_default, is_int
     PYT_BOOL, PYT_UINT8, PYT_INT8, PYT_INT16, PYT_INT32, PYT_INT64, PYT_FLOAT16,
     PYT_BFLOAT16, PYT_FLOAT32, PYT_FLOAT64, PYT_NUM_DTYPES,
     pyt_half_to_float, pyt_float_to_half, pyt_bfloat16_to_float, pyt_float_to_bfloat16)
-from pyt._ext.storage cimport Storage, new_storage, wrap_storage
+from pyt._ext.storage cimport Storage, new_storage, wrap_storage, cuda_storage
 from pyt._ext.parallel cimport num_threads
 from pyt._ext.index_kernels cimport (IndexOffsets, LinearOffsets, Accumulate, Masked,
     ACC_ADD, ACC_MULTIPLY, index_offsets_loop, linear_offsets_loop, gather_loop, scatter_loop,
@@ -427,7 +427,15 @@ cdef class Tensor:
         return self._dtype.is_signed
 
     def get_device(self):
-        return -1 if self._device.type == "cpu" else self._device.index
+        return -1 if self._device is _cpu else self._device.index
+
+    def pin_memory(self, device=None):
+        """A copy in page-locked host memory (self when it already is pinned), from which
+        copies to the GPU can run asynchronously (non_blocking=True)."""
+        return self if _is_pinned(self) else _pinned_copy(self)
+
+    def is_pinned(self, device=None):
+        return _is_pinned(self)
 
     def __contains__(self, element):
         if isinstance(element, (Tensor, int, float, bool)):
@@ -590,7 +598,7 @@ cdef class Tensor:
 
     # ----- conversion and copies (convert.pxi) -------------------------------------
     def copy_(self, src, non_blocking=False):
-        return copy_(self, src)
+        return _copy(self, src, bool(non_blocking))
 
     def resize_(self, *sizes, memory_format=None):
         return resize_(self, sizes)
@@ -639,11 +647,26 @@ cdef class Tensor:
     def type_as(self, other):
         return _to_dtype(self, (<Tensor?>other)._dtype, False)
 
-    def cpu(self):
-        return self
+    def cpu(self, memory_format=None):
+        if self._device is _cpu:
+            return self
+        return _track_copy(self, _to_device(self, _cpu, self._dtype, False, False),
+                           "ToCopyBackward0")
 
-    def cuda(self, device=None, non_blocking=False):
-        raise _no_cuda()
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        cdef object dev
+        if device is None:
+            dev = _check_device("cuda")
+        elif isinstance(device, int) and not isinstance(device, bool):
+            dev = _check_device(f"cuda:{device}")
+        else:
+            dev = _check_device(device)
+            if dev.type != "cuda":
+                raise RuntimeError(f"Invalid device, must be cuda device")
+        if dev is self._device:
+            return self
+        return _track_copy(self, _to_device(self, dev, self._dtype, False, bool(non_blocking)),
+                           "ToCopyBackward0")
 
     def float(self):
         return _to_dtype(self, _float32, False)
@@ -1924,20 +1947,25 @@ cdef void _contiguous_strides(int ndim, const Py_ssize_t* shape, Py_ssize_t* str
 
 
 cdef Tensor new_empty(int ndim, const Py_ssize_t* shape, dtype dt, object device, bint zeroed):
-    """A new contiguous CPU tensor."""
+    """A new contiguous tensor on device (None: the CPU)."""
     cdef Py_ssize_t strides[PYT_MAX_DIMS]
     cdef Py_ssize_t numel
     cdef Tensor t
     if ndim > PYT_MAX_DIMS:
         raise RuntimeError(f"pyt supports tensors of at most {PYT_MAX_DIMS} dimensions, got {ndim}")
-    if device is not None and device is not _cpu and device != _cpu:
-        raise _no_cuda()
+    if device is None:
+        device = _cpu
+    elif device is not _cpu:
+        device = _check_device(device)             # canonical: cuda:i or the CPU
     numel = _checked_numel(ndim, shape, dt.itemsize)
     _contiguous_strides(ndim, shape, strides)
     t = Tensor.__new__(Tensor)
-    t._storage = new_storage(numel * dt.itemsize, zeroed)
+    if device is _cpu:
+        t._storage = new_storage(numel * dt.itemsize, zeroed)
+    else:
+        t._storage = _cuda_new_storage(numel * dt.itemsize, device, zeroed)
     t._dtype = dt
-    t._device = _cpu
+    t._device = device
     t._set_geometry(ndim, shape, strides)
     t._offset = 0
     t._data = t._storage.data
@@ -2001,7 +2029,12 @@ cdef bint _is_non_overlapping_and_dense(Tensor t) noexcept:
 cdef Tensor _empty_like_layout(Tensor src, dtype dt):
     """A new tensor shaped like src; keeps src's dim order when src is dense (torch's
     preserve_format), contiguous otherwise."""
-    cdef Tensor out = new_empty(src._ndim, src._shape, dt, src._device, False)
+    return _empty_like_on(src, dt, src._device)
+
+
+cdef Tensor _empty_like_on(Tensor src, dtype dt, object device):
+    """_empty_like_layout on device."""
+    cdef Tensor out = new_empty(src._ndim, src._shape, dt, device, False)
     cdef Py_ssize_t strides[PYT_MAX_DIMS]
     cdef int order[PYT_MAX_DIMS]
     cdef int i, j, k
@@ -2097,12 +2130,12 @@ cdef int copy_into(Tensor dst, Tensor src) except -1:
     cdef pyt_inner_loop fn
     cdef int i, nd = dst._ndim, nthreads
     cdef Py_ssize_t numel
-    if dst._device != src._device:
-        raise _no_cuda()
     if _has_internal_overlap(dst):
         raise RuntimeError("unsupported operation: more than one element of the written-to "
                            "tensor refers to a single memory location. Please clone() the "
                            "tensor before performing the operation.")
+    if dst._device is not _cpu or src._device is not _cpu:
+        return _cuda_copy_into(dst, src, False)
     _broadcast_strides_to(src, nd, dst._shape, strides + nd)
     if dst._numel == 0:
         return 0

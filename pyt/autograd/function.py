@@ -92,7 +92,8 @@ def _record(cls, ctx, args, outputs):
                             _engine.collect_next_functions(args), len(outs))
     node.ctx = ctx
     ctx._node = node
-    ctx._output_meta = [(o.shape, o.dtype) if isinstance(o, Tensor) else None for o in outs]
+    ctx._output_meta = [(o.shape, o.dtype, o.device) if isinstance(o, Tensor) else None
+                        for o in outs]
     dirty = set(map(id, ctx._dirty))
     non_diff = set(map(id, ctx._non_differentiable))
     inputs = set(id(a) for a in args if isinstance(a, Tensor))
@@ -120,7 +121,8 @@ def _backward_of(cls):
     def backward_fn(node, grads):
         ctx = node.ctx
         if ctx._materialize_grads:
-            grads = tuple(g if g is not None or meta is None else zeros(meta[0], dtype=meta[1])
+            grads = tuple(g if g is not None or meta is None
+                          else zeros(meta[0], dtype=meta[1], device=meta[2])
                           for g, meta in zip(grads, ctx._output_meta))
         result = cls.backward(ctx, *grads)
         if not isinstance(result, tuple):

@@ -251,7 +251,7 @@ def _block(pieces, out, x, dim):
     Reverse mode stacks rows (dim 0, one per output element), forward mode columns."""
     shape = tuple(out.shape) + tuple(x.shape)
     if not pieces:  # a zero-size output or input: nothing to stack
-        return zeros(shape, dtype=(x if dim == 0 else out).dtype)
+        return zeros(shape, dtype=(x if dim == 0 else out).dtype, device=x.device)
     return stack(pieces, dim=dim).reshape(shape)
 
 

@@ -53,7 +53,7 @@ def _analytical_jacobians(fn, inputs):
         rows = {i: np.zeros((out.numel(), inputs[i].numel())) for i in diff}
         if out.requires_grad:
             for r in range(out.numel()):
-                seed = zeros(tuple(out.shape), dtype=out.dtype)
+                seed = zeros(tuple(out.shape), dtype=out.dtype, device=out.device)
                 seed.view(-1)[r] = 1
                 grads = _engine.grad((out,), tuple(inputs[i] for i in diff), (seed,),
                                      retain_graph=True, allow_unused=True)
