@@ -63,7 +63,7 @@ cdef int refuse_cuda(str what, Tensor t) except -1:
     return 0
 
 
-cdef int cuda_iter(pyt_cuda_iter* it, Tensor out, Tensor a, Tensor b, Tensor c) except -1:
+cdef int cuda_iter(void* it, Tensor out, Tensor a, Tensor b, Tensor c) except -1:
     """Fills it for out = f(a[, b[, c]]): the inputs broadcast to out's shape, byte strides.
     A CPU 0-d input becomes a scalar operand (its bits travel in the launch); any other
     input must live on out's device. Dims that do not coalesce below PYT_CUDA_MAX_DIMS
@@ -102,7 +102,7 @@ cdef int cuda_iter(pyt_cuda_iter* it, Tensor out, Tensor a, Tensor b, Tensor c) 
         for i in range(nd):
             strides[k * nd + i] = estrides[i] * t._dtype.itemsize
         base[k] = t._data
-    if pyt_cuda_iter_init(it, nops, nd, shape, base, scalar, strides) != 0:
+    if pyt_cuda_iter_init(<pyt_cuda_iter*>it, nops, nd, shape, base, scalar, strides) != 0:
         raise RuntimeError(f"pyt: a CUDA elementwise op over {nd} dimensions that do not "
                            f"merge below {PYT_CUDA_MAX_DIMS}: make the inputs contiguous")
     return 0

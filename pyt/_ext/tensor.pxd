@@ -120,11 +120,12 @@ cpdef Tensor copy_(Tensor self, object src)
 cpdef Tensor fill_(Tensor self, object value)
 
 
-# CUDA (cuda_dispatch.pxi): what every op's CUDA path shares.
-from pyt._ext.cuda_api cimport pyt_cuda_iter
+# CUDA (cuda_dispatch.pxi): what every op's CUDA path shares. cuda_iter fills a
+# pyt_cuda_iter; it is a void* here so that extensions cimporting this file need no CUDA
+# header.
 cdef object cuda_device(int index)
 cdef bint is_cuda(Tensor t) noexcept
 cdef int cuda_check(int rc, str what) except -1
 cdef object common_device(tuple tensors)
 cdef int refuse_cuda(str what, Tensor t) except -1
-cdef int cuda_iter(pyt_cuda_iter* it, Tensor out, Tensor a, Tensor b, Tensor c) except -1
+cdef int cuda_iter(void* it, Tensor out, Tensor a, Tensor b, Tensor c) except -1
