@@ -59,7 +59,7 @@ cdef int _check_writable_once(Tensor t) except -1:
 # tensors are copied there first, as torch accepts them. Scatters with repeated indices are
 # not ordered on the GPU (the last write is any of them; sums are atomic), as in torch.
 
-cdef Tensor _to_device(Tensor t, object dev):
+cdef Tensor _on_device(Tensor t, object dev):
     """t on device dev (itself when it is there already)."""
     cdef Tensor r
     if t._device is dev or t._device == dev:
@@ -75,7 +75,7 @@ cdef Tensor _index_on_device_of(Tensor index, Tensor base):
     if index._device is base._device or index._device == base._device:
         return index
     if index._device is _cpu:
-        return _to_device(index, base._device)
+        return _on_device(index, base._device)
     raise RuntimeError(f"indices should be either on cpu or on the same device as the "
                        f"indexed tensor ({base._device})")
 
@@ -533,7 +533,7 @@ cdef int _plan_scatter_cuda(_IndexPlan p, Tensor values, int mode, object alpha)
     cdef double alpha_f = 0
     cdef int64_t alpha_i = 0
     if values._device is _cpu and values._ndim == 0:
-        values = _to_device(values, p.base._device)      # a number travels as a 0-d tensor
+        values = _on_device(values, p.base._device)      # a number travels as a 0-d tensor
     common_device((p.base, values))
     if values._storage is p.base._storage:
         values = clone(values)                   # the writes would change what they read
@@ -776,7 +776,7 @@ cdef int _setitem(Tensor self, object index, object value) except -1:
     if values._dtype is not self._dtype:
         values = _to_dtype(values, self._dtype, False)
     if is_cuda(self) and values._device is not self._device:
-        values = _to_device(values, self._device)    # t[index] = a CPU tensor, as torch
+        values = _on_device(values, self._device)    # t[index] = a CPU tensor, as torch
     if values._ndim == 0 and _is_whole_mask(view, entries) and not _has_internal_overlap(view):
         _masked_fill_into(view, entries[0][1], values)   # t[mask] = scalar
         return 0
@@ -916,7 +916,8 @@ def index_select(Tensor input, dim, index, *, out=None):
 cdef tuple _index_select_backward(Node node, tuple grads):
     d, (shape, dt) = node.ctx                 # each picked slice adds back where it came from
     index, = node.saved_values()
-    return (_index_add(zeros(shape, dtype=dt), d, index, grads[0], 1),)
+    return (_index_add(zeros(shape, dtype=dt, device=grads[0].device), d, index,
+                        grads[0], 1),)
 
 
 cdef Tensor _index_select(Tensor input, dim, index):
@@ -1264,7 +1265,8 @@ def gather(Tensor input, dim, index, *, sparse_grad=False, out=None):
 cdef tuple _gather_backward(Node node, tuple grads):
     d, (shape, dt) = node.ctx               # each read element's gradient adds back at its source
     index, = node.saved_values()
-    return (_scatter_add(zeros(shape, dtype=dt), d, index, grads[0]),)
+    return (_scatter_add(zeros(shape, dtype=dt, device=grads[0].device), d, index,
+                         grads[0]),)
 
 
 cdef Tensor _gather(Tensor input, dim, index):
@@ -1463,7 +1465,8 @@ def take(Tensor input, index):
 cdef tuple _take_backward(Node node, tuple grads):
     shape, dt = node.ctx                         # each read element's gradient adds back
     index, = node.saved_values()
-    return (_put(zeros(shape, dtype=dt), index, grads[0], True),)
+    return (_put(zeros(shape, dtype=dt, device=grads[0].device), index, grads[0],
+                 True),)
 
 
 cdef Tensor _take(Tensor input, index):
@@ -1507,7 +1510,8 @@ cdef tuple _put_backward(Node node, tuple grads):
     cdef Tensor g = grads[0]
     grad_input = grad_source = None
     if _wants_input_grad(node, 0):
-        grad_input = g if accumulate else _put(g, index, zeros(shape, dtype=g._dtype), False)
+        grad_input = g if accumulate else _put(g, index, zeros(shape, dtype=g._dtype,
+                                                                device=g._device), False)
     if _wants_input_grad(node, 1):
         grad_source = _grad_like(reshape(take(g, index), shape), (shape, dt))
     return (grad_input, grad_source)
@@ -1640,7 +1644,7 @@ cdef Tensor _masked_fill_cuda(Tensor self, Tensor m, object value):
         v = _to_dtype(<Tensor>value, self._dtype, False)
     else:
         v = scalar_tensor_of(value, self._dtype)
-    v = _to_device(v, self._device)
+    v = _on_device(v, self._device)
     if self._numel > 0:
         cuda_iter(&it, self, m, v, self)
         with nogil:
@@ -1684,7 +1688,8 @@ def masked_select(Tensor input, mask, *, out=None):
 cdef tuple _masked_select_backward(Node node, tuple grads):
     shape, dt = node.ctx                     # the gradient put back where it was selected
     mask, = node.saved_values()
-    return (_grad_like(_masked_scatter(zeros(shape, dtype=dt), mask, grads[0]), node.ctx),)
+    return (_grad_like(_masked_scatter(zeros(shape, dtype=dt, device=grads[0].device),
+                                       mask, grads[0]), node.ctx),)
 
 
 cdef Tensor _masked_select(Tensor input, mask):
@@ -1718,7 +1723,7 @@ cdef Tensor _masked_select_cuda(Tensor input, Tensor m, int nd, const Py_ssize_t
     cdef list indices
     common_device((input, m))
     if input._device is _cpu:                       # a CPU 0-d input with a GPU mask
-        input = _to_device(input, m._device)
+        input = _on_device(input, m._device)
     if not _has_shape(input, nd, shape):
         input = expand(input, *[shape[i] for i in range(nd)])
     view, indices = _mask_coordinates(input, m)
@@ -1767,7 +1772,8 @@ cdef tuple _masked_scatter_backward(Node node, tuple grads):
     if _wants_input_grad(node, 1):
         used = masked_select(g, mask)
         if used._numel < _shape_numel(shape):
-            used = _cat([used, zeros(_shape_numel(shape) - used._numel, dtype=g._dtype)],
+            used = _cat([used, zeros(_shape_numel(shape) - used._numel, dtype=g._dtype,
+                                      device=g._device)],
                         0, None)
         grad_source = _grad_like(reshape(used, shape), (shape, dt))
     return (grad_input, grad_source)
@@ -1889,8 +1895,8 @@ cdef Tensor _select_where(Tensor cond, object input, object other):
     nd = _broadcast_with(nd, shape, y)
     dev = common_device((cond, x, y))
     if dev is not _cpu:
-        return _select_where_cuda(_to_device(cond, dev), _to_device(x, dev),
-                                  _to_device(y, dev), nd, shape)
+        return _select_where_cuda(_on_device(cond, dev), _on_device(x, dev),
+                                  _on_device(y, dev), nd, shape)
     result = new_empty(nd, shape, dt, _cpu, False)
     itemsize = dt.itemsize
     for i in range(nd):

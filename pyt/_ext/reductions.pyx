@@ -356,7 +356,7 @@ cdef tuple _selection_backward(Node node, tuple grads):
     if not keepdim:
         g = g.unsqueeze(d)
         indices = indices.unsqueeze(d)
-    return (_grad_like(_zeros(meta[0], dtype=g.dtype).scatter(d, indices, g), meta),)
+    return (_grad_like(_zeros(meta[0], dtype=g.dtype, device=g.device).scatter(d, indices, g), meta),)
 
 
 cdef Node _record_tied(str name, Tensor x, Tensor result):
@@ -492,7 +492,7 @@ cdef object _by_position(object x, int d, object piece):
     """A tensor of x's shape whose slice i along d is piece(x[:i], i, x[i+1:]) (taken
     along d), assembled by recorded copies: the O(n^2) double-backward forms."""
     n = x.shape[d]
-    result = _zeros(x.shape, dtype=x.dtype)
+    result = _zeros(x.shape, dtype=x.dtype, device=x.device)
     lead = (slice(None),) * d
     for i in range(n):
         result[lead + (slice(i, i + 1),)] = piece(x.narrow(d, 0, i), i,
@@ -1306,7 +1306,7 @@ cdef tuple _cum_extreme_backward(Node node, tuple grads):
     g = grads[0]
     if len(meta[0]) == 0 or g.numel() == 0:
         return (_grad_like(g, meta),)
-    return (_grad_like(_zeros(meta[0], dtype=g.dtype).scatter_add(d, indices, g), meta),)
+    return (_grad_like(_zeros(meta[0], dtype=g.dtype, device=g.device).scatter_add(d, indices, g), meta),)
 
 
 def cummax(input, dim, *, out=None):
