@@ -451,6 +451,8 @@ cdef bint _batch_stride(Tensor t, int nb, const Py_ssize_t* bshape, Py_ssize_t* 
             continue
         j = d - lead
         s = t._strides[j] if j >= 0 and t._shape[j] != 1 else 0
+        if s < 0:
+            return False                           # walked backwards: copied instead
         if expect < 0:
             stride[0] = s                          # the innermost batch dim that counts
         elif s != expect:

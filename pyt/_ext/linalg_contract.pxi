@@ -16,6 +16,8 @@ cdef Tensor _sum_trailing(Tensor t, int keep):
     kept = [t._shape[i] for i in range(keep)]
     if _tracked(t):
         return t.sum(tuple(range(keep, t._ndim))) if keep < t._ndim else t
+    if is_cuda(t):                       # the GPU's reduction (integers too), in t's dtype
+        return t.sum(tuple(range(keep, t._ndim)), dtype=t._dtype) if keep < t._ndim else t
     cdef Tensor flat = _t.reshape(t, rows, cols)
     cdef Tensor ones = _t.ones(cols, 1, dtype=t._dtype, device=t.device)
     cdef Tensor r = _product(flat, ones, 0, NULL, None, 1, 0, "sum")

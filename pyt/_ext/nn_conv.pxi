@@ -729,7 +729,8 @@ def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, g
                   output_mask=(True, True, True)):
     """Gradients of conv_forward: (grad_input, grad_weight, grad_bias), each None
     where output_mask says so. Recorded when its inputs need gradients."""
-    _refuse_args("conv_backward", (grad_output, input, weight, stride, padding, dilation, groups, output_mask))
+    _refuse_args("conv_backward", (grad_output, input, weight, stride, padding, dilation,
+                                   groups, output_mask))
     cdef _ConvArgs a = _conv_args(input, weight, None, stride, padding, dilation, groups,
                                   False, 0, "conv_backward")
     cdef Tensor g = _check_grad_output(grad_output, a, "conv_backward")
@@ -750,7 +751,8 @@ def conv_transpose_forward(input, weight, bias=None, stride=1, padding=0, output
                            groups=1, dilation=1):
     """Transposed convolution over 1, 2 or 3 spatial dims: torch's conv_transpose*d.
     weight is [in_channels, out_channels / groups, *kernel]."""
-    _refuse_args("conv_transpose_forward", (input, weight, bias, stride, padding, output_padding, groups, dilation))
+    _refuse_args("conv_transpose_forward", (input, weight, bias, stride, padding,
+                                            output_padding, groups, dilation))
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, None)
 
@@ -770,7 +772,8 @@ def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0,
                             output_padding=0, groups=1, dilation=1,
                             output_mask=(True, True, True)):
     """Gradients of conv_transpose_forward: (grad_input, grad_weight, grad_bias)."""
-    _refuse_args("conv_transpose_backward", (grad_output, input, weight, stride, padding, output_padding, groups, dilation, output_mask))
+    _refuse_args("conv_transpose_backward", (grad_output, input, weight, stride, padding,
+                                             output_padding, groups, dilation, output_mask))
     cdef _ConvArgs a = _conv_args(input, weight, None, stride, padding, dilation, groups,
                                   True, output_padding, "conv_transpose_backward")
     cdef Tensor g
@@ -816,7 +819,8 @@ def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
-    _refuse_args("conv_transpose1d", (input, weight, bias, stride, padding, output_padding, groups, dilation))
+    _refuse_args("conv_transpose1d", (input, weight, bias, stride, padding, output_padding,
+                                      groups, dilation))
     _check_weight_rank(weight, 1, "conv_transpose1d")
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, "conv_transpose1d")
@@ -824,7 +828,8 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
-    _refuse_args("conv_transpose2d", (input, weight, bias, stride, padding, output_padding, groups, dilation))
+    _refuse_args("conv_transpose2d", (input, weight, bias, stride, padding, output_padding,
+                                      groups, dilation))
     _check_weight_rank(weight, 2, "conv_transpose2d")
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, "conv_transpose2d")
@@ -832,7 +837,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
-    _refuse_args("conv_transpose3d", (input, weight, bias, stride, padding, output_padding, groups, dilation))
+    _refuse_args("conv_transpose3d", (input, weight, bias, stride, padding, output_padding,
+                                      groups, dilation))
     _check_weight_rank(weight, 3, "conv_transpose3d")
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, "conv_transpose3d")

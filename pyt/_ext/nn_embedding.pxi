@@ -109,7 +109,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     """Rows of weight [num_embeddings, dim] picked by the int64/int32 indices in input
     (torch.nn.functional.embedding). padding_idx only matters to the gradient; max_norm
     renormalises the picked rows of weight in place."""
-    _refuse_args("embedding", (input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq, sparse))
+    _refuse_args("embedding", (input, weight, padding_idx, max_norm, norm_type,
+                               scale_grad_by_freq, sparse))
     cdef Tensor w = _tensor_arg(weight, "weight", "embedding")
     if padding_idx is not None and w._ndim == 2:
         if padding_idx > 0:

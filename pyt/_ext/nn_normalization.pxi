@@ -294,7 +294,8 @@ def _layer_norm_top(input, normalized_shape, weight=None, bias=None, double eps=
 def native_layer_norm_backward(grad_output, input, normalized_shape, mean, rstd, weight=None,
                                bias=None, output_mask=(True, True, True)):
     """(grad_input, grad_weight, grad_bias) of layer_norm, from the saved mean and rstd."""
-    _refuse_args("native_layer_norm_backward", (grad_output, input, normalized_shape, mean, rstd, weight, bias, output_mask))
+    _refuse_args("native_layer_norm_backward", (grad_output, input, normalized_shape, mean,
+                                                rstd, weight, bias, output_mask))
     cdef Tensor x = _tensor_arg(input, "input", "layer_norm_backward")
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "layer_norm_backward")
     normalized, lead = _layer_norm_shape(x, normalized_shape, weight, bias)
@@ -451,7 +452,8 @@ def _group_norm_top(input, num_groups, weight=None, bias=None, double eps=1e-5,
 def native_group_norm_backward(grad_output, input, mean, rstd, weight, N, C, HxW, group,
                                output_mask=(True, True, True)):
     """(grad_input, grad_weight, grad_bias) of group norm from the saved mean and rstd."""
-    _refuse_args("native_group_norm_backward", (grad_output, input, mean, rstd, weight, N, C, HxW, group, output_mask))
+    _refuse_args("native_group_norm_backward", (grad_output, input, mean, rstd, weight, N, C,
+                                                HxW, group, output_mask))
     cdef Tensor x = _tensor_arg(input, "input", "group_norm_backward")
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "group_norm_backward")
     cdef RowNorm p
@@ -716,7 +718,8 @@ cdef Tensor _empty_batch_norm(Tensor x, object weight, object bias):
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """torch.nn.functional.batch_norm."""
-    _refuse_args("batch_norm", (input, running_mean, running_var, weight, bias, training, momentum, eps))
+    _refuse_args("batch_norm", (input, running_mean, running_var, weight, bias, training,
+                                momentum, eps))
     cdef Tensor x = _tensor_arg(input, "input", "batch_norm")
     cdef Py_ssize_t n
     if training:
@@ -733,7 +736,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 def _batch_norm_top(input, weight, bias, running_mean, running_var, training, momentum, eps,
                     cudnn_enabled):
     """torch.batch_norm's signature (the top-level pyt.batch_norm)."""
-    _refuse_args("batch_norm", (input, weight, bias, running_mean, running_var, training, momentum, eps, cudnn_enabled))
+    _refuse_args("batch_norm", (input, weight, bias, running_mean, running_var, training,
+                                momentum, eps, cudnn_enabled))
     if (<Tensor?>input)._numel == 0:
         return _empty_batch_norm(input, weight, bias)
     return native_batch_norm(input, weight, bias, running_mean, running_var, training,
@@ -745,7 +749,9 @@ def native_batch_norm_backward(grad_output, input, weight, running_mean, running
                                output_mask=(True, True, True)):
     """(grad_input, grad_weight, grad_bias) of batch norm. Training uses the saved
     statistics; eval uses the running ones (torch.native_batch_norm_backward)."""
-    _refuse_args("native_batch_norm_backward", (grad_output, input, weight, running_mean, running_var, save_mean, save_invstd, output_mask))
+    _refuse_args("native_batch_norm_backward", (grad_output, input, weight, running_mean,
+                                                running_var, save_mean, save_invstd,
+                                                output_mask))
     cdef Tensor x = _tensor_arg(input, "input", "batch_norm_backward")
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "batch_norm_backward")
     cdef ChannelNorm p

@@ -502,7 +502,8 @@ def _gather_at(Tensor t, Tensor idx, int k):
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False):
     """(values, indices) of 1-D max pooling; indices are positions within each row."""
-    _refuse_args("max_pool1d_with_indices", (input, kernel_size, stride, padding, dilation, ceil_mode))
+    _refuse_args("max_pool1d_with_indices", (input, kernel_size, stride, padding, dilation,
+                                             ceil_mode))
     return _max_pool(input, 1, kernel_size, stride, padding, dilation, ceil_mode, True,
                      "max_pool1d")
 
@@ -510,7 +511,8 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False):
     """(values, indices) of 2-D max pooling; indices are flat positions within each plane."""
-    _refuse_args("max_pool2d_with_indices", (input, kernel_size, stride, padding, dilation, ceil_mode))
+    _refuse_args("max_pool2d_with_indices", (input, kernel_size, stride, padding, dilation,
+                                             ceil_mode))
     return _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, True,
                      "max_pool2d")
 
@@ -518,14 +520,16 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False):
     """(values, indices) of 3-D max pooling; indices are flat positions within each volume."""
-    _refuse_args("max_pool3d_with_indices", (input, kernel_size, stride, padding, dilation, ceil_mode))
+    _refuse_args("max_pool3d_with_indices", (input, kernel_size, stride, padding, dilation,
+                                             ceil_mode))
     return _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, True,
                      "max_pool3d")
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    _refuse_args("max_pool1d", (input, kernel_size, stride, padding, dilation, ceil_mode, return_indices))
+    _refuse_args("max_pool1d", (input, kernel_size, stride, padding, dilation, ceil_mode,
+                                return_indices))
     r = _max_pool(input, 1, kernel_size, stride, padding, dilation, ceil_mode,
                   return_indices, "max_pool1d")
     return r if return_indices else r[0]
@@ -533,7 +537,8 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    _refuse_args("max_pool2d", (input, kernel_size, stride, padding, dilation, ceil_mode, return_indices))
+    _refuse_args("max_pool2d", (input, kernel_size, stride, padding, dilation, ceil_mode,
+                                return_indices))
     r = _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode,
                   return_indices, "max_pool2d")
     return r if return_indices else r[0]
@@ -541,7 +546,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    _refuse_args("max_pool3d", (input, kernel_size, stride, padding, dilation, ceil_mode, return_indices))
+    _refuse_args("max_pool3d", (input, kernel_size, stride, padding, dilation, ceil_mode,
+                                return_indices))
     r = _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode,
                   return_indices, "max_pool3d")
     return r if return_indices else r[0]
@@ -637,21 +643,24 @@ def _avg_adjoint(Tensor g, _PoolArgs a, str op):
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True):
-    _refuse_args("avg_pool1d", (input, kernel_size, stride, padding, ceil_mode, count_include_pad))
+    _refuse_args("avg_pool1d", (input, kernel_size, stride, padding, ceil_mode,
+                                count_include_pad))
     return _avg_pool(input, 1, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      None, "avg_pool1d")
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
-    _refuse_args("avg_pool2d", (input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override))
+    _refuse_args("avg_pool2d", (input, kernel_size, stride, padding, ceil_mode,
+                                count_include_pad, divisor_override))
     return _avg_pool(input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override, "avg_pool2d")
 
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
-    _refuse_args("avg_pool3d", (input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override))
+    _refuse_args("avg_pool3d", (input, kernel_size, stride, padding, ceil_mode,
+                                count_include_pad, divisor_override))
     return _avg_pool(input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override, "avg_pool3d")
 
@@ -672,21 +681,24 @@ cdef Tensor _avg_pool_backward(object grad_output, object input, int k, object k
 
 def avg_pool1d_backward(grad_output, input, kernel_size, stride=None, padding=0,
                         ceil_mode=False, count_include_pad=True):
-    _refuse_args("avg_pool1d_backward", (grad_output, input, kernel_size, stride, padding, ceil_mode, count_include_pad))
+    _refuse_args("avg_pool1d_backward", (grad_output, input, kernel_size, stride, padding,
+                                         ceil_mode, count_include_pad))
     return _avg_pool_backward(grad_output, input, 1, kernel_size, stride, padding, ceil_mode,
                               count_include_pad, None, "avg_pool1d_backward")
 
 
 def avg_pool2d_backward(grad_output, input, kernel_size, stride=None, padding=0,
                         ceil_mode=False, count_include_pad=True, divisor_override=None):
-    _refuse_args("avg_pool2d_backward", (grad_output, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override))
+    _refuse_args("avg_pool2d_backward", (grad_output, input, kernel_size, stride, padding,
+                                         ceil_mode, count_include_pad, divisor_override))
     return _avg_pool_backward(grad_output, input, 2, kernel_size, stride, padding, ceil_mode,
                               count_include_pad, divisor_override, "avg_pool2d_backward")
 
 
 def avg_pool3d_backward(grad_output, input, kernel_size, stride=None, padding=0,
                         ceil_mode=False, count_include_pad=True, divisor_override=None):
-    _refuse_args("avg_pool3d_backward", (grad_output, input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override))
+    _refuse_args("avg_pool3d_backward", (grad_output, input, kernel_size, stride, padding,
+                                         ceil_mode, count_include_pad, divisor_override))
     return _avg_pool_backward(grad_output, input, 3, kernel_size, stride, padding, ceil_mode,
                               count_include_pad, divisor_override, "avg_pool3d_backward")
 
