@@ -69,6 +69,8 @@ DIMS = [None, 0, 2, -1, (0, 2), (1,)]
                                 "std", "logsumexp", "norm"])
 def test_float_reductions(dtype, dim, keepdim, op):
     x = rand((3, 4, 5), dtype)
+    if op == "prod" and isinstance(dim, tuple):
+        pytest.skip("prod takes one dim")
     if op == "logsumexp" and dim is None:
         dim = (0, 1, 2)
     for src in (x, x.transpose(0, 2)):               # contiguous and not
@@ -140,8 +142,8 @@ def test_reduction_backward():
     x = rand((4, 5), pyt.float64)
     xc = x.clone().requires_grad_()
     xg = x.cuda().requires_grad_()
-    (xc.sum(1) * xc.mean(0).sum() + xc.var()).backward()
-    (xg.sum(1) * xg.mean(0).sum() + xg.var()).backward()
+    (xc.sum(1) * xc.mean(0).sum() + xc.var()).sum().backward()
+    (xg.sum(1) * xg.mean(0).sum() + xg.var()).sum().backward()
     same(xc.grad, xg.grad, **F64)
 
 
@@ -193,10 +195,9 @@ def test_matmul_family(dtype):
     t = tol(dtype)
     A, B = rand((2, 3, 4, 5), dtype), rand((5, 6), dtype, seed=1)
     same(A @ B, A.cuda() @ B.cuda(), **t)                               # folded rows
-    C = rand((3, 1, 6, 5), dtype, seed=2)
-    same(A @ C.transpose(-1, -2).transpose(0, 1).transpose(0, 1),
-         A.cuda() @ C.cuda().transpose(-1, -2), **t)                    # broadcast batch
-    D = rand((4, 5, 2), dtype, seed=3)
+    C = rand((2, 1, 6, 5), dtype, seed=2)                               # broadcast batch,
+    same(A @ C.transpose(-1, -2), A.cuda() @ C.cuda().transpose(-1, -2), **t)  # transposed
+    D = rand((3, 5, 2), dtype, seed=3)
     same(A @ D, A.cuda() @ D.cuda(), **t)
     v, w = rand((5,), dtype, seed=4), rand((4,), dtype, seed=5)
     same(A @ v, A.cuda() @ v.cuda(), **t)
@@ -407,7 +408,7 @@ def test_mlp_training_step():
               rand((4, 32), seed=4) * 0.3, rand((4,), seed=5) * 0.1]
     results = []
     for dev in ("cpu", "cuda"):
-        ps = [p.to(dev).requires_grad_() for p in params]
+        ps = [p.clone().to(dev).requires_grad_() for p in params]
         h = F.relu(F.linear(x.to(dev), ps[0], ps[1]))
         loss = F.cross_entropy(F.linear(h, ps[2], ps[3]), y.to(dev))
         loss.backward()
