@@ -361,6 +361,7 @@ def slogdet(A, *, out=None):
 
 
 def _slogdet_old(A):
+    _refuse_args("slogdet", (A,))
     return slogdet_result(*_slogdet(A))
 
 
@@ -715,6 +716,7 @@ cdef Tensor _qr_grad(object gQ, object gR, Tensor Q, Tensor R):
 
 
 def _qr_old(input, some=True, *, out=None):
+    _refuse_args("qr", (input,))
     if out is not None and _tracked_arg(input):
         _refuse_out(out, "qr")
     Q, R = qr(input, "reduced" if some else "complete")
@@ -893,6 +895,7 @@ def svdvals(A, *, driver=None, out=None):
 
 def _svd_old(input, some=True, compute_uv=True, *, out=None):
     """torch.svd: V rather than Vh, and zero U and V when compute_uv is False."""
+    _refuse_args("svd", (input,))
     cdef Tensor a = _float_matrices(input, "svd")
     if _tracked(a):
         _refuse_out(out, "svd")
