@@ -53,6 +53,128 @@ cdef int _check_writable_once(Tensor t) except -1:
     return 0
 
 
+# ----- the GPU side -------------------------------------------------------------------------
+# A CUDA tensor runs the same plans on index.cu's twins of the loops (pyt_cuda_index_offsets,
+# _gather, _scatter, _accumulate, ...): offsets live on the tensor's device, and CPU index
+# tensors are copied there first, as torch accepts them. Scatters with repeated indices are
+# not ordered on the GPU (the last write is any of them; sums are atomic), as in torch.
+
+cdef Tensor _on_device(Tensor t, object dev):
+    """t on device dev (itself when it is there already)."""
+    cdef Tensor r
+    if t._device is dev or t._device == dev:
+        return t
+    r = new_empty(t._ndim, t._shape, t._dtype, dev, False)
+    copy_into(r, t)
+    return r
+
+
+cdef Tensor _index_on_device_of(Tensor index, Tensor base):
+    """index where base's data is: a CPU index goes to base's GPU; a GPU index with a CPU
+    (or another GPU's) tensor is torch's error."""
+    if index._device is base._device or index._device == base._device:
+        return index
+    if index._device is _cpu:
+        return _on_device(index, base._device)
+    raise RuntimeError(f"indices should be either on cpu or on the same device as the "
+                       f"indexed tensor ({base._device})")
+
+
+cdef object _scalar_of(Tensor t):
+    """The value of a one-element tensor, read where it lives."""
+    if is_cuda(t):
+        return item(t)
+    return _read_element(t._data, t._dtype.code)
+
+
+cdef int _plan_cuda_iter(pyt_cuda_iter* it, _IndexPlan p, Tensor other, bint gather) except -1:
+    """The plan as a pyt_cuda_iter: [out, base, offsets] for a gather (other: the
+    contiguous result), [base, values, offsets] for a scatter (other: the values,
+    broadcast to the plan's shape)."""
+    cdef int64_t shape[PYT_MAX_DIMS]
+    cdef int64_t strides[3 * PYT_MAX_DIMS]
+    cdef Py_ssize_t ostrides[PYT_MAX_DIMS]
+    cdef char* base[3]
+    cdef int i, nd = p.ndim, itemsize = p.base._dtype.itemsize
+    cdef int kb = 1 if gather else 0, ko = 0 if gather else 1
+    if gather:
+        for i in range(nd):
+            ostrides[i] = other._strides[i] * itemsize
+    else:
+        _operand_strides(other, nd, p.shape, ostrides)
+    for i in range(nd):
+        shape[i] = p.shape[i]
+        strides[kb * nd + i] = p.strides[i] * itemsize
+        strides[ko * nd + i] = ostrides[i]
+        strides[2 * nd + i] = p.offset_strides[i]
+    base[kb] = p.base._data
+    base[ko] = other._data
+    base[2] = p.offsets._data
+    if pyt_cuda_iter_init(it, 3, nd, shape, base, NULL, strides) != 0:
+        raise RuntimeError(f"pyt: a CUDA index op over {nd} dimensions that do not merge "
+                           f"below {PYT_CUDA_MAX_DIMS}")
+    return 0
+
+
+cdef int _index_to_offsets_cuda(Tensor offsets, Tensor index, Py_ssize_t size,
+                                Py_ssize_t stride, bint wrap, bint add, object exc,
+                                str message, int dim) except -1:
+    cdef pyt_cuda_iter it
+    cdef int64_t bad = 0
+    cdef int rc, isz
+    if offsets._numel == 0:
+        return 0
+    index = _index_on_device_of(index, offsets)
+    isz = index._dtype.itemsize
+    cuda_iter(&it, offsets, index, None, None)
+    with nogil:
+        rc = pyt_cuda_index_offsets(&it, size, stride, isz, wrap, add, &bad)
+    if rc == PYT_CUDA_ERR_INDEX:
+        raise exc(message.format(index=bad, dim=dim, size=size))
+    cuda_check(rc, "index")
+    return 0
+
+
+cdef Tensor _contiguous_as(Tensor t, int ndim, const Py_ssize_t* shape):
+    """t broadcast to shape, as a contiguous tensor."""
+    if not _has_shape(t, ndim, shape):
+        t = expand(t, *[shape[i] for i in range(ndim)])
+    return contiguous(t)
+
+
+cdef Tensor _nonzero_cuda(Tensor x):
+    """nonzero() of a CUDA tensor of >= 1 dims: (count, ndim) int64 on its device."""
+    cdef Py_ssize_t shape[2]
+    cdef int64_t count = 0
+    cdef int rc, nd = x._ndim, isz = x._dtype.itemsize
+    cdef bint is_float = x._dtype.is_floating_point
+    cdef Tensor result
+    x = contiguous(x)
+    cdef const char* data = x._data
+    with nogil:
+        rc = pyt_cuda_count_nonzero(data, x._numel, isz, is_float, &count)
+    cuda_check(rc, "nonzero")
+    shape[0] = count
+    shape[1] = nd
+    result = new_empty(2, shape, _int64, x._device, False)
+    if count > 0:
+        with nogil:
+            rc = pyt_cuda_nonzero(data, nd, <const int64_t*>x._shape, isz, is_float,
+                                  <int64_t*>result._data, count)
+        cuda_check(rc, "nonzero")
+    return result
+
+
+cdef tuple _mask_coordinates(Tensor t, Tensor mask):
+    """For the masked ops on the GPU: t as a tensor of >= 1 dims (a view) and the index
+    vectors of the positions where mask (broadcast to t's shape, on t's device) is True."""
+    cdef Tensor m = _contiguous_as(_index_on_device_of(mask, t), t._ndim, t._shape)
+    cdef Tensor coords
+    t = _as_1d(t)
+    coords = _nonzero_cuda(_as_1d(m))
+    return t, [select(coords, 1, j) for j in range(t._ndim)]
+
+
 # ----- iteration and broadcasting helpers ---------------------------------------------
 
 cdef int _iterate(int nops, int ndim, const Py_ssize_t* shape, char** base,
@@ -133,6 +255,15 @@ cdef Py_ssize_t _count_nonzero(Tensor t, int ndim, const Py_ssize_t* shape) exce
     cdef Masked ctx
     cdef Py_ssize_t strides[PYT_MAX_DIMS]
     cdef char* base[1]
+    cdef int64_t count = 0
+    cdef int rc, isz = t._dtype.itemsize
+    cdef bint is_float = t._dtype.is_floating_point
+    if is_cuda(t):
+        t = _contiguous_as(t, ndim, shape)
+        with nogil:
+            rc = pyt_cuda_count_nonzero(t._data, t._numel, isz, is_float, &count)
+        cuda_check(rc, "count_nonzero")
+        return count
     ctx.itemsize = t._dtype.itemsize
     ctx.is_float = t._dtype.is_floating_point
     ctx.count = 0
@@ -153,6 +284,11 @@ cdef int _index_to_offsets(Tensor offsets, Tensor index, Py_ssize_t size, Py_ssi
     cdef Py_ssize_t strides[2 * PYT_MAX_DIMS]
     cdef char* base[2]
     cdef int i, nd = offsets._ndim
+    if is_cuda(offsets):
+        return _index_to_offsets_cuda(offsets, index, size, stride, wrap, add, exc, message,
+                                      dim)
+    if is_cuda(index):
+        _index_on_device_of(index, offsets)             # torch's error
     ctx.size = size
     ctx.stride = stride
     ctx.index_itemsize = index._dtype.itemsize
@@ -176,10 +312,29 @@ cdef int _index_to_offsets(Tensor offsets, Tensor index, Py_ssize_t size, Py_ssi
 cdef Tensor _linear_to_offsets(Tensor t, Tensor index, object exc, str message):
     """Byte offsets into t of linear (row-major, negatives wrap) indices, index's shape."""
     cdef LinearOffsets ctx
-    cdef Tensor offsets = new_empty(index._ndim, index._shape, _int64, _cpu, False)
+    cdef Tensor offsets = new_empty(index._ndim, index._shape, _int64, t._device, False)
     cdef Py_ssize_t strides[2 * PYT_MAX_DIMS]
     cdef char* base[2]
     cdef int i, nd = index._ndim
+    cdef pyt_cuda_iter it
+    cdef int64_t cshape[PYT_MAX_DIMS]
+    cdef int64_t cstrides[PYT_MAX_DIMS]
+    cdef int64_t bad = 0
+    cdef int rc
+    index = _index_on_device_of(index, t)
+    if is_cuda(t):
+        if offsets._numel == 0:
+            return offsets
+        for i in range(t._ndim):
+            cshape[i] = t._shape[i]
+            cstrides[i] = t._strides[i] * t._dtype.itemsize
+        cuda_iter(&it, offsets, index, None, None)
+        with nogil:
+            rc = pyt_cuda_linear_offsets(&it, t._ndim, cshape, cstrides, t._numel, &bad)
+        if rc == PYT_CUDA_ERR_INDEX:
+            raise exc(message.format(index=bad, size=t._numel))
+        cuda_check(rc, "take")
+        return offsets
     ctx.ndim = t._ndim
     ctx.numel = t._numel
     for i in range(t._ndim):
@@ -256,7 +411,7 @@ cdef _IndexPlan _plan_indices(Tensor base, list positions, list indices, bint wr
     cdef _IndexPlan p = _IndexPlan.__new__(_IndexPlan)
     cdef Py_ssize_t bshape[PYT_MAX_DIMS]
     cdef int bnd = _broadcast_index_shapes(indices, bshape)
-    cdef Tensor offsets = new_empty(bnd, bshape, _int64, _cpu, False)
+    cdef Tensor offsets = new_empty(bnd, bshape, _int64, base._device, False)
     cdef Tensor index
     cdef int n = len(indices), k, j, pos, first, last
     cdef Py_ssize_t itemsize = base._dtype.itemsize
@@ -289,7 +444,7 @@ cdef _IndexPlan _plan_along_dim(Tensor base, int dim, Tensor index, object exc, 
     """The plan of gather / scatter: element i of index (any shape) picks base's element
     at the same position, except along dim, where it picks index[i]."""
     cdef _IndexPlan p = _IndexPlan.__new__(_IndexPlan)
-    cdef Tensor offsets = new_empty(index._ndim, index._shape, _int64, _cpu, False)
+    cdef Tensor offsets = new_empty(index._ndim, index._shape, _int64, base._device, False)
     cdef Py_ssize_t size = base._shape[dim] if base._ndim else 1
     cdef Py_ssize_t stride = base._strides[dim] if base._ndim else 0
     cdef int i
@@ -317,10 +472,18 @@ cdef _IndexPlan _plan_linear(Tensor base, Tensor index, object exc, str message)
 
 cdef Tensor _plan_gather(_IndexPlan p):
     """A new contiguous tensor of the plan's shape read through the plan."""
-    cdef Tensor out = new_empty(p.ndim, p.shape, p.base._dtype, _cpu, False)
+    cdef Tensor out = new_empty(p.ndim, p.shape, p.base._dtype, p.base._device, False)
     cdef Py_ssize_t strides[3 * PYT_MAX_DIMS]
     cdef char* base[3]
-    cdef int i, nd = p.ndim, itemsize = p.base._dtype.itemsize
+    cdef int i, nd = p.ndim, itemsize = p.base._dtype.itemsize, rc
+    cdef pyt_cuda_iter it
+    if is_cuda(out):
+        if out._numel > 0:
+            _plan_cuda_iter(&it, p, out, True)
+            with nogil:
+                rc = pyt_cuda_gather(&it, itemsize)
+            cuda_check(rc, "index")
+        return out
     for i in range(nd):
         strides[i] = out._strides[i] * itemsize
         strides[nd + i] = p.strides[i] * itemsize
@@ -341,6 +504,8 @@ cdef int _plan_scatter(_IndexPlan p, Tensor values, int mode, object alpha) exce
     cdef Accumulate acc
     cdef void* ctx = &itemsize
     cdef pyt_inner_loop fn = scatter_loop
+    if is_cuda(p.base) or is_cuda(values):
+        return _plan_scatter_cuda(p, values, mode, alpha)
     if values._storage is p.base._storage:
         values = clone(values)                   # the writes would change what they read
     for i in range(nd):
@@ -359,6 +524,32 @@ cdef int _plan_scatter(_IndexPlan p, Tensor values, int mode, object alpha) exce
     base[2] = p.offsets._data
     _iterate(3, nd, p.shape, base, strides, fn, ctx, False)
     p.base._storage.version += 1
+    return 0
+
+
+cdef int _plan_scatter_cuda(_IndexPlan p, Tensor values, int mode, object alpha) except -1:
+    cdef pyt_cuda_iter it
+    cdef int rc, itemsize = p.base._dtype.itemsize, code = p.base._dtype.code
+    cdef double alpha_f = 0
+    cdef int64_t alpha_i = 0
+    if values._device is _cpu and values._ndim == 0:
+        values = _on_device(values, p.base._device)      # a number travels as a 0-d tensor
+    common_device((p.base, values))
+    if values._storage is p.base._storage:
+        values = clone(values)                   # the writes would change what they read
+    if mode != _STORE:
+        alpha_f = float(alpha)
+        alpha_i = int(alpha)
+    p.base._storage.version += 1
+    if p.base._numel == 0 or p.offsets._numel == 0:
+        return 0
+    _plan_cuda_iter(&it, p, values, False)
+    with nogil:
+        if mode == _STORE:
+            rc = pyt_cuda_scatter(&it, itemsize)
+        else:
+            rc = pyt_cuda_accumulate(&it, code, 0 if mode == ACC_ADD else 1, alpha_f, alpha_i)
+    cuda_check(rc, "index_put_" if mode == _STORE else "index_add_")
     return 0
 
 
@@ -404,9 +595,9 @@ cdef object _index_item(object item, bint tensors_stay):
         t = item
         if t._ndim == 0:
             if _is_mask_dtype(t):
-                return _read_element(t._data, t._dtype.code) != 0
+                return _scalar_of(t) != 0
             if not tensors_stay and is_integral(t._dtype, False):
-                return int(_read_element(t._data, t._dtype.code))
+                return int(_scalar_of(t))
         if not (_is_index_dtype(t) or _is_mask_dtype(t)):
             raise IndexError("tensors used as indices must be long, int, byte or bool tensors")
         if t._dtype.code == PYT_UINT8:
@@ -584,6 +775,8 @@ cdef int _setitem(Tensor self, object index, object value) except -1:
         return 0
     if values._dtype is not self._dtype:
         values = _to_dtype(values, self._dtype, False)
+    if is_cuda(self) and values._device is not self._device:
+        values = _on_device(values, self._device)    # t[index] = a CPU tensor, as torch
     if values._ndim == 0 and _is_whole_mask(view, entries) and not _has_internal_overlap(view):
         _masked_fill_into(view, entries[0][1], values)   # t[mask] = scalar
         return 0
@@ -723,7 +916,8 @@ def index_select(Tensor input, dim, index, *, out=None):
 cdef tuple _index_select_backward(Node node, tuple grads):
     d, (shape, dt) = node.ctx                 # each picked slice adds back where it came from
     index, = node.saved_values()
-    return (_index_add(zeros(shape, dtype=dt), d, index, grads[0], 1),)
+    return (_index_add(zeros(shape, dtype=dt, device=grads[0].device), d, index,
+                        grads[0], 1),)
 
 
 cdef Tensor _index_select(Tensor input, dim, index):
@@ -852,7 +1046,8 @@ cdef bint _index_add_rows(Tensor self, int d, Tensor idx, Tensor src, alpha) exc
     cdef const int64_t* index
     cdef bint single
     cdef double scale
-    if (d != 0 or self._ndim == 0 or idx._dtype is not _int64 or not is_contiguous(idx)
+    if (is_cuda(self) or is_cuda(idx) or is_cuda(src)
+            or d != 0 or self._ndim == 0 or idx._dtype is not _int64 or not is_contiguous(idx)
             or not is_contiguous(self) or not is_contiguous(src)
             or not (self._dtype is _float32 or self._dtype is _float64)
             or not isinstance(alpha, (int, float))):
@@ -1070,7 +1265,8 @@ def gather(Tensor input, dim, index, *, sparse_grad=False, out=None):
 cdef tuple _gather_backward(Node node, tuple grads):
     d, (shape, dt) = node.ctx               # each read element's gradient adds back at its source
     index, = node.saved_values()
-    return (_scatter_add(zeros(shape, dtype=dt), d, index, grads[0]),)
+    return (_scatter_add(zeros(shape, dtype=dt, device=grads[0].device), d, index,
+                         grads[0]),)
 
 
 cdef Tensor _gather(Tensor input, dim, index):
@@ -1079,7 +1275,7 @@ cdef Tensor _gather(Tensor input, dim, index):
     if idx._numel == 0:
         if not _is_index_dtype(idx):
             raise RuntimeError("gather(): Expected dtype int32/int64 for index")
-        return new_empty(idx._ndim, idx._shape, input._dtype, _cpu, False)
+        return new_empty(idx._ndim, idx._shape, input._dtype, input._device, False)
     _check_along_dim(input, d, idx, None, "gather")
     return _plan_gather(_plan_along_dim(input, d, idx, RuntimeError, _OUT_OF_BOUNDS))
 
@@ -1269,7 +1465,8 @@ def take(Tensor input, index):
 cdef tuple _take_backward(Node node, tuple grads):
     shape, dt = node.ctx                         # each read element's gradient adds back
     index, = node.saved_values()
-    return (_put(zeros(shape, dtype=dt), index, grads[0], True),)
+    return (_put(zeros(shape, dtype=dt, device=grads[0].device), index, grads[0],
+                 True),)
 
 
 cdef Tensor _take(Tensor input, index):
@@ -1313,7 +1510,8 @@ cdef tuple _put_backward(Node node, tuple grads):
     cdef Tensor g = grads[0]
     grad_input = grad_source = None
     if _wants_input_grad(node, 0):
-        grad_input = g if accumulate else _put(g, index, zeros(shape, dtype=g._dtype), False)
+        grad_input = g if accumulate else _put(g, index, zeros(shape, dtype=g._dtype,
+                                                                device=g._device), False)
     if _wants_input_grad(node, 1):
         grad_source = _grad_like(reshape(take(g, index), shape), (shape, dt))
     return (grad_input, grad_source)
@@ -1422,6 +1620,8 @@ cdef Tensor _masked_fill_into(Tensor self, mask, value):
                         f"not {type(value).__name__}")
     _check_broadcasts_into(self, m)
     _check_writable_once(self)
+    if is_cuda(self) or is_cuda(m):
+        return _masked_fill_cuda(self, m, value)
     ctx.itemsize = self._dtype.itemsize
     _write_scalar(ctx.value, self._dtype, value)
     for i in range(nd):
@@ -1434,6 +1634,26 @@ cdef Tensor _masked_fill_into(Tensor self, mask, value):
     return self
 
 
+cdef Tensor _masked_fill_cuda(Tensor self, Tensor m, object value):
+    """self = value where m, as where(m, value, self) written into self (where.cu)."""
+    cdef pyt_cuda_iter it
+    cdef Tensor v
+    cdef int rc, itemsize = self._dtype.itemsize
+    m = _index_on_device_of(m, self)
+    if isinstance(value, Tensor):
+        v = _to_dtype(<Tensor>value, self._dtype, False)
+    else:
+        v = scalar_tensor_of(value, self._dtype)
+    v = _on_device(v, self._device)
+    if self._numel > 0:
+        cuda_iter(&it, self, m, v, self)
+        with nogil:
+            rc = pyt_cuda_where(&it, itemsize)
+        cuda_check(rc, "masked_fill_")
+    self._storage.version += 1
+    return self
+
+
 cdef Tensor _expanded_copy(Tensor input, Tensor mask):
     """A new tensor holding input broadcast against mask (out-of-place masked ops)."""
     cdef Py_ssize_t shape[PYT_MAX_DIMS]
@@ -1441,7 +1661,7 @@ cdef Tensor _expanded_copy(Tensor input, Tensor mask):
     cdef Tensor out
     if _has_shape(input, nd, shape):
         return clone(input)
-    out = new_empty(nd, shape, input._dtype, _cpu, False)
+    out = new_empty(nd, shape, input._dtype, input._device, False)
     copy_into(out, input)
     return out
 
@@ -1468,7 +1688,8 @@ def masked_select(Tensor input, mask, *, out=None):
 cdef tuple _masked_select_backward(Node node, tuple grads):
     shape, dt = node.ctx                     # the gradient put back where it was selected
     mask, = node.saved_values()
-    return (_grad_like(_masked_scatter(zeros(shape, dtype=dt), mask, grads[0]), node.ctx),)
+    return (_grad_like(_masked_scatter(zeros(shape, dtype=dt, device=grads[0].device),
+                                       mask, grads[0]), node.ctx),)
 
 
 cdef Tensor _masked_select(Tensor input, mask):
@@ -1482,6 +1703,8 @@ cdef Tensor _masked_select(Tensor input, mask):
     _check_bool_mask(mask, "masked_select: expected BoolTensor for mask")
     m = mask
     nd = _broadcast_shape(m, input, shape)
+    if is_cuda(input) or is_cuda(m):
+        return _masked_select_cuda(input, m, nd, shape)
     count = _count_nonzero(m, nd, shape)
     result = new_empty(1, &count, input._dtype, _cpu, False)
     ctx.itemsize = input._dtype.itemsize
@@ -1492,6 +1715,20 @@ cdef Tensor _masked_select(Tensor input, mask):
     base[1] = m._data
     _iterate_in_order(2, nd, shape, base, strides, masked_select_loop, &ctx)
     return result
+
+
+cdef Tensor _masked_select_cuda(Tensor input, Tensor m, int nd, const Py_ssize_t* shape):
+    """input[m] with both broadcast to shape: a gather at the mask's nonzero coordinates."""
+    cdef Tensor view
+    cdef list indices
+    common_device((input, m))
+    if input._device is _cpu:                       # a CPU 0-d input with a GPU mask
+        input = _on_device(input, m._device)
+    if not _has_shape(input, nd, shape):
+        input = expand(input, *[shape[i] for i in range(nd)])
+    view, indices = _mask_coordinates(input, m)
+    return _plan_gather(_plan_indices(view, list(range(view._ndim)), indices, False,
+                                      IndexError, _OUT_OF_BOUNDS, -1))
 
 
 cdef Tensor _masked_scatter_(Tensor self, mask, source):
@@ -1535,7 +1772,8 @@ cdef tuple _masked_scatter_backward(Node node, tuple grads):
     if _wants_input_grad(node, 1):
         used = masked_select(g, mask)
         if used._numel < _shape_numel(shape):
-            used = _cat([used, zeros(_shape_numel(shape) - used._numel, dtype=g._dtype)],
+            used = _cat([used, zeros(_shape_numel(shape) - used._numel, dtype=g._dtype,
+                                      device=g._device)],
                         0, None)
         grad_source = _grad_like(reshape(used, shape), (shape, dt))
     return (grad_input, grad_source)
@@ -1556,6 +1794,8 @@ cdef Tensor _masked_scatter_into(Tensor self, mask, source):
                            f"got{_scalar_type_name(self._dtype)} and {_scalar_type_name(src._dtype)}")  # sic
     _check_broadcasts_into(self, m)
     _check_writable_once(self)
+    if is_cuda(self) or is_cuda(m) or is_cuda(src):
+        return _masked_scatter_cuda(self, m, src)
     if _count_nonzero(m, nd, self._shape) > src._numel:
         raise RuntimeError("Number of elements of source < number of ones in mask")
     src = clone(src) if src._storage is self._storage else contiguous(src)
@@ -1568,6 +1808,24 @@ cdef Tensor _masked_scatter_into(Tensor self, mask, source):
     base[1] = m._data
     _iterate_in_order(2, nd, self._shape, base, strides, masked_scatter_loop, &ctx)
     self._storage.version += 1
+    return self
+
+
+cdef Tensor _masked_scatter_cuda(Tensor self, Tensor m, Tensor src):
+    cdef Tensor view
+    cdef list indices
+    cdef Py_ssize_t count, one = 1
+    common_device((self, src))
+    view, indices = _mask_coordinates(self, m)
+    count = (<Tensor>indices[0])._numel
+    if count > src._numel:
+        raise RuntimeError("Number of elements of source < number of ones in mask")
+    if count == 0:
+        return self
+    src = clone(src) if src._storage is self._storage else contiguous(src)
+    _plan_scatter(_plan_indices(view, list(range(view._ndim)), indices, False, IndexError,
+                                _OUT_OF_BOUNDS, -1),
+                  new_view(src, 1, &count, &one, src._offset), _STORE, 1)
     return self
 
 
@@ -1635,6 +1893,10 @@ cdef Tensor _select_where(Tensor cond, object input, object other):
     y = _where_operand(other, dt)
     nd = _broadcast_shape(cond, x, shape)
     nd = _broadcast_with(nd, shape, y)
+    dev = common_device((cond, x, y))
+    if dev is not _cpu:
+        return _select_where_cuda(_on_device(cond, dev), _on_device(x, dev),
+                                  _on_device(y, dev), nd, shape)
     result = new_empty(nd, shape, dt, _cpu, False)
     itemsize = dt.itemsize
     for i in range(nd):
@@ -1650,6 +1912,19 @@ cdef Tensor _select_where(Tensor cond, object input, object other):
     return result
 
 
+cdef Tensor _select_where_cuda(Tensor cond, Tensor x, Tensor y, int nd,
+                               const Py_ssize_t* shape):
+    cdef pyt_cuda_iter it
+    cdef int rc, itemsize = x._dtype.itemsize
+    cdef Tensor result = new_empty(nd, shape, x._dtype, x._device, False)
+    if result._numel > 0:
+        cuda_iter(&it, result, cond, x, y)
+        with nogil:
+            rc = pyt_cuda_where(&it, itemsize)
+        cuda_check(rc, "where")
+    return result
+
+
 def nonzero(Tensor input, *, out=None, as_tuple=False):
     """The coordinates of input's nonzero elements, one row each in row-major order, or
     with as_tuple one vector per dim."""
@@ -1660,6 +1935,12 @@ def nonzero(Tensor input, *, out=None, as_tuple=False):
     if as_tuple:
         result = nonzero(_as_1d(input))
         return tuple([select(result, 1, i) for i in range(max(nd, 1))])
+    if is_cuda(input):
+        if nd == 0:                      # a 0-d input has no coordinates: (count, 0)
+            shape[0] = _count_nonzero(input, 0, input._shape)
+            shape[1] = 0
+            return _into_out(new_empty(2, shape, _int64, input._device, False), out)
+        return _into_out(_nonzero_cuda(input), out)
     shape[0] = _count_nonzero(input, nd, input._shape)
     shape[1] = nd
     result = new_empty(2, shape, _int64, _cpu, False)

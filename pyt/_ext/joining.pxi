@@ -127,16 +127,19 @@ cdef bint _can_cast(DType src, DType dst) noexcept:
 
 
 cdef Tensor _result_tensor(object out, int ndim, const Py_ssize_t* shape, DType dt,
-                           str fname):
+                           str fname, object dev=None):
     """A new output tensor, or out= resized to shape (torch's resize rules) after checking
     that results of dtype dt may be written into it."""
     cdef Tensor o
     cdef int i
     if out is None:
-        return new_empty(ndim, shape, dt, _cpu, False)
+        return new_empty(ndim, shape, dt, _cpu if dev is None else dev, False)
     if not isinstance(out, Tensor):
         raise TypeError(f"{fname}: argument 'out' must be Tensor, not {type(out).__name__}")
     o = out
+    if dev is not None and o._device is not dev and o._device != dev:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
+                           f"least two devices, {dev} and {o._device}!")
     if not _can_cast(dt, o._dtype):
         raise TypeError(f"{fname}: input types can't be cast to the desired output type "
                         f"{_scalar_type_name(o._dtype)}")
@@ -223,9 +226,10 @@ cdef Tensor _cat_data(list tensors, object dim, object out):
         dt = promote(dt, t._dtype)
         if ref is None and not _skipped_in_cat(t):
             ref = t
+    dev = common_device(tuple(tensors))              # torch's error when devices mix
     if ref is None:                                  # nothing but (0,) tensors
         shape[0] = 0
-        return _result_tensor(out, 1, shape, dt, "torch.cat()")
+        return _result_tensor(out, 1, shape, dt, "torch.cat()", dev)
     nd = ref._ndim
     d = wrap_dim(dim, nd)
     for k in range(nd):
@@ -244,7 +248,7 @@ cdef Tensor _cat_data(list tensors, object dim, object out):
                                    f"Expected size {ref._shape[k]} but got size "
                                    f"{t._shape[k]} for tensor number {i} in the list.")
         shape[d] += t._shape[d]
-    result = _result_tensor(out, nd, shape, dt, "torch.cat()")
+    result = _result_tensor(out, nd, shape, dt, "torch.cat()", dev)
     if out is not None:
         tensors = _unaliased_inputs(result, tensors)
     elif result._numel < PYT_GRAIN_SIZE and _cat_small_contiguous(result, tensors, d):
@@ -265,6 +269,8 @@ cdef bint _cat_small_contiguous(Tensor result, list tensors, int d) except -1:
     cdef Py_ssize_t outer = 1, inner = result._dtype.itemsize, o, band, start = 0
     cdef Py_ssize_t row_bytes
     cdef int k
+    if is_cuda(result):
+        return False                        # the GPU copies each piece (copy_into)
     for t in tensors:
         if t._dtype is not result._dtype or not is_contiguous(t):
             return False
@@ -479,7 +485,7 @@ cdef Tensor _block_diag(tuple tensors):
     shape[1] = sum([b.shape[1] for b in blocks]) if blocks else 0
     if not blocks:
         shape[0] = 1                                  # torch's (1, 0) for no input
-    cdef Tensor result = new_empty(2, shape, dt, _cpu, True)
+    cdef Tensor result = new_empty(2, shape, dt, common_device(tuple(blocks)), True)
     for t in blocks:
         copy_into(_narrow(_narrow(result, 0, row, t._shape[0]), 1, col, t._shape[1]), t)
         row += t._shape[0]
@@ -533,6 +539,8 @@ cdef int _copy_flipped(Tensor dst, Tensor src) except -1:
     cdef pyt_inner_loop fn = pyt_move_loop(dst._dtype.itemsize)
     if dst._numel == 0:
         return 0
+    if is_cuda(dst) or is_cuda(src):
+        return copy_into(dst, src)
     for i in range(nd):
         strides[i] = dst._strides[i] * itemsize
         strides[nd + i] = src._strides[i] * itemsize
@@ -604,7 +612,8 @@ cdef Tensor _roll(Tensor input, shifts, dims):
         n = input._shape[d]
         if n > 0:
             net[d] = (net[d] + s % n) % n
-    cdef Tensor result = new_empty(input._ndim, input._shape, input._dtype, _cpu, False)
+    cdef Tensor result = new_empty(input._ndim, input._shape, input._dtype, input._device,
+                                   False)
     _copy_rolled(result, input, net, 0)
     return result
 
@@ -690,7 +699,7 @@ cdef Tensor _repeat_data(Tensor input, tuple sizes):
             raise RuntimeError(f"Storage size calculation overflowed with sizes="
                                f"{[(input._shape[j - lead] if j >= lead else 1) * reps[j] for j in range(nd)]}")
         out_shape[i] = s * r
-    cdef Tensor result = new_empty(nd, out_shape, input._dtype, _cpu, False)
+    cdef Tensor result = new_empty(nd, out_shape, input._dtype, input._device, False)
     if result._numel == 0:
         return result
     for i in range(nd):
@@ -780,6 +789,8 @@ cdef Tensor _triangle_data(Tensor input, object diagonal, object out, bint lower
     rows = input._shape[input._ndim - 2]
     cols = input._shape[input._ndim - 1]
     k = min(max(k, -rows), cols)           # beyond the matrix a diagonal changes nothing
+    if is_cuda(input):
+        return _into_out(_triangle_cuda(input, rows, cols, k, lower), out)
     cdef Tensor result = new_empty(input._ndim, input._shape, input._dtype, _cpu, False)
     copy_into(result, input)
     cdef char* data = result._data
@@ -788,6 +799,17 @@ cdef Tensor _triangle_data(Tensor input, object diagonal, object out, bint lower
     with nogil:
         _zero_outside_triangle(data, nmat, rows, cols, itemsize, k, lower)
     return _into_out(result, out)
+
+
+cdef Tensor _triangle_cuda(Tensor input, Py_ssize_t rows, Py_ssize_t cols, Py_ssize_t k,
+                           bint lower):
+    """tril / triu of a CUDA tensor from pointwise ops: where(col - row <= k, input, 0)
+    (>= k for triu), the comparison of arange()s broadcast over the matrices."""
+    import pyt
+    r = pyt.arange(rows, device=input.device).unsqueeze(1)
+    c = pyt.arange(cols, device=input.device)
+    keep = (c - r <= k) if lower else (c - r >= k)
+    return _select_where(keep, input, zeros((), dtype=input._dtype))
 
 
 def tril(Tensor input, diagonal=0, *, out=None):
@@ -851,7 +873,7 @@ def diag_embed(Tensor input, offset=0, dim1=-2, dim2=-1):
         else:
             shape[i] = input._shape[j]
             j += 1
-    cdef Tensor result = new_empty(nd, shape, input._dtype, _cpu, True)
+    cdef Tensor result = new_empty(nd, shape, input._dtype, input._device, True)
     copy_into(diagonal(result, k, a, b), input)
     if _needs_grad(input):
         _record("DiagEmbedBackward0", _diag_embed_backward, (input,), (result,)).ctx = \

@@ -26,7 +26,9 @@ from cython.parallel cimport prange
 
 from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous, wrap_dim,
     _to_dtype, _into_out, clone, detach, transpose, copy_, grad_enabled, set_grad_enabled_flag,
-    _record, _refuse_out, _inplace_result, _grad_like, _sum_to, _meta)
+    _record, _refuse_out, _inplace_result, _grad_like, _sum_to, _meta, is_cuda, cuda_check,
+    common_device, refuse_cuda)
+from pyt._ext.cuda_api cimport pyt_cuda_gemm, pyt_cuda_blas_loaded
 from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport scalar_type_name, cpp_type_name
@@ -53,6 +55,19 @@ cdef Tensor _tensor_arg(object x, str fn, str name, int pos):
         raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, "
                         f"not {type(x).__name__}")
     return <Tensor>x
+
+
+cdef int _refuse_args(str what, tuple args) except -1:
+    """For the ops with no CUDA kernel yet (LAPACK): NotImplementedError when a tensor
+    argument (or one in a list of them) lives on the GPU."""
+    for x in args:
+        if isinstance(x, Tensor):
+            refuse_cuda(what, <Tensor>x)
+        elif isinstance(x, (list, tuple)):
+            for y in x:
+                if isinstance(y, Tensor):
+                    refuse_cuda(what, <Tensor>y)
+    return 0
 
 
 cdef list _shape_list(Tensor t):
@@ -304,6 +319,8 @@ cdef Tensor _product(Tensor a, Tensor b, int nb, const Py_ssize_t* bshape, Tenso
     torch). The callers check shapes and dtypes."""
     cdef int code = a._dtype.code
     cdef Tensor r
+    if is_cuda(a) or is_cuda(b) or (input is not None and is_cuda(input)):
+        return _cuda_product(a, b, nb, bshape, input, alpha, beta, name)
     if code == PYT_FLOAT32 or code == PYT_FLOAT64:
         return _blas_product(a, b, nb, bshape, input, alpha, beta)
     if code == PYT_FLOAT16 or code == PYT_BFLOAT16:
@@ -384,6 +401,127 @@ cdef Tensor _blas_product(Tensor a, Tensor b, int nb, const Py_ssize_t* bshape, 
                 _run_gemm(&p, <double*>a._data, <double*>b._data, <double*>c._data, nthreads)
     finally:
         free(offs)
+    return c
+
+
+# ----- products on the GPU: pyt_cuda_gemm (cuBLAS, or pyt's tiled kernel) --------------------
+
+# torch's names of the CUDA kernels, for its "not implemented for 'Long'" errors
+cdef dict _CUDA_NAMES = {"addmm_impl_cpu_": "addmm_cuda", "addmv_impl_cpu": "addmv_impl_cuda",
+                         "bmm": "bmm_cuda", "dot": "dot"}
+cdef bint _cublas_tried = False
+
+
+def _load_cublas():
+    """Offers cuBLAS to the gemm of libpyt_cuda.so once, before the first CUDA product:
+    the copies pip installs (site-packages/nvidia/.../libcublas.so.*, which the loader does
+    not search) on every sys.path entry, then the loader's own path. True when loaded;
+    pyt's tiled kernel runs the products otherwise."""
+    global _cublas_tried
+    import ctypes, os, sys
+    if _cublas_tried:
+        return bool(pyt_cuda_blas_loaded())
+    _cublas_tried = True
+    try:
+        lib = ctypes.CDLL(os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                       "libpyt_cuda.so"))
+        try_load = lib.pyt_cuda_blas_try_load
+    except (OSError, AttributeError):
+        return False                     # an older library: it loads cuBLAS by itself
+    try_load.argtypes = [ctypes.c_char_p]
+    try_load.restype = ctypes.c_int
+    for entry in sys.path:
+        for sub in (("nvidia", "cublas", "lib"), ("nvidia", "cu13", "lib")):
+            for version in ("13", "12"):
+                path = os.path.join(entry or os.curdir, *sub, f"libcublas.so.{version}")
+                if os.path.exists(path) and try_load(os.fsencode(path)):
+                    return True
+    return bool(try_load(None))          # $PYT_CUBLAS_PATH, then the plain sonames
+
+
+cdef bint _batch_stride(Tensor t, int nb, const Py_ssize_t* bshape, Py_ssize_t* stride):
+    """Whether t's batch dims (aligned right with bshape[:nb], broadcast where t has 1 or
+    lacks the dim) walk the flattened batch at one element stride (0 when t repeats):
+    what a strided-batched gemm needs."""
+    cdef Py_ssize_t expect = -1, s
+    cdef int d, j, lead = nb - (t._ndim - 2)
+    stride[0] = 0
+    for d in range(nb - 1, -1, -1):
+        if bshape[d] == 1:
+            continue
+        j = d - lead
+        s = t._strides[j] if j >= 0 and t._shape[j] != 1 else 0
+        if s < 0:
+            return False                           # walked backwards: copied instead
+        if expect < 0:
+            stride[0] = s                          # the innermost batch dim that counts
+        elif s != expect:
+            return False
+        expect = s * bshape[d]
+    return True
+
+
+cdef Tensor _cuda_operand(Tensor t, int nb, const Py_ssize_t* bshape, Py_ssize_t* stride,
+                          char* trans, int64_t* ld):
+    """t ready for pyt_cuda_gemm: a strided batch of matrices cuBLAS reads as they are
+    ('N' rows contiguous, 'T' a transposed view), or else a contiguous copy of t expanded
+    to the whole batch."""
+    cdef Py_ssize_t shape[PYT_MAX_DIMS]
+    cdef int i, ldi
+    cdef Py_ssize_t rows = t._shape[t._ndim - 2], cols = t._shape[t._ndim - 1]
+    if _batch_stride(t, nb, bshape, stride) and _blas_layout(
+            rows, cols, t._strides[t._ndim - 2], t._strides[t._ndim - 1], trans, &ldi):
+        ld[0] = ldi
+        return t
+    for i in range(nb):
+        shape[i] = bshape[i]
+    shape[nb] = rows
+    shape[nb + 1] = cols
+    t = contiguous(_t.expand(t, *[shape[i] for i in range(nb + 2)]))
+    stride[0] = rows * cols
+    trans[0] = b'N'
+    ld[0] = cols if cols > 0 else 1
+    return t
+
+
+cdef Tensor _cuda_product(Tensor a, Tensor b, int nb, const Py_ssize_t* bshape, Tensor input,
+                          object alpha, object beta, str name):
+    """_product on the GPU: one strided-batched gemm, column-major as cuBLAS reads it
+    (row-major C = A @ B is column-major C^T = B^T A^T, so B goes first)."""
+    cdef int code = a._dtype.code, i
+    cdef Py_ssize_t m = a._shape[a._ndim - 2], k = a._shape[a._ndim - 1]
+    cdef Py_ssize_t n = b._shape[b._ndim - 1], batch = 1, sa, sb
+    cdef char ta, tb
+    cdef int64_t lda, ldb
+    cdef double dalpha, dbeta
+    cdef bint use_input
+    cdef Tensor c
+    cdef int rc
+    common_device((a, b, input))
+    if is_integral(a._dtype, True):
+        raise RuntimeError(f"\"{_CUDA_NAMES.get(name, name)}\" not implemented for "
+                           f"'{scalar_type_name(code)}'")
+    dalpha = alpha
+    dbeta = beta
+    use_input = input is not None and dbeta != 0
+    c = _new_result(a, b, nb, bshape, a._dtype, input, use_input)
+    if c._numel == 0:
+        return c
+    if k == 0:                                       # empty sums: beta * input or zeros
+        return _t.mul(c, dbeta) if use_input and dbeta != 1 else c
+    for i in range(nb):
+        batch *= bshape[i]
+    a = _cuda_operand(a, nb, bshape, &sa, &ta, &lda)
+    b = _cuda_operand(b, nb, bshape, &sb, &tb, &ldb)
+    if not _cublas_tried:
+        _load_cublas()
+    cdef const void* pa = a._data
+    cdef const void* pb = b._data
+    cdef void* pc = c._data
+    with nogil:
+        rc = pyt_cuda_gemm(code, tb, ta, n, m, k, dalpha, pb, ldb, sb, pa, lda, sa,
+                           dbeta if use_input else 0.0, pc, n, m * n, batch)
+    cuda_check(rc, name)
     return c
 
 

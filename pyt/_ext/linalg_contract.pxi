@@ -16,8 +16,10 @@ cdef Tensor _sum_trailing(Tensor t, int keep):
     kept = [t._shape[i] for i in range(keep)]
     if _tracked(t):
         return t.sum(tuple(range(keep, t._ndim))) if keep < t._ndim else t
+    if is_cuda(t):                       # the GPU's reduction (integers too), in t's dtype
+        return t.sum(tuple(range(keep, t._ndim)), dtype=t._dtype) if keep < t._ndim else t
     cdef Tensor flat = _t.reshape(t, rows, cols)
-    cdef Tensor ones = _t.ones(cols, 1, dtype=t._dtype)
+    cdef Tensor ones = _t.ones(cols, 1, dtype=t._dtype, device=t.device)
     cdef Tensor r = _product(flat, ones, 0, NULL, None, 1, 0, "sum")
     return _t.reshape(r, kept)
 
@@ -386,7 +388,7 @@ def diag(input, diagonal=0, *, out=None):
     if t._ndim == 2:
         return _into_out(clone(_t.diagonal(t, off)), out)      # recorded as those two
     n = t._shape[0] + (off if off >= 0 else -off)
-    r = _t.zeros(n, n, dtype=t._dtype)
+    r = _t.zeros(n, n, dtype=t._dtype, device=t.device)
     copy_into(_t.diagonal(r, off), t)
     if _tracked(t):
         _record("DiagEmbedBackward0", _diag_backward, (t,), (r,)).ctx = off

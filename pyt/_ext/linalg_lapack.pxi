@@ -171,6 +171,7 @@ cdef tuple _inv(object A, str fn):
 
 def inv(A, *, out=None):
     """The inverse of each square matrix (LU factorisation, getrf + getri)."""
+    _refuse_args("linalg.inv", (A, out))
     r, infos, a = _inv(A, "linalg.inv")
     _raise_first(infos, a, "linalg.inv: |The diagonal element {info} is zero, the inversion "
                            "could not be completed because the input matrix is singular.")
@@ -178,6 +179,7 @@ def inv(A, *, out=None):
 
 
 def inv_ex(A, *, check_errors=False, out=None):
+    _refuse_args("linalg.inv_ex", (A, check_errors, out))
     r, infos, a = _inv(A, "linalg.inv_ex")
     if check_errors:
         _raise_first(infos, a, "linalg.inv_ex: |The diagonal element {info} is zero, the "
@@ -201,6 +203,7 @@ cdef tuple _inv_backward(Node node, tuple grads):
 
 
 def inverse(input, *, out=None):
+    _refuse_args("inverse", (input, out))
     return inv(input, out=out)
 
 
@@ -282,6 +285,7 @@ cdef tuple _lu_det(object A, str fn, bint want_log):
 
 def det(A, *, out=None):
     """The determinant of each square matrix, from its LU factorisation."""
+    _refuse_args("linalg.det", (A, out))
     cdef Tensor d = _lu_det(A, "linalg.det", False)[0]
     cdef Node node
     if _tracked_arg(A):
@@ -345,6 +349,7 @@ cdef tuple _slogdet_backward(Node node, tuple grads):
 
 def slogdet(A, *, out=None):
     """The sign and the log of the absolute value of each determinant."""
+    _refuse_args("linalg.slogdet", (A, out))
     if out is not None and _tracked_arg(A):
         _refuse_out(out, "linalg_slogdet")
     sign, logabs = _slogdet(A)
@@ -356,6 +361,7 @@ def slogdet(A, *, out=None):
 
 
 def _slogdet_old(A):
+    _refuse_args("slogdet", (A,))
     return slogdet_result(*_slogdet(A))
 
 
@@ -368,6 +374,7 @@ cdef void _logdet_kernel(const floating* sign, floating* logabs, Py_ssize_t coun
 
 def logdet(input):
     """log(det): NaN for a negative determinant, -inf for a zero one."""
+    _refuse_args("logdet", (input,))
     cdef Tensor s, l
     if _tracked_arg(input):
         # log|det| recorded; where the determinant is negative, NaN with no gradient
@@ -409,6 +416,7 @@ cdef int _solve_kernel(floating* a, floating* b, Py_ssize_t count, int n, int nr
 def solve(A, B, *, left=True, out=None):
     """X with A @ X = B (or X @ A = B when left=False), A square; B may be a vector (or a
     batch of vectors) as torch decides: B.ndim == 1 or B.shape == A.shape[:-1]."""
+    _refuse_args("linalg.solve", (A, B, left, out))
     cdef bint vector = False
     cdef Tensor x
     cdef Node node
@@ -532,6 +540,7 @@ cdef tuple _cholesky(object A, bint upper, str fn):
 
 def cholesky(A, *, upper=False, out=None):
     """L with A = L @ L^T (U with A = U^T @ U when upper), A symmetric positive-definite."""
+    _refuse_args("linalg.cholesky", (A, upper, out))
     r, infos, a = _cholesky(A, upper, "linalg.cholesky")
     _raise_first(infos, a, "linalg.cholesky: |The factorization could not be completed because "
                            "the input is not positive-definite (the leading minor of order "
@@ -540,6 +549,7 @@ def cholesky(A, *, upper=False, out=None):
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    _refuse_args("linalg.cholesky_ex", (A, upper, check_errors, out))
     r, infos, a = _cholesky(A, upper, "linalg.cholesky_ex")
     if check_errors:
         _raise_first(infos, a, "linalg.cholesky_ex: |The factorization could not be completed "
@@ -617,6 +627,7 @@ cdef int _qr_kernel(floating* w, floating* rout, Py_ssize_t count, int m, int n,
 def qr(A, mode="reduced", *, out=None):
     """A = Q @ R with Q's columns orthonormal and R upper triangular; mode 'reduced' (k =
     min(m, n) columns of Q), 'complete' (all m) or 'r' (R only, Q empty)."""
+    _refuse_args("linalg.qr", (A, mode, out))
     cdef Tensor a = _float_matrices(A, "linalg.qr")
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
@@ -705,6 +716,7 @@ cdef Tensor _qr_grad(object gQ, object gR, Tensor Q, Tensor R):
 
 
 def _qr_old(input, some=True, *, out=None):
+    _refuse_args("qr", (input,))
     if out is not None and _tracked_arg(input):
         _refuse_out(out, "qr")
     Q, R = qr(input, "reduced" if some else "complete")
@@ -801,6 +813,7 @@ cdef int _raise_svd(Tensor infos, Tensor a, str fn) except -1:
 
 def svd(A, full_matrices=True, *, driver=None, out=None):
     """A = U @ diag(S) @ Vh, singular values descending (LAPACK's gesdd, as torch on CPU)."""
+    _refuse_args("linalg.svd", (A, full_matrices, driver, out))
     if driver is not None:
         raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on "
                            "CUDA inputs with cuSOLVER backend.")
@@ -874,6 +887,7 @@ cdef tuple _svd_backward(Node node, tuple grads):
 def svdvals(A, *, driver=None, out=None):
     """The singular values, descending (with a gradient, the whole SVD is recorded: the
     derivative needs the singular vectors)."""
+    _refuse_args("linalg.svdvals", (A, driver, out))
     if _tracked_arg(A):
         return _svd_rec(A, False, out, "linalg.svdvals")[1]
     return _into_out(_svd(A, False, False, "linalg.svdvals")[1], out)
@@ -881,6 +895,7 @@ def svdvals(A, *, driver=None, out=None):
 
 def _svd_old(input, some=True, compute_uv=True, *, out=None):
     """torch.svd: V rather than Vh, and zero U and V when compute_uv is False."""
+    _refuse_args("svd", (input,))
     cdef Tensor a = _float_matrices(input, "svd")
     if _tracked(a):
         _refuse_out(out, "svd")
@@ -953,6 +968,7 @@ cdef tuple _eigh(object A, object UPLO, bint vectors, str fn):
 def eigh(A, UPLO="L", *, out=None):
     """Eigenvalues (ascending) and orthonormal eigenvectors (columns) of symmetric matrices;
     only the UPLO triangle is read."""
+    _refuse_args("linalg.eigh", (A, UPLO, out))
     w, v = _eigh_rec(A, UPLO, out, "linalg.eigh")
     if out is not None:
         _into_out(w, out[0])
@@ -964,6 +980,7 @@ def eigh(A, UPLO="L", *, out=None):
 def eigvalsh(A, UPLO="L", *, out=None):
     """The eigenvalues, ascending (with a gradient, the eigenvectors too are computed and
     recorded: the derivative needs them)."""
+    _refuse_args("linalg.eigvalsh", (A, UPLO, out))
     if _tracked_arg(A):
         return _eigh_rec(A, UPLO, out, "linalg.eigvalsh")[0]
     return _into_out(_eigh(A, UPLO, False, "linalg.eigvalsh")[0], out)
@@ -1033,6 +1050,7 @@ def lstsq(A, B, rcond=None, *, driver=None):
     the last three are filled: residuals when m > n and every matrix has full rank (not
     for 'gelsy', torch's CPU default), rank except for 'gels', singular values for
     'gelsd' and 'gelss'."""
+    _refuse_args("linalg.lstsq", (A, B, rcond, driver))
     cdef Tensor a = _float_matrices(A, "torch.linalg.lstsq")
     cdef Tensor b = _tensor_arg(B, "torch.linalg.lstsq", "B", 2)
     if driver is None:
@@ -1183,6 +1201,7 @@ cdef Tensor _apply_cutoff(Tensor S, Tensor a, object atol, object rtol, bint wan
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """The Moore-Penrose pseudo-inverse, V diag(1/s) U^T over the singular values above the
     tolerance (the SVD serves symmetric input as well)."""
+    _refuse_args("linalg.pinv", (A, atol, rtol, hermitian, out))
     cdef Tensor a = _float_matrices(A, "linalg.pinv")
     cdef int nb = a._ndim - 2
     cdef Py_ssize_t m = a._shape[nb], n = a._shape[nb + 1]
@@ -1225,11 +1244,13 @@ cdef Tensor _pinv_grad(Tensor gP, Tensor P, Tensor A):
 
 
 def pinverse(input, rcond=1e-15):
+    _refuse_args("pinverse", (input, rcond))
     return pinv(input, rtol=rcond)
 
 
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """The number of singular values above the tolerance."""
+    _refuse_args("linalg.matrix_rank", (A, atol, rtol, hermitian, out))
     cdef Tensor a = _float_matrices(A, "linalg.matrix_rank")
     cdef Tensor S = _svd(a, False, False, "linalg.matrix_rank")[1]
     return _into_out(_apply_cutoff(S, a, atol, rtol, False), out)
@@ -1319,6 +1340,7 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     value), column-sum (1, -1) or row-sum (inf, -inf) norm of the matrices over dim."""
     cdef Tensor a = _tensor_arg(A, "linalg.matrix_norm", "A", 1)
     cdef int d0, d1, nb, kind, ok = 0
+    _refuse_args("linalg.matrix_norm", (a,))
     if a._ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")

@@ -711,6 +711,7 @@ cdef object _unbatched(object t, _ConvArgs a):
 def conv_forward(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Convolution over 1, 2 or 3 spatial dims (the weight's rank decides): torch's
     conv1d / conv2d / conv3d. padding is ints, 'same' or 'valid'."""
+    _refuse_args("conv_forward", (input, weight, bias, stride, padding, dilation, groups))
     return _convolution(input, weight, bias, stride, padding, dilation, groups, None)
 
 
@@ -728,6 +729,8 @@ def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, g
                   output_mask=(True, True, True)):
     """Gradients of conv_forward: (grad_input, grad_weight, grad_bias), each None
     where output_mask says so. Recorded when its inputs need gradients."""
+    _refuse_args("conv_backward", (grad_output, input, weight, stride, padding, dilation,
+                                   groups, output_mask))
     cdef _ConvArgs a = _conv_args(input, weight, None, stride, padding, dilation, groups,
                                   False, 0, "conv_backward")
     cdef Tensor g = _check_grad_output(grad_output, a, "conv_backward")
@@ -748,6 +751,8 @@ def conv_transpose_forward(input, weight, bias=None, stride=1, padding=0, output
                            groups=1, dilation=1):
     """Transposed convolution over 1, 2 or 3 spatial dims: torch's conv_transpose*d.
     weight is [in_channels, out_channels / groups, *kernel]."""
+    _refuse_args("conv_transpose_forward", (input, weight, bias, stride, padding,
+                                            output_padding, groups, dilation))
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, None)
 
@@ -767,6 +772,8 @@ def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0,
                             output_padding=0, groups=1, dilation=1,
                             output_mask=(True, True, True)):
     """Gradients of conv_transpose_forward: (grad_input, grad_weight, grad_bias)."""
+    _refuse_args("conv_transpose_backward", (grad_output, input, weight, stride, padding,
+                                             output_padding, groups, dilation, output_mask))
     cdef _ConvArgs a = _conv_args(input, weight, None, stride, padding, dilation, groups,
                                   True, output_padding, "conv_transpose_backward")
     cdef Tensor g
@@ -791,24 +798,29 @@ cdef int _check_weight_rank(object weight, int k, str op) except -1:
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution over an input [N, C, L] or [C, L]."""
+    _refuse_args("conv1d", (input, weight, bias, stride, padding, dilation, groups))
     _check_weight_rank(weight, 1, "conv1d")
     return _convolution(input, weight, bias, stride, padding, dilation, groups, "conv1d")
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution over an input [N, C, H, W] or [C, H, W]."""
+    _refuse_args("conv2d", (input, weight, bias, stride, padding, dilation, groups))
     _check_weight_rank(weight, 2, "conv2d")
     return _convolution(input, weight, bias, stride, padding, dilation, groups, "conv2d")
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-D convolution over an input [N, C, D, H, W] or [C, D, H, W]."""
+    _refuse_args("conv3d", (input, weight, bias, stride, padding, dilation, groups))
     _check_weight_rank(weight, 3, "conv3d")
     return _convolution(input, weight, bias, stride, padding, dilation, groups, "conv3d")
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
+    _refuse_args("conv_transpose1d", (input, weight, bias, stride, padding, output_padding,
+                                      groups, dilation))
     _check_weight_rank(weight, 1, "conv_transpose1d")
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, "conv_transpose1d")
@@ -816,6 +828,8 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
+    _refuse_args("conv_transpose2d", (input, weight, bias, stride, padding, output_padding,
+                                      groups, dilation))
     _check_weight_rank(weight, 2, "conv_transpose2d")
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, "conv_transpose2d")
@@ -823,6 +837,8 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
+    _refuse_args("conv_transpose3d", (input, weight, bias, stride, padding, output_padding,
+                                      groups, dilation))
     _check_weight_rank(weight, 3, "conv_transpose3d")
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, "conv_transpose3d")
@@ -896,6 +912,7 @@ cdef void _unfold_kernel(const real* x, real* cols, const pyt_im2col_geom* g, Py
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Sliding local blocks of a [N, C, H, W] (or [C, H, W]) input as columns
     [N, C * kh * kw, L]: torch.nn.functional.unfold. Its gradient is fold."""
+    _refuse_args("unfold", (input, kernel_size, dilation, padding, stride))
     cdef Tensor x = _tensor_arg(input, "input", "unfold")
     cdef pyt_im2col_geom g
     cdef Tensor xc, cols
@@ -933,6 +950,7 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Sums columns [N, C * kh * kw, L] (or [C * kh * kw, L]) back into an image
     [N, C, *output_size]: torch.nn.functional.fold, the adjoint of unfold."""
+    _refuse_args("fold", (input, output_size, kernel_size, dilation, padding, stride))
     cdef Tensor x = _tensor_arg(input, "input", "fold")
     cdef pyt_im2col_geom g
     cdef Tensor xc, img

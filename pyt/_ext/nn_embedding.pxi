@@ -109,6 +109,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     """Rows of weight [num_embeddings, dim] picked by the int64/int32 indices in input
     (torch.nn.functional.embedding). padding_idx only matters to the gradient; max_norm
     renormalises the picked rows of weight in place."""
+    _refuse_args("embedding", (input, weight, padding_idx, max_norm, norm_type,
+                               scale_grad_by_freq, sparse))
     cdef Tensor w = _tensor_arg(weight, "weight", "embedding")
     if padding_idx is not None and w._ndim == 2:
         if padding_idx > 0:
@@ -124,6 +126,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
 def _embedding_top(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
     """torch.embedding's signature (weight first; padding_idx -1 means none)."""
+    _refuse_args("embedding", (weight, indices, padding_idx, scale_grad_by_freq, sparse))
     return _embedding_op(_tensor_arg(weight, "weight", "embedding"), indices,
                          padding_idx if padding_idx is not None and padding_idx >= 0 else None,
                          None, 2.0, scale_grad_by_freq)
@@ -214,6 +217,7 @@ def embedding_backward(grad_output, indices, Py_ssize_t num_weights, padding_idx
     into a zero [num_weights, dim] tensor at their indices. Rows at padding_idx (None:
     no padding row; negative counts from the end) get nothing; scale_grad_by_freq
     divides by how often each index occurs. Recorded when grad_output needs a gradient."""
+    _refuse_args("embedding_backward", (grad_output, indices, padding_idx))
     cdef Tensor idx
     if not _wants_grad((grad_output,)):
         return _embedding_grad(grad_output, indices, num_weights, padding_idx,
@@ -295,8 +299,10 @@ def native_dropout(input, double p, train, generator=None):
     if not x._dtype.is_floating_point:
         raise RuntimeError(f"result type Float can't be cast to the desired output type "
                            f"{_type_name(x._dtype)}")
-    mask = _new(_shape(x), _bool, False)
     if train is False or train is None:
+        if is_cuda(x):
+            return x, fill_(new_empty(x._ndim, x._shape, _bool, x._device, False), True)
+        mask = _new(_shape(x), _bool, False)
         memset(mask._data, 1, mask._numel)
         return x, mask
     return _dropout_recorded(x, p, _uniform(_shape(x), generator), "NativeDropoutBackward0")
@@ -316,9 +322,12 @@ cdef tuple _dropout_recorded(Tensor x, double p, Tensor u, str name):
 def _dropout_with(Tensor x, double p, Tensor u):
     """native_dropout's output and mask for the given float32 uniform values u."""
     cdef Tensor xc = _float_input(x, "dropout")
-    cdef Tensor y = _new(_shape(x), xc._dtype, False)
-    cdef Tensor mask = _new(_shape(x), _bool, False)
+    cdef Tensor y, mask
     cdef double scale = 1.0 / (1.0 - p) if p < 1 else 0.0
+    if is_cuda(x):
+        return _dropout_cuda(x, xc, p, u, scale)
+    y = _new(_shape(x), xc._dtype, False)
+    mask = _new(_shape(x), _bool, False)
     u = _as(u, _f32)
     if u._numel != x._numel:
         raise RuntimeError("dropout: the uniform values do not match the input")
@@ -329,6 +338,21 @@ def _dropout_with(Tensor x, double p, Tensor u):
         else:
             _dropout_kernel(<double*>xc._data, <float*>u._data, <double*>y._data,
                             <uint8_t*>mask._data, xc._numel, <float>p, scale)
+    return _cast(y, x._dtype), mask
+
+
+cdef tuple _dropout_cuda(Tensor x, Tensor xc, double p, Tensor u, double scale):
+    """_dropout_with for a CUDA x, from pointwise ops: the uniform values (drawn on the
+    CPU, so a seed drops the same elements on both devices) go to the device, and the
+    comparisons and products round as the CPU kernel's do (p in float32, the scale in
+    the compute dtype)."""
+    import pyt
+    if u._numel != x._numel:
+        raise RuntimeError("dropout: the uniform values do not match the input")
+    u = _as(u, _f32).to(x.device).reshape(_shape(x))
+    cdef Tensor mask = u >= <double><float>p
+    s = <double><float>scale if xc._dtype.code == PYT_FLOAT32 else scale
+    cdef Tensor y = pyt.where(mask, xc * s, 0.0)
     return _cast(y, x._dtype), mask
 
 
@@ -384,6 +408,10 @@ def _dropout_scale(grad_output, mask, double scale):
         raise RuntimeError(f"dropout_backward: mask of size {_shape(m)} does not match "
                            f"grad_output of size {_shape(g)}")
     gc = _float_input(g, "dropout_backward")
+    if is_cuda(g) or is_cuda(m):
+        import pyt
+        s = <double><float>scale if gc._dtype.code == PYT_FLOAT32 else scale
+        return _cast(pyt.where(_as(m, _bool), gc * s, 0.0), g._dtype)
     mc = _as(m, _bool)
     out = _new(_shape(g), gc._dtype, False)
     with nogil:

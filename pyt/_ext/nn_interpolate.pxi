@@ -279,6 +279,8 @@ cdef Tensor _run_passes(Tensor x, list in_shape, list out_size, list scales, str
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """torch.nn.functional.interpolate for [N, C, *spatial] inputs with 1-3 spatial dims."""
+    _refuse_args("interpolate", (input, size, scale_factor, mode, align_corners,
+                                 recompute_scale_factor, antialias))
     cdef Tensor x = _tensor_arg(input, "input", "interpolate")
     in_shape = _shape(x)
     out_size, scales, ac = _interp_plan(in_shape, size, scale_factor, mode, align_corners,
@@ -321,6 +323,8 @@ def interpolate_backward(grad_output, input_size, size=None, scale_factor=None,
                          mode="nearest", align_corners=None, recompute_scale_factor=None):
     """Gradient of interpolate for its input (of shape input_size); recorded when
     grad_output needs a gradient."""
+    _refuse_args("interpolate_backward", (grad_output, input_size, size, scale_factor, mode,
+                                          align_corners, recompute_scale_factor))
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "interpolate_backward")
     in_shape = [int(s) for s in input_size]
     out_size, scales, ac = _interp_plan(in_shape, size, scale_factor, mode, align_corners,

@@ -235,6 +235,7 @@ cdef tuple _layer_norm_shape(Tensor x, object normalized_shape, object weight, o
 def native_layer_norm(input, normalized_shape, weight=None, bias=None, double eps=1e-5):
     """(output, mean, rstd) of layer normalisation over the trailing normalized_shape dims;
     mean and rstd have the input's leading sizes followed by ones."""
+    _refuse_args("native_layer_norm", (input, normalized_shape, weight, bias))
     cdef Tensor x
     if not _wants_grad((input, weight, bias)):
         return _layer_norm_native(input, normalized_shape, weight, bias, eps)
@@ -279,18 +280,22 @@ def _layer_norm_native(input, normalized_shape, weight, bias, double eps):
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, double eps=1e-5):
     """torch.nn.functional.layer_norm."""
+    _refuse_args("layer_norm", (input, normalized_shape, weight, bias))
     return native_layer_norm(input, normalized_shape, weight, bias, eps)[0]
 
 
 def _layer_norm_top(input, normalized_shape, weight=None, bias=None, double eps=1e-5,
                     cudnn_enable=True):
     """torch.layer_norm's signature (the top-level pyt.layer_norm)."""
+    _refuse_args("layer_norm", (input, normalized_shape, weight, bias, cudnn_enable))
     return native_layer_norm(input, normalized_shape, weight, bias, eps)[0]
 
 
 def native_layer_norm_backward(grad_output, input, normalized_shape, mean, rstd, weight=None,
                                bias=None, output_mask=(True, True, True)):
     """(grad_input, grad_weight, grad_bias) of layer_norm, from the saved mean and rstd."""
+    _refuse_args("native_layer_norm_backward", (grad_output, input, normalized_shape, mean,
+                                                rstd, weight, bias, output_mask))
     cdef Tensor x = _tensor_arg(input, "input", "layer_norm_backward")
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "layer_norm_backward")
     normalized, lead = _layer_norm_shape(x, normalized_shape, weight, bias)
@@ -393,6 +398,7 @@ cdef void _group_plan(RowNorm* p, Py_ssize_t N, Py_ssize_t C, Py_ssize_t HxW, Py
 def native_group_norm(input, weight, bias, N, C, HxW, group, double eps):
     """(output, mean, rstd) of group normalisation; mean and rstd are [N, group]
     (torch.native_group_norm)."""
+    _refuse_args("native_group_norm", (input, weight, bias, N, C, HxW, group))
     cdef Tensor x
     if not _wants_grad((input, weight, bias)):
         return _group_norm_native(input, weight, bias, N, C, HxW, group, eps)
@@ -430,6 +436,7 @@ def _group_norm_native(input, weight, bias, N, C, HxW, group, double eps):
 
 def group_norm(input, num_groups, weight=None, bias=None, double eps=1e-5):
     """torch.nn.functional.group_norm over an input [N, C, *]."""
+    _refuse_args("group_norm", (input, num_groups, weight, bias))
     cdef Tensor x = _tensor_arg(input, "input", "group_norm")
     G, C, HxW = _group_norm_args(x, num_groups, weight, bias)
     return native_group_norm(x, weight, bias, x._shape[0], C, HxW, G, eps)[0]
@@ -438,12 +445,15 @@ def group_norm(input, num_groups, weight=None, bias=None, double eps=1e-5):
 def _group_norm_top(input, num_groups, weight=None, bias=None, double eps=1e-5,
                     cudnn_enabled=True):
     """torch.group_norm's signature (the top-level pyt.group_norm)."""
+    _refuse_args("group_norm", (input, num_groups, weight, bias, cudnn_enabled))
     return group_norm(input, num_groups, weight, bias, eps)
 
 
 def native_group_norm_backward(grad_output, input, mean, rstd, weight, N, C, HxW, group,
                                output_mask=(True, True, True)):
     """(grad_input, grad_weight, grad_bias) of group norm from the saved mean and rstd."""
+    _refuse_args("native_group_norm_backward", (grad_output, input, mean, rstd, weight, N, C,
+                                                HxW, group, output_mask))
     cdef Tensor x = _tensor_arg(input, "input", "group_norm_backward")
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "group_norm_backward")
     cdef RowNorm p
@@ -607,6 +617,7 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, bint train
     of an input [N, C, *]; running statistics update in place when training. In eval
     mode the saved statistics are empty, as torch's are. The running statistics take
     no gradient."""
+    _refuse_args("native_batch_norm", (input, weight, bias, running_mean, running_var))
     cdef Tensor x
     if not _wants_grad((input, weight, bias)):
         return _batch_norm_native(input, weight, bias, running_mean, running_var, training,
@@ -707,6 +718,8 @@ cdef Tensor _empty_batch_norm(Tensor x, object weight, object bias):
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """torch.nn.functional.batch_norm."""
+    _refuse_args("batch_norm", (input, running_mean, running_var, weight, bias, training,
+                                momentum, eps))
     cdef Tensor x = _tensor_arg(input, "input", "batch_norm")
     cdef Py_ssize_t n
     if training:
@@ -723,6 +736,8 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 def _batch_norm_top(input, weight, bias, running_mean, running_var, training, momentum, eps,
                     cudnn_enabled):
     """torch.batch_norm's signature (the top-level pyt.batch_norm)."""
+    _refuse_args("batch_norm", (input, weight, bias, running_mean, running_var, training,
+                                momentum, eps, cudnn_enabled))
     if (<Tensor?>input)._numel == 0:
         return _empty_batch_norm(input, weight, bias)
     return native_batch_norm(input, weight, bias, running_mean, running_var, training,
@@ -734,6 +749,9 @@ def native_batch_norm_backward(grad_output, input, weight, running_mean, running
                                output_mask=(True, True, True)):
     """(grad_input, grad_weight, grad_bias) of batch norm. Training uses the saved
     statistics; eval uses the running ones (torch.native_batch_norm_backward)."""
+    _refuse_args("native_batch_norm_backward", (grad_output, input, weight, running_mean,
+                                                running_var, save_mean, save_invstd,
+                                                output_mask))
     cdef Tensor x = _tensor_arg(input, "input", "batch_norm_backward")
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "batch_norm_backward")
     cdef ChannelNorm p

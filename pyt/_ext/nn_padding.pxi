@@ -121,6 +121,7 @@ def constant_pad_nd(input, pad, value=0):
     """Pads the last len(pad) // 2 dims with value (pad = (left of last dim, right of
     last dim, left of the one before, ...)); negative pads crop. Its gradient is the
     opposite padding (a crop, or zeros where it cropped)."""
+    _refuse_args("constant_pad_nd", (input, pad, value))
     cdef Tensor x = _tensor_arg(input, "input", "constant_pad_nd")
     if not _tracks(x):
         return _constant_pad(x, pad, value)
@@ -235,6 +236,7 @@ cdef int _check_pad_mode(list shape, list pads, str mode) except -1:
 def pad(input, pad, mode="constant", value=None):
     """torch.nn.functional.pad: mode 'constant' (any dims, any dtype), 'reflect',
     'replicate' or 'circular' (the last 1-3 dims of a batched or unbatched input)."""
+    _refuse_args("pad", (input, pad, mode, value))
     cdef Tensor x = _tensor_arg(input, "input", "pad")
     pads = _pad_list(pad, "pad")
     if len(pads) % 2:
@@ -293,6 +295,7 @@ def pad_backward(grad_output, input_shape, pad, mode="constant"):
     """Gradient of pad for its input: the padded gradient cut back to input_shape; for
     reflect / replicate / circular, the gradients of the copies summed onto their
     sources. Recorded when grad_output needs a gradient."""
+    _refuse_args("pad_backward", (grad_output, input_shape, pad, mode))
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "pad_backward")
     shape = [int(s) for s in input_shape]
     pads = _pad_list(pad, "pad_backward")

@@ -502,6 +502,8 @@ def _gather_at(Tensor t, Tensor idx, int k):
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False):
     """(values, indices) of 1-D max pooling; indices are positions within each row."""
+    _refuse_args("max_pool1d_with_indices", (input, kernel_size, stride, padding, dilation,
+                                             ceil_mode))
     return _max_pool(input, 1, kernel_size, stride, padding, dilation, ceil_mode, True,
                      "max_pool1d")
 
@@ -509,6 +511,8 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False):
     """(values, indices) of 2-D max pooling; indices are flat positions within each plane."""
+    _refuse_args("max_pool2d_with_indices", (input, kernel_size, stride, padding, dilation,
+                                             ceil_mode))
     return _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, True,
                      "max_pool2d")
 
@@ -516,12 +520,16 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False):
     """(values, indices) of 3-D max pooling; indices are flat positions within each volume."""
+    _refuse_args("max_pool3d_with_indices", (input, kernel_size, stride, padding, dilation,
+                                             ceil_mode))
     return _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, True,
                      "max_pool3d")
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
+    _refuse_args("max_pool1d", (input, kernel_size, stride, padding, dilation, ceil_mode,
+                                return_indices))
     r = _max_pool(input, 1, kernel_size, stride, padding, dilation, ceil_mode,
                   return_indices, "max_pool1d")
     return r if return_indices else r[0]
@@ -529,6 +537,8 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
+    _refuse_args("max_pool2d", (input, kernel_size, stride, padding, dilation, ceil_mode,
+                                return_indices))
     r = _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode,
                   return_indices, "max_pool2d")
     return r if return_indices else r[0]
@@ -536,6 +546,8 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
+    _refuse_args("max_pool3d", (input, kernel_size, stride, padding, dilation, ceil_mode,
+                                return_indices))
     r = _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode,
                   return_indices, "max_pool3d")
     return r if return_indices else r[0]
@@ -566,6 +578,7 @@ cdef Tensor _checked_indices(object indices, list shape, Py_ssize_t limit, str o
 def max_pool_backward(grad_output, input, indices, int spatial_dims):
     """Gradient of max pooling (fixed or adaptive) over `spatial_dims` dims: each
     grad_output value goes to the input position its index names."""
+    _refuse_args("max_pool_backward", (grad_output, input, indices))
     cdef _PoolArgs a = _pool_input(input, spatial_dims, "max_pool_backward", True)
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "max_pool_backward")
     cdef Tensor idx
@@ -630,18 +643,24 @@ def _avg_adjoint(Tensor g, _PoolArgs a, str op):
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True):
+    _refuse_args("avg_pool1d", (input, kernel_size, stride, padding, ceil_mode,
+                                count_include_pad))
     return _avg_pool(input, 1, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      None, "avg_pool1d")
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
+    _refuse_args("avg_pool2d", (input, kernel_size, stride, padding, ceil_mode,
+                                count_include_pad, divisor_override))
     return _avg_pool(input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override, "avg_pool2d")
 
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
+    _refuse_args("avg_pool3d", (input, kernel_size, stride, padding, ceil_mode,
+                                count_include_pad, divisor_override))
     return _avg_pool(input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override, "avg_pool3d")
 
@@ -662,18 +681,24 @@ cdef Tensor _avg_pool_backward(object grad_output, object input, int k, object k
 
 def avg_pool1d_backward(grad_output, input, kernel_size, stride=None, padding=0,
                         ceil_mode=False, count_include_pad=True):
+    _refuse_args("avg_pool1d_backward", (grad_output, input, kernel_size, stride, padding,
+                                         ceil_mode, count_include_pad))
     return _avg_pool_backward(grad_output, input, 1, kernel_size, stride, padding, ceil_mode,
                               count_include_pad, None, "avg_pool1d_backward")
 
 
 def avg_pool2d_backward(grad_output, input, kernel_size, stride=None, padding=0,
                         ceil_mode=False, count_include_pad=True, divisor_override=None):
+    _refuse_args("avg_pool2d_backward", (grad_output, input, kernel_size, stride, padding,
+                                         ceil_mode, count_include_pad, divisor_override))
     return _avg_pool_backward(grad_output, input, 2, kernel_size, stride, padding, ceil_mode,
                               count_include_pad, divisor_override, "avg_pool2d_backward")
 
 
 def avg_pool3d_backward(grad_output, input, kernel_size, stride=None, padding=0,
                         ceil_mode=False, count_include_pad=True, divisor_override=None):
+    _refuse_args("avg_pool3d_backward", (grad_output, input, kernel_size, stride, padding,
+                                         ceil_mode, count_include_pad, divisor_override))
     return _avg_pool_backward(grad_output, input, 3, kernel_size, stride, padding, ceil_mode,
                               count_include_pad, divisor_override, "avg_pool3d_backward")
 
@@ -766,46 +791,56 @@ def _adaptive_avg_adjoint(Tensor g, _PoolArgs a):
 
 
 def adaptive_avg_pool1d(input, output_size):
+    _refuse_args("adaptive_avg_pool1d", (input, output_size))
     return _adaptive(input, 1, output_size, False, "adaptive_avg_pool1d")[0]
 
 
 def adaptive_avg_pool2d(input, output_size):
+    _refuse_args("adaptive_avg_pool2d", (input, output_size))
     return _adaptive(input, 2, output_size, False, "adaptive_avg_pool2d")[0]
 
 
 def adaptive_avg_pool3d(input, output_size):
+    _refuse_args("adaptive_avg_pool3d", (input, output_size))
     return _adaptive(input, 3, output_size, False, "adaptive_avg_pool3d")[0]
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
+    _refuse_args("adaptive_max_pool1d", (input, output_size, return_indices))
     r = _adaptive(input, 1, output_size, True, "adaptive_max_pool1d")
     return r if return_indices else r[0]
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
+    _refuse_args("adaptive_max_pool2d", (input, output_size, return_indices))
     r = _adaptive(input, 2, output_size, True, "adaptive_max_pool2d")
     return r if return_indices else r[0]
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
+    _refuse_args("adaptive_max_pool3d", (input, output_size, return_indices))
     r = _adaptive(input, 3, output_size, True, "adaptive_max_pool3d")
     return r if return_indices else r[0]
 
 
 def adaptive_max_pool1d_with_indices(input, output_size):
+    _refuse_args("adaptive_max_pool1d_with_indices", (input, output_size))
     return _adaptive(input, 1, output_size, True, "adaptive_max_pool1d")
 
 
 def adaptive_max_pool2d_with_indices(input, output_size):
+    _refuse_args("adaptive_max_pool2d_with_indices", (input, output_size))
     return _adaptive(input, 2, output_size, True, "adaptive_max_pool2d")
 
 
 def adaptive_max_pool3d_with_indices(input, output_size):
+    _refuse_args("adaptive_max_pool3d_with_indices", (input, output_size))
     return _adaptive(input, 3, output_size, True, "adaptive_max_pool3d")
 
 
 def adaptive_avg_pool_backward(grad_output, input, int spatial_dims):
     """Gradient of adaptive average pooling over `spatial_dims` dims."""
+    _refuse_args("adaptive_avg_pool_backward", (grad_output, input))
     cdef Tensor x = _tensor_arg(input, "input", "adaptive_avg_pool_backward")
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "adaptive_avg_pool_backward")
     cdef _PoolArgs a
@@ -888,22 +923,26 @@ cdef Tensor _max_unpool(object input, object indices, int k, object kernel_size,
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Places each value at its index in a zero output: a partial inverse of max_pool1d."""
+    _refuse_args("max_unpool1d", (input, indices, kernel_size, stride, padding, output_size))
     return _max_unpool(input, indices, 1, kernel_size, stride, padding, output_size,
                        "max_unpool1d")
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    _refuse_args("max_unpool2d", (input, indices, kernel_size, stride, padding, output_size))
     return _max_unpool(input, indices, 2, kernel_size, stride, padding, output_size,
                        "max_unpool2d")
 
 
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    _refuse_args("max_unpool3d", (input, indices, kernel_size, stride, padding, output_size))
     return _max_unpool(input, indices, 3, kernel_size, stride, padding, output_size,
                        "max_unpool3d")
 
 
 def max_unpool_backward(grad_output, indices, int spatial_dims):
     """Gradient of max_unpool: grad_output gathered at the indices."""
+    _refuse_args("max_unpool_backward", (grad_output, indices))
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "max_unpool_backward")
     cdef Tensor idx = _tensor_arg(indices, "indices", "max_unpool_backward")
     cdef Py_ssize_t planes = 1, outl = 1, inl = 1

@@ -67,6 +67,8 @@ cdef Tensor _softmax_native(Tensor x, object dim, bint log):
     if not x._dtype.is_floating_point:
         raise NotImplementedError(f'"{op}_lastdim_kernel_impl" not implemented for '
                                   f'\'{_type_name(x._dtype)}\'')
+    if is_cuda(x):
+        return _softmax_cuda(x, None, d, log)
     xc = _as(x, _compute_dtype(x._dtype))
     out = _new(_shape(x), xc._dtype, False)
     _around(x, d, &outer, &n, &inner)
@@ -91,6 +93,10 @@ cdef Tensor _softmax_backward(object grad_output, object output, object dim, bin
         raise RuntimeError(f"{op}: grad_output of size {_shape(g)} does not match output of "
                            f"size {_shape(y)}")
     d = wrap_dim(dim, y._ndim)
+    if is_cuda(g) or is_cuda(y):
+        if not g._dtype.is_floating_point or not y._dtype.is_floating_point:
+            _float_input(g if not g._dtype.is_floating_point else y, op)    # torch's error
+        return _softmax_cuda(y, g, d, log)
     gc = _float_input(g, op)
     yc = _as(_float_input(y, op), gc._dtype)
     out = _new(_shape(y), gc._dtype, False)
@@ -104,6 +110,38 @@ cdef Tensor _softmax_backward(object grad_output, object output, object dim, bin
             pyt_softmax_d(<double*>gc._data, <double*>yc._data, <double*>out._data, outer, n,
                           inner, log, 1, nt)
     return _cast(out, g._dtype)
+
+
+cdef Tensor _softmax_cuda(Tensor y, Tensor g, int d, bint log):
+    """softmax.cu: the forward of y (g None), or the gradient from the output y and the
+    incoming gradient g, in their own dtype (half types accumulate in float32 there)."""
+    cdef Tensor a, b = None, out
+    cdef Py_ssize_t outer, n, inner
+    cdef const void* pa
+    cdef const void* pb = NULL
+    cdef void* po
+    cdef int rc, code
+    if g is not None:
+        if g._device is not y._device and g._device != y._device:
+            raise RuntimeError(f"Expected all tensors to be on the same device, but found "
+                               f"at least two devices, {y._device} and {g._device}!")
+        b = contiguous(g)
+        a = contiguous(_cast(y, g._dtype))
+    else:
+        a = contiguous(y)
+    code = a._dtype.code
+    out = new_empty(a._ndim, a._shape, a._dtype, a._device, False)
+    if out._numel == 0:
+        return out
+    _around(a, d, &outer, &n, &inner)
+    pa = a._data
+    po = out._data
+    if b is not None:
+        pb = b._data        # the kernel's a: the forward output; its b: the incoming gradient
+    with nogil:
+        rc = pyt_cuda_softmax(code, pa, pb, po, outer, n, inner, log, 1 if g is not None else 0)
+    cuda_check(rc, "log_softmax" if log else "softmax")
+    return out
 
 
 def softmax(input, dim, dtype=None):

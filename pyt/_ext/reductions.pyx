@@ -17,7 +17,9 @@ from libc.math cimport sqrt, log, pow, fabs, isfinite, isnan, INFINITY, NAN
 
 from pyt._ext.tensor cimport (Tensor, new_empty, copy_into, contiguous, wrap_dim,
     _contiguous_strides, _to_dtype, _parse_dtype, scalar_tensor_of, grad_enabled,
-    set_grad_enabled_flag, _wants_grad, _refuse_out, _record, _grad_like, _meta)
+    set_grad_enabled_flag, _wants_grad, _refuse_out, _record, _grad_like, _meta,
+    is_cuda, cuda_check, refuse_cuda)
+from pyt._ext.cuda_api cimport pyt_cuda_reduce
 from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport scalar_type_name, cpp_type_name
@@ -160,6 +162,8 @@ cdef tuple _run(Tensor x, int op, const char* mask, Tensor center=None, double p
     cdef Tensor acc, idx = None
     if code < 0:
         raise TypeError(f"reduction not supported for {x._dtype}")
+    if is_cuda(x):
+        return _run_cuda(x, op, mask, center, p, want_idx, code)
     for d in range(nd):
         bstrides[d] = x._strides[d] * x._dtype.itemsize
         if not mask[d]:
@@ -185,6 +189,42 @@ cdef tuple _run(Tensor x, int op, const char* mask, Tensor center=None, double p
         rc = pyt_reduce_run(&r, nthreads)
     if rc < 0:
         raise MemoryError()
+    return acc, idx
+
+
+cdef tuple _run_cuda(Tensor x, int op, const char* mask, Tensor center, double p,
+                     bint want_idx, int code):
+    """_run on the GPU: the same engine contract (reduce.cu), the results on x's device."""
+    cdef int64_t shape[PYT_MAX_DIMS]
+    cdef int64_t strides[PYT_MAX_DIMS]
+    cdef Py_ssize_t kshape[PYT_MAX_DIMS]
+    cdef int d, nk = 0, nd = x._ndim, rc
+    cdef Tensor acc, idx = None
+    cdef const char* inp = x._data
+    cdef char* accp
+    cdef int64_t* idxp = NULL
+    cdef const double* cp = NULL
+    for d in range(nd):
+        shape[d] = x._shape[d]
+        strides[d] = x._strides[d] * x._dtype.itemsize
+        if not mask[d]:
+            kshape[nk] = x._shape[d]
+            nk += 1
+    acc = new_empty(nk, kshape, dtype_of_code(code), x._device, False)
+    accp = acc._data
+    if want_idx:
+        idx = new_empty(nk, kshape, _int64, x._device, False)
+        idxp = <int64_t*>idx._data
+    if center is not None:
+        if not is_cuda(center) or center._dtype is not _float64 or center._numel != acc._numel:
+            raise RuntimeError("pyt: internal error: a CUDA reduction's center must be a "
+                               "float64 tensor of the result's shape on the same device")
+        center = contiguous(center)
+        cp = <const double*>center._data
+    with nogil:
+        rc = pyt_cuda_reduce(op, x._dtype.code, code, nd, shape, strides, mask, inp, accp,
+                             idxp, cp, p)
+    cuda_check(rc, "reduction")
     return acc, idx
 
 
@@ -316,7 +356,7 @@ cdef tuple _selection_backward(Node node, tuple grads):
     if not keepdim:
         g = g.unsqueeze(d)
         indices = indices.unsqueeze(d)
-    return (_grad_like(_zeros(meta[0], dtype=g.dtype).scatter(d, indices, g), meta),)
+    return (_grad_like(_zeros(meta[0], dtype=g.dtype, device=g.device).scatter(d, indices, g), meta),)
 
 
 cdef Node _record_tied(str name, Tensor x, Tensor result):
@@ -452,7 +492,7 @@ cdef object _by_position(object x, int d, object piece):
     """A tensor of x's shape whose slice i along d is piece(x[:i], i, x[i+1:]) (taken
     along d), assembled by recorded copies: the O(n^2) double-backward forms."""
     n = x.shape[d]
-    result = _zeros(x.shape, dtype=x.dtype)
+    result = _zeros(x.shape, dtype=x.dtype, device=x.device)
     lead = (slice(None),) * d
     for i in range(n):
         result[lead + (slice(i, i + 1),)] = piece(x.narrow(d, 0, i), i,
@@ -465,6 +505,8 @@ cdef Tensor _divide(Tensor num, Tensor den):
     cdef double* a = <double*>num._data
     cdef const double* b = <const double*>den._data
     cdef Py_ssize_t i
+    if is_cuda(num):
+        return num.div_(den)
     for i in range(num._numel):
         a[i] = a[i] / b[i]
     return num
@@ -473,6 +515,8 @@ cdef Tensor _divide(Tensor num, Tensor den):
 cdef Tensor _scaled(Tensor acc, double divisor):
     cdef double* a = <double*>acc._data
     cdef Py_ssize_t i
+    if is_cuda(acc):
+        return acc.div_(divisor)
     for i in range(acc._numel):
         a[i] = a[i] / divisor
     return acc
@@ -804,6 +848,12 @@ cdef tuple _var_mean(Tensor x, object dim, double corr, bint keepdim, bint take_
                        f"Correction should be strictly less than the reduction factor "
                        f"(input numel divided by output numel).", UserWarning, stacklevel=3)
         dof = 0
+    if is_cuda(x):
+        var_acc.div_(dof)
+        if take_sqrt:
+            var_acc.sqrt_()
+        return (_shaped(_cast(var_acc, x._dtype), x, mask, keepdim),
+                _shaped(_cast(mean_acc, x._dtype), x, mask, keepdim))
     v = <double*>(<Tensor>var_acc)._data
     for i in range((<Tensor>var_acc)._numel):
         v[i] = v[i] / dof
@@ -932,14 +982,20 @@ cdef object _logsumexp(Tensor x, object dim, bint keepdim, object out):
     _dim_mask(x, dim, mask, True)
     if _reduced_size(x, mask) > 0:
         center = _cast(_run(x, PYT_RED_MAX, mask)[0], _float64)    # a fresh tensor
-        c = <double*>center._data
-        for i in range(center._numel):
-            if c[i] == INFINITY or c[i] == -INFINITY:    # torch: infinite maxima shift by 0
-                c[i] = 0
+        if is_cuda(center):
+            center = _where(center.isinf(), 0.0, center)
+        else:
+            c = <double*>center._data
+            for i in range(center._numel):
+                if c[i] == INFINITY or c[i] == -INFINITY:    # torch: infinite maxima shift by 0
+                    c[i] = 0
     else:
         center = _run(x, PYT_RED_COUNT, mask)[0]         # zeros of the right shape
         center = _cast(center, _float64)
     acc = _run(x, PYT_RED_EXPSUM, mask, center)[0]
+    if is_cuda(acc):
+        acc = acc.log_().add_(center)
+        return _store_exact(_shaped(_cast(acc, x._dtype), x, mask, keepdim), out, "logsumexp")
     a = <double*>acc._data
     c = <double*>center._data
     for i in range(acc._numel):
@@ -1049,6 +1105,13 @@ cdef object _vector_norm(Tensor t, object ord, object dim, bint keepdim, object 
     else:
         op = PYT_RED_POWSUM
     acc = _cast(_run(t, op, mask, None, p)[0], _float64)
+    if is_cuda(acc):
+        if op == PYT_RED_SQSUM:
+            acc.sqrt_()
+        elif op == PYT_RED_POWSUM:
+            acc.pow_(1.0 / p)
+        return _store_exact(_shaped(_cast(acc, t._dtype), t, mask, keepdim), out,
+                            "linalg.vector_norm")
     a = <double*>acc._data
     if op == PYT_RED_SQSUM:
         for i in range(acc._numel):
@@ -1083,6 +1146,11 @@ def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
 
 # ----- scans -------------------------------------------------------------------------------
 
+cdef dict _SCAN_NAMES = {PYT_SCAN_SUM: "cumsum", PYT_SCAN_PROD: "cumprod",
+                         PYT_SCAN_MAX: "cummax", PYT_SCAN_MIN: "cummin",
+                         PYT_SCAN_LOGSUMEXP: "logcumsumexp"}
+
+
 cdef tuple _scan(Tensor x, object dim, int op, DType scan_dt, bint want_idx):
     """Runs a scan along dim on x converted to scan_dt (int64, float32 or float64)."""
     cdef int d = wrap_dim(dim, x._ndim), i, stype
@@ -1090,6 +1158,7 @@ cdef tuple _scan(Tensor x, object dim, int op, DType scan_dt, bint want_idx):
     cdef Tensor src, out, idx = None
     cdef pyt_scan_fn fn
     cdef int nthreads = num_threads()
+    refuse_cuda(_SCAN_NAMES[op], x)
     src = contiguous(_cast(x, scan_dt))
     for i in range(x._ndim):
         if i < d:
@@ -1237,7 +1306,7 @@ cdef tuple _cum_extreme_backward(Node node, tuple grads):
     g = grads[0]
     if len(meta[0]) == 0 or g.numel() == 0:
         return (_grad_like(g, meta),)
-    return (_grad_like(_zeros(meta[0], dtype=g.dtype).scatter_add(d, indices, g), meta),)
+    return (_grad_like(_zeros(meta[0], dtype=g.dtype, device=g.device).scatter_add(d, indices, g), meta),)
 
 
 def cummax(input, dim, *, out=None):
@@ -1295,6 +1364,11 @@ cdef tuple _logcumsumexp_backward(Node node, tuple grads):
 
 # ----- sorting and selection ------------------------------------------------------------------
 
+cdef dict _ROW_NAMES = {PYT_ROW_SORT: "sort", PYT_ROW_TOPK: "topk",
+                        PYT_ROW_KTH: "kthvalue", PYT_ROW_MEDIAN: "median",
+                        PYT_ROW_NANMEDIAN: "nanmedian", PYT_ROW_MODE: "mode"}
+
+
 cdef tuple _rows(Tensor x, int d, int kind, Py_ssize_t kout, Py_ssize_t k, bint desc,
                  bint keep_dim):
     """Runs a row op of pyt_sort.h along dim d: (values, indices) with dim d of length
@@ -1303,7 +1377,9 @@ cdef tuple _rows(Tensor x, int d, int kind, Py_ssize_t kout, Py_ssize_t k, bint 
     cdef Py_ssize_t strides[PYT_MAX_DIMS]
     cdef pyt_rowop op
     cdef int i, nd = x._ndim, rc, nthreads = num_threads()
-    cdef Tensor src = contiguous(x), vals, idx
+    cdef Tensor src, vals, idx
+    refuse_cuda(_ROW_NAMES[kind], x)
+    src = contiguous(x)
     op.A = 1
     op.n = 1
     op.B = 1
@@ -1646,6 +1722,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     """The distinct values (or slices along dim), sorted, with optional inverse indices
     and counts."""
     cdef Tensor x = _tensor_arg(input, "unique")
+    refuse_cuda("unique", x)
     if dim is None:
         return _unique_flat(x, True, return_inverse, return_counts)
     return _unique_dim(x, dim, True, return_inverse, return_counts)
@@ -1654,6 +1731,7 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """Collapses runs of equal consecutive values (or slices along dim)."""
     cdef Tensor x = _tensor_arg(input, "unique_consecutive")
+    refuse_cuda("unique_consecutive", x)
     if dim is None:
         return _unique_flat(x, False, return_inverse, return_counts)
     return _unique_dim(x, dim, False, return_inverse, return_counts)
@@ -1672,6 +1750,9 @@ def bincount(input, weights=None, minlength=0):
     cdef const double* wv
     cdef int64_t top = -1
     cdef DType out_dt
+    refuse_cuda("bincount", x)
+    if isinstance(weights, Tensor):
+        refuse_cuda("bincount", weights)
     if x._dtype.is_floating_point or x._dtype.code == PYT_BOOL:
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for "
                                   f"'{scalar_type_name(x._dtype.code)}'")
@@ -1728,6 +1809,7 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     cdef double lo, hi, v, width
     cdef const double* xv
     cdef int64_t* c
+    refuse_cuda("histc", x)
     if not x._dtype.is_floating_point:
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for "
                                   f"'{scalar_type_name(x._dtype.code)}'")
@@ -1795,9 +1877,13 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     """Indices at which input's values would be inserted into sorted_sequence (along its
     last dim) to keep it sorted."""
     cdef Tensor seq = _tensor_arg(sorted_sequence, "searchsorted", "sorted_sequence")
-    cdef Tensor vals = _value_tensor(input, seq._dtype)
+    cdef Tensor vals
     cdef Tensor order = None, result
     cdef DType dt
+    refuse_cuda("searchsorted", seq)
+    if isinstance(input, Tensor):
+        refuse_cuda("searchsorted", <Tensor>input)
+    vals = _value_tensor(input, seq._dtype)
     cdef Py_ssize_t n, rows, m, r, i
     cdef int64_t* so = NULL
     cdef int64_t* res

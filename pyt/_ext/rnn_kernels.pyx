@@ -7,7 +7,7 @@ writes c, tanh(c) and h; lstm_cell_backward takes those back to the gates' gradi
 the cell gradient of the previous step. float32 uses pyt_vecmath.h's vectorisable
 sigmoid/tanh (compiled for AVX2/AVX-512 too); float64 uses libm. No OpenMP: a step is
 small and the time loop is sequential."""
-from pyt._ext.tensor cimport Tensor, is_contiguous
+from pyt._ext.tensor cimport Tensor, is_contiguous, refuse_cuda
 from pyt._ext.dtypes cimport PYT_FLOAT32, PYT_FLOAT64
 
 cdef extern from *:
@@ -106,6 +106,8 @@ cdef int _check(str name, tuple tensors, tuple widths) except -1:
     cdef Py_ssize_t batch = first._shape[0] if first._ndim == 2 else -1
     cdef Py_ssize_t hidden = first._shape[1] // widths[0] if first._ndim == 2 else -1
     cdef Tensor t
+    for t in tensors:
+        refuse_cuda("lstm", t)           # no CUDA kernel for the fused cell yet
     for t, width in zip(tensors, widths):
         if t._dtype is not first._dtype:
             raise TypeError(f"{name}: expected all tensors of dtype {first._dtype}, got "

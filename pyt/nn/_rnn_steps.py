@@ -159,8 +159,10 @@ class _LSTMSequence(Function):
 
 
 def _fused_lstm_ok(gx, initial, w_hh, w_hr, batch_sizes):
-    """The fused path: LSTM without projection, all steps the same size, float32/64."""
+    """The fused path: LSTM without projection, all steps the same size, float32/64, on
+    the CPU."""
     return (_kernels is not None and w_hr is None and bool(batch_sizes)
+            and not gx.is_cuda                  # the fused kernels are CPU-only for now
             and batch_sizes[-1] == batch_sizes[0] > 0
             and gx.dtype in (pyt.float32, pyt.float64)
             and all(t.dtype == gx.dtype for t in (initial[0], initial[1], w_hh)))

@@ -244,7 +244,7 @@ def _feature_dropout(input, p, training, inplace, batched_dims):
     x = _source(input, inplace)
     x = x if batched else x.unsqueeze(0)
     mask_shape = tuple(x.shape[:2]) + (1,) * (x.dim() - 2)
-    keep = pyt.empty(mask_shape, dtype=x.dtype).bernoulli_(1 - p)
+    keep = pyt.empty(mask_shape, dtype=x.dtype, device=x.device).bernoulli_(1 - p)
     scale = 0.0 if p == 1 else 1.0 / (1 - p)
     out = x * (keep * scale)
     if not batched:
@@ -311,7 +311,7 @@ def _alpha_dropout(input, p, training, inplace, feature):
         out = input * 0.0
         return _inplace(input, out) if inplace else out
     shape = (tuple(input.shape[:2]) + (1,) * (input.dim() - 2)) if feature else input.shape
-    keep = pyt.empty(shape, dtype=input.dtype).bernoulli_(1 - p)
+    keep = pyt.empty(shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
     a = 1.0 / math.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
     b = (keep - 1) * (_ALPHA_PRIME * a) + _ALPHA_PRIME * a * p
     out = _source(input, inplace) * (keep * a) + b
@@ -364,7 +364,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
                              f"found offsets of type {type(offsets)}")
         B, L = input.shape
         idx = input
-        valid = pyt.ones(B, L, dtype=pyt.bool)
+        valid = pyt.ones(B, L, dtype=pyt.bool, device=input.device)
         psw = per_sample_weights
     elif input.dim() == 1:
         if offsets is None:
@@ -384,16 +384,17 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
         if B and int(offs[-1]) > n:
             raise RuntimeError(f"offsets[-1] can not be greater than input's length {n} "
                                f"but got offsets[-1] of {int(offs[-1])}")
-        ends = pyt.cat([offs[1:], pyt.tensor([n])]) if B else offs
+        ends = pyt.cat([offs[1:], pyt.tensor([n], device=offs.device)]) if B else offs
         if include_last_offset and B:
             ends = pyt.minimum(ends, ends_given)
         lengths = (ends - offs).clamp_min(0)
         L = int(lengths.max()) if B else 0
         # lay the bags out as rows of a [B, L] grid, padded where a bag is shorter
-        pos = pyt.arange(L).unsqueeze(0)
+        pos = pyt.arange(L, device=input.device).unsqueeze(0)
         valid = pos < lengths.unsqueeze(1)
         flat = (offs.unsqueeze(1) + pos).clamp_max(max(n - 1, 0))
-        idx = input.long()[flat] if n else pyt.zeros(B, L, dtype=pyt.int64)
+        idx = input.long()[flat] if n else pyt.zeros(B, L, dtype=pyt.int64,
+                                                        device=input.device)
         psw = per_sample_weights[flat] if per_sample_weights is not None else None
     else:
         raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
@@ -407,7 +408,7 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
     keep = valid.unsqueeze(-1)
     if mode == "max":
         picked = rows.masked_fill(~keep, float("-inf")).amax(1) if L else \
-            pyt.zeros(B, weight.shape[1], dtype=weight.dtype)
+            pyt.zeros(B, weight.shape[1], dtype=weight.dtype, device=weight.device)
         return picked.masked_fill(~valid.any(1, keepdim=True), 0) if L else picked
     if psw is not None:
         rows = rows * psw.unsqueeze(-1)
@@ -425,14 +426,16 @@ def one_hot(tensor, num_classes=-1):
     if tensor.numel() == 0:
         if num_classes < 1:
             raise RuntimeError("Can not infer total number of classes from empty tensor.")
-        return pyt.zeros(tuple(tensor.shape) + (num_classes,), dtype=pyt.int64)
+        return pyt.zeros(tuple(tensor.shape) + (num_classes,), dtype=pyt.int64,
+                         device=tensor.device)
     if int(tensor.min()) < 0:
         raise RuntimeError("Class values must be non-negative.")
     if num_classes == -1:
         num_classes = int(tensor.max()) + 1
     elif int(tensor.max()) >= num_classes:
         raise RuntimeError("Class values must be smaller than num_classes.")
-    out = pyt.zeros(tuple(tensor.shape) + (num_classes,), dtype=pyt.int64)
+    out = pyt.zeros(tuple(tensor.shape) + (num_classes,), dtype=pyt.int64,
+                    device=tensor.device)
     return out.scatter_(-1, tensor.unsqueeze(-1), 1)
 
 
@@ -540,8 +543,8 @@ def affine_grid(theta, size, align_corners=None):
     spatial = size[2:]
 
     def coords(n):
-        c = pyt.linspace(-1, 1, n, dtype=theta.dtype) if n > 1 else \
-            pyt.zeros(1, dtype=theta.dtype)
+        c = pyt.linspace(-1, 1, n, dtype=theta.dtype, device=theta.device) if n > 1 else \
+            pyt.zeros(1, dtype=theta.dtype, device=theta.device)
         return c if align_corners else c * ((n - 1) / n)
 
     # homogeneous base grid, x (the last dim) first
@@ -552,7 +555,7 @@ def affine_grid(theta, size, align_corners=None):
         shape = [1] * k
         shape[k - 1 - i] = spatial[k - 1 - i]
         parts.append(a.reshape(shape).expand(*spatial))
-    parts.append(pyt.ones(spatial, dtype=theta.dtype))
+    parts.append(pyt.ones(spatial, dtype=theta.dtype, device=theta.device))
     base = pyt.stack(parts, -1).reshape(1, -1, k + 1)
     grid = pyt.matmul(base.expand(size[0], -1, -1), theta.transpose(1, 2))
     return grid.reshape(size[0], *spatial, k)
@@ -970,9 +973,9 @@ def _check_sdpa_inputs(query, key, value, attn_mask, dropout_p):
                            f"{dropout_p}")
 
 
-def _causal_keep(L, S):
+def _causal_keep(L, S, device=None):
     """(L, S) bool: True where query i may see key j (j <= i, aligned at the top left)."""
-    return pyt.ones(L, S, dtype=pyt.bool).tril()
+    return pyt.ones(L, S, dtype=pyt.bool, device=device).tril()
 
 
 def _repeat_heads(t, reps):
@@ -1009,7 +1012,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     scores = _attention_scores(query, key, scale)
     keep = None                     # bool mask of the pairs that take part, when any is hidden
     if is_causal:
-        keep = _causal_keep(L, S)
+        keep = _causal_keep(L, S, query.device)
     if attn_mask is not None:
         if attn_mask.dtype == pyt.bool:
             keep = attn_mask if keep is None else attn_mask & keep
@@ -1048,7 +1051,8 @@ def _canonical_mask(mask, mask_name, other_type, other_name, target_type, check_
         warnings.warn(f"Support for mismatched {mask_name} and {other_name} is deprecated. "
                       f"Use same type for both instead.", stacklevel=3)
     if mask.dtype == pyt.bool:
-        mask = pyt.zeros(mask.shape, dtype=target_type).masked_fill_(mask, float("-inf"))
+        mask = pyt.zeros(mask.shape, dtype=target_type, device=mask.device).masked_fill_(
+            mask, float("-inf"))
     return mask
 
 
@@ -1227,7 +1231,7 @@ def _multi_head_attention(query, key, value, embed_dim_to_check, num_heads, in_p
     v = _static_heads(static_v, "static_v", bsz, num_heads, head_dim) if static_v is not None \
         else v.unflatten(2, (num_heads, head_dim)).permute(*order)
     if add_zero_attn:
-        zeros = pyt.zeros(bsz, num_heads, 1, head_dim, dtype=k.dtype)
+        zeros = pyt.zeros(bsz, num_heads, 1, head_dim, dtype=k.dtype, device=k.device)
         k = pyt.cat([k, zeros], 2)
         v = pyt.cat([v, zeros], 2)
         if attn_mask is not None:
@@ -1689,7 +1693,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     valid = (t >= 0).long().cumprod(1).bool()
     safe = t.masked_fill(~valid, 0)
     # scatter_add, so the placeholder entries pointing at class 0 cannot unset a real one
-    is_target = pyt.zeros(x.shape, dtype=pyt.int64).scatter_add_(1, safe, valid.long()) > 0
+    is_target = pyt.zeros(x.shape, dtype=pyt.int64, device=x.device).scatter_add_(
+        1, safe, valid.long()) > 0
     own = x.gather(1, safe)                                # [N, C]: x at each target
     terms = (1 - (own.unsqueeze(2) - x.unsqueeze(1))).clamp_min(0)  # [N, target j, class i]
     mask = valid.unsqueeze(2) & ~is_target.unsqueeze(1)

@@ -9,6 +9,14 @@ def _check_device(device):
         raise RuntimeError(f"pyt is CPU only: cannot create a tensor on {device}")
 
 
+def _refuse_cuda(what, *tensors):
+    """Sparse tensors live on the CPU only: a CUDA input is refused before any kernel
+    reads its memory."""
+    for t in tensors:
+        if isinstance(t, pyt.Tensor) and t.is_cuda:
+            raise NotImplementedError(f"pyt: '{what}' is not implemented for CUDA tensors yet")
+
+
 def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None,
                       pin_memory=False, requires_grad=False, check_invariants=None,
                       is_coalesced=None):
@@ -18,6 +26,7 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None,
     Unlike torch, the indices are always checked against the size (torch checks only with
     check_invariants=True and otherwise may read out of bounds): one reduction per dim.
     """
+    _refuse_cuda("sparse_coo_tensor", indices, values)
     _check_device(device)
     if not isinstance(indices, pyt.Tensor):
         indices = pyt.as_tensor(indices, dtype=pyt.int64)
@@ -64,6 +73,7 @@ def to_sparse(tensor, sparse_dim=None, *, layout=None, blocksize=None, dense_dim
     """The COO form of a dense tensor: its first sparse_dim dims become sparse (default:
     all of them); a slice over the remaining (dense) dims is stored if any of it is
     nonzero. The result is coalesced."""
+    _refuse_cuda("to_sparse", tensor)
     if isinstance(tensor, SparseTensor):
         return tensor.to_sparse(sparse_dim, layout=layout)
     if layout not in (None, sparse_coo):

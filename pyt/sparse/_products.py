@@ -29,6 +29,9 @@ def _check_dense(s, d):
     if not isinstance(d, pyt.Tensor):
         raise TypeError(f"mm(): argument 'mat2' (position 2) must be Tensor, not "
                         f"{type(d).__name__}")
+    if d.is_cuda:                       # sparse tensors live on the CPU
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
+                           f"least two devices, {d.device} and cpu!")
     if d.dim() != 2:
         raise RuntimeError(f"addmm: matrices expected, got {d.dim()}D tensor")
     if d.shape[0] != s.shape[1]:
