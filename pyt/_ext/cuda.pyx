@@ -429,6 +429,17 @@ def get_allow_tf32():
     return pyt_cuda_get_allow_tf32() != 0
 
 
+def _set_use_blas(bint use):
+    """False: every CUDA matrix product runs pyt's own tiled kernel (tests compare both)."""
+    pyt_cuda_set_use_blas(use)
+
+
+def _blas_loaded():
+    """Whether the matrix products run on cuBLAS (loaded at the first CUDA product)."""
+    from pyt._ext.linalg import _load_cublas
+    return _load_cublas()
+
+
 # ----- the allocator over host memory, for tests ------------------------------------------
 
 cdef class _HostCachingAllocator:

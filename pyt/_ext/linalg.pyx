@@ -28,7 +28,7 @@ from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous
     _to_dtype, _into_out, clone, detach, transpose, copy_, grad_enabled, set_grad_enabled_flag,
     _record, _refuse_out, _inplace_result, _grad_like, _sum_to, _meta, is_cuda, cuda_check,
     common_device, refuse_cuda)
-from pyt._ext.cuda_api cimport pyt_cuda_gemm, pyt_cuda_blas_loaded
+from pyt._ext.cuda_api cimport pyt_cuda_gemm, pyt_cuda_blas_loaded, pyt_cuda_blas_try_load
 from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport scalar_type_name, cpp_type_name
@@ -418,25 +418,17 @@ def _load_cublas():
     not search) on every sys.path entry, then the loader's own path. True when loaded;
     pyt's tiled kernel runs the products otherwise."""
     global _cublas_tried
-    import ctypes, os, sys
+    import os, sys
     if _cublas_tried:
         return bool(pyt_cuda_blas_loaded())
     _cublas_tried = True
-    try:
-        lib = ctypes.CDLL(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                       "libpyt_cuda.so"))
-        try_load = lib.pyt_cuda_blas_try_load
-    except (OSError, AttributeError):
-        return False                     # an older library: it loads cuBLAS by itself
-    try_load.argtypes = [ctypes.c_char_p]
-    try_load.restype = ctypes.c_int
     for entry in sys.path:
         for sub in (("nvidia", "cublas", "lib"), ("nvidia", "cu13", "lib")):
             for version in ("13", "12"):
                 path = os.path.join(entry or os.curdir, *sub, f"libcublas.so.{version}")
-                if os.path.exists(path) and try_load(os.fsencode(path)):
+                if os.path.exists(path) and pyt_cuda_blas_try_load(os.fsencode(path)):
                     return True
-    return bool(try_load(None))          # $PYT_CUBLAS_PATH, then the plain sonames
+    return bool(pyt_cuda_blas_try_load(NULL))   # $PYT_CUBLAS_PATH, then the plain sonames
 
 
 cdef bint _batch_stride(Tensor t, int nb, const Py_ssize_t* bshape, Py_ssize_t* stride):
