@@ -1,7 +1,6 @@
 # What every op's CUDA path shares: the canonical CUDA device objects, the device check
 # across operands, turning a pyt_cuda_* error code into torch's exception, and the
 # pyt_cuda_iter built from tensors (the GPU twin of the pyt_iter the CPU kernels run on).
-from pyt._ext.cuda_api cimport *
 
 cdef list _cuda_devices = []        # device('cuda', i) for each index seen, reused
 

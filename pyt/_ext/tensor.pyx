@@ -20,6 +20,7 @@ from cpython.buffer cimport (PyBUF_WRITABLE, PyBUF_FORMAT, PyBUF_ND, PyBUF_STRID
     PyBUF_RECORDS_RO, PyObject_GetBuffer, PyBuffer_Release)
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
+from pyt._ext.cuda_api cimport *
 from libc.stdint cimport int64_t, uint64_t, uint8_t, int8_t, int16_t, int32_t, uint16_t
 
 from pyt._ext.dtypes cimport dtype as DType
