@@ -40,7 +40,8 @@ enum {
 };
 
 #define RED_THREADS 256
-#define RED_SLICE 32768          /* group kernel: reduced elements per slice when cut */
+#define RED_SLICE 65536          /* group kernel: reduced elements per slice when cut (64M
+                                    floats: 1024 blocks, about one wave on an H100/H200) */
 
 /* ---- the accumulator dtype the CPU gives (pyt_red_acc_code) ------------------------ */
 
@@ -348,6 +349,10 @@ static int red_make_plan(RedPlan *P, int op, int in_code, int acc_code, int ndim
     P->p = p; P->in = in; P->acc = acc; P->idx = idx; P->center = center;
     P->part_v = NULL; P->part_i = NULL;
     P->gs = 1; P->bx = 1; P->by = 1; P->G = 1; P->chunk = P->K;
+    if (P->M == 0 || P->K == 0) {            /* nothing to split: see pyt_cuda_reduce */
+        P->kernel = 0;
+        return 0;
+    }
     P->kernel = nk > 0 && nr > 0 && abs64(kst[nk - 1]) < abs64(rst[nr - 1]);
     if (P->kernel == 0) {
         int64_t gs = pow2_ceil((P->K + 7) / 8);

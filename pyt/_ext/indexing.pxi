@@ -757,8 +757,8 @@ cdef object _getitem(Tensor self, object index):
     view = _apply_index(self, _index_tuple(index), entries)
     if not entries:
         return view
-    if _is_whole_mask(view, entries):
-        return masked_select(view, entries[0][1])
+    if _is_whole_mask(view, entries):            # a CPU mask may index a GPU tensor
+        return masked_select(view, _index_on_device_of(entries[0][1], view))
     positions, indices = [], []
     _positions_and_indices(view, entries, positions, indices)
     return _plan_gather(_plan_indices(view, positions, indices, True, IndexError,

@@ -438,6 +438,14 @@ cdef class Tensor:
     def is_pinned(self, device=None):
         return _is_pinned(self)
 
+    def record_stream(self, stream):
+        """Marks this tensor's memory as used on `stream`: the caching allocator reuses it
+        only after the work queued there so far has finished."""
+        if self._device is _cpu:
+            raise RuntimeError("record_stream is only meaningful for CUDA tensors")
+        from pyt._ext.cuda import record_stream as _record
+        _record(<size_t>self._storage.data, stream)
+
     def __contains__(self, element):
         if isinstance(element, (Tensor, int, float, bool)):
             return bool((self == element).any())
