@@ -303,6 +303,35 @@ void pyt_cuda_set_use_blas(int use);       /* 0: always the tiled kernel (tests)
    pyt_cuda_blas_loaded). The Cython side may call it with candidates before first use. */
 int pyt_cuda_blas_try_load(const char *path);
 
+/* ---- convolution (conv.cu): pyt_im2col.h's data movement, batched ----------------- */
+
+/* geom: 19 int64, pyt_im2col_geom's channels, size[3], out[3], k[3], stride[3], pad[3],
+   dil[3] (host memory). For b < batch, image b starts at im + b * im_stride and its column
+   matrix (rows (channel, k0, k1, k2), row r at r * ldcol) at col + b * col_stride, strides
+   in elements; float32 and float64 (others: PYT_CUDA_ERR_UNSUPPORTED).
+   im2col writes every column entry (padding reads as 0). col2im OVERWRITES every image
+   element with the sum of the column entries that came from it (no fill needed). */
+int pyt_cuda_im2col(int dtype, const void *im, void *col, const int64_t *geom, int64_t batch,
+                    int64_t im_stride, int64_t col_stride, int64_t ldcol);
+int pyt_cuda_col2im(int dtype, const void *col, void *im, const int64_t *geom, int64_t batch,
+                    int64_t im_stride, int64_t col_stride, int64_t ldcol);
+/* contiguous [N, C, L] x: x[n, c, l] += bias[c] (float32, float64) */
+int pyt_cuda_channel_bias(int dtype, void *x, const void *bias, int64_t N, int64_t C, int64_t L);
+
+/* ---- pooling (pool.cu): nn_pooling.pxi's plane kernels ----------------------------- */
+
+/* geom: 21 int64, PoolGeom's planes, size[3], out[3], k[3], stride[3], pad[3], dil[3],
+   count_include_pad, divisor (0: none) (host memory). Contiguous float32 / float64.
+   op 0 max (idx: int64 within-plane positions or NULL), 1 avg, 3 adaptive max (idx
+   required), 4 adaptive avg: x [planes, size] -> y [planes, out]. op 2 avg gradient,
+   5 adaptive avg gradient: x the output gradient [planes, out], y the input gradient
+   [planes, size], which must hold zeros (atomics add into it). */
+int pyt_cuda_pool(int op, int dtype, const void *x, void *y, int64_t *idx, const int64_t *geom);
+/* gather 0: dst[p * dst_len + idx[p * src_len + i]] += src[p * src_len + i] (dst zeroed);
+   gather 1: dst[p * dst_len + i] = src[p * src_len + idx[p * dst_len + i]]. idx checked. */
+int pyt_cuda_pool_scatter(int dtype, const void *src, const int64_t *idx, void *dst,
+                          int64_t planes, int64_t src_len, int64_t dst_len, int gather);
+
 /* ---- index kernels (index.cu): index_kernels.pxd's loops on the GPU ---------------- */
 
 /* operands [int64 byte offsets (out), index (int32 or int64)]: offsets (+)= index * stride,

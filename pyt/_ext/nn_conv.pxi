@@ -314,6 +314,8 @@ cdef int _run_forward(const ConvPlan* p, Tensor img, Tensor w, Tensor bias, Tens
     cdef int nt
     cdef Py_ssize_t itemsize = out._dtype.itemsize
     cdef char* bp = bias._data if bias is not None else NULL
+    if is_cuda(out):
+        return _run_forward_cuda(p, img, w, bias, out)
     _load_blas()
     nt = _sample_threads(p, p.batch)
     col = _scratch(_per_thread(p) * nt * itemsize)
@@ -343,6 +345,8 @@ cdef int _run_backward(const ConvPlan* p, Tensor gout, Tensor img, Tensor w, Ten
     cdef char* wp = w._data if w is not None else NULL
     cdef char* gip = gimg._data if gimg is not None else NULL
     cdef char* gwp = gw._data if gw is not None else NULL
+    if is_cuda(gout):
+        return _run_backward_cuda(p, gout, img, w, gimg, gw)
     _load_blas()
     nt = _sample_threads(p, nchunks)
     col_bytes = _per_thread(p) * nt * itemsize
@@ -364,8 +368,170 @@ cdef int _run_backward(const ConvPlan* p, Tensor gout, Tensor img, Tensor w, Ten
     return 0
 
 
+
+# ----- the GPU path (conv.cu + pyt_cuda_gemm) -------------------------------------------------
+# The same plan, batched: im2col of a chunk of samples into one column buffer (rows
+# (channel, kernel offset), ldcol = L), then per group one strided-batched GEMM over the
+# samples of the chunk (row-major products written as cuBLAS's column-major ones). The
+# weight gradient adds sample by sample (its groups batched) into a zeroed gw (beta = 1).
+# col2im gathers (no atomics), so the input gradient is deterministic.
+
+cdef Tensor _new_on(object shape, DType dt, bint zeroed, Tensor like):
+    """_new on like's device."""
+    cdef Py_ssize_t sizes[PYT_MAX_DIMS]
+    cdef int i, n = len(shape)
+    for i in range(n):
+        sizes[i] = shape[i]
+    return new_empty(n, sizes, dt, like._device, zeroed)
+
+
+cdef void _cuda_geom(const ConvPlan* p, int64_t* geom) noexcept:
+    """conv.cu's geometry of a whole image (all groups' channels)."""
+    cdef int i
+    geom[0] = p.channels
+    for i in range(3):
+        geom[1 + i] = p.g.size[i]
+        geom[4 + i] = p.g.out[i]
+        geom[7 + i] = p.g.k[i]
+        geom[10 + i] = p.g.stride[i]
+        geom[13 + i] = p.g.pad[i]
+        geom[16 + i] = p.g.dil[i]
+
+
+cdef Py_ssize_t _cuda_chunk(const ConvPlan* p) noexcept:
+    """Samples per column buffer: at most 2^26 elements of columns (one sample at least)."""
+    cdef Py_ssize_t per = p.channels * p.kvol * p.col_len
+    if per <= 0:
+        return p.batch if p.batch > 0 else 1
+    return max(1, min(p.batch, (1 << 26) // per))
+
+
+cdef int _run_forward_cuda(const ConvPlan* p, Tensor img, Tensor w, Tensor bias,
+                           Tensor out) except -1:
+    cdef int64_t geom[19]
+    cdef int code = out._dtype.code, rc = 0
+    cdef Py_ssize_t G = p.groups, Og = p.out_channels // p.groups, L = p.col_len
+    cdef Py_ssize_t CK = p.g.channels * p.kvol, C = p.channels, O = p.out_channels
+    cdef Py_ssize_t isz = out._dtype.itemsize, nb, n0, grp, cnt
+    cdef Py_ssize_t colstride = C * p.kvol * L
+    cdef char* ip = img._data
+    cdef char* wp = w._data
+    cdef char* op = out._data
+    cdef char* cp
+    cdef char* colp = NULL
+    cdef char cN = 78, cT = 84          # 'N', 'T'
+    cdef Tensor col = None
+    if out._numel == 0:
+        return 0
+    _cuda_geom(p, geom)
+    nb = _cuda_chunk(p)
+    if not p.direct:
+        col = _new_on([nb * colstride], out._dtype, False, out)
+        colp = col._data
+    n0 = 0
+    while n0 < p.batch:
+        cnt = min(nb, p.batch - n0)
+        with nogil:
+            if p.direct:
+                cp = ip + n0 * C * p.img_len * isz
+            else:
+                cp = colp
+                rc = pyt_cuda_im2col(code, ip + n0 * C * p.img_len * isz, cp, geom, cnt,
+                                     C * p.img_len, colstride, L)
+            grp = 0
+            while rc == 0 and grp < G:
+                rc = pyt_cuda_gemm(code, cN, cN, L, Og, CK, 1.0, cp + grp * CK * L * isz,
+                                   L, colstride, wp + grp * Og * CK * isz, CK, 0, 0.0,
+                                   op + (n0 * O + grp * Og) * L * isz, L, O * L, cnt)
+                grp += 1
+        cuda_check(rc, "convolution")
+        n0 += cnt
+    if bias is not None:
+        with nogil:
+            rc = pyt_cuda_channel_bias(code, op, bias._data, p.batch, O, L)
+        cuda_check(rc, "convolution")
+    return 0
+
+
+cdef int _run_backward_cuda(const ConvPlan* p, Tensor gout, Tensor img, Tensor w, Tensor gimg,
+                            Tensor gw) except -1:
+    """gw must hold zeros (the products add into it)."""
+    cdef int64_t geom[19]
+    cdef int code = gout._dtype.code, rc = 0
+    cdef Py_ssize_t G = p.groups, Og = p.out_channels // p.groups, L = p.col_len
+    cdef Py_ssize_t CK = p.g.channels * p.kvol, C = p.channels, O = p.out_channels
+    cdef Py_ssize_t isz = gout._dtype.itemsize, nb, n0, grp, cnt, b
+    cdef Py_ssize_t colstride = C * p.kvol * L, imgstride = C * p.img_len
+    cdef char* gp = gout._data
+    cdef char* ip = img._data if img is not None else NULL
+    cdef char* wp = w._data if w is not None else NULL
+    cdef char* gip = gimg._data if gimg is not None else NULL
+    cdef char* gwp = gw._data if gw is not None else NULL
+    cdef char* cp
+    cdef char* colp = NULL
+    cdef char cN = 78, cT = 84          # 'N', 'T'
+    cdef Tensor col = None
+    if gip == NULL and gwp == NULL:
+        return 0
+    if gip != NULL and gimg._numel == 0:
+        gip = NULL
+    _cuda_geom(p, geom)
+    nb = _cuda_chunk(p)
+    if not p.direct:
+        col = _new_on([nb * colstride], gout._dtype, False, gout)
+        colp = col._data
+    n0 = 0
+    while n0 < p.batch:
+        cnt = min(nb, p.batch - n0)
+        with nogil:
+            if gwp != NULL:             # gw^T [CK, Og] += cols(img[n]) @ gout[n]^T, per group
+                if p.direct:
+                    cp = ip + n0 * imgstride * isz
+                else:
+                    cp = colp
+                    rc = pyt_cuda_im2col(code, ip + n0 * imgstride * isz, cp, geom, cnt,
+                                         imgstride, colstride, L)
+                b = 0
+                while rc == 0 and b < cnt:  # one sample, its groups batched
+                    rc = pyt_cuda_gemm(code, cT, cN, CK, Og, L, 1.0, cp + b * colstride * isz,
+                                       L, CK * L, gp + (n0 + b) * O * L * isz, L, Og * L, 1.0,
+                                       gwp, CK, Og * CK, G)
+                    b += 1
+            if rc == 0 and gip != NULL:     # cols = W^T @ gout[n], then col2im
+                cp = gip + n0 * imgstride * isz if p.direct else colp
+                grp = 0
+                while rc == 0 and grp < G:
+                    rc = pyt_cuda_gemm(code, cN, cT, L, CK, Og, 1.0,
+                                       gp + (n0 * O + grp * Og) * L * isz, L, O * L,
+                                       wp + grp * Og * CK * isz, CK, 0, 0.0,
+                                       cp + grp * CK * L * isz, L, colstride, cnt)
+                    grp += 1
+                if rc == 0 and not p.direct:
+                    rc = pyt_cuda_col2im(code, cp, gip + n0 * imgstride * isz, geom, cnt,
+                                         imgstride, colstride, L)
+        cuda_check(rc, "convolution_backward")
+        n0 += cnt
+    return 0
+
+
+cdef int _check_conv_devices(tuple tensors) except -1:
+    """All tensors of a convolution on one device (no CPU scalar exception here)."""
+    cdef object dev = None
+    for x in tensors:
+        if isinstance(x, Tensor):
+            if dev is None:
+                dev = (<Tensor>x)._device
+            elif (<Tensor>x)._device is not dev and (<Tensor>x)._device != dev:
+                raise RuntimeError(f"Expected all tensors to be on the same device, but found "
+                                   f"at least two devices, {dev} and {(<Tensor>x)._device}!")
+    return 0
+
+
 cdef Tensor _bias_grad(Tensor g, Py_ssize_t N, Py_ssize_t C, Py_ssize_t L):
-    cdef Tensor out = _new([C], g._dtype, False)
+    cdef Tensor out
+    if is_cuda(g):                      # the GPU's reductions: a sum over N and L
+        return contiguous(<Tensor>(_reshaped(g, [N, C, L]).sum((0, 2))))
+    out = _new([C], g._dtype, False)
     with nogil:
         if g._dtype.code == PYT_FLOAT32:
             _channel_sums(<float*>g._data, <float*>out._data, N, C, L)
@@ -576,7 +742,7 @@ cdef Tensor _conv_cols(_ConvArgs a, Tensor img, Tensor w, Tensor bias):
     cdef Tensor x = _reshaped(_as(img, a.cdt), a.img_shape())
     cdef Tensor wc = _as(w, a.cdt)
     cdef Tensor b = _as(bias, a.cdt) if bias is not None else None
-    cdef Tensor out = _new(a.col_shape(), a.cdt, False)
+    cdef Tensor out = _new_on(a.col_shape(), a.cdt, False, x)
     _run_forward(&a.plan, x, wc, b, out)
     return _cast(out, a.dtype)
 
@@ -585,11 +751,18 @@ cdef Tensor _conv_img(_ConvArgs a, Tensor col, Tensor w, Tensor bias):
     """Bi: the plan's adjoint of col through w, plus bias per image channel."""
     cdef Tensor g = _reshaped(_as(col, a.cdt), a.col_shape())
     cdef Tensor wc = _as(w, a.cdt)
-    cdef Tensor out = _new(a.img_shape(), a.cdt, False)
+    cdef Tensor out = _new_on(a.img_shape(), a.cdt, False, g)
     cdef Tensor b
+    cdef int rc
     _run_backward(&a.plan, g, None, wc, out, None)
     if bias is not None:
         b = _as(bias, a.cdt)
+        if is_cuda(out):
+            with nogil:
+                rc = pyt_cuda_channel_bias(a.cdt.code, out._data, b._data, a.N, a.plan.channels,
+                                           a.plan.img_len)
+            cuda_check(rc, "conv_transpose")
+            return _cast(out, a.dtype)
         with nogil:
             if a.cdt.code == PYT_FLOAT32:
                 _add_channel_bias(<float*>out._data, <float*>b._data, a.N, a.plan.channels,
@@ -604,7 +777,7 @@ cdef Tensor _conv_weight(_ConvArgs a, Tensor col, Tensor img):
     """Bw: the plan's weight gradient for columns col and image img."""
     cdef Tensor g = _reshaped(_as(col, a.cdt), a.col_shape())
     cdef Tensor x = _reshaped(_as(img, a.cdt), a.img_shape())
-    cdef Tensor gw = _new(a.w_shape, a.cdt, False)
+    cdef Tensor gw = _new_on(a.w_shape, a.cdt, is_cuda(g), g)
     _run_backward(&a.plan, g, x, None, None, gw)
     return _cast(gw, a.dtype)
 
@@ -686,8 +859,8 @@ cdef tuple _conv_grads_native(_ConvArgs a, Tensor g, Tensor x, Tensor w, bint ne
     """(grad_input, grad_weight, grad_bias) of a convolution (batched), input and weight
     gradients in one native pass."""
     cdef Tensor gc = _reshaped(_as(g, a.cdt), a.col_shape())
-    cdef Tensor gi = _new(a.img_shape(), a.cdt, False) if need_input else None
-    cdef Tensor gw = _new(a.w_shape, a.cdt, False) if need_weight else None
+    cdef Tensor gi = _new_on(a.img_shape(), a.cdt, False, gc) if need_input else None
+    cdef Tensor gw = _new_on(a.w_shape, a.cdt, is_cuda(gc), gc) if need_weight else None
     cdef Tensor gb = None
     if gi is not None or gw is not None:
         _run_backward(&a.plan, gc, _reshaped(_as(x, a.cdt), a.img_shape()), _as(w, a.cdt), gi,
@@ -711,7 +884,7 @@ cdef object _unbatched(object t, _ConvArgs a):
 def conv_forward(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """Convolution over 1, 2 or 3 spatial dims (the weight's rank decides): torch's
     conv1d / conv2d / conv3d. padding is ints, 'same' or 'valid'."""
-    _refuse_args("conv_forward", (input, weight, bias, stride, padding, dilation, groups))
+    _check_conv_devices((input, weight, bias))
     return _convolution(input, weight, bias, stride, padding, dilation, groups, None)
 
 
@@ -729,8 +902,7 @@ def conv_backward(grad_output, input, weight, stride=1, padding=0, dilation=1, g
                   output_mask=(True, True, True)):
     """Gradients of conv_forward: (grad_input, grad_weight, grad_bias), each None
     where output_mask says so. Recorded when its inputs need gradients."""
-    _refuse_args("conv_backward", (grad_output, input, weight, stride, padding, dilation,
-                                   groups, output_mask))
+    _check_conv_devices((grad_output, input, weight))
     cdef _ConvArgs a = _conv_args(input, weight, None, stride, padding, dilation, groups,
                                   False, 0, "conv_backward")
     cdef Tensor g = _check_grad_output(grad_output, a, "conv_backward")
@@ -751,8 +923,7 @@ def conv_transpose_forward(input, weight, bias=None, stride=1, padding=0, output
                            groups=1, dilation=1):
     """Transposed convolution over 1, 2 or 3 spatial dims: torch's conv_transpose*d.
     weight is [in_channels, out_channels / groups, *kernel]."""
-    _refuse_args("conv_transpose_forward", (input, weight, bias, stride, padding,
-                                            output_padding, groups, dilation))
+    _check_conv_devices((input, weight, bias))
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, None)
 
@@ -772,8 +943,7 @@ def conv_transpose_backward(grad_output, input, weight, stride=1, padding=0,
                             output_padding=0, groups=1, dilation=1,
                             output_mask=(True, True, True)):
     """Gradients of conv_transpose_forward: (grad_input, grad_weight, grad_bias)."""
-    _refuse_args("conv_transpose_backward", (grad_output, input, weight, stride, padding,
-                                             output_padding, groups, dilation, output_mask))
+    _check_conv_devices((grad_output, input, weight))
     cdef _ConvArgs a = _conv_args(input, weight, None, stride, padding, dilation, groups,
                                   True, output_padding, "conv_transpose_backward")
     cdef Tensor g
@@ -798,29 +968,28 @@ cdef int _check_weight_rank(object weight, int k, str op) except -1:
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D convolution over an input [N, C, L] or [C, L]."""
-    _refuse_args("conv1d", (input, weight, bias, stride, padding, dilation, groups))
+    _check_conv_devices((input, weight, bias))
     _check_weight_rank(weight, 1, "conv1d")
     return _convolution(input, weight, bias, stride, padding, dilation, groups, "conv1d")
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """2-D convolution over an input [N, C, H, W] or [C, H, W]."""
-    _refuse_args("conv2d", (input, weight, bias, stride, padding, dilation, groups))
+    _check_conv_devices((input, weight, bias))
     _check_weight_rank(weight, 2, "conv2d")
     return _convolution(input, weight, bias, stride, padding, dilation, groups, "conv2d")
 
 
 def conv3d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """3-D convolution over an input [N, C, D, H, W] or [C, D, H, W]."""
-    _refuse_args("conv3d", (input, weight, bias, stride, padding, dilation, groups))
+    _check_conv_devices((input, weight, bias))
     _check_weight_rank(weight, 3, "conv3d")
     return _convolution(input, weight, bias, stride, padding, dilation, groups, "conv3d")
 
 
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
-    _refuse_args("conv_transpose1d", (input, weight, bias, stride, padding, output_padding,
-                                      groups, dilation))
+    _check_conv_devices((input, weight, bias))
     _check_weight_rank(weight, 1, "conv_transpose1d")
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, "conv_transpose1d")
@@ -828,8 +997,7 @@ def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
-    _refuse_args("conv_transpose2d", (input, weight, bias, stride, padding, output_padding,
-                                      groups, dilation))
+    _check_conv_devices((input, weight, bias))
     _check_weight_rank(weight, 2, "conv_transpose2d")
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, "conv_transpose2d")
@@ -837,8 +1005,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 
 def conv_transpose3d(input, weight, bias=None, stride=1, padding=0, output_padding=0,
                      groups=1, dilation=1):
-    _refuse_args("conv_transpose3d", (input, weight, bias, stride, padding, output_padding,
-                                      groups, dilation))
+    _check_conv_devices((input, weight, bias))
     _check_weight_rank(weight, 3, "conv_transpose3d")
     return _conv_transpose(input, weight, bias, stride, padding, output_padding, groups,
                            dilation, "conv_transpose3d")

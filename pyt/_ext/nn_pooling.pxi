@@ -389,7 +389,64 @@ cdef Tensor _pool_values(object input, _PoolArgs a, str op, bint ints_ok):
     return contiguous(x)
 
 
+# ----- the GPU path (pool.cu): the same plane kernels, one thread per output ------------------
+
+cdef enum:
+    _CU_MAX = 0
+    _CU_AVG = 1
+    _CU_AVG_GRAD = 2
+    _CU_ADAPTIVE_MAX = 3
+    _CU_ADAPTIVE_AVG = 4
+    _CU_ADAPTIVE_AVG_GRAD = 5
+
+
+cdef int _cuda_pool(int op, Tensor x, Tensor y, Tensor idx, const PoolGeom* g,
+                    str what) except -1:
+    """pool.cu's op on contiguous tensors of x's device (y zeroed for the gradient ops)."""
+    cdef int64_t geom[21]
+    cdef int i, rc
+    cdef int64_t* ip = <int64_t*>idx._data if idx is not None else NULL
+    geom[0] = g.planes
+    for i in range(3):
+        geom[1 + i] = g.size[i]
+        geom[4 + i] = g.out[i]
+        geom[7 + i] = g.k[i]
+        geom[10 + i] = g.stride[i]
+        geom[13 + i] = g.pad[i]
+        geom[16 + i] = g.dil[i]
+    geom[19] = 1 if g.count_include_pad else 0
+    geom[20] = g.divisor
+    with nogil:
+        rc = pyt_cuda_pool(op, x._dtype.code, x._data, y._data, ip, geom)
+    cuda_check(rc, what)
+    return 0
+
+
+cdef int _check_pool_devices(tuple tensors) except -1:
+    cdef object dev = None
+    for x in tensors:
+        if isinstance(x, Tensor):
+            if dev is None:
+                dev = (<Tensor>x)._device
+            elif (<Tensor>x)._device is not dev and (<Tensor>x)._device != dev:
+                raise RuntimeError(f"Expected all tensors to be on the same device, but found "
+                                   f"at least two devices, {dev} and {(<Tensor>x)._device}!")
+    return 0
+
+
+cdef Tensor _new_as(object shape, DType dt, bint zeroed, Tensor like):
+    """_new on like's device."""
+    cdef Py_ssize_t sizes[PYT_MAX_DIMS]
+    cdef int i, n = len(shape)
+    for i in range(n):
+        sizes[i] = shape[i]
+    return new_empty(n, sizes, dt, like._device, zeroed)
+
+
 cdef int _run_pool(Tensor x, Tensor y, Tensor idx, PoolGeom* g, bint is_max) except -1:
+    if is_cuda(x):
+        return _cuda_pool(_CU_MAX if is_max else _CU_AVG, x, y, idx, g,
+                          "max_pool" if is_max else "avg_pool")
     cdef int64_t* ip = <int64_t*>idx._data if idx is not None else NULL
     cdef int code = x._dtype.code
     with nogil:
@@ -438,8 +495,8 @@ cdef tuple _max_pool(object input, int k, object kernel_size, object stride, obj
         set_grad_enabled_flag(False)
     try:
         x = _pool_values(input, a, op, True)
-        y = _new(a.out_shape(), x._dtype, False)
-        idx = _new(a.out_shape(), _i64, False) if with_indices or wants else None
+        y = _new_as(a.out_shape(), x._dtype, False, x)
+        idx = _new_as(a.out_shape(), _i64, False, x) if with_indices or wants else None
         _run_pool(x, y, idx, &a.g, True)
         y = _cast(y, a.dtype)
     finally:
@@ -460,14 +517,24 @@ def _scatter_at(Tensor g, Tensor idx, list shape, int k):
     """Zeros of shape with g added at idx, per plane of the last k dims (idx: int64,
     contiguous, checked, shaped like g)."""
     cdef Tensor gc = _as(g, _compute_dtype(g._dtype))
-    cdef Tensor out = _new(shape, gc._dtype, True)
+    cdef Tensor out = _new_as(shape, gc._dtype, True, gc)
     cdef Py_ssize_t planes = 1, dst_len = 1, src_len = 1
-    cdef int i
+    cdef int i, rc
     for i in range(len(shape) - k):
         planes *= shape[i]
     for i in range(k):
         dst_len *= shape[len(shape) - k + i]
         src_len *= g._shape[g._ndim - k + i]
+    if is_cuda(gc):
+        if idx._device is not gc._device and idx._device != gc._device:
+            raise RuntimeError(f"Expected all tensors to be on the same device, but found "
+                               f"at least two devices, {gc._device} and {idx._device}!")
+        idx = contiguous(idx)
+        with nogil:
+            rc = pyt_cuda_pool_scatter(gc._dtype.code, gc._data, <int64_t*>idx._data, out._data,
+                                       planes, src_len, dst_len, 0)
+        cuda_check(rc, "max_pool_backward")
+        return _cast(out, g._dtype)
     with nogil:
         if gc._dtype.code == PYT_FLOAT32:
             _scatter_kernel(<float*>gc._data, <int64_t*>idx._data, <float*>out._data, planes,
@@ -481,14 +548,24 @@ def _scatter_at(Tensor g, Tensor idx, list shape, int k):
 def _gather_at(Tensor t, Tensor idx, int k):
     """t's values at idx, per plane of the last k dims: shaped like idx."""
     cdef Tensor tc = _as(t, _compute_dtype(t._dtype))
-    cdef Tensor out = _new(_shape(idx), tc._dtype, False)
+    cdef Tensor out = _new_as(_shape(idx), tc._dtype, False, tc)
     cdef Py_ssize_t planes = 1, src_len = 1, dst_len = 1
-    cdef int i
+    cdef int i, rc
     for i in range(idx._ndim - k):
         planes *= idx._shape[i]
     for i in range(k):
         src_len *= t._shape[t._ndim - k + i]
         dst_len *= idx._shape[idx._ndim - k + i]
+    if is_cuda(tc):
+        if idx._device is not tc._device and idx._device != tc._device:
+            raise RuntimeError(f"Expected all tensors to be on the same device, but found "
+                               f"at least two devices, {tc._device} and {idx._device}!")
+        idx = contiguous(idx)
+        with nogil:
+            rc = pyt_cuda_pool_scatter(tc._dtype.code, tc._data, <int64_t*>idx._data, out._data,
+                                       planes, src_len, dst_len, 1)
+        cuda_check(rc, "max_pool_backward")
+        return _cast(out, t._dtype)
     with nogil:
         if tc._dtype.code == PYT_FLOAT32:
             _scatter_kernel(<float*>tc._data, <int64_t*>idx._data, <float*>out._data, planes,
@@ -502,8 +579,6 @@ def _gather_at(Tensor t, Tensor idx, int k):
 def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False):
     """(values, indices) of 1-D max pooling; indices are positions within each row."""
-    _refuse_args("max_pool1d_with_indices", (input, kernel_size, stride, padding, dilation,
-                                             ceil_mode))
     return _max_pool(input, 1, kernel_size, stride, padding, dilation, ceil_mode, True,
                      "max_pool1d")
 
@@ -511,8 +586,6 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False):
     """(values, indices) of 2-D max pooling; indices are flat positions within each plane."""
-    _refuse_args("max_pool2d_with_indices", (input, kernel_size, stride, padding, dilation,
-                                             ceil_mode))
     return _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode, True,
                      "max_pool2d")
 
@@ -520,16 +593,12 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False):
     """(values, indices) of 3-D max pooling; indices are flat positions within each volume."""
-    _refuse_args("max_pool3d_with_indices", (input, kernel_size, stride, padding, dilation,
-                                             ceil_mode))
     return _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode, True,
                      "max_pool3d")
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    _refuse_args("max_pool1d", (input, kernel_size, stride, padding, dilation, ceil_mode,
-                                return_indices))
     r = _max_pool(input, 1, kernel_size, stride, padding, dilation, ceil_mode,
                   return_indices, "max_pool1d")
     return r if return_indices else r[0]
@@ -537,8 +606,6 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    _refuse_args("max_pool2d", (input, kernel_size, stride, padding, dilation, ceil_mode,
-                                return_indices))
     r = _max_pool(input, 2, kernel_size, stride, padding, dilation, ceil_mode,
                   return_indices, "max_pool2d")
     return r if return_indices else r[0]
@@ -546,8 +613,6 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
-    _refuse_args("max_pool3d", (input, kernel_size, stride, padding, dilation, ceil_mode,
-                                return_indices))
     r = _max_pool(input, 3, kernel_size, stride, padding, dilation, ceil_mode,
                   return_indices, "max_pool3d")
     return r if return_indices else r[0]
@@ -563,6 +628,14 @@ cdef Tensor _checked_indices(object indices, list shape, Py_ssize_t limit, str o
     if _shape(idx) != shape:
         raise RuntimeError(f"{op}: expected indices of size {shape}, but got {_shape(idx)}")
     idx = contiguous(idx)
+    if is_cuda(idx):                    # the check on the GPU, one value read back
+        if idx._numel:
+            badmask = (idx < 0) | (idx >= limit)
+            if bool(badmask.any().item()):
+                raise RuntimeError(f"{op}: Found an invalid max index: "
+                                   f"{int(idx[badmask][0].item())} (output volumes are "
+                                   f"of size {limit})")
+        return idx
     p = <int64_t*>idx._data
     with nogil:
         for i in range(idx._numel):
@@ -578,7 +651,7 @@ cdef Tensor _checked_indices(object indices, list shape, Py_ssize_t limit, str o
 def max_pool_backward(grad_output, input, indices, int spatial_dims):
     """Gradient of max pooling (fixed or adaptive) over `spatial_dims` dims: each
     grad_output value goes to the input position its index names."""
-    _refuse_args("max_pool_backward", (grad_output, input, indices))
+    _check_pool_devices((grad_output, input, indices))
     cdef _PoolArgs a = _pool_input(input, spatial_dims, "max_pool_backward", True)
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "max_pool_backward")
     cdef Tensor idx
@@ -622,7 +695,7 @@ cdef Tensor _avg_pool(object input, int k, object kernel_size, object stride, ob
 
 def _avg_forward(Tensor t, _PoolArgs a, str op):
     cdef Tensor x = _pool_values(t, a, op, True)
-    cdef Tensor y = _new(a.out_shape(), x._dtype, False)
+    cdef Tensor y = _new_as(a.out_shape(), x._dtype, False, x)
     _run_pool(x, y, None, &a.g, False)
     return _cast(y, a.dtype)
 
@@ -630,7 +703,10 @@ def _avg_forward(Tensor t, _PoolArgs a, str op):
 def _avg_adjoint(Tensor g, _PoolArgs a, str op):
     """The gradient of average pooling: each output's share spread over its window."""
     cdef Tensor gc = _float_input(g, op)
-    cdef Tensor gi = _new(a.in_shape(), gc._dtype, True)
+    cdef Tensor gi = _new_as(a.in_shape(), gc._dtype, True, gc)
+    if is_cuda(gc):
+        _cuda_pool(_CU_AVG_GRAD, gc, gi, None, &a.g, op)
+        return _cast(gi, g._dtype)
     with nogil:
         if gc._dtype.code == PYT_FLOAT32:
             _avg_pool_kernel(<float*>NULL, <float*>NULL, <float*>gc._data, <float*>gi._data,
@@ -643,24 +719,18 @@ def _avg_adjoint(Tensor g, _PoolArgs a, str op):
 
 def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True):
-    _refuse_args("avg_pool1d", (input, kernel_size, stride, padding, ceil_mode,
-                                count_include_pad))
     return _avg_pool(input, 1, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      None, "avg_pool1d")
 
 
 def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
-    _refuse_args("avg_pool2d", (input, kernel_size, stride, padding, ceil_mode,
-                                count_include_pad, divisor_override))
     return _avg_pool(input, 2, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override, "avg_pool2d")
 
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
-    _refuse_args("avg_pool3d", (input, kernel_size, stride, padding, ceil_mode,
-                                count_include_pad, divisor_override))
     return _avg_pool(input, 3, kernel_size, stride, padding, ceil_mode, count_include_pad,
                      divisor_override, "avg_pool3d")
 
@@ -681,24 +751,21 @@ cdef Tensor _avg_pool_backward(object grad_output, object input, int k, object k
 
 def avg_pool1d_backward(grad_output, input, kernel_size, stride=None, padding=0,
                         ceil_mode=False, count_include_pad=True):
-    _refuse_args("avg_pool1d_backward", (grad_output, input, kernel_size, stride, padding,
-                                         ceil_mode, count_include_pad))
+    _check_pool_devices((grad_output, input))
     return _avg_pool_backward(grad_output, input, 1, kernel_size, stride, padding, ceil_mode,
                               count_include_pad, None, "avg_pool1d_backward")
 
 
 def avg_pool2d_backward(grad_output, input, kernel_size, stride=None, padding=0,
                         ceil_mode=False, count_include_pad=True, divisor_override=None):
-    _refuse_args("avg_pool2d_backward", (grad_output, input, kernel_size, stride, padding,
-                                         ceil_mode, count_include_pad, divisor_override))
+    _check_pool_devices((grad_output, input))
     return _avg_pool_backward(grad_output, input, 2, kernel_size, stride, padding, ceil_mode,
                               count_include_pad, divisor_override, "avg_pool2d_backward")
 
 
 def avg_pool3d_backward(grad_output, input, kernel_size, stride=None, padding=0,
                         ceil_mode=False, count_include_pad=True, divisor_override=None):
-    _refuse_args("avg_pool3d_backward", (grad_output, input, kernel_size, stride, padding,
-                                         ceil_mode, count_include_pad, divisor_override))
+    _check_pool_devices((grad_output, input))
     return _avg_pool_backward(grad_output, input, 3, kernel_size, stride, padding, ceil_mode,
                               count_include_pad, divisor_override, "avg_pool3d_backward")
 
@@ -748,15 +815,18 @@ cdef tuple _adaptive(object input, int k, object output_size, bint is_max, str o
         set_grad_enabled_flag(False)
     try:
         x = _float_input(<Tensor>input, op)
-        y = _new(a.out_shape(), x._dtype, False)
-        idx = _new(a.out_shape(), _i64, False)
-        with nogil:
-            if x._dtype.code == PYT_FLOAT32:
-                _adaptive_kernel(<float*>x._data, <float*>y._data, <int64_t*>idx._data, NULL,
-                                 NULL, &a.g, True)
-            else:
-                _adaptive_kernel(<double*>x._data, <double*>y._data, <int64_t*>idx._data, NULL,
-                                 NULL, &a.g, True)
+        y = _new_as(a.out_shape(), x._dtype, False, x)
+        idx = _new_as(a.out_shape(), _i64, False, x)
+        if is_cuda(x):
+            _cuda_pool(_CU_ADAPTIVE_MAX, x, y, idx, &a.g, op)
+        else:
+            with nogil:
+                if x._dtype.code == PYT_FLOAT32:
+                    _adaptive_kernel(<float*>x._data, <float*>y._data, <int64_t*>idx._data,
+                                     NULL, NULL, &a.g, True)
+                else:
+                    _adaptive_kernel(<double*>x._data, <double*>y._data, <int64_t*>idx._data,
+                                     NULL, NULL, &a.g, True)
         y = _cast(y, a.dtype)
     finally:
         if wants:
@@ -768,7 +838,10 @@ cdef tuple _adaptive(object input, int k, object output_size, bint is_max, str o
 
 def _adaptive_avg(Tensor t, _PoolArgs a, str op):
     cdef Tensor x = _float_input(t, op)
-    cdef Tensor y = _new(a.out_shape(), x._dtype, False)
+    cdef Tensor y = _new_as(a.out_shape(), x._dtype, False, x)
+    if is_cuda(x):
+        _cuda_pool(_CU_ADAPTIVE_AVG, x, y, None, &a.g, op)
+        return _cast(y, a.dtype)
     with nogil:
         if x._dtype.code == PYT_FLOAT32:
             _adaptive_kernel(<float*>x._data, <float*>y._data, NULL, NULL, NULL, &a.g, False)
@@ -779,7 +852,10 @@ def _adaptive_avg(Tensor t, _PoolArgs a, str op):
 
 def _adaptive_avg_adjoint(Tensor g, _PoolArgs a):
     cdef Tensor gc = _float_input(g, "adaptive_avg_pool_backward")
-    cdef Tensor gi = _new(a.in_shape(), gc._dtype, True)
+    cdef Tensor gi = _new_as(a.in_shape(), gc._dtype, True, gc)
+    if is_cuda(gc):
+        _cuda_pool(_CU_ADAPTIVE_AVG_GRAD, gc, gi, None, &a.g, "adaptive_avg_pool_backward")
+        return _cast(gi, g._dtype)
     with nogil:
         if gc._dtype.code == PYT_FLOAT32:
             _adaptive_kernel(<float*>NULL, <float*>NULL, NULL, <float*>gc._data,
@@ -791,56 +867,47 @@ def _adaptive_avg_adjoint(Tensor g, _PoolArgs a):
 
 
 def adaptive_avg_pool1d(input, output_size):
-    _refuse_args("adaptive_avg_pool1d", (input, output_size))
     return _adaptive(input, 1, output_size, False, "adaptive_avg_pool1d")[0]
 
 
 def adaptive_avg_pool2d(input, output_size):
-    _refuse_args("adaptive_avg_pool2d", (input, output_size))
     return _adaptive(input, 2, output_size, False, "adaptive_avg_pool2d")[0]
 
 
 def adaptive_avg_pool3d(input, output_size):
-    _refuse_args("adaptive_avg_pool3d", (input, output_size))
     return _adaptive(input, 3, output_size, False, "adaptive_avg_pool3d")[0]
 
 
 def adaptive_max_pool1d(input, output_size, return_indices=False):
-    _refuse_args("adaptive_max_pool1d", (input, output_size, return_indices))
     r = _adaptive(input, 1, output_size, True, "adaptive_max_pool1d")
     return r if return_indices else r[0]
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
-    _refuse_args("adaptive_max_pool2d", (input, output_size, return_indices))
     r = _adaptive(input, 2, output_size, True, "adaptive_max_pool2d")
     return r if return_indices else r[0]
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
-    _refuse_args("adaptive_max_pool3d", (input, output_size, return_indices))
     r = _adaptive(input, 3, output_size, True, "adaptive_max_pool3d")
     return r if return_indices else r[0]
 
 
 def adaptive_max_pool1d_with_indices(input, output_size):
-    _refuse_args("adaptive_max_pool1d_with_indices", (input, output_size))
     return _adaptive(input, 1, output_size, True, "adaptive_max_pool1d")
 
 
 def adaptive_max_pool2d_with_indices(input, output_size):
-    _refuse_args("adaptive_max_pool2d_with_indices", (input, output_size))
     return _adaptive(input, 2, output_size, True, "adaptive_max_pool2d")
 
 
 def adaptive_max_pool3d_with_indices(input, output_size):
-    _refuse_args("adaptive_max_pool3d_with_indices", (input, output_size))
     return _adaptive(input, 3, output_size, True, "adaptive_max_pool3d")
 
 
 def adaptive_avg_pool_backward(grad_output, input, int spatial_dims):
     """Gradient of adaptive average pooling over `spatial_dims` dims."""
-    _refuse_args("adaptive_avg_pool_backward", (grad_output, input))
+    _check_pool_devices((grad_output, input))
     cdef Tensor x = _tensor_arg(input, "input", "adaptive_avg_pool_backward")
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "adaptive_avg_pool_backward")
     cdef _PoolArgs a
