@@ -28,7 +28,7 @@ from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous
     is_contiguous, wrap_dim, _to_dtype, _parse_dtype, fill_, clone, detach, _wants_grad, _record,
     _inplace_result, _meta, grad_enabled, set_grad_enabled_flag, is_cuda, cuda_check,
     refuse_cuda)
-from pyt._ext.cuda_api cimport pyt_cuda_softmax
+from pyt._ext.cuda_api cimport pyt_cuda_softmax, pyt_cuda_norm_forward, pyt_cuda_norm_backward
 from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport (PYT_BOOL, PYT_UINT8, PYT_INT8, PYT_INT16, PYT_INT32,
