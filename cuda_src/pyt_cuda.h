@@ -282,6 +282,31 @@ int pyt_cuda_reduce(int op, int in_code, int acc_code, int ndim, const int64_t *
 int pyt_cuda_softmax(int dtype, const void *a, const void *b, void *out, int64_t outer,
                      int64_t n, int64_t inner, int log, int grad);
 
+/* ---- normalisation (norm.cu): nn_normalization.pxi's batch / layer / group norm ---- */
+
+/* x: contiguous [outer, K, L] of dtype float32 or float64 (half types are converted by the
+   caller); statistic k covers x[:, k, :] (M = outer * L values) and the affine parameter
+   of (k, l) is a = (k % G) * Cg + l / S (batch norm [N, C, L]: G = C, Cg = 1, S = L;
+   layer norm [1, rows, n]: G = 1, Cg = n, S = 1; group norm [1, N * G, Cg * HxW]:
+   Cg = C / G, S = HxW). w, b: NULL or the affine parameters.
+   Forward, training: mean[k], rstd[k] = 1 / sqrt(biased var + eps) (two-pass, in double),
+   written when not NULL; run_mean / run_var (NULL: none) become (1 - momentum) * old +
+   momentum * (mean, unbiased var). Eval (training 0): run_mean and run_var are the
+   statistics (rs = 1 / sqrt(run_var + eps)); mean and rstd unused.
+   y = (x - mean) * rstd * w[a] + b[a] with the CPU's rounding. */
+int pyt_cuda_norm_forward(int dtype, int64_t outer, int64_t K, int64_t L, int64_t G,
+                          int64_t Cg, int64_t S, double eps, double momentum, const void *x,
+                          const void *w, const void *b, void *y, void *mean, void *rstd,
+                          void *run_mean, void *run_var, int training);
+/* Backward from the statistics used (mean, rstd: K values each). gx (NULL: not wanted):
+   training: rstd * (gw - mean(gw) - xhat * mean(gw * xhat)) with gw = g * w[a]; eval:
+   g * w[a] * rstd. gw[a] = sum g * xhat, gb[a] = sum g over the n_affine parameters
+   (either NULL: not wanted). */
+int pyt_cuda_norm_backward(int dtype, int64_t outer, int64_t K, int64_t L, int64_t G,
+                           int64_t Cg, int64_t S, const void *g, const void *x, const void *w,
+                           const void *mean, const void *rstd, void *gx, void *gw, void *gb,
+                           int64_t n_affine, int training);
+
 /* ---- matrix products (gemm.cu) --------------------------------------------------- */
 
 /* Column-major C[i] = alpha * op(A[i]) @ op(B[i]) + beta * C[i] for i < batch, as cuBLAS's

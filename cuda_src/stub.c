@@ -61,6 +61,8 @@ int pyt_cuda_where(const pyt_cuda_iter *it, int itemsize) { return PYT_CUDA_ERR_
 int pyt_cuda_random_fill(const pyt_cuda_random_spec *spec, char *out, int code, int64_t n, uint64_t seed, uint64_t first_block) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_reduce(int op, int in_code, int acc_code, int ndim, const int64_t *shape, const int64_t *in_strides, const char *mask, const char *in, char *acc, int64_t *idx, const double *center, double p) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_softmax(int dtype, const void *a, const void *b, void *out, int64_t outer, int64_t n, int64_t inner, int log, int grad) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_norm_forward(int dtype, int64_t outer, int64_t K, int64_t L, int64_t G, int64_t Cg, int64_t S, double eps, double momentum, const void *x, const void *w, const void *b, void *y, void *mean, void *rstd, void *run_mean, void *run_var, int training) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_norm_backward(int dtype, int64_t outer, int64_t K, int64_t L, int64_t G, int64_t Cg, int64_t S, const void *g, const void *x, const void *w, const void *mean, const void *rstd, void *gx, void *gw, void *gb, int64_t n_affine, int training) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_gemm(int dtype, char transa, char transb, int64_t m, int64_t n, int64_t k, double alpha, const void *A, int64_t lda, int64_t stride_a, const void *B, int64_t ldb, int64_t stride_b, double beta, void *C, int64_t ldc, int64_t stride_c, int64_t batch) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_blas_loaded(void) { return 0; }
 int pyt_cuda_blas_try_load(const char *path) { return 0; }

@@ -80,6 +80,11 @@ cdef Tensor _embedding(Tensor weight, object indices, Py_ssize_t padding_idx, ob
     cdef double norm_max
     if weight._ndim != 2:
         raise RuntimeError("'weight' must be 2-D")
+    if is_cuda(weight) or is_cuda(idx):
+        if max_norm is not None:
+            refuse_cuda("embedding with max_norm", weight)
+            refuse_cuda("embedding with max_norm", idx)
+        return _embedding_cuda(weight, idx)
     _check_index_range(idx, weight._shape[0])
     D = weight._shape[1]
     if max_norm is not None:                # torch renormalises the weight in place
@@ -109,8 +114,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     """Rows of weight [num_embeddings, dim] picked by the int64/int32 indices in input
     (torch.nn.functional.embedding). padding_idx only matters to the gradient; max_norm
     renormalises the picked rows of weight in place."""
-    _refuse_args("embedding", (input, weight, padding_idx, max_norm, norm_type,
-                               scale_grad_by_freq, sparse))
+    _norm_devices("embedding", (input, weight))
+    if max_norm is not None and isinstance(weight, Tensor):
+        refuse_cuda("embedding with max_norm", <Tensor>weight)
     cdef Tensor w = _tensor_arg(weight, "weight", "embedding")
     if padding_idx is not None and w._ndim == 2:
         if padding_idx > 0:
@@ -126,7 +132,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
 def _embedding_top(weight, indices, padding_idx=-1, scale_grad_by_freq=False, sparse=False):
     """torch.embedding's signature (weight first; padding_idx -1 means none)."""
-    _refuse_args("embedding", (weight, indices, padding_idx, scale_grad_by_freq, sparse))
+    _norm_devices("embedding", (weight, indices))
     return _embedding_op(_tensor_arg(weight, "weight", "embedding"), indices,
                          padding_idx if padding_idx is not None and padding_idx >= 0 else None,
                          None, 2.0, scale_grad_by_freq)
@@ -162,6 +168,9 @@ def _embedding_rows(Tensor t, Tensor idx, Py_ssize_t num_weights, padding_idx,
     cdef Py_ssize_t i, pad = -1 if padding_idx is None else padding_idx
     if pad < 0 and not scale_grad_by_freq:
         return rows
+    if is_cuda(t) or is_cuda(idx):
+        return rows * _cast(_embedding_factors_cuda(idx, num_weights, pad, scale_grad_by_freq,
+                                                    t._device), t._dtype)
     f = _new(_shape(idx) + [1], _f64, False)
     fp = <double*>f._data
     if scale_grad_by_freq:
@@ -217,7 +226,7 @@ def embedding_backward(grad_output, indices, Py_ssize_t num_weights, padding_idx
     into a zero [num_weights, dim] tensor at their indices. Rows at padding_idx (None:
     no padding row; negative counts from the end) get nothing; scale_grad_by_freq
     divides by how often each index occurs. Recorded when grad_output needs a gradient."""
-    _refuse_args("embedding_backward", (grad_output, indices, padding_idx))
+    _norm_devices("embedding_backward", (grad_output, indices))
     cdef Tensor idx
     if not _wants_grad((grad_output,)):
         return _embedding_grad(grad_output, indices, num_weights, padding_idx,
@@ -245,6 +254,8 @@ def _embedding_grad(grad_output, indices, Py_ssize_t num_weights, padding_idx,
         pad = padding_idx if padding_idx >= 0 else padding_idx + num_weights
         if pad < 0 or pad >= num_weights:
             raise AssertionError("Padding_idx must be within num_embeddings")
+    if is_cuda(g) or is_cuda(idx):
+        return _embedding_grad_cuda(g, idx, num_weights, pad, scale_grad_by_freq)
     _check_index_range(idx, num_weights)
     D = g._shape[g._ndim - 1]
     gc = _float_input(g, "embedding_backward")
@@ -262,6 +273,61 @@ def _embedding_grad(grad_output, indices, Py_ssize_t num_weights, padding_idx,
         else:
             _index_add_rows(<double*>gc._data, <int64_t*>idx._data, <double*>gw._data,
                             idx._numel, D, pad, <int64_t*>_ptr(counts))
+    return _cast(gw, g._dtype)
+
+
+cdef int _same_device2(str what, Tensor a, Tensor b) except -1:
+    if a._device is not b._device and a._device != b._device:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
+                           f"least two devices, {a._device} and {b._device}! (in {what})")
+    return 0
+
+
+cdef Tensor _embedding_cuda(Tensor weight, Tensor idx):
+    """The rows of a CUDA weight at the (int64, contiguous) indices: index_select's gather
+    on the device (which checks the indices' range)."""
+    _same_device2("embedding", weight, idx)
+    cdef list shape = _shape(idx) + [weight._shape[1]]
+    return weight.index_select(0, idx.reshape(-1)).reshape(shape)
+
+
+cdef Tensor _embedding_factors_cuda(Tensor idx, Py_ssize_t num_weights, Py_ssize_t pad,
+                                    bint scale_grad_by_freq, object dev):
+    """_embedding_rows's factors on the device: [*idx.shape, 1] float64, 0 at padding_idx,
+    1 / (count of the index) when scale_grad_by_freq, else 1."""
+    import pyt
+    cdef Tensor flat = idx.reshape(-1)
+    if flat._device is not dev and flat._device != dev:
+        flat = flat.to(dev)
+    f = pyt.ones(flat._numel, dtype=pyt.float64, device=dev)
+    if scale_grad_by_freq:
+        counts = pyt.zeros(num_weights, dtype=pyt.int64, device=dev)
+        counts.index_add_(0, flat, pyt.ones_like(flat))
+        f = 1.0 / counts.index_select(0, flat).to(pyt.float64)
+    if pad >= 0:
+        f = pyt.where(flat == pad, 0.0, f)
+    return f.reshape(_shape(idx) + [1])
+
+
+cdef Tensor _embedding_grad_cuda(Tensor g, Tensor idx, Py_ssize_t num_weights,
+                                 Py_ssize_t pad, bint scale_grad_by_freq):
+    """embedding_backward on the device: the grad rows (zero at padding_idx, divided by
+    their index's count when scale_grad_by_freq) index_add'ed (atomically) into zeros,
+    in the CPU's compute dtype (float16 and bfloat16 sum in float32)."""
+    import pyt
+    _same_device2("embedding_backward", g, idx)
+    cdef Py_ssize_t D = g._shape[g._ndim - 1]
+    cdef Tensor gc = _float_input(g, "embedding_backward")
+    cdef Tensor flat = idx.reshape(-1)
+    src = gc.reshape(idx._numel, D)
+    if scale_grad_by_freq:              # the CPU's (real)1 / count, in the compute dtype
+        counts = pyt.zeros(num_weights, dtype=pyt.int64, device=g.device)
+        counts.index_add_(0, flat, pyt.ones_like(flat))
+        src = src * (1.0 / counts.index_select(0, flat).to(gc.dtype)).unsqueeze(1)
+    if pad >= 0:
+        src = pyt.where((flat != pad).unsqueeze(1), src, 0.0)
+    gw = pyt.zeros(num_weights, D, dtype=gc.dtype, device=g.device)
+    gw.index_add_(0, flat, src)
     return _cast(gw, g._dtype)
 
 

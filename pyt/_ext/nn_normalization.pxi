@@ -193,6 +193,8 @@ cdef tuple _run_row_norm(RowNorm* p, Tensor x, Tensor w, Tensor b, Tensor y, Ten
     cdef char* gxp = gx._data if gx is not None else NULL
     cdef char* gwp = gw._data if gw is not None else NULL
     cdef char* gbp = gb._data if gb is not None else NULL
+    if is_cuda(x):
+        return _run_row_norm_cuda(p, x, w, b, y, mean, rstd, g, gx, gw, gb, n_affine)
     with nogil:
         if f32:
             _row_norm_kernel(p, <float*>xp, <float*>wp, <float*>bp, <float*>yp, <float*>mp,
@@ -202,6 +204,90 @@ cdef tuple _run_row_norm(RowNorm* p, Tensor x, Tensor w, Tensor b, Tensor y, Ten
             _row_norm_kernel(p, <double*>xp, <double*>wp, <double*>bp, <double*>yp,
                              <double*>mp, <double*>rp, <double*>gp, <double*>gxp,
                              <double*>gwp, <double*>gbp, n_affine)
+    return None
+
+
+# ----- the GPU (norm.cu) --------------------------------------------------------------------
+
+cdef int _norm_devices(str what, tuple args) except -1:
+    """Every tensor argument on one device (a CUDA input's statistics and parameters too:
+    no kernel may read another device's memory)."""
+    cdef object dev = None
+    for t in args:
+        if isinstance(t, Tensor):
+            if dev is None:
+                dev = (<Tensor>t)._device
+            elif (<Tensor>t)._device is not dev and (<Tensor>t)._device != dev:
+                raise RuntimeError(f"Expected all tensors to be on the same device, but found "
+                                   f"at least two devices, {dev} and {(<Tensor>t)._device}! "
+                                   f"(in {what})")
+    return 0
+
+
+cdef Tensor _new_on(object shape, DType dt, Tensor like):
+    """_new on like's device."""
+    cdef Py_ssize_t sizes[PYT_MAX_DIMS]
+    cdef int i, n = len(shape)
+    if not is_cuda(like):
+        return _new(shape, dt, False)
+    for i in range(n):
+        sizes[i] = shape[i]
+    return new_empty(n, sizes, dt, like._device, False)
+
+
+cdef inline void* _dptr(Tensor t) noexcept:
+    return <void*>t._data if t is not None else NULL
+
+
+cdef int _norm_cuda(str what, Tensor x, int64_t outer, int64_t K, int64_t L, int64_t G,
+                    int64_t Cg, int64_t S, double eps, double momentum, Tensor w, Tensor b,
+                    Tensor y, Tensor mean, Tensor rstd, Tensor run_mean, Tensor run_var,
+                    Tensor g, Tensor gx, Tensor gw, Tensor gb, int64_t n_affine,
+                    bint training) except -1:
+    """norm.cu's forward (g None) or backward on contiguous tensors of x's compute dtype
+    on x's device (None = absent)."""
+    cdef int rc, code = x._dtype.code
+    cdef void* xp = _dptr(x)
+    cdef void* wp = _dptr(w)
+    cdef void* bp = _dptr(b)
+    cdef void* yp = _dptr(y)
+    cdef void* mp = _dptr(mean)
+    cdef void* rp = _dptr(rstd)
+    cdef void* rmp = _dptr(run_mean)
+    cdef void* rvp = _dptr(run_var)
+    cdef void* gp = _dptr(g)
+    cdef void* gxp = _dptr(gx)
+    cdef void* gwp = _dptr(gw)
+    cdef void* gbp = _dptr(gb)
+    for t in (w, b, y, mean, rstd, run_mean, run_var, g, gx, gw, gb):
+        if t is not None:
+            if (<Tensor>t)._device is not x._device and (<Tensor>t)._device != x._device:
+                raise RuntimeError(f"Expected all tensors to be on the same device, but "
+                                   f"found at least two devices, {x._device} and "
+                                   f"{(<Tensor>t)._device}! (in {what})")
+            if (<Tensor>t)._dtype is not x._dtype or not is_contiguous(<Tensor>t):
+                raise RuntimeError(f"{what}: internal error, operands of the CUDA kernel "
+                                   f"differ in dtype or layout")
+    if not is_contiguous(x):
+        raise RuntimeError(f"{what}: internal error, a non-contiguous input")
+    with nogil:
+        if g is None:
+            rc = pyt_cuda_norm_forward(code, outer, K, L, G, Cg, S, eps, momentum, xp, wp, bp,
+                                       yp, mp, rp, rmp, rvp, training)
+        else:
+            rc = pyt_cuda_norm_backward(code, outer, K, L, G, Cg, S, gp, xp, wp, mp, rp, gxp,
+                                        gwp, gbp, n_affine, training)
+    cuda_check(rc, what)
+    return 0
+
+
+cdef tuple _run_row_norm_cuda(RowNorm* p, Tensor x, Tensor w, Tensor b, Tensor y, Tensor mean,
+                              Tensor rstd, Tensor g, Tensor gx, Tensor gw, Tensor gb,
+                              Py_ssize_t n_affine):
+    """_run_row_norm on the GPU: rows are the statistics of a [1, rows, n] tensor."""
+    _norm_cuda("layer_norm" if _per_element(p) else "group_norm", x, 1, p.rows, p.n, p.G,
+               p.Cg, p.S, p.eps, 0.0, w, b, y, mean, rstd, None, None, g, gx, gw, gb,
+               n_affine, True)
     return None
 
 
@@ -235,7 +321,7 @@ cdef tuple _layer_norm_shape(Tensor x, object normalized_shape, object weight, o
 def native_layer_norm(input, normalized_shape, weight=None, bias=None, double eps=1e-5):
     """(output, mean, rstd) of layer normalisation over the trailing normalized_shape dims;
     mean and rstd have the input's leading sizes followed by ones."""
-    _refuse_args("native_layer_norm", (input, normalized_shape, weight, bias))
+    _norm_devices("native_layer_norm", (input, normalized_shape, weight, bias))
     cdef Tensor x
     if not _wants_grad((input, weight, bias)):
         return _layer_norm_native(input, normalized_shape, weight, bias, eps)
@@ -268,10 +354,10 @@ def _layer_norm_native(input, normalized_shape, weight, bias, double eps):
     p.Cg = p.n
     p.S = 1
     p.eps = eps
-    y = _new(_shape(x), xc._dtype, False)
+    y = _new_on(_shape(x), xc._dtype, x)
     stat_shape = lead + [1] * len(normalized)
-    mean = _new(stat_shape, xc._dtype, False)
-    rstd = _new(stat_shape, xc._dtype, False)
+    mean = _new_on(stat_shape, xc._dtype, x)
+    rstd = _new_on(stat_shape, xc._dtype, x)
     _run_row_norm(&p, xc, _param(weight, xc._dtype, "weight", "layer_norm"),
                   _param(bias, xc._dtype, "bias", "layer_norm"), y, mean, rstd, None, None,
                   None, None, 0)
@@ -280,21 +366,21 @@ def _layer_norm_native(input, normalized_shape, weight, bias, double eps):
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, double eps=1e-5):
     """torch.nn.functional.layer_norm."""
-    _refuse_args("layer_norm", (input, normalized_shape, weight, bias))
+    _norm_devices("layer_norm", (input, normalized_shape, weight, bias))
     return native_layer_norm(input, normalized_shape, weight, bias, eps)[0]
 
 
 def _layer_norm_top(input, normalized_shape, weight=None, bias=None, double eps=1e-5,
                     cudnn_enable=True):
     """torch.layer_norm's signature (the top-level pyt.layer_norm)."""
-    _refuse_args("layer_norm", (input, normalized_shape, weight, bias, cudnn_enable))
+    _norm_devices("layer_norm", (input, normalized_shape, weight, bias, cudnn_enable))
     return native_layer_norm(input, normalized_shape, weight, bias, eps)[0]
 
 
 def native_layer_norm_backward(grad_output, input, normalized_shape, mean, rstd, weight=None,
                                bias=None, output_mask=(True, True, True)):
     """(grad_input, grad_weight, grad_bias) of layer_norm, from the saved mean and rstd."""
-    _refuse_args("native_layer_norm_backward", (grad_output, input, normalized_shape, mean,
+    _norm_devices("native_layer_norm_backward", (grad_output, input, normalized_shape, mean,
                                                 rstd, weight, bias, output_mask))
     cdef Tensor x = _tensor_arg(input, "input", "layer_norm_backward")
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "layer_norm_backward")
@@ -347,11 +433,11 @@ def _layer_norm_grads(Tensor g, Tensor x, weight, mean, rstd, mask, list normali
         raise RuntimeError(f"layer_norm_backward: expected mean and rstd with {p.rows} "
                            f"elements")
     if mask[0]:
-        gx = _new(_shape(x), xc._dtype, False)
+        gx = _new_on(_shape(x), xc._dtype, x)
     if mask[1]:
-        gw = _new(normalized, xc._dtype, False)
+        gw = _new_on(normalized, xc._dtype, x)
     if mask[2]:
-        gb = _new(normalized, xc._dtype, False)
+        gb = _new_on(normalized, xc._dtype, x)
     _run_row_norm(&p, xc, _param(weight, xc._dtype, "weight", "layer_norm"), None, None, m, r,
                   gc, gx, gw, gb, p.n)
     return tuple([_cast(t, x._dtype) if t is not None else None for t in (gx, gw, gb)])
@@ -398,7 +484,7 @@ cdef void _group_plan(RowNorm* p, Py_ssize_t N, Py_ssize_t C, Py_ssize_t HxW, Py
 def native_group_norm(input, weight, bias, N, C, HxW, group, double eps):
     """(output, mean, rstd) of group normalisation; mean and rstd are [N, group]
     (torch.native_group_norm)."""
-    _refuse_args("native_group_norm", (input, weight, bias, N, C, HxW, group))
+    _norm_devices("native_group_norm", (input, weight, bias, N, C, HxW, group))
     cdef Tensor x
     if not _wants_grad((input, weight, bias)):
         return _group_norm_native(input, weight, bias, N, C, HxW, group, eps)
@@ -425,9 +511,9 @@ def _group_norm_native(input, weight, bias, N, C, HxW, group, double eps):
                            f"of size {_shape(x)}")
     xc = _float_input(x, "GroupNormKernelImpl")
     _group_plan(&p, N, C, HxW, G, eps)
-    y = _new(_shape(x), xc._dtype, False)
-    mean = _new([N, G], xc._dtype, False)
-    rstd = _new([N, G], xc._dtype, False)
+    y = _new_on(_shape(x), xc._dtype, x)
+    mean = _new_on([N, G], xc._dtype, x)
+    rstd = _new_on([N, G], xc._dtype, x)
     _run_row_norm(&p, xc, _param(weight, xc._dtype, "weight", "group_norm"),
                   _param(bias, xc._dtype, "bias", "group_norm"), y, mean, rstd, None, None,
                   None, None, 0)
@@ -436,7 +522,7 @@ def _group_norm_native(input, weight, bias, N, C, HxW, group, double eps):
 
 def group_norm(input, num_groups, weight=None, bias=None, double eps=1e-5):
     """torch.nn.functional.group_norm over an input [N, C, *]."""
-    _refuse_args("group_norm", (input, num_groups, weight, bias))
+    _norm_devices("group_norm", (input, num_groups, weight, bias))
     cdef Tensor x = _tensor_arg(input, "input", "group_norm")
     G, C, HxW = _group_norm_args(x, num_groups, weight, bias)
     return native_group_norm(x, weight, bias, x._shape[0], C, HxW, G, eps)[0]
@@ -445,14 +531,14 @@ def group_norm(input, num_groups, weight=None, bias=None, double eps=1e-5):
 def _group_norm_top(input, num_groups, weight=None, bias=None, double eps=1e-5,
                     cudnn_enabled=True):
     """torch.group_norm's signature (the top-level pyt.group_norm)."""
-    _refuse_args("group_norm", (input, num_groups, weight, bias, cudnn_enabled))
+    _norm_devices("group_norm", (input, num_groups, weight, bias, cudnn_enabled))
     return group_norm(input, num_groups, weight, bias, eps)
 
 
 def native_group_norm_backward(grad_output, input, mean, rstd, weight, N, C, HxW, group,
                                output_mask=(True, True, True)):
     """(grad_input, grad_weight, grad_bias) of group norm from the saved mean and rstd."""
-    _refuse_args("native_group_norm_backward", (grad_output, input, mean, rstd, weight, N, C,
+    _norm_devices("native_group_norm_backward", (grad_output, input, mean, rstd, weight, N, C,
                                                 HxW, group, output_mask))
     cdef Tensor x = _tensor_arg(input, "input", "group_norm_backward")
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "group_norm_backward")
@@ -479,11 +565,11 @@ def native_group_norm_backward(grad_output, input, mean, rstd, weight, N, C, HxW
                            f"elements")
     _group_plan(&p, N, C, HxW, G, 0)
     if output_mask[0]:
-        gx = _new(_shape(x), xc._dtype, False)
+        gx = _new_on(_shape(x), xc._dtype, x)
     if output_mask[1]:
-        gw = _new([C], xc._dtype, False)
+        gw = _new_on([C], xc._dtype, x)
     if output_mask[2]:
-        gb = _new([C], xc._dtype, False)
+        gb = _new_on([C], xc._dtype, x)
     _run_row_norm(&p, xc, _param(weight, xc._dtype, "weight", "group_norm"), None, None, m, r,
                   gc, gx, gw, gb, C)
     return tuple([_cast(t, x._dtype) if t is not None else None for t in (gx, gw, gb)])
@@ -597,8 +683,11 @@ cdef Tensor _bn_stat(object t, Py_ssize_t C, str name, DType cdt):
 
 
 cdef Tensor _invstd_of(Tensor var, double eps):
-    cdef Tensor out = _new(_shape(var), var._dtype, False)
+    cdef Tensor out
     cdef Py_ssize_t c
+    if is_cuda(var):                    # 1 / sqrt(var + eps) in double, as below
+        return _cast(1.0 / (_to_dtype(var, _f64, False) + eps).sqrt(), var._dtype)
+    out = _new(_shape(var), var._dtype, False)
     for c in range(var._numel):
         if var._dtype.code == PYT_FLOAT32:
             (<float*>out._data)[c] = <float>(1.0 / sqrt((<float*>var._data)[c] + eps))
@@ -617,7 +706,7 @@ def native_batch_norm(input, weight, bias, running_mean, running_var, bint train
     of an input [N, C, *]; running statistics update in place when training. In eval
     mode the saved statistics are empty, as torch's are. The running statistics take
     no gradient."""
-    _refuse_args("native_batch_norm", (input, weight, bias, running_mean, running_var))
+    _norm_devices("native_batch_norm", (input, weight, bias, running_mean, running_var))
     cdef Tensor x
     if not _wants_grad((input, weight, bias)):
         return _batch_norm_native(input, weight, bias, running_mean, running_var, training,
@@ -673,13 +762,18 @@ def _batch_norm_native(input, weight, bias, running_mean, running_var, bint trai
     p.eps = eps
     p.momentum = momentum
     p.training = training
-    y = _new(_shape(x), xc._dtype, False)
-    sm = _new([C if training else 0], xc._dtype, False)
-    si = _new([C if training else 0], xc._dtype, False)
+    y = _new_on(_shape(x), xc._dtype, x)
+    sm = _new_on([C if training else 0], xc._dtype, x)
+    si = _new_on([C if training else 0], xc._dtype, x)
     if training and x._numel == 0:
         raise RuntimeError(f"input tensor must have at least one element, but got "
                            f"input_sizes = {_shape(x)}")
-    with nogil:
+    if is_cuda(xc):
+        _norm_cuda("batch_norm", xc, p.N, C, p.L, C, 1, p.L, eps, momentum, w, b, y,
+                   sm if training else None, si if training else None, rm, rv, None, None,
+                   None, None, 0, training)
+    else:
+      with nogil:
         if xc._dtype.code == PYT_FLOAT32:
             _bn_kernel(&p, <float*>xc._data, <float*>_ptr(w), <float*>_ptr(b), <float*>y._data,
                        <float*>sm._data, <float*>si._data,
@@ -705,7 +799,7 @@ cdef Tensor _empty_batch_norm(Tensor x, object weight, object bias):
     copy, scaled and shifted)."""
     cdef Tensor out
     if not _wants_grad((x, weight, bias)):
-        return _new(_shape(x), x._dtype, False)
+        return _new_on(_shape(x), x._dtype, x)
     out = clone(x)
     view = [1, x._shape[1]] + [1] * (x._ndim - 2)
     if weight is not None:
@@ -718,7 +812,7 @@ cdef Tensor _empty_batch_norm(Tensor x, object weight, object bias):
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
                momentum=0.1, eps=1e-5):
     """torch.nn.functional.batch_norm."""
-    _refuse_args("batch_norm", (input, running_mean, running_var, weight, bias, training,
+    _norm_devices("batch_norm", (input, running_mean, running_var, weight, bias, training,
                                 momentum, eps))
     cdef Tensor x = _tensor_arg(input, "input", "batch_norm")
     cdef Py_ssize_t n
@@ -736,7 +830,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
 def _batch_norm_top(input, weight, bias, running_mean, running_var, training, momentum, eps,
                     cudnn_enabled):
     """torch.batch_norm's signature (the top-level pyt.batch_norm)."""
-    _refuse_args("batch_norm", (input, weight, bias, running_mean, running_var, training,
+    _norm_devices("batch_norm", (input, weight, bias, running_mean, running_var, training,
                                 momentum, eps, cudnn_enabled))
     if (<Tensor?>input)._numel == 0:
         return _empty_batch_norm(input, weight, bias)
@@ -749,7 +843,7 @@ def native_batch_norm_backward(grad_output, input, weight, running_mean, running
                                output_mask=(True, True, True)):
     """(grad_input, grad_weight, grad_bias) of batch norm. Training uses the saved
     statistics; eval uses the running ones (torch.native_batch_norm_backward)."""
-    _refuse_args("native_batch_norm_backward", (grad_output, input, weight, running_mean,
+    _norm_devices("native_batch_norm_backward", (grad_output, input, weight, running_mean,
                                                 running_var, save_mean, save_invstd,
                                                 output_mask))
     cdef Tensor x = _tensor_arg(input, "input", "batch_norm_backward")
@@ -795,12 +889,16 @@ def native_batch_norm_backward(grad_output, input, weight, running_mean, running
     p.momentum = 0
     p.training = train
     if output_mask[0]:
-        gx = _new(_shape(x), xc._dtype, False)
+        gx = _new_on(_shape(x), xc._dtype, x)
     if output_mask[1]:
-        gw = _new([C], xc._dtype, False)
+        gw = _new_on([C], xc._dtype, x)
     if output_mask[2]:
-        gb = _new([C], xc._dtype, False)
-    with nogil:
+        gb = _new_on([C], xc._dtype, x)
+    if is_cuda(xc):
+        _norm_cuda("batch_norm_backward", xc, p.N, C, p.L, C, 1, p.L, eps, 0.0, w, None, None,
+                   mean, invstd, None, None, gc, gx, gw, gb, C, train)
+    else:
+      with nogil:
         if xc._dtype.code == PYT_FLOAT32:
             _bn_kernel(&p, <float*>xc._data, <float*>_ptr(w), NULL, NULL, <float*>mean._data,
                        <float*>invstd._data, NULL, NULL, <float*>gc._data, <float*>_ptr(gx),
