@@ -76,3 +76,7 @@ int pyt_cuda_scatter(const pyt_cuda_iter *it, int itemsize) { return PYT_CUDA_ER
 int pyt_cuda_accumulate(const pyt_cuda_iter *it, int code, int mode, double alpha_f, int64_t alpha_i) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_count_nonzero(const char *data, int64_t numel, int itemsize, int is_float, int64_t *count) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_nonzero(const char *data, int ndim, const int64_t *shape, int itemsize, int is_float, int64_t *out, int64_t count) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_scan(int op, int code, const void *in, void *out, int64_t *idx, int64_t A,
+                  int64_t n, int64_t B) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_rowop(int kind, int code, int descending, int64_t A, int64_t n, int64_t B,
+                   int64_t kout, int64_t k, const void *in, void *vals, int64_t *idx) { return PYT_CUDA_ERR_NOT_BUILT; }

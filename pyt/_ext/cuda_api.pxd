@@ -112,6 +112,8 @@ cdef extern from "pyt_cuda.h" nogil:
     int pyt_cuda_random_fill(const pyt_cuda_random_spec *spec, char *out, int code, int64_t n, uint64_t seed, uint64_t first_block)
     int pyt_cuda_reduce(int op, int in_code, int acc_code, int ndim, const int64_t *shape, const int64_t *in_strides, const char *mask, const char *input, char *acc, int64_t *idx, const double *center, double p)
     int pyt_cuda_softmax(int dtype, const void *a, const void *b, void *out, int64_t outer, int64_t n, int64_t inner, int log, int grad)
+    int pyt_cuda_scan(int op, int code, const void *in_, void *out, int64_t *idx, int64_t A, int64_t n, int64_t B)
+    int pyt_cuda_rowop(int kind, int code, int descending, int64_t A, int64_t n, int64_t B, int64_t kout, int64_t k, const void *in_, void *vals, int64_t *idx)
     int pyt_cuda_gemm(int dtype, char transa, char transb, int64_t m, int64_t n, int64_t k, double alpha, const void *A, int64_t lda, int64_t stride_a, const void *B, int64_t ldb, int64_t stride_b, double beta, void *C, int64_t ldc, int64_t stride_c, int64_t batch)
     int pyt_cuda_blas_loaded()
     void pyt_cuda_set_allow_tf32(int allow)
