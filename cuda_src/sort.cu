@@ -240,7 +240,7 @@ extern "C" int pyt_cuda_rowop(int kind, int code, int descending, int64_t A, int
     if (kind < ROW_SORT || kind > ROW_NANMEDIAN) return PYT_CUDA_ERR_UNSUPPORTED;
     if (code < 0 || code >= PYT_NUM_DTYPES) return PYT_CUDA_ERR_UNSUPPORTED;
     if (A <= 0 || n <= 0 || B <= 0 || kout <= 0) return 0;
-    if (kout > n || k < 0 || k >= n) return PYT_CUDA_ERR_INVALID;
+    if (kout > n || (kind == ROW_KTH && (k < 0 || k >= n))) return PYT_CUDA_ERR_INVALID;
     RowArgs r;
     r.kind = kind;
     r.code = code;
