@@ -385,6 +385,25 @@ int pyt_cuda_count_nonzero(const char *data, int64_t numel, int itemsize, int is
 int pyt_cuda_nonzero(const char *data, int ndim, const int64_t *shape, int itemsize,
                      int is_float, int64_t *out, int64_t count);
 
+/* ---- scans (scan.cu): pyt_scan.h's contract on the GPU ------------------------------ */
+
+/* Contiguous [A, n, B] input and output of dtype code (PYT_INT64, PYT_FLOAT32 or
+   PYT_FLOAT64: the Cython side converts first, as for the CPU), scanned along n. op: a
+   PYT_SCAN_* code (SUM, PROD, MAX, MIN, LOGSUMEXP; LOGSUMEXP not for int64). idx (MAX /
+   MIN only): int64 [A, n, B], the position of each running extreme, a later equal value
+   or any NaN taking over, as on the CPU. Running values in int64 (wrapping) or double. */
+int pyt_cuda_scan(int op, int code, const void *in, void *out, int64_t *idx, int64_t A,
+                  int64_t n, int64_t B);
+
+/* ---- sorting and selection (sort.cu): pyt_sort.h's row ops on the GPU --------------- */
+
+/* pyt_rowop's contract: kind PYT_ROW_SORT, TOPK, KTH, MEDIAN or NANMEDIAN (MODE:
+   PYT_CUDA_ERR_UNSUPPORTED); a contiguous [A, n, B] input of any dtype code, rows along
+   n; vals (input dtype) and idx (int64) contiguous [A, kout, B]. Same picks as the CPU:
+   (key, index) pairs sorted stably, NaN largest, descending for SORT / TOPK. */
+int pyt_cuda_rowop(int kind, int code, int descending, int64_t A, int64_t n, int64_t B,
+                   int64_t kout, int64_t k, const void *in, void *vals, int64_t *idx);
+
 #ifdef __cplusplus
 }
 #endif

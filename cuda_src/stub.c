@@ -83,3 +83,7 @@ int pyt_cuda_col2im(int dtype, const void *col, void *im, const int64_t *geom, i
 int pyt_cuda_channel_bias(int dtype, void *x, const void *bias, int64_t N, int64_t C, int64_t L) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_pool(int op, int dtype, const void *x, void *y, int64_t *idx, const int64_t *geom) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_pool_scatter(int dtype, const void *src, const int64_t *idx, void *dst, int64_t planes, int64_t src_len, int64_t dst_len, int gather) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_scan(int op, int code, const void *in, void *out, int64_t *idx, int64_t A,
+                  int64_t n, int64_t B) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_rowop(int kind, int code, int descending, int64_t A, int64_t n, int64_t B,
+                   int64_t kout, int64_t k, const void *in, void *vals, int64_t *idx) { return PYT_CUDA_ERR_NOT_BUILT; }

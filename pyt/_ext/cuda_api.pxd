@@ -114,6 +114,8 @@ cdef extern from "pyt_cuda.h" nogil:
     int pyt_cuda_softmax(int dtype, const void *a, const void *b, void *out, int64_t outer, int64_t n, int64_t inner, int log, int grad)
     int pyt_cuda_norm_forward(int dtype, int64_t outer, int64_t K, int64_t L, int64_t G, int64_t Cg, int64_t S, double eps, double momentum, const void *x, const void *w, const void *b, void *y, void *mean, void *rstd, void *run_mean, void *run_var, int training)
     int pyt_cuda_norm_backward(int dtype, int64_t outer, int64_t K, int64_t L, int64_t G, int64_t Cg, int64_t S, const void *g, const void *x, const void *w, const void *mean, const void *rstd, void *gx, void *gw, void *gb, int64_t n_affine, int training)
+    int pyt_cuda_scan(int op, int code, const void *in_, void *out, int64_t *idx, int64_t A, int64_t n, int64_t B)
+    int pyt_cuda_rowop(int kind, int code, int descending, int64_t A, int64_t n, int64_t B, int64_t kout, int64_t k, const void *in_, void *vals, int64_t *idx)
     int pyt_cuda_gemm(int dtype, char transa, char transb, int64_t m, int64_t n, int64_t k, double alpha, const void *A, int64_t lda, int64_t stride_a, const void *B, int64_t ldb, int64_t stride_b, double beta, void *C, int64_t ldc, int64_t stride_c, int64_t batch)
     int pyt_cuda_blas_loaded()
     void pyt_cuda_set_allow_tf32(int allow)

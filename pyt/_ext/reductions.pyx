@@ -19,7 +19,7 @@ from pyt._ext.tensor cimport (Tensor, new_empty, copy_into, contiguous, wrap_dim
     _contiguous_strides, _to_dtype, _parse_dtype, scalar_tensor_of, grad_enabled,
     set_grad_enabled_flag, _wants_grad, _refuse_out, _record, _grad_like, _meta,
     is_cuda, cuda_check, refuse_cuda)
-from pyt._ext.cuda_api cimport pyt_cuda_reduce
+from pyt._ext.cuda_api cimport pyt_cuda_reduce, pyt_cuda_scan, pyt_cuda_rowop
 from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport scalar_type_name, cpp_type_name
@@ -1158,7 +1158,7 @@ cdef tuple _scan(Tensor x, object dim, int op, DType scan_dt, bint want_idx):
     cdef Tensor src, out, idx = None
     cdef pyt_scan_fn fn
     cdef int nthreads = num_threads()
-    refuse_cuda(_SCAN_NAMES[op], x)
+    cdef int rc
     src = contiguous(_cast(x, scan_dt))
     for i in range(x._ndim):
         if i < d:
@@ -1173,6 +1173,12 @@ cdef tuple _scan(Tensor x, object dim, int op, DType scan_dt, bint want_idx):
     out = new_empty(x._ndim, x._shape, scan_dt, x._device, False)
     if want_idx:
         idx = new_empty(x._ndim, x._shape, _int64, x._device, False)
+    if is_cuda(x):                      # scan.cu: the same contract on the GPU
+        with nogil:
+            rc = pyt_cuda_scan(op, scan_dt.code, src._data, out._data,
+                               <int64_t*>idx._data if want_idx else NULL, A, n, B)
+        cuda_check(rc, _SCAN_NAMES[op])
+        return out, idx
     with nogil:
         pyt_scan_run(fn, src._data, out._data, <int64_t*>idx._data if want_idx else NULL,
                      A, n, B, nthreads)
@@ -1378,7 +1384,8 @@ cdef tuple _rows(Tensor x, int d, int kind, Py_ssize_t kout, Py_ssize_t k, bint 
     cdef pyt_rowop op
     cdef int i, nd = x._ndim, rc, nthreads = num_threads()
     cdef Tensor src, vals, idx
-    refuse_cuda(_ROW_NAMES[kind], x)
+    if kind == PYT_ROW_MODE:
+        refuse_cuda(_ROW_NAMES[kind], x)
     src = contiguous(x)
     op.A = 1
     op.n = 1
@@ -1404,10 +1411,16 @@ cdef tuple _rows(Tensor x, int d, int kind, Py_ssize_t kout, Py_ssize_t k, bint 
     op.in_ = src._data
     op.vals = vals._data
     op.idx = <int64_t*>idx._data
-    with nogil:
-        rc = pyt_rowop_run(&op, nthreads)
-    if rc < 0:
-        raise MemoryError()
+    if is_cuda(x):                      # sort.cu: the same contract on the GPU
+        with nogil:
+            rc = pyt_cuda_rowop(kind, op.code, op.descending, op.A, op.n, op.B, op.kout,
+                                op.k, op.in_, op.vals, op.idx)
+        cuda_check(rc, _ROW_NAMES[kind])
+    else:
+        with nogil:
+            rc = pyt_rowop_run(&op, nthreads)
+        if rc < 0:
+            raise MemoryError()
     if kout == 1 and not keep_dim and nd > 0:
         for i in range(d, nd - 1):
             shape[i] = shape[i + 1]
@@ -1532,7 +1545,10 @@ cdef object _median_values(str fname, Tensor x, object dim, bint keepdim, object
     cdef int d
     if dim is None:                                     # value only, over all elements
         if x._numel == 0:
-            return _store_exact(_cast(scalar_tensor_of(NAN, _float64), x._dtype), out, fname)
+            nan_value = _cast(scalar_tensor_of(NAN, _float64), x._dtype)
+            if is_cuda(x):
+                nan_value = nan_value.to(x._device)
+            return _store_exact(nan_value, out, fname)
         _no_bool_median(x, "cpu")
         n = x._numel
         flat = contiguous(x)
