@@ -224,17 +224,6 @@ cdef int _norm_devices(str what, tuple args) except -1:
     return 0
 
 
-cdef Tensor _new_on(object shape, DType dt, Tensor like):
-    """_new on like's device."""
-    cdef Py_ssize_t sizes[PYT_MAX_DIMS]
-    cdef int i, n = len(shape)
-    if not is_cuda(like):
-        return _new(shape, dt, False)
-    for i in range(n):
-        sizes[i] = shape[i]
-    return new_empty(n, sizes, dt, like._device, False)
-
-
 cdef inline void* _dptr(Tensor t) noexcept:
     return <void*>t._data if t is not None else NULL
 
@@ -354,10 +343,10 @@ def _layer_norm_native(input, normalized_shape, weight, bias, double eps):
     p.Cg = p.n
     p.S = 1
     p.eps = eps
-    y = _new_on(_shape(x), xc._dtype, x)
+    y = _new_on(_shape(x), xc._dtype, False, x)
     stat_shape = lead + [1] * len(normalized)
-    mean = _new_on(stat_shape, xc._dtype, x)
-    rstd = _new_on(stat_shape, xc._dtype, x)
+    mean = _new_on(stat_shape, xc._dtype, False, x)
+    rstd = _new_on(stat_shape, xc._dtype, False, x)
     _run_row_norm(&p, xc, _param(weight, xc._dtype, "weight", "layer_norm"),
                   _param(bias, xc._dtype, "bias", "layer_norm"), y, mean, rstd, None, None,
                   None, None, 0)
@@ -433,11 +422,11 @@ def _layer_norm_grads(Tensor g, Tensor x, weight, mean, rstd, mask, list normali
         raise RuntimeError(f"layer_norm_backward: expected mean and rstd with {p.rows} "
                            f"elements")
     if mask[0]:
-        gx = _new_on(_shape(x), xc._dtype, x)
+        gx = _new_on(_shape(x), xc._dtype, False, x)
     if mask[1]:
-        gw = _new_on(normalized, xc._dtype, x)
+        gw = _new_on(normalized, xc._dtype, False, x)
     if mask[2]:
-        gb = _new_on(normalized, xc._dtype, x)
+        gb = _new_on(normalized, xc._dtype, False, x)
     _run_row_norm(&p, xc, _param(weight, xc._dtype, "weight", "layer_norm"), None, None, m, r,
                   gc, gx, gw, gb, p.n)
     return tuple([_cast(t, x._dtype) if t is not None else None for t in (gx, gw, gb)])
@@ -511,9 +500,9 @@ def _group_norm_native(input, weight, bias, N, C, HxW, group, double eps):
                            f"of size {_shape(x)}")
     xc = _float_input(x, "GroupNormKernelImpl")
     _group_plan(&p, N, C, HxW, G, eps)
-    y = _new_on(_shape(x), xc._dtype, x)
-    mean = _new_on([N, G], xc._dtype, x)
-    rstd = _new_on([N, G], xc._dtype, x)
+    y = _new_on(_shape(x), xc._dtype, False, x)
+    mean = _new_on([N, G], xc._dtype, False, x)
+    rstd = _new_on([N, G], xc._dtype, False, x)
     _run_row_norm(&p, xc, _param(weight, xc._dtype, "weight", "group_norm"),
                   _param(bias, xc._dtype, "bias", "group_norm"), y, mean, rstd, None, None,
                   None, None, 0)
@@ -565,11 +554,11 @@ def native_group_norm_backward(grad_output, input, mean, rstd, weight, N, C, HxW
                            f"elements")
     _group_plan(&p, N, C, HxW, G, 0)
     if output_mask[0]:
-        gx = _new_on(_shape(x), xc._dtype, x)
+        gx = _new_on(_shape(x), xc._dtype, False, x)
     if output_mask[1]:
-        gw = _new_on([C], xc._dtype, x)
+        gw = _new_on([C], xc._dtype, False, x)
     if output_mask[2]:
-        gb = _new_on([C], xc._dtype, x)
+        gb = _new_on([C], xc._dtype, False, x)
     _run_row_norm(&p, xc, _param(weight, xc._dtype, "weight", "group_norm"), None, None, m, r,
                   gc, gx, gw, gb, C)
     return tuple([_cast(t, x._dtype) if t is not None else None for t in (gx, gw, gb)])
@@ -762,9 +751,9 @@ def _batch_norm_native(input, weight, bias, running_mean, running_var, bint trai
     p.eps = eps
     p.momentum = momentum
     p.training = training
-    y = _new_on(_shape(x), xc._dtype, x)
-    sm = _new_on([C if training else 0], xc._dtype, x)
-    si = _new_on([C if training else 0], xc._dtype, x)
+    y = _new_on(_shape(x), xc._dtype, False, x)
+    sm = _new_on([C if training else 0], xc._dtype, False, x)
+    si = _new_on([C if training else 0], xc._dtype, False, x)
     if training and x._numel == 0:
         raise RuntimeError(f"input tensor must have at least one element, but got "
                            f"input_sizes = {_shape(x)}")
@@ -799,7 +788,7 @@ cdef Tensor _empty_batch_norm(Tensor x, object weight, object bias):
     copy, scaled and shifted)."""
     cdef Tensor out
     if not _wants_grad((x, weight, bias)):
-        return _new_on(_shape(x), x._dtype, x)
+        return _new_on(_shape(x), x._dtype, False, x)
     out = clone(x)
     view = [1, x._shape[1]] + [1] * (x._ndim - 2)
     if weight is not None:
@@ -889,11 +878,11 @@ def native_batch_norm_backward(grad_output, input, weight, running_mean, running
     p.momentum = 0
     p.training = train
     if output_mask[0]:
-        gx = _new_on(_shape(x), xc._dtype, x)
+        gx = _new_on(_shape(x), xc._dtype, False, x)
     if output_mask[1]:
-        gw = _new_on([C], xc._dtype, x)
+        gw = _new_on([C], xc._dtype, False, x)
     if output_mask[2]:
-        gb = _new_on([C], xc._dtype, x)
+        gb = _new_on([C], xc._dtype, False, x)
     if is_cuda(xc):
         _norm_cuda("batch_norm_backward", xc, p.N, C, p.L, C, 1, p.L, eps, 0.0, w, None, None,
                    mean, invstd, None, None, gc, gx, gw, gb, C, train)
