@@ -62,6 +62,18 @@ cdef int refuse_cuda(str what, Tensor t) except -1:
     return 0
 
 
+cdef int _refuse_args(str what, tuple args) except -1:
+    """refuse_cuda for every tensor argument, and every tensor in a list argument."""
+    for x in args:
+        if isinstance(x, Tensor):
+            refuse_cuda(what, <Tensor>x)
+        elif isinstance(x, (list, tuple)):
+            for y in x:
+                if isinstance(y, Tensor):
+                    refuse_cuda(what, <Tensor>y)
+    return 0
+
+
 cdef int cuda_iter(void* it, Tensor out, Tensor a, Tensor b, Tensor c) except -1:
     """Fills it for out = f(a[, b[, c]]): the inputs broadcast to out's shape, byte strides.
     A CPU 0-d input becomes a scalar operand (its bits travel in the launch); any other

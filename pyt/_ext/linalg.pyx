@@ -27,7 +27,7 @@ from cython.parallel cimport prange
 from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous, wrap_dim,
     _to_dtype, _into_out, clone, detach, transpose, copy_, grad_enabled, set_grad_enabled_flag,
     _record, _refuse_out, _inplace_result, _grad_like, _sum_to, _meta, is_cuda, cuda_check,
-    common_device, refuse_cuda)
+    common_device, refuse_cuda, _refuse_args)
 from pyt._ext.cuda_api cimport pyt_cuda_gemm, pyt_cuda_blas_loaded, pyt_cuda_blas_try_load
 from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
@@ -55,19 +55,6 @@ cdef Tensor _tensor_arg(object x, str fn, str name, int pos):
         raise TypeError(f"{fn}(): argument '{name}' (position {pos}) must be Tensor, "
                         f"not {type(x).__name__}")
     return <Tensor>x
-
-
-cdef int _refuse_args(str what, tuple args) except -1:
-    """For the ops with no CUDA kernel yet (LAPACK): NotImplementedError when a tensor
-    argument (or one in a list of them) lives on the GPU."""
-    for x in args:
-        if isinstance(x, Tensor):
-            refuse_cuda(what, <Tensor>x)
-        elif isinstance(x, (list, tuple)):
-            for y in x:
-                if isinstance(y, Tensor):
-                    refuse_cuda(what, <Tensor>y)
-    return 0
 
 
 cdef list _shape_list(Tensor t):

@@ -27,7 +27,7 @@ from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_GetName
 from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous,
     is_contiguous, wrap_dim, _to_dtype, _parse_dtype, fill_, clone, detach, _wants_grad, _record,
     _inplace_result, _meta, grad_enabled, set_grad_enabled_flag, is_cuda, cuda_check,
-    refuse_cuda, common_device)
+    refuse_cuda, common_device, _refuse_args)
 from pyt._ext.cuda_api cimport (pyt_cuda_softmax, pyt_cuda_gemm, pyt_cuda_im2col,
     pyt_cuda_col2im, pyt_cuda_channel_bias, pyt_cuda_pool, pyt_cuda_pool_scatter,
     pyt_cuda_norm_forward, pyt_cuda_norm_backward)
@@ -67,19 +67,6 @@ cdef Tensor _tensor_arg(object x, str name, str op):
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument '{name}' must be Tensor, not {type(x).__name__}")
     return <Tensor>x
-
-
-cdef int _refuse_args(str what, tuple args) except -1:
-    """For the ops with no CUDA kernel yet: NotImplementedError when a tensor argument (or
-    one in a list of them) lives on the GPU, before any kernel reads its memory."""
-    for x in args:
-        if isinstance(x, Tensor):
-            refuse_cuda(what, <Tensor>x)
-        elif isinstance(x, (list, tuple)):
-            for y in x:
-                if isinstance(y, Tensor):
-                    refuse_cuda(what, <Tensor>y)
-    return 0
 
 
 cdef DType _compute_dtype(DType d):

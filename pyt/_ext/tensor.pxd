@@ -128,4 +128,5 @@ cdef bint is_cuda(Tensor t) noexcept
 cdef int cuda_check(int rc, str what) except -1
 cdef object common_device(tuple tensors)
 cdef int refuse_cuda(str what, Tensor t) except -1
+cdef int _refuse_args(str what, tuple args) except -1
 cdef int cuda_iter(void* it, Tensor out, Tensor a, Tensor b, Tensor c) except -1

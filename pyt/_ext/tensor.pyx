@@ -2185,10 +2185,6 @@ cdef str _scalar_type_name(DType dt):
     return scalar_type_name(dt.code)
 
 
-cdef object _no_cuda():
-    return RuntimeError("pyt was built without CUDA support, or no CUDA device is available")
-
-
 # ----- shared memory (pyt.multiprocessing) ------------------------------------------------
 def _storage_moved(Storage storage):
     """Called by Storage.share_memory_ after it moved a storage's bytes: every live tensor
