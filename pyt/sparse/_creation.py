@@ -6,7 +6,7 @@ from pyt.sparse._coo_tensor import SparseTensor, _linear_index
 
 def _check_device(device):
     if device is not None and pyt.device(device).type != "cpu":
-        raise RuntimeError(f"pyt is CPU only: cannot create a tensor on {device}")
+        raise RuntimeError(f"pyt: sparse tensors live on the CPU only, not on {device}")
 
 
 def _refuse_cuda(what, *tensors):
