@@ -91,9 +91,9 @@ cdef int _check_sequence(tuple tensors, tuple shapes) except -1:
 def lstm_sequence_forward(Tensor gx, Tensor w_hh, Tensor acts, Tensor tanh_c, Tensor cs,
                           Tensor h_rows, Py_ssize_t steps, bint reverse):
     """Runs the recurrence of one layer and direction (layouts in pyt_lstm.h): gx
-    (steps * B, 4H), w_hh (4H, H); writes acts (steps * 4H, B), tanh_c (steps * H, B),
-    the cells into cs ((steps + 1) * H, B) and the hidden states into h_rows
-    ((steps + 1) * B, H), whose initial blocks the caller has filled."""
+    (steps * B, 4H), w_hh (4H, H); writes acts (steps * B, 4H), tanh_c (steps * B, H),
+    the cells into cs and the hidden states into h_rows (both ((steps + 1) * B, H)), whose
+    initial blocks the caller has filled."""
     cdef Py_ssize_t hidden = w_hh._shape[1] if w_hh._ndim == 2 else 0
     cdef Py_ssize_t batch = h_rows._shape[0] // (steps + 1) if h_rows._ndim == 2 and steps >= 0 else 0
     if steps <= 0 or batch <= 0 or hidden <= 0 or 4 * hidden * hidden >= (1 << 31):
@@ -101,8 +101,8 @@ def lstm_sequence_forward(Tensor gx, Tensor w_hh, Tensor acts, Tensor tanh_c, Te
                            "and a W_hh of fewer than 2^31 elements")
     _check_sequence((gx, w_hh, acts, tanh_c, cs, h_rows),
                     ((steps * batch, 4 * hidden), (4 * hidden, hidden),
-                     (steps * 4 * hidden, batch), (steps * hidden, batch),
-                     ((steps + 1) * hidden, batch), ((steps + 1) * batch, hidden)))
+                     (steps * batch, 4 * hidden), (steps * batch, hidden),
+                     ((steps + 1) * batch, hidden), ((steps + 1) * batch, hidden)))
     _load_blas()
     cdef int threads = _threads_for(batch, hidden), err
     cdef int saved[PYT_BLAS_MAX_LIBS]
@@ -139,8 +139,8 @@ def lstm_sequence_backward(Tensor acts, Tensor tanh_c, Tensor cs, Tensor w_hh, T
         raise RuntimeError("lstm_sequence_backward: needs steps, batch and hidden size > 0 "
                            "and a W_hh of fewer than 2^31 elements")
     _check_sequence((acts, tanh_c, cs, w_hh, d_out, d_h, d_c, d_gx, dh0, dc0),
-                    ((steps * 4 * hidden, batch), (steps * hidden, batch),
-                     ((steps + 1) * hidden, batch), (4 * hidden, hidden),
+                    ((steps * batch, 4 * hidden), (steps * batch, hidden),
+                     ((steps + 1) * batch, hidden), (4 * hidden, hidden),
                      (steps * batch, hidden), (batch, hidden), (batch, hidden),
                      (steps * batch, 4 * hidden), (batch, hidden), (batch, hidden)))
     _load_blas()

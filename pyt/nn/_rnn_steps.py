@@ -73,13 +73,13 @@ class _LSTMSequence(Function):
     def forward(ctx, gx, h0, c0, w_hh, steps, reverse):
         batch, hidden = h0.size(0), h0.size(1)
         like = dict(dtype=gx.dtype)
-        acts = pyt.empty(steps * 4 * hidden, batch, **like)
-        tanh_c = pyt.empty(steps * hidden, batch, **like)
-        cs = pyt.empty((steps + 1) * hidden, batch, **like)       # c0 and every step's c
+        acts = pyt.empty(steps * batch, 4 * hidden, **like)
+        tanh_c = pyt.empty(steps * batch, hidden, **like)
+        cs = pyt.empty((steps + 1) * batch, hidden, **like)       # c0 and every step's c
         h_rows = pyt.empty((steps + 1) * batch, hidden, **like)   # h0 and every step's h
         first, last = (steps, 0) if reverse else (0, steps)      # blocks of h0 and of h_T
         h_rows[first * batch:(first + 1) * batch].copy_(h0)
-        cs[first * hidden:(first + 1) * hidden].copy_(c0.t())
+        cs[first * batch:(first + 1) * batch].copy_(c0)
         w_hh = w_hh.contiguous()
         _kernels.lstm_sequence_forward(gx.contiguous(), w_hh, acts, tanh_c, cs, h_rows,
                                        steps, reverse)
@@ -87,7 +87,7 @@ class _LSTMSequence(Function):
         ctx.layout = (steps, batch, hidden, reverse)
         output = h_rows[:steps * batch] if reverse else h_rows[batch:]
         return (output, h_rows[last * batch:(last + 1) * batch].clone(),
-                cs[last * hidden:(last + 1) * hidden].t().contiguous())
+                cs[last * batch:(last + 1) * batch].clone())
 
     @staticmethod
     def backward(ctx, d_output, d_h, d_c):
