@@ -404,6 +404,50 @@ int pyt_cuda_scan(int op, int code, const void *in, void *out, int64_t *idx, int
 int pyt_cuda_rowop(int kind, int code, int descending, int64_t A, int64_t n, int64_t B,
                    int64_t kout, int64_t k, const void *in, void *vals, int64_t *idx);
 
+/* ---- unique, bins, binary search, mode (unique_search.cu) ------------------------- */
+
+/* unique works on n contiguous rows of L elements of dtype code (L = 1: single values),
+   compared as pyt_sort.h's keys (torch's order; -0.0 equals 0.0; NaN largest).
+   sort_rows: perm (n int64) = 0..n-1 stably sorted by their rows, lexicographically
+   (pyt_sort_rows' order). */
+int pyt_cuda_sort_rows(int code, const void *rows, int64_t n, int64_t L, int64_t *perm);
+/* The runs of the rows taken in the order perm (n int64, or NULL: 0..n-1): run_of (n
+   int64) = the run (from 0) each position belongs to, a run being a stretch of equal
+   rows where a row holding a NaN stands alone; *num_runs (host) = how many runs.
+   Synchronises. At most INT_MAX rows (more: PYT_CUDA_ERR_UNSUPPORTED). */
+int pyt_cuda_unique_runs(int code, const void *rows, const int64_t *perm, int64_t n,
+                         int64_t L, int64_t *run_of, int64_t *num_runs);
+/* From those runs (each optional, NULL: not wanted): values (num_runs rows of L) = the
+   first row of each run; counts (num_runs int64) = each run's length; inverse (n int64):
+   inverse[perm[r]] = run_of[r]. */
+int pyt_cuda_unique_emit(int code, const void *rows, const int64_t *perm, int64_t n,
+                         int64_t L, const int64_t *run_of, int64_t num_runs, void *values,
+                         int64_t *counts, int64_t *inverse);
+/* lo_hi (host: 2 values of dtype code, PYT_INT64 or PYT_FLOAT64) = the smallest and the
+   largest of n > 0 contiguous values; a NaN makes hi NaN. Synchronises. */
+int pyt_cuda_minmax(int code, const void *data, int64_t n, void *lo_hi);
+/* bincount: for each of the n int64 values v[i] (the caller checked 0 <= v[i] < length):
+   out[v[i]] += 1 (weights NULL: out int64) or += weights[i] (float64), atomically; out
+   holds zeros on entry. */
+int pyt_cuda_bincount(const int64_t *v, int64_t n, const double *weights, void *out,
+                      int64_t length);
+/* histc: counts (nbins int64, zeroed) += 1 for each of the n float64 values in [lo, hi]
+   (lo < hi, finite), into bin (int)((v - lo) * nbins / (hi - lo)), the last bin closed. */
+int pyt_cuda_histc(const double *x, int64_t n, double lo, double hi, int64_t nbins,
+                   int64_t *counts);
+/* searchsorted: rows of n sorted values (seq, dtype code; sorter NULL or n int64 per
+   row, each in [0, n)) and rows of m values (vals, the same dtype), all contiguous:
+   out[r * m + j] = where vals[r * m + j] goes into row r, pyt_sort.h's pyt_search_*
+   comparisons (the first value >= it; > it when right). */
+int pyt_cuda_searchsorted(int code, const void *seq, const int64_t *sorter, int64_t n,
+                          const void *vals, int64_t m, int64_t rows, int right,
+                          int64_t *out);
+/* mode: sorted_vals (dtype code) and sorted_idx, contiguous [A, n, B], as pyt_cuda_rowop
+   (PYT_ROW_SORT, ascending) leaves them; vals / idx [A, 1, B] = PYT_ROW_MODE's pick: the
+   longest run of equal keys (every NaN alone), the first of the longest, its last index. */
+int pyt_cuda_mode(int code, int64_t A, int64_t n, int64_t B, const void *sorted_vals,
+                  const int64_t *sorted_idx, void *vals, int64_t *idx);
+
 #ifdef __cplusplus
 }
 #endif

@@ -87,3 +87,13 @@ int pyt_cuda_scan(int op, int code, const void *in, void *out, int64_t *idx, int
                   int64_t n, int64_t B) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_rowop(int kind, int code, int descending, int64_t A, int64_t n, int64_t B,
                    int64_t kout, int64_t k, const void *in, void *vals, int64_t *idx) { return PYT_CUDA_ERR_NOT_BUILT; }
+
+/* unique_search.cu */
+int pyt_cuda_sort_rows(int code, const void *rows, int64_t n, int64_t L, int64_t *perm) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_unique_runs(int code, const void *rows, const int64_t *perm, int64_t n, int64_t L, int64_t *run_of, int64_t *num_runs) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_unique_emit(int code, const void *rows, const int64_t *perm, int64_t n, int64_t L, const int64_t *run_of, int64_t num_runs, void *values, int64_t *counts, int64_t *inverse) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_minmax(int code, const void *data, int64_t n, void *lo_hi) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_bincount(const int64_t *v, int64_t n, const double *weights, void *out, int64_t length) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_histc(const double *x, int64_t n, double lo, double hi, int64_t nbins, int64_t *counts) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_searchsorted(int code, const void *seq, const int64_t *sorter, int64_t n, const void *vals, int64_t m, int64_t rows, int right, int64_t *out) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_mode(int code, int64_t A, int64_t n, int64_t B, const void *sorted_vals, const int64_t *sorted_idx, void *vals, int64_t *idx) { return PYT_CUDA_ERR_NOT_BUILT; }

@@ -20,6 +20,9 @@ from pyt._ext.tensor cimport (Tensor, new_empty, copy_into, contiguous, wrap_dim
     set_grad_enabled_flag, _wants_grad, _refuse_out, _record, _grad_like, _meta,
     is_cuda, cuda_check, refuse_cuda)
 from pyt._ext.cuda_api cimport pyt_cuda_reduce, pyt_cuda_scan, pyt_cuda_rowop
+from pyt._ext.cuda_api cimport (pyt_cuda_sort_rows, pyt_cuda_unique_runs,
+    pyt_cuda_unique_emit, pyt_cuda_minmax, pyt_cuda_bincount, pyt_cuda_histc,
+    pyt_cuda_searchsorted, pyt_cuda_mode)
 from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport scalar_type_name, cpp_type_name
@@ -1384,8 +1387,6 @@ cdef tuple _rows(Tensor x, int d, int kind, Py_ssize_t kout, Py_ssize_t k, bint 
     cdef pyt_rowop op
     cdef int i, nd = x._ndim, rc, nthreads = num_threads()
     cdef Tensor src, vals, idx
-    if kind == PYT_ROW_MODE:
-        refuse_cuda(_ROW_NAMES[kind], x)
     src = contiguous(x)
     op.A = 1
     op.n = 1
@@ -1411,7 +1412,9 @@ cdef tuple _rows(Tensor x, int d, int kind, Py_ssize_t kout, Py_ssize_t k, bint 
     op.in_ = src._data
     op.vals = vals._data
     op.idx = <int64_t*>idx._data
-    if is_cuda(x):                      # sort.cu: the same contract on the GPU
+    if is_cuda(x) and kind == PYT_ROW_MODE:
+        _mode_cuda(src, &op)
+    elif is_cuda(x):                    # sort.cu: the same contract on the GPU
         with nogil:
             rc = pyt_cuda_rowop(kind, op.code, op.descending, op.A, op.n, op.B, op.kout,
                                 op.k, op.in_, op.vals, op.idx)
@@ -1428,6 +1431,22 @@ cdef tuple _rows(Tensor x, int d, int kind, Py_ssize_t kout, Py_ssize_t k, bint 
         vals._set_geometry(nd - 1, shape, strides)
         idx._set_geometry(nd - 1, shape, strides)
     return vals, idx
+
+
+cdef int _mode_cuda(Tensor src, pyt_rowop* op) except -1:
+    """mode on the GPU: the rows sorted (sort.cu), then PYT_ROW_MODE's walk over each
+    sorted row (unique_search.cu)."""
+    cdef Tensor sv = new_empty(src._ndim, src._shape, src._dtype, src._device, False)
+    cdef Tensor si = new_empty(src._ndim, src._shape, _int64, src._device, False)
+    cdef int rc
+    with nogil:
+        rc = pyt_cuda_rowop(PYT_ROW_SORT, op.code, 0, op.A, op.n, op.B, op.n, 0, op.in_,
+                            sv._data, <int64_t*>si._data)
+    cuda_check(rc, "mode")
+    with nogil:
+        rc = pyt_cuda_mode(op.code, op.A, op.n, op.B, sv._data, <const int64_t*>si._data,
+                           op.vals, op.idx)
+    return cuda_check(rc, "mode")
 
 
 cdef inline Py_ssize_t _dim_size(Tensor x, int d) noexcept:
@@ -1599,6 +1618,9 @@ cdef Tensor _gather_flat(Tensor src, const int64_t* pos, Py_ssize_t n):
 
 
 cdef object _unique_flat(Tensor x, bint sort_first, bint return_inverse, bint return_counts):
+    if is_cuda(x):
+        return _unique_cuda(x, contiguous(x), -1, x._numel, 1, sort_first, return_inverse,
+                            return_counts)
     cdef Py_ssize_t n = x._numel, i, r, runs = 0
     cdef Tensor flat = contiguous(x)
     cdef uint64_t* keys = <uint64_t*>malloc((2 * n + 1) * sizeof(uint64_t))
@@ -1690,6 +1712,8 @@ cdef object _unique_dim(Tensor x, object dim, bint sort_first, bint return_inver
             raise RuntimeError("There are 0 sized dimensions, and they aren't selected, so "
                                "unique cannot be applied")
     rows = contiguous(x.movedim(d, 0))
+    if is_cuda(x):
+        return _unique_cuda(x, rows, d, n, L, sort_first, return_inverse, return_counts)
     keys = <uint64_t*>malloc((n * L + 1) * sizeof(uint64_t))
     perm = <int64_t*>malloc((3 * n + 1) * sizeof(int64_t))
     if keys == NULL or perm == NULL:
@@ -1734,11 +1758,64 @@ cdef object _unique_dim(Tensor x, object dim, bint sort_first, bint return_inver
                           return_counts)
 
 
+cdef object _unique_cuda(Tensor x, Tensor rows, int d, Py_ssize_t n, Py_ssize_t L,
+                         bint sort_first, bint return_inverse, bint return_counts):
+    """unique on the GPU (unique_search.cu): rows (n contiguous rows of L elements; d -1:
+    the flat case) taken in sorted order (the CPU's stable order) or as they are, split
+    into runs of equal rows, as on the CPU."""
+    cdef Tensor perm = None, run_of, values, inverse = None, counts = None
+    cdef const int64_t* pp = NULL
+    cdef int64_t* cp = NULL
+    cdef int64_t* ip = NULL
+    cdef int64_t num_runs = 0
+    cdef Py_ssize_t runs
+    cdef Py_ssize_t shape[PYT_MAX_DIMS]
+    cdef int i, rc, code = x._dtype.code
+    if sort_first and n > 0:
+        if d < 0:                           # values: sort.cu's stable sort
+            perm = _rows(rows.reshape(n), 0, PYT_ROW_SORT, n, 0, False, True)[1]
+        else:
+            perm = new_empty(1, &n, _int64, x._device, False)
+            with nogil:
+                rc = pyt_cuda_sort_rows(code, rows._data, n, L, <int64_t*>perm._data)
+            cuda_check(rc, "unique")
+        pp = <const int64_t*>perm._data
+    run_of = new_empty(1, &n, _int64, x._device, False)
+    if n > 0:
+        with nogil:
+            rc = pyt_cuda_unique_runs(code, rows._data, pp, n, L, <int64_t*>run_of._data,
+                                      &num_runs)
+        cuda_check(rc, "unique")
+    runs = num_runs
+    if d < 0:
+        values = new_empty(1, &runs, x._dtype, x._device, False)
+    else:
+        for i in range(rows._ndim):
+            shape[i] = rows._shape[i]
+        shape[0] = runs
+        values = new_empty(rows._ndim, shape, x._dtype, x._device, False)
+    if return_inverse:
+        inverse = new_empty(x._ndim, x._shape, _int64, x._device, False) if d < 0 else \
+            new_empty(1, &n, _int64, x._device, False)
+        ip = <int64_t*>inverse._data
+    if return_counts:
+        counts = new_empty(1, &runs, _int64, x._device, False)
+        cp = <int64_t*>counts._data
+    if n > 0:
+        with nogil:
+            rc = pyt_cuda_unique_emit(code, rows._data, pp, n, L,
+                                      <const int64_t*>run_of._data, runs, values._data, cp,
+                                      ip)
+        cuda_check(rc, "unique")
+    if d >= 0:
+        values = contiguous(values.movedim(0, d))
+    return _unique_result(values, inverse, counts, return_inverse, return_counts)
+
+
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values (or slices along dim), sorted, with optional inverse indices
     and counts."""
     cdef Tensor x = _tensor_arg(input, "unique")
-    refuse_cuda("unique", x)
     if dim is None:
         return _unique_flat(x, True, return_inverse, return_counts)
     return _unique_dim(x, dim, True, return_inverse, return_counts)
@@ -1747,7 +1824,6 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
 def unique_consecutive(input, return_inverse=False, return_counts=False, dim=None):
     """Collapses runs of equal consecutive values (or slices along dim)."""
     cdef Tensor x = _tensor_arg(input, "unique_consecutive")
-    refuse_cuda("unique_consecutive", x)
     if dim is None:
         return _unique_flat(x, False, return_inverse, return_counts)
     return _unique_dim(x, dim, False, return_inverse, return_counts)
@@ -1766,9 +1842,8 @@ def bincount(input, weights=None, minlength=0):
     cdef const double* wv
     cdef int64_t top = -1
     cdef DType out_dt
-    refuse_cuda("bincount", x)
     if isinstance(weights, Tensor):
-        refuse_cuda("bincount", weights)
+        _same_device(x, <Tensor>weights)
     if x._dtype.is_floating_point or x._dtype.code == PYT_BOOL:
         raise NotImplementedError(f"\"bincount_cpu\" not implemented for "
                                   f"'{scalar_type_name(x._dtype.code)}'")
@@ -1779,6 +1854,8 @@ def bincount(input, weights=None, minlength=0):
         raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
     n = x._numel
     xs = contiguous(_cast(x, _int64))
+    if is_cuda(x):
+        return _bincount_cuda(xs, weights, ml)
     v = <int64_t*>xs._data
     for i in range(n):
         if v[i] < 0:
@@ -1808,6 +1885,50 @@ def bincount(input, weights=None, minlength=0):
     return _cast(out, out_dt)
 
 
+cdef int _same_device(Tensor a, Tensor b) except -1:
+    if a._device is not b._device and a._device != b._device:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
+                           f"least two devices, {a._device} and {b._device}!")
+    return 0
+
+
+cdef object _bincount_cuda(Tensor xs, object weights, Py_ssize_t ml):
+    """bincount on the GPU (unique_search.cu): xs contiguous int64 on the device. The
+    values' range is checked (one small copy to the host) before any bin is touched."""
+    cdef Py_ssize_t n = xs._numel, length
+    cdef int64_t lo_hi[2]
+    cdef int64_t top = -1
+    cdef int rc
+    cdef Tensor w = None, out
+    cdef DType out_dt
+    if n > 0:
+        with nogil:
+            rc = pyt_cuda_minmax(PYT_INT64, xs._data, n, lo_hi)
+        cuda_check(rc, "bincount")
+        if lo_hi[0] < 0:
+            raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+        top = lo_hi[1]
+    if weights is not None:
+        w = _tensor_arg(weights, "bincount", "weights")
+        if w._ndim != 1 or w._numel != n:
+            raise RuntimeError("weights should be 1-d and have the same length as input")
+    length = top + 1 if top + 1 > ml else ml
+    if w is None:
+        out = new_empty(1, &length, _int64, xs._device, True)
+        with nogil:
+            rc = pyt_cuda_bincount(<const int64_t*>xs._data, n, NULL, out._data, length)
+        cuda_check(rc, "bincount")
+        return out
+    out_dt = _float32 if w._dtype.code == PYT_FLOAT32 else _float64
+    out = new_empty(1, &length, _float64, xs._device, True)
+    w = contiguous(_cast(w, _float64))
+    with nogil:
+        rc = pyt_cuda_bincount(<const int64_t*>xs._data, n, <const double*>w._data,
+                               out._data, length)
+    cuda_check(rc, "bincount")
+    return _cast(out, out_dt)
+
+
 cdef str _num_text(double v):
     if isnan(v):
         return "nan"
@@ -1825,7 +1946,8 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     cdef double lo, hi, v, width
     cdef const double* xv
     cdef int64_t* c
-    refuse_cuda("histc", x)
+    cdef double lo_hi[2]
+    cdef int rc
     if not x._dtype.is_floating_point:
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for "
                                   f"'{scalar_type_name(x._dtype.code)}'")
@@ -1840,7 +1962,14 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     n = x._numel
     xs = contiguous(_cast(x, _float64))
     xv = <const double*>xs._data
-    if lo == hi and n > 0:
+    if lo == hi and n > 0 and is_cuda(x):               # the data's range, on the device
+        with nogil:
+            rc = pyt_cuda_minmax(PYT_FLOAT64, xs._data, n, lo_hi)
+        cuda_check(rc, "histc")
+        lo, hi = lo_hi[0], lo_hi[1]
+        if isnan(lo) or isnan(hi):
+            lo = hi = NAN
+    elif lo == hi and n > 0:
         lo = INFINITY
         hi = -INFINITY
         for i in range(n):
@@ -1861,6 +1990,11 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     counts = new_empty(1, &nbins, _int64, x._device, True)
     c = <int64_t*>counts._data
     width = hi - lo
+    if is_cuda(x):
+        with nogil:
+            rc = pyt_cuda_histc(xv, n, lo, hi, nbins, c)
+        cuda_check(rc, "histc")
+        return _store_exact(_cast(counts, x._dtype), out, "histc")
     with nogil:
         for i in range(n):
             v = xv[i]
@@ -1896,12 +2030,11 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     cdef Tensor vals
     cdef Tensor order = None, result
     cdef DType dt
-    refuse_cuda("searchsorted", seq)
-    if isinstance(input, Tensor):
-        refuse_cuda("searchsorted", <Tensor>input)
     vals = _value_tensor(input, seq._dtype)
     cdef Py_ssize_t n, rows, m, r, i
     cdef int64_t* so = NULL
+    cdef int64_t lo_hi[2]
+    cdef int rc
     cdef int64_t* res
     cdef bint use_right
     cdef pyt_search_fn fn
@@ -1914,6 +2047,18 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             raise RuntimeError("torch.searchsorted(): side and right can't be set to "
                                "opposites, got side of left while right was True")
     use_right = bool(right) or side == "right"
+    if not isinstance(input, Tensor) and is_cuda(seq):       # a number: on seq's device
+        vals = vals.to(seq._device)
+    if vals._device is not seq._device and vals._device != seq._device:
+        raise RuntimeError(f"torch.searchsorted(): boundaries and input value tensors should "
+                           f"have same device type, but got boundaries tensor device type "
+                           f"{seq._device} and input value tensor device type {vals._device}")
+    if isinstance(sorter, Tensor) and (<Tensor>sorter)._device is not seq._device and \
+            (<Tensor>sorter)._device != seq._device:
+        raise RuntimeError(f"torch.searchsorted(): sorter and boundary tensors should have "
+                           f"same device type, but got sorter tensor device type "
+                           f"{(<Tensor>sorter)._device} and input value tensor device type "
+                           f"{seq._device}")
     if seq._ndim == 0:
         raise RuntimeError("torch.searchsorted(): boundaries tensor should have positive "
                            "dimension, but got 0 dimension")
@@ -1942,8 +2087,15 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             raise RuntimeError("torch.searchsorted(): sorter must be a tensor of long dtype")
         order = contiguous(order)
         so = <int64_t*>order._data
-        for i in range(order._numel):
-            if so[i] < 0 or so[i] >= n:
+        if not is_cuda(order):
+            for i in range(order._numel):
+                if so[i] < 0 or so[i] >= n:
+                    raise RuntimeError("torch.searchsorted(): sorter index out of range")
+        elif order._numel > 0:              # checked on the device before any search reads
+            with nogil:
+                rc = pyt_cuda_minmax(PYT_INT64, order._data, order._numel, lo_hi)
+            cuda_check(rc, "searchsorted")
+            if lo_hi[0] < 0 or lo_hi[1] >= n:
                 raise RuntimeError("torch.searchsorted(): sorter index out of range")
     seq = contiguous(_cast(seq, dt))
     vals = contiguous(_cast(vals, dt))
@@ -1953,10 +2105,16 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
     fn = pyt_search_table[dt.code]
     if seq._ndim == 1:
         rows = 1
-    with nogil:
-        for r in range(rows):
-            fn(seq._data + r * n * dt.itemsize, n, so + r * n if so != NULL else NULL,
-               vals._data + r * m * dt.itemsize, m, use_right, res + r * m)
+    if is_cuda(seq):                    # unique_search.cu: one thread per value
+        with nogil:
+            rc = pyt_cuda_searchsorted(dt.code, seq._data, so, n, vals._data, m, rows,
+                                       use_right, res)
+        cuda_check(rc, "searchsorted")
+    else:
+        with nogil:
+            for r in range(rows):
+                fn(seq._data + r * n * dt.itemsize, n, so + r * n if so != NULL else NULL,
+                   vals._data + r * m * dt.itemsize, m, use_right, res + r * m)
     if out_int32:
         result = _cast(result, _int32)
     return _store_exact(result, out, "searchsorted")
