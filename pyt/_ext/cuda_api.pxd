@@ -134,3 +134,7 @@ cdef extern from "pyt_cuda.h" nogil:
     int pyt_cuda_accumulate(const pyt_cuda_iter *it, int code, int mode, double alpha_f, int64_t alpha_i)
     int pyt_cuda_count_nonzero(const char *data, int64_t numel, int itemsize, int is_float, int64_t *count)
     int pyt_cuda_nonzero(const char *data, int ndim, const int64_t *shape, int itemsize, int is_float, int64_t *out, int64_t count)
+    int pyt_cuda_cross_entropy(int dtype, int reduction, const void *x, const int64_t *target, const void *weight, int64_t N, int64_t C, int64_t S, int64_t ignore_index, void *out, void *stats, void *total_w, int64_t *bad_value)
+    int pyt_cuda_cross_entropy_backward(int dtype, int reduction, const void *x, const int64_t *target, const void *weight, const void *stats, const void *total_w, const void *grad, void *gx, int64_t N, int64_t C, int64_t S, int64_t ignore_index)
+    int pyt_cuda_pad(int grad, int dtype, const void *x, void *y, int64_t planes, const int64_t *size, const int64_t *out, const int64_t *maps)
+    int pyt_cuda_resample(int adjoint, int dtype, const void *x, void *y, int64_t outer, int64_t n_in, int64_t n_out, int64_t inner, int64_t ntaps, const int64_t *idx, const double *w)
