@@ -448,6 +448,50 @@ int pyt_cuda_searchsorted(int code, const void *seq, const int64_t *sorter, int6
 int pyt_cuda_mode(int code, int64_t A, int64_t n, int64_t B, const void *sorted_vals,
                   const int64_t *sorted_idx, void *vals, int64_t *idx);
 
+/* ---- fused cross-entropy (loss.cu): F.cross_entropy with class-index targets ------- */
+
+/* x: contiguous [N, C, S] logits of dtype (float16, bfloat16, float32, float64); target:
+   contiguous int64 [N, S]; weight: NULL or C values of the compute dtype (float32 for the
+   half types, else dtype). Row r = n * S + s. Computed in the compute dtype:
+   stats[2r], stats[2r + 1] = the row's max m and ls = log(sum exp(x - m)) (compute dtype,
+   kept for the backward); loss_r = w[t] * (ls - (x[t] - m)), 0 when t == ignore_index.
+   reduction 0 (none): out = loss_r, N * S values of dtype; 1 (mean) / 2 (sum): out is one
+   value of dtype, sum loss_r (mean: / sum of w[t] over the rows not ignored), and
+   total_w (one value, compute dtype) that sum of weights. A target outside [0, C) other
+   than ignore_index: PYT_CUDA_ERR_INDEX and *bad_value (host) = the first such target in
+   row order. Synchronises (reads that flag back). */
+int pyt_cuda_cross_entropy(int dtype, int reduction, const void *x, const int64_t *target,
+                           const void *weight, int64_t N, int64_t C, int64_t S,
+                           int64_t ignore_index, void *out, void *stats, void *total_w,
+                           int64_t *bad_value);
+/* gx [N, C, S] of dtype = (exp((x - m) - ls) - (c == t)) * w[t] * g_r, 0 on ignored rows,
+   from the forward's stats (and total_w for mean); g_r = grad[r] (none: N * S values of
+   dtype), grad[0] (sum), grad[0] / total_w (mean). */
+int pyt_cuda_cross_entropy_backward(int dtype, int reduction, const void *x,
+                                    const int64_t *target, const void *weight,
+                                    const void *stats, const void *total_w, const void *grad,
+                                    void *gx, int64_t N, int64_t C, int64_t S,
+                                    int64_t ignore_index);
+
+/* ---- pad and interpolate (resample.cu): nn_padding.pxi / nn_interpolate.pxi's tables -- */
+
+/* reflect / replicate / circular pad of contiguous [planes, size0, size1, size2] (unused
+   leading dims of size 1) into [planes, out0, out1, out2]. maps (host): out0 + out1 + out2
+   int64, map[d][o] the position along d that output o copies (inside [0, size[d])).
+   grad 0: y = x gathered, any dtype (elements moved by size). grad 1: x is the output
+   gradient [planes, out], y (overwritten) the input gradient [planes, size]: each element
+   the sum of the gradients of its copies, added in the CPU's order; float32 / float64. */
+int pyt_cuda_pad(int grad, int dtype, const void *x, void *y, int64_t planes,
+                 const int64_t *size, const int64_t *out, const int64_t *maps);
+/* One pass of interpolate along one dim, float32 / float64: idx, w (host) hold n_out *
+   ntaps taps (input positions in [0, n_in), weights) as nn_interpolate.pxi's Taps.
+   adjoint 0: y[a, o, i] = sum_k w[o, k] * x[a, idx[o, k], i], x [outer, n_in, inner], y
+   [outer, n_out, inner]. adjoint 1: x [outer, n_out, inner] (the output gradient), y
+   (overwritten) [outer, n_in, inner] = the transposed map, summed in the CPU's order. */
+int pyt_cuda_resample(int adjoint, int dtype, const void *x, void *y, int64_t outer,
+                      int64_t n_in, int64_t n_out, int64_t inner, int64_t ntaps,
+                      const int64_t *idx, const double *w);
+
 #ifdef __cplusplus
 }
 #endif

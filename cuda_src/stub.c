@@ -97,3 +97,7 @@ int pyt_cuda_bincount(const int64_t *v, int64_t n, const double *weights, void *
 int pyt_cuda_histc(const double *x, int64_t n, double lo, double hi, int64_t nbins, int64_t *counts) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_searchsorted(int code, const void *seq, const int64_t *sorter, int64_t n, const void *vals, int64_t m, int64_t rows, int right, int64_t *out) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_mode(int code, int64_t A, int64_t n, int64_t B, const void *sorted_vals, const int64_t *sorted_idx, void *vals, int64_t *idx) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_cross_entropy(int dtype, int reduction, const void *x, const int64_t *target, const void *weight, int64_t N, int64_t C, int64_t S, int64_t ignore_index, void *out, void *stats, void *total_w, int64_t *bad_value) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_cross_entropy_backward(int dtype, int reduction, const void *x, const int64_t *target, const void *weight, const void *stats, const void *total_w, const void *grad, void *gx, int64_t N, int64_t C, int64_t S, int64_t ignore_index) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_pad(int grad, int dtype, const void *x, void *y, int64_t planes, const int64_t *size, const int64_t *out, const int64_t *maps) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_resample(int adjoint, int dtype, const void *x, void *y, int64_t outer, int64_t n_in, int64_t n_out, int64_t inner, int64_t ntaps, const int64_t *idx, const double *w) { return PYT_CUDA_ERR_NOT_BUILT; }

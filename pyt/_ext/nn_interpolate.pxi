@@ -4,7 +4,8 @@
 # positions ("taps") with weights, computed once per dim exactly as torch computes
 # them (its source-index formulas, align_corners, scale_factor). The resize then runs
 # as one pass per spatial dim; the gradient runs the adjoint passes (scatter-add along
-# the same taps) in reverse order. area is adaptive average pooling.
+# the same taps) in reverse order. area is adaptive average pooling. On CUDA each pass
+# is resample.cu's, from the same taps.
 
 cdef struct Taps:
     Py_ssize_t n_in, n_out, ntaps
@@ -156,6 +157,21 @@ cdef int _make_taps(Taps* t, Py_ssize_t n_in, Py_ssize_t n_out, str mode, bint a
     return 0
 
 
+def _interpolate_taps(n_in, n_out, str mode, bint align_corners, scale_factor=None):
+    """(input positions, weights, taps per output) of one dim, as the passes use them:
+    for the host checks of the GPU's index math."""
+    cdef Taps t
+    t.idx = NULL
+    t.w = NULL
+    try:
+        _make_taps(&t, n_in, n_out, mode, align_corners, scale_factor)
+        return ([t.idx[q] for q in range(t.n_out * t.ntaps)],
+                [t.w[q] for q in range(t.n_out * t.ntaps)], t.ntaps)
+    finally:
+        free(t.idx)
+        free(t.w)
+
+
 # ----- planning, as torch.nn.functional.interpolate does it ---------------------------------
 
 cdef dict _INTERP_RANK = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
@@ -237,7 +253,7 @@ cdef Tensor _run_passes(Tensor x, list in_shape, list out_size, list scales, str
                         bint align_corners, bint adjoint):
     """Forward: resize x (shaped in_shape) dim by dim; adjoint: x is the gradient of the
     output, and the passes run backwards."""
-    cdef int dim = len(out_size), i, d
+    cdef int dim = len(out_size), i, d, rc
     cdef Taps t
     cdef Py_ssize_t outer, inner
     cdef Tensor cur = x, nxt
@@ -261,14 +277,21 @@ cdef Tensor _run_passes(Tensor x, list in_shape, list out_size, list scales, str
             for s in shape[d + 1:]:
                 inner *= s
             shape[d] = in_shape[d] if adjoint else out_size[i]
-            nxt = _new(shape, cur._dtype, adjoint)
-            with nogil:
-                if cur._dtype.code == PYT_FLOAT32:
-                    _resample_kernel(<float*>cur._data, <float*>nxt._data, &t, outer, inner,
-                                     adjoint)
-                else:
-                    _resample_kernel(<double*>cur._data, <double*>nxt._data, &t, outer, inner,
-                                     adjoint)
+            if is_cuda(cur):
+                nxt = _new_on(shape, cur._dtype, False, cur)
+                with nogil:
+                    rc = pyt_cuda_resample(adjoint, cur._dtype.code, cur._data, nxt._data,
+                                           outer, t.n_in, t.n_out, inner, t.ntaps, t.idx, t.w)
+                cuda_check(rc, "interpolate_backward" if adjoint else "interpolate")
+            else:
+                nxt = _new(shape, cur._dtype, adjoint)
+                with nogil:
+                    if cur._dtype.code == PYT_FLOAT32:
+                        _resample_kernel(<float*>cur._data, <float*>nxt._data, &t, outer,
+                                         inner, adjoint)
+                    else:
+                        _resample_kernel(<double*>cur._data, <double*>nxt._data, &t, outer,
+                                         inner, adjoint)
             cur = nxt
         finally:
             free(t.idx)
@@ -279,8 +302,6 @@ cdef Tensor _run_passes(Tensor x, list in_shape, list out_size, list scales, str
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,
                 recompute_scale_factor=None, antialias=False):
     """torch.nn.functional.interpolate for [N, C, *spatial] inputs with 1-3 spatial dims."""
-    _refuse_args("interpolate", (input, size, scale_factor, mode, align_corners,
-                                 recompute_scale_factor, antialias))
     cdef Tensor x = _tensor_arg(input, "input", "interpolate")
     in_shape = _shape(x)
     out_size, scales, ac = _interp_plan(in_shape, size, scale_factor, mode, align_corners,
@@ -323,8 +344,6 @@ def interpolate_backward(grad_output, input_size, size=None, scale_factor=None,
                          mode="nearest", align_corners=None, recompute_scale_factor=None):
     """Gradient of interpolate for its input (of shape input_size); recorded when
     grad_output needs a gradient."""
-    _refuse_args("interpolate_backward", (grad_output, input_size, size, scale_factor, mode,
-                                          align_corners, recompute_scale_factor))
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "interpolate_backward")
     in_shape = [int(s) for s in input_size]
     out_size, scales, ac = _interp_plan(in_shape, size, scale_factor, mode, align_corners,
@@ -334,7 +353,8 @@ def interpolate_backward(grad_output, input_size, size=None, scale_factor=None,
         raise RuntimeError(f"interpolate_backward: expected grad_output of size {expected}, "
                            f"but got {_shape(g)}")
     if mode == "area":
-        return adaptive_avg_pool_backward(g, _new(in_shape, g._dtype, False), len(out_size))
+        return adaptive_avg_pool_backward(g, _new_on(in_shape, g._dtype, False, g),
+                                          len(out_size))
     plan = (in_shape, out_size, scales, mode, ac)
     name = _upsample_name(mode, len(out_size))
     return _linear(g, _bind(_resize_adjoint, plan), _twice(name), _bind(_resize, plan), name)

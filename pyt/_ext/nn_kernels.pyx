@@ -16,6 +16,7 @@ kernels, and under create_graph=True records itself too (double backward).
     nn_embedding.pxi      embedding, dropout
     nn_padding.pxi        pad (constant, reflect, replicate, circular)
     nn_interpolate.pxi    interpolate (nearest, linear, bilinear, bicubic, trilinear, area)
+    nn_loss.pxi           cross_entropy fused on CUDA
 """
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
@@ -30,7 +31,8 @@ from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous
     refuse_cuda, common_device, _refuse_args)
 from pyt._ext.cuda_api cimport (pyt_cuda_softmax, pyt_cuda_gemm, pyt_cuda_im2col,
     pyt_cuda_col2im, pyt_cuda_channel_bias, pyt_cuda_pool, pyt_cuda_pool_scatter,
-    pyt_cuda_norm_forward, pyt_cuda_norm_backward)
+    pyt_cuda_norm_forward, pyt_cuda_norm_backward, pyt_cuda_cross_entropy,
+    pyt_cuda_cross_entropy_backward, pyt_cuda_pad, pyt_cuda_resample, PYT_CUDA_ERR_INDEX)
 from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport (PYT_BOOL, PYT_UINT8, PYT_INT8, PYT_INT16, PYT_INT32,
@@ -419,3 +421,4 @@ include "nn_normalization.pxi"
 include "nn_embedding.pxi"
 include "nn_padding.pxi"
 include "nn_interpolate.pxi"
+include "nn_loss.pxi"

@@ -2,7 +2,7 @@
 # between views. reflect / replicate / circular padding build, per padded dim, a map
 # from output position to input position; a gather kernel follows the maps (moving
 # elements by their size, so every dtype works) and the gradient scatter-adds along
-# the same maps.
+# the same maps. On CUDA, resample.cu runs the gather and the gradient from the same maps.
 
 ctypedef fused move_t:
     uint8_t
@@ -121,7 +121,6 @@ def constant_pad_nd(input, pad, value=0):
     """Pads the last len(pad) // 2 dims with value (pad = (left of last dim, right of
     last dim, left of the one before, ...)); negative pads crop. Its gradient is the
     opposite padding (a crop, or zeros where it cropped)."""
-    _refuse_args("constant_pad_nd", (input, pad, value))
     cdef Tensor x = _tensor_arg(input, "input", "constant_pad_nd")
     if not _tracks(x):
         return _constant_pad(x, pad, value)
@@ -143,7 +142,7 @@ def _constant_pad(Tensor x, pad, value):
     out_shape, in_start, out_start, length = _constant_windows(_shape(x), pads)
     if not x._dtype.is_floating_point and isinstance(value, float):
         value = bool(value) if x._dtype.code == PYT_BOOL else int(value)
-    out = _new(out_shape, x._dtype, value == 0)
+    out = _new_on(out_shape, x._dtype, value == 0, x)
     if value != 0 and out._numel:
         fill_(out, value)
     if x._numel and out._numel:
@@ -236,7 +235,6 @@ cdef int _check_pad_mode(list shape, list pads, str mode) except -1:
 def pad(input, pad, mode="constant", value=None):
     """torch.nn.functional.pad: mode 'constant' (any dims, any dtype), 'reflect',
     'replicate' or 'circular' (the last 1-3 dims of a batched or unbatched input)."""
-    _refuse_args("pad", (input, pad, mode, value))
     cdef Tensor x = _tensor_arg(input, "input", "pad")
     pads = _pad_list(pad, "pad")
     if len(pads) % 2:
@@ -267,6 +265,46 @@ cdef str _pad_name(str mode, int k):
     return "CopySlices"                 # torch builds circular padding from slice copies
 
 
+cdef int _cuda_pad(int grad, Tensor x, Tensor y, const PadMaps* m) except -1:
+    """resample.cu's pad (grad 0: y = x gathered) or its gradient (grad 1: x the output
+    gradient, y the input gradient) along m's maps."""
+    cdef int64_t size[3]
+    cdef int64_t outs[3]
+    cdef int64_t* maps
+    cdef Py_ssize_t at = 0
+    cdef int d, rc
+    for d in range(3):
+        size[d] = m.size[d]
+        outs[d] = m.out[d]
+    maps = <int64_t*>_alloc((m.out[0] + m.out[1] + m.out[2]) * sizeof(int64_t))
+    for d in range(3):
+        memcpy(maps + at, m.map[d], m.out[d] * sizeof(int64_t))
+        at += m.out[d]
+    try:
+        with nogil:
+            rc = pyt_cuda_pad(grad, x._dtype.code, x._data, y._data, m.planes, size, outs, maps)
+        cuda_check(rc, "pad_backward" if grad else "pad")
+    finally:
+        free(maps)
+    return 0
+
+
+def _pad_index_maps(shape, pad, str mode):
+    """The maps reflect / replicate / circular padding reads through (as 3 lists, one
+    per dim of the plane, unused leading dims of size 1): for the host checks of the
+    GPU's index math."""
+    cdef PadMaps m
+    shape = [int(s) for s in shape]
+    pads = _pad_list(pad, "pad")
+    _check_pad_mode(shape, pads, mode)
+    try:
+        _pad_maps(&m, shape, pads, mode)
+        return (m.planes, [m.size[d] for d in range(3)], [m.out[d] for d in range(3)],
+                [[m.map[d][o] for o in range(m.out[d])] for d in range(3)])
+    finally:
+        _free_maps(&m)
+
+
 def _pad_gather(Tensor x, list pads, str mode):
     """reflect / replicate / circular padding of x (checked)."""
     cdef Tensor xc = contiguous(x)
@@ -274,9 +312,12 @@ def _pad_gather(Tensor x, list pads, str mode):
     cdef PadMaps m
     try:
         _pad_maps(&m, _shape(x), pads, mode)
-        out = _new(_shape(x)[:x._ndim - len(pads) // 2] +
-                   [m.out[3 - len(pads) // 2 + i] for i in range(len(pads) // 2)],
-                   x._dtype, False)
+        out = _new_on(_shape(x)[:x._ndim - len(pads) // 2] +
+                      [m.out[3 - len(pads) // 2 + i] for i in range(len(pads) // 2)],
+                      x._dtype, False, x)
+        if is_cuda(xc):
+            _cuda_pad(0, xc, out, &m)
+            return out
         with nogil:
             if xc._dtype.itemsize == 1:
                 _pad_kernel(<uint8_t*>xc._data, <uint8_t*>out._data, &m)
@@ -295,7 +336,6 @@ def pad_backward(grad_output, input_shape, pad, mode="constant"):
     """Gradient of pad for its input: the padded gradient cut back to input_shape; for
     reflect / replicate / circular, the gradients of the copies summed onto their
     sources. Recorded when grad_output needs a gradient."""
-    _refuse_args("pad_backward", (grad_output, input_shape, pad, mode))
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "pad_backward")
     shape = [int(s) for s in input_shape]
     pads = _pad_list(pad, "pad_backward")
@@ -329,6 +369,10 @@ def _pad_scatter(Tensor g, list shape, list pads, str mode):
         if _shape(g) != expected:
             raise RuntimeError(f"pad_backward: expected grad_output of size {expected}, but "
                                f"got {_shape(g)}")
+        if is_cuda(gc):
+            gi = _new_on(shape, gc._dtype, False, gc)
+            _cuda_pad(1, gc, gi, &m)
+            return _cast(gi, g._dtype)
         gi = _new(shape, gc._dtype, True)
         with nogil:
             if gc._dtype.code == PYT_FLOAT32:

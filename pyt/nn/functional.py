@@ -1379,12 +1379,16 @@ def _type_name(dtype):
             pyt.uint8: "Byte"}.get(dtype, str(dtype))
 
 
-def _nll(logp, target, weight, ignore_index, reduction):
-    """nll_loss on log-probabilities logp [N, C, *] (or [C]) and class indices target."""
-    C = logp.shape[1] if logp.dim() > 1 else logp.shape[0]
+def _check_class_weight(weight, C):
     if weight is not None and (weight.dim() != 1 or weight.numel() != C):
         raise RuntimeError(f"weight tensor should be defined either for all {C} classes or "
                            f"no classes but got weight tensor of shape: {list(weight.shape)}")
+
+
+def _nll(logp, target, weight, ignore_index, reduction):
+    """nll_loss on log-probabilities logp [N, C, *] (or [C]) and class indices target."""
+    C = logp.shape[1] if logp.dim() > 1 else logp.shape[0]
+    _check_class_weight(weight, C)
     if logp.dim() == 1:                 # one sample: [C] with a 0-d or [1] target
         logp, target = logp.unsqueeze(0), target.reshape(1)
         out = _nll(logp, target, weight, ignore_index, reduction)
@@ -1442,6 +1446,11 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             return loss.sum() / (input.numel() // C) if C else loss.sum() / 0.0
         return _reduce(loss, reduction)
     _check_class_target(input, target)
+    if input.is_cuda and label_smoothing <= 0 and input.is_floating_point() and \
+            input.numel() and not (weight is not None and weight.requires_grad and
+                                   pyt.is_grad_enabled()):
+        _check_class_weight(weight, C)          # one fused kernel each way (nn_loss.pxi)
+        return _k.fused_cross_entropy(input, target, weight, ignore_index, reduction)
     logp = _k.log_softmax(input, class_dim)
     nll = _nll(logp, target, weight, ignore_index, reduction)
     if label_smoothing <= 0:

@@ -1,0 +1,328 @@
+/* Fused cross-entropy with class-index targets (F.cross_entropy without label smoothing):
+   one kernel computes each row's log-sum-exp and loss, one kernel the input gradient,
+   instead of log_softmax + gather + nll and their gradients.
+
+   Logits x are a contiguous [N, C, S] tensor (S: the product of the spatial dims, 1 for
+   [N, C]); row r = n * S + s holds the C values x[n, :, s]. The row's statistics are the
+   CPU's log_softmax: m = max, ls = log(sum exp(x - m)), logp = (x - m) - ls, so
+   loss_r = w[t] * (ls - (x[t] - m)), w = 1 without weights, 0 for ignored rows.
+   Half types compute in float, as the CPU (log_softmax in float32).
+
+   S == 1: a warp (C <= 1024) or a block of 256 threads per row; S > 1: a thread per row,
+   walking its column (neighbouring threads read neighbouring values). */
+#include <math.h>
+#include <stdint.h>
+#include "pyt_cuda.h"
+#include "pyt_dtypes.h"
+#include <cuda_runtime.h>
+#include <cuda_fp16.h>
+#include "iter.cuh"
+
+extern "C" pyt_cuda_stream pyt_cuda_current_stream(void);
+
+#define CE_THREADS 256
+#define CE_NO_BAD_ROW 0xffffffffffffffffull
+
+struct CeHalf { uint16_t bits; };
+struct CeBF16 { uint16_t bits; };
+
+__device__ __forceinline__ float ce_load(CeHalf x) { return __half2float(__ushort_as_half(x.bits)); }
+__device__ __forceinline__ float ce_load(CeBF16 x) { return __uint_as_float((uint32_t)x.bits << 16); }
+__device__ __forceinline__ float ce_load(float x) { return x; }
+__device__ __forceinline__ double ce_load(double x) { return x; }
+
+template <typename T> __device__ __forceinline__ T ce_store(float v) { return (T)v; }
+template <typename T> __device__ __forceinline__ T ce_store(double v) { return (T)v; }
+template <> __device__ __forceinline__ CeHalf ce_store<CeHalf>(float v)
+{
+    CeHalf h; h.bits = __half_as_ushort(__float2half_rn(v)); return h;
+}
+/* pyt_float_to_bfloat16: NaN stays a quiet NaN, otherwise round to nearest even */
+template <> __device__ __forceinline__ CeBF16 ce_store<CeBF16>(float v)
+{
+    uint32_t u = __float_as_uint(v);
+    CeBF16 b;
+    if ((u & 0x7fffffffu) > 0x7f800000u) b.bits = (uint16_t)((u >> 16) | 0x40u);
+    else b.bits = (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+    return b;
+}
+
+__device__ __forceinline__ float ce_exp(float x) { return expf(x); }
+__device__ __forceinline__ double ce_exp(double x) { return exp(x); }
+__device__ __forceinline__ float ce_log(float x) { return logf(x); }
+__device__ __forceinline__ double ce_log(double x) { return log(x); }
+
+/* max as the CPU folds it (a NaN never replaces the running maximum; it reaches the sum) */
+template <typename S> __device__ __forceinline__ S ce_max(S a, S b) { return b > a ? b : a; }
+
+/* v combined over each aligned group of gs threads (32, or the whole block); every thread
+   of the block calls it and gets its group's result */
+template <typename S, bool IS_MAX>
+__device__ __forceinline__ S ce_group(S v, int gs, S *smem)
+{
+    for (int off = 16; off > 0; off /= 2) {
+        S o = __shfl_xor_sync(0xffffffffu, v, off);
+        v = IS_MAX ? ce_max(v, o) : v + o;
+    }
+    if (gs > 32) {
+        const int warp = threadIdx.x / 32;
+        __syncthreads();                          /* smem free from the last use */
+        if (threadIdx.x % 32 == 0) smem[warp] = v;
+        __syncthreads();
+        v = smem[0];
+        for (int w = 1; w < CE_THREADS / 32; w++) v = IS_MAX ? ce_max(v, smem[w]) : v + smem[w];
+    }
+    return v;
+}
+
+template <typename T, typename S>
+struct CeArgs {
+    const T *x;
+    const int64_t *target;        /* [rows] */
+    const S *weight;              /* [C] or NULL */
+    int64_t rows, C, spatial;
+    int64_t ignore_index;
+    int reduction;                /* 0 none, 1 mean, 2 sum */
+    T *out;                       /* none: [rows] */
+    S *stats;                     /* [rows, 2]: max, log of the sum */
+    S *loss;                      /* mean / sum: per-row loss and weight, [rows] each */
+    S *wrow;
+    unsigned long long *bad_row;  /* the first row whose target is out of range */
+};
+
+/* row r's results, from its statistics; xr: the row's first value, cs apart */
+template <typename T, typename S>
+__device__ __forceinline__ void ce_row_done(const CeArgs<T, S> &a, int64_t r, S m, S ls,
+                                            const T *xr, int64_t cs)
+{
+    a.stats[2 * r] = m;
+    a.stats[2 * r + 1] = ls;
+    const int64_t t = a.target[r];
+    S loss = 0, w = 0;
+    if (t != a.ignore_index) {
+        if (t < 0 || t >= a.C) {
+            atomicMin(a.bad_row, (unsigned long long)r);
+        } else {
+            w = a.weight != nullptr ? a.weight[t] : (S)1;
+            loss = (ls - (ce_load(xr[t * cs]) - m)) * w;    /* -logp[t] * w */
+        }
+    }
+    if (a.reduction == 0) {
+        a.out[r] = ce_store<T>(loss);
+    } else {
+        a.loss[r] = loss;
+        a.wrow[r] = w;
+    }
+}
+
+/* S == 1: gs threads per row */
+template <typename T, typename S>
+__global__ void __launch_bounds__(CE_THREADS) ce_rows(CeArgs<T, S> a, int gs)
+{
+    __shared__ S smem[CE_THREADS / 32];
+    const int per_block = CE_THREADS / gs, lane = threadIdx.x % gs;
+    const int64_t blocks = (a.rows + per_block - 1) / per_block;
+    for (int64_t blk = blockIdx.x; blk < blocks; blk += gridDim.x) {
+        const int64_t row = blk * per_block + threadIdx.x / gs;
+        const bool active = row < a.rows;         /* idle rows still join the combines */
+        const int64_t len = active ? a.C : 0;
+        const T *xr = a.x + (active ? row : 0) * a.C;
+        S m = -INFINITY, s = 0;
+        for (int64_t i = lane; i < len; i += gs) m = ce_max(m, (S)ce_load(xr[i]));
+        m = ce_group<S, true>(m, gs, smem);
+        for (int64_t i = lane; i < len; i += gs) s += ce_exp((S)ce_load(xr[i]) - m);
+        s = ce_group<S, false>(s, gs, smem);
+        if (active && lane == 0) ce_row_done(a, row, m, ce_log(s), xr, 1);
+    }
+}
+
+/* S > 1: a thread per row, its C values S apart */
+template <typename T, typename S>
+__global__ void __launch_bounds__(CE_THREADS) ce_columns(CeArgs<T, S> a)
+{
+    for (int64_t r = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; r < a.rows;
+         r += (int64_t)gridDim.x * blockDim.x) {
+        const int64_t n = r / a.spatial;
+        const T *xr = a.x + n * a.C * a.spatial + (r - n * a.spatial);
+        S m = -INFINITY, s = 0;
+        for (int64_t c = 0; c < a.C; c++) m = ce_max(m, (S)ce_load(xr[c * a.spatial]));
+        for (int64_t c = 0; c < a.C; c++) s += ce_exp((S)ce_load(xr[c * a.spatial]) - m);
+        ce_row_done(a, r, m, ce_log(s), xr, a.spatial);
+    }
+}
+
+/* mean / sum: one block adds the rows' losses and weights (in double, in a fixed order:
+   the same result every run) */
+template <typename T, typename S>
+__global__ void __launch_bounds__(CE_THREADS) ce_total(const S *loss, const S *wrow,
+                                                       int64_t rows, int mean, T *out,
+                                                       S *total_w)
+{
+    __shared__ double sl[CE_THREADS], sw[CE_THREADS];
+    double l = 0, w = 0;
+    for (int64_t r = threadIdx.x; r < rows; r += CE_THREADS) {
+        l += (double)loss[r];
+        w += (double)wrow[r];
+    }
+    sl[threadIdx.x] = l;
+    sw[threadIdx.x] = w;
+    __syncthreads();
+    for (int h = CE_THREADS / 2; h > 0; h /= 2) {
+        if (threadIdx.x < h) {
+            sl[threadIdx.x] += sl[threadIdx.x + h];
+            sw[threadIdx.x] += sw[threadIdx.x + h];
+        }
+        __syncthreads();
+    }
+    if (threadIdx.x == 0) {
+        /* as the CPU: the sums in the compute dtype, then their quotient */
+        const S sum_l = (S)sl[0], sum_w = (S)sw[0];
+        *total_w = sum_w;
+        out[0] = ce_store<T>(mean ? sum_l / sum_w : sum_l);
+    }
+}
+
+/* gx[n, c, s] = (exp(logp) - (c == t)) * coefficient of row r: w[t] * grad[r] (none),
+   w[t] * grad (sum), w[t] * (grad / total_w) (mean); 0 on ignored rows */
+template <typename T, typename S>
+__global__ void __launch_bounds__(CE_THREADS) ce_grad(
+        const T *x, const int64_t *target, const S *weight, const S *stats, const S *total_w,
+        const T *grad, T *gx, int64_t N, int64_t C, int64_t Sp, int64_t ignore_index,
+        int reduction)
+{
+    const int64_t total = N * C * Sp, plane = C * Sp;
+    for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < total;
+         e += (int64_t)gridDim.x * blockDim.x) {
+        const int64_t n = e / plane, rem = e - n * plane;
+        const int64_t c = rem / Sp, s = rem - c * Sp;
+        const int64_t r = n * Sp + s;
+        const int64_t t = target[r];
+        if (t == ignore_index || t < 0 || t >= C) {   /* out of range: never after a forward */
+            gx[e] = ce_store<T>((S)0);
+            continue;
+        }
+        S g = (S)ce_load(grad[reduction == 0 ? r : 0]);
+        if (reduction == 1) g = g / total_w[0];
+        const S coef = (weight != nullptr ? weight[t] : (S)1) * g;
+        const S p = ce_exp(((S)ce_load(x[e]) - stats[2 * r]) - stats[2 * r + 1]);
+        gx[e] = ce_store<T>((p - (c == t ? (S)1 : (S)0)) * coef);
+    }
+}
+
+template <typename T, typename S>
+static int ce_forward(int reduction, const void *x, const int64_t *target, const void *weight,
+                      int64_t N, int64_t C, int64_t Sp, int64_t ignore_index, void *out,
+                      void *stats, void *total_w, int64_t *bad_value)
+{
+    cudaStream_t stream = (cudaStream_t)pyt_cuda_current_stream();
+    CeArgs<T, S> a;
+    a.x = (const T *)x;
+    a.target = target;
+    a.weight = (const S *)weight;
+    a.rows = N * Sp;
+    a.C = C;
+    a.spatial = Sp;
+    a.ignore_index = ignore_index;
+    a.reduction = reduction;
+    a.out = (T *)out;
+    a.stats = (S *)stats;
+    a.loss = a.wrow = nullptr;
+    a.bad_row = nullptr;
+    int err = pyt_cuda_malloc((void **)&a.bad_row, sizeof(unsigned long long));
+    if (err) return err;
+    if (reduction != 0) {
+        err = pyt_cuda_malloc((void **)&a.loss, 2 * a.rows * sizeof(S));
+        if (err) {
+            pyt_cuda_free(a.bad_row);
+            return err;
+        }
+        a.wrow = a.loss + a.rows;
+    }
+    err = pyt_cuda_memset(a.bad_row, 0xff, sizeof(unsigned long long));   /* no bad row */
+    if (!err) {
+        if (Sp == 1) {
+            const int gs = C <= 1024 ? 32 : CE_THREADS;
+            int64_t blocks = (a.rows + CE_THREADS / gs - 1) / (CE_THREADS / gs);
+            if (blocks > (1 << 20)) blocks = 1 << 20;
+            ce_rows<T, S><<<(unsigned)blocks, CE_THREADS, 0, stream>>>(a, gs);
+        } else {
+            ce_columns<T, S><<<pyt_blocks_for(a.rows), CE_THREADS, 0, stream>>>(a);
+        }
+        err = pyt_launch_error();
+    }
+    if (!err && reduction != 0) {
+        ce_total<T, S><<<1, CE_THREADS, 0, stream>>>(a.loss, a.wrow, a.rows, reduction == 1,
+                                                     (T *)out, (S *)total_w);
+        err = pyt_launch_error();
+    }
+    unsigned long long first = CE_NO_BAD_ROW;
+    if (!err) err = pyt_cuda_memcpy(&first, a.bad_row, sizeof(first), PYT_CUDA_D2H, 0);
+    if (!err && first != CE_NO_BAD_ROW) {
+        int64_t t = 0;
+        err = pyt_cuda_memcpy(&t, target + first, sizeof(t), PYT_CUDA_D2H, 0);
+        if (!err) {
+            *bad_value = t;
+            err = PYT_CUDA_ERR_INDEX;
+        }
+    }
+    pyt_cuda_free(a.loss);
+    pyt_cuda_free(a.bad_row);
+    return err;
+}
+
+extern "C" int pyt_cuda_cross_entropy(int dtype, int reduction, const void *x,
+                                      const int64_t *target, const void *weight, int64_t N,
+                                      int64_t C, int64_t S, int64_t ignore_index, void *out,
+                                      void *stats, void *total_w, int64_t *bad_value)
+{
+    if (N < 0 || C < 1 || S < 1 || reduction < 0 || reduction > 2 || stats == nullptr ||
+        (reduction != 0 && total_w == nullptr))
+        return PYT_CUDA_ERR_INVALID;
+    if (N == 0) return 0;
+    switch (dtype) {
+    case PYT_FLOAT16: return ce_forward<CeHalf, float>(reduction, x, target, weight, N, C, S,
+                                                       ignore_index, out, stats, total_w, bad_value);
+    case PYT_BFLOAT16: return ce_forward<CeBF16, float>(reduction, x, target, weight, N, C, S,
+                                                        ignore_index, out, stats, total_w, bad_value);
+    case PYT_FLOAT32: return ce_forward<float, float>(reduction, x, target, weight, N, C, S,
+                                                      ignore_index, out, stats, total_w, bad_value);
+    case PYT_FLOAT64: return ce_forward<double, double>(reduction, x, target, weight, N, C, S,
+                                                        ignore_index, out, stats, total_w, bad_value);
+    default: return PYT_CUDA_ERR_UNSUPPORTED;
+    }
+}
+
+template <typename T, typename S>
+static int ce_backward(int reduction, const void *x, const int64_t *target, const void *weight,
+                       const void *stats, const void *total_w, const void *grad, void *gx,
+                       int64_t N, int64_t C, int64_t Sp, int64_t ignore_index)
+{
+    cudaStream_t stream = (cudaStream_t)pyt_cuda_current_stream();
+    ce_grad<T, S><<<pyt_blocks_for(N * C * Sp), CE_THREADS, 0, stream>>>(
+        (const T *)x, target, (const S *)weight, (const S *)stats, (const S *)total_w,
+        (const T *)grad, (T *)gx, N, C, Sp, ignore_index, reduction);
+    return pyt_launch_error();
+}
+
+extern "C" int pyt_cuda_cross_entropy_backward(int dtype, int reduction, const void *x,
+                                               const int64_t *target, const void *weight,
+                                               const void *stats, const void *total_w,
+                                               const void *grad, void *gx, int64_t N,
+                                               int64_t C, int64_t S, int64_t ignore_index)
+{
+    if (N < 0 || C < 1 || S < 1 || reduction < 0 || reduction > 2 ||
+        (reduction == 1 && total_w == nullptr))
+        return PYT_CUDA_ERR_INVALID;
+    if (N == 0) return 0;
+    switch (dtype) {
+    case PYT_FLOAT16: return ce_backward<CeHalf, float>(reduction, x, target, weight, stats,
+                                                        total_w, grad, gx, N, C, S, ignore_index);
+    case PYT_BFLOAT16: return ce_backward<CeBF16, float>(reduction, x, target, weight, stats,
+                                                         total_w, grad, gx, N, C, S, ignore_index);
+    case PYT_FLOAT32: return ce_backward<float, float>(reduction, x, target, weight, stats,
+                                                       total_w, grad, gx, N, C, S, ignore_index);
+    case PYT_FLOAT64: return ce_backward<double, double>(reduction, x, target, weight, stats,
+                                                         total_w, grad, gx, N, C, S, ignore_index);
+    default: return PYT_CUDA_ERR_UNSUPPORTED;
+    }
+}
