@@ -87,3 +87,6 @@ int pyt_cuda_scan(int op, int code, const void *in, void *out, int64_t *idx, int
                   int64_t n, int64_t B) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_rowop(int kind, int code, int descending, int64_t A, int64_t n, int64_t B,
                    int64_t kout, int64_t k, const void *in, void *vals, int64_t *idx) { return PYT_CUDA_ERR_NOT_BUILT; }
+/* multi-tensor (foreach) updates */
+int pyt_cuda_foreach(int op, int dtype, int nlists, int ntensors, char *const *ptrs,
+                     const int64_t *numel, const double *s, const double *p) { return PYT_CUDA_ERR_NOT_BUILT; }

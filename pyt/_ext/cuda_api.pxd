@@ -134,3 +134,13 @@ cdef extern from "pyt_cuda.h" nogil:
     int pyt_cuda_accumulate(const pyt_cuda_iter *it, int code, int mode, double alpha_f, int64_t alpha_i)
     int pyt_cuda_count_nonzero(const char *data, int64_t numel, int itemsize, int is_float, int64_t *count)
     int pyt_cuda_nonzero(const char *data, int ndim, const int64_t *shape, int itemsize, int is_float, int64_t *out, int64_t count)
+
+# multi-tensor (foreach) updates (foreach.cu)
+cdef extern from "pyt_cuda.h" nogil:
+    enum:
+        PYT_FOREACH_CHUNK, PYT_FOREACH_MAX_LISTS, PYT_FOREACH_NPARAMS
+        PYT_FE_ADD, PYT_FE_SUB, PYT_FE_MUL, PYT_FE_DIV, PYT_FE_MAXIMUM, PYT_FE_MINIMUM
+        PYT_FE_ADDCMUL, PYT_FE_ADDCDIV, PYT_FE_LERP
+        PYT_FE_SQRT, PYT_FE_NEG, PYT_FE_ABS, PYT_FE_SIGN, PYT_FE_EXP, PYT_FE_COPY, PYT_FE_ZERO
+        PYT_FE_ADAM, PYT_FE_SGD, PYT_FE_NUM_OPS
+    int pyt_cuda_foreach(int op, int dtype, int nlists, int ntensors, char *const *ptrs, const int64_t *numel, const double *s, const double *p)
