@@ -6,14 +6,17 @@
    value, so a launch needs no host-to-device copy. Block (x, y) works on tensor y of the
    chunk in a grid-stride loop over its elements: blocks of short tensors just finish
    early. One kernel per dtype, the op chosen by a switch inside (keeps compile time
-   small); float16 and bfloat16 compute in float, as the CPU does. */
+   small); float16 and bfloat16 compute in float, as the CPU does. The per-element code
+   (fe_tensor::apply) is __host__ __device__: tests/cuda_host runs it on the CPU. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
 #include "iter.cuh"
 #include "cast.cuh"
 
+#ifndef PYT_FOREACH_HOST_SIM        /* a host check runs the element code on the CPU */
 extern "C" pyt_cuda_stream pyt_cuda_current_stream(void);
+#endif
 
 namespace {
 
@@ -28,8 +31,11 @@ struct pyt_fe_args {
 static_assert(sizeof(pyt_fe_args) < 4000, "foreach chunk too large for a kernel argument");
 
 /* the CPU's lerp (pyt_math.h): exact at both ends */
+#define FE_HD __host__ __device__ __forceinline__
+
+/* the CPU's lerp (pyt_math.h): exact at both ends */
 template <typename C>
-__device__ __forceinline__ C fe_lerp(C a, C b, C w)
+FE_HD C fe_lerp(C a, C b, C w)
 {
     C diff = b - a;
     return fabs(w) < (C)0.5 ? a + w * diff : b - diff * ((C)1 - w);
@@ -37,18 +43,18 @@ __device__ __forceinline__ C fe_lerp(C a, C b, C w)
 
 /* maximum / minimum propagate NaN, as torch's */
 template <typename C>
-__device__ __forceinline__ C fe_max(C a, C b)
+FE_HD C fe_max(C a, C b)
 {
     return (a != a || b != b) ? a + b : (a > b ? a : b);
 }
 template <typename C>
-__device__ __forceinline__ C fe_min(C a, C b)
+FE_HD C fe_min(C a, C b)
 {
     return (a != a || b != b) ? a + b : (a < b ? a : b);
 }
 
 template <typename C>
-__device__ __forceinline__ C fe_binary(int op, C a, C b)
+FE_HD C fe_binary(int op, C a, C b)
 {
     switch (op) {
     case PYT_FE_ADD: return a + b;
@@ -61,7 +67,7 @@ __device__ __forceinline__ C fe_binary(int op, C a, C b)
 }
 
 template <typename C>
-__device__ __forceinline__ C fe_unary(int op, C a)
+FE_HD C fe_unary(int op, C a)
 {
     switch (op) {
     case PYT_FE_SQRT: return sqrt(a);
@@ -73,26 +79,36 @@ __device__ __forceinline__ C fe_unary(int op, C a)
     }
 }
 
+/* What one thread needs for tensor t of the chunk, read once from the argument. */
 template <int CODE>
-__global__ void __launch_bounds__(PYT_CUDA_THREADS) pyt_foreach_kernel(const pyt_fe_args a)
-{
+struct fe_tensor {
     typedef pyt_dt<CODE> D;
     typedef typename D::T T;
     typedef typename D::C C;
-    D d;
-    const int t = blockIdx.y, op = a.op, nl = a.nlists;
-    const int64_t n = a.numel[t];
     T *x[PYT_FOREACH_MAX_LISTS];
-#pragma unroll
-    for (int l = 0; l < PYT_FOREACH_MAX_LISTS; l++) x[l] = (T *)a.ptr[l][t];
-    const C s0 = (C)a.s0[t], s1 = (C)a.s1[t];
-    C p[PYT_FOREACH_NPARAMS];
-#pragma unroll
-    for (int k = 0; k < PYT_FOREACH_NPARAMS; k++) p[k] = (C)a.p[k];
-    const int flag5 = a.p[5] != 0, flag6 = a.p[6] != 0, flag4 = a.p[4] != 0;
+    int64_t n;
+    C s0, s1, p[PYT_FOREACH_NPARAMS];
+    int op, nl;
+    bool flag4, flag5, flag6;
 
-    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < n;
-         i += (int64_t)gridDim.x * blockDim.x) {
+    FE_HD fe_tensor(const pyt_fe_args &a, int t)
+    {
+        for (int l = 0; l < PYT_FOREACH_MAX_LISTS; l++) x[l] = (T *)a.ptr[l][t];
+        n = a.numel[t];
+        s0 = (C)a.s0[t];
+        s1 = (C)a.s1[t];
+        for (int k = 0; k < PYT_FOREACH_NPARAMS; k++) p[k] = (C)a.p[k];
+        op = a.op;
+        nl = a.nlists;
+        flag4 = a.p[4] != 0;
+        flag5 = a.p[5] != 0;
+        flag6 = a.p[6] != 0;
+    }
+
+    /* element i of every list */
+    FE_HD void apply(int64_t i) const
+    {
+        D d;
         switch (op) {
         case PYT_FE_ADD: case PYT_FE_SUB: case PYT_FE_MUL: case PYT_FE_DIV:
         case PYT_FE_MAXIMUM: case PYT_FE_MINIMUM: {
@@ -159,7 +175,19 @@ __global__ void __launch_bounds__(PYT_CUDA_THREADS) pyt_foreach_kernel(const pyt
             break;
         }
     }
+};
+
+#ifndef PYT_FOREACH_HOST_SIM
+/* block (x, y): tensor y of the chunk, a grid-stride loop over its elements */
+template <int CODE>
+__global__ void __launch_bounds__(PYT_CUDA_THREADS) pyt_foreach_kernel(const pyt_fe_args a)
+{
+    const fe_tensor<CODE> w(a, blockIdx.y);
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < w.n;
+         i += (int64_t)gridDim.x * blockDim.x)
+        w.apply(i);
 }
+#endif
 
 /* the lists each op needs: [min, max] */
 bool fe_lists_ok(int op, int nlists)
@@ -176,7 +204,9 @@ bool fe_lists_ok(int op, int nlists)
     }
 }
 
-int fe_launch(int dtype, const pyt_fe_args &a, int ntensors, int64_t max_numel)
+#ifndef PYT_FOREACH_HOST_SIM
+template <int CODE>
+int fe_launch_as(const pyt_fe_args &a, int ntensors, int64_t max_numel)
 {
     /* enough blocks per tensor to fill the GPU a few times over, in all */
     int64_t per_tensor = (max_numel + PYT_CUDA_THREADS - 1) / PYT_CUDA_THREADS;
@@ -185,13 +215,31 @@ int fe_launch(int dtype, const pyt_fe_args &a, int ntensors, int64_t max_numel)
     if (per_tensor < 1) per_tensor = 1;
     dim3 grid((unsigned)per_tensor, (unsigned)ntensors);
     cudaStream_t st = (cudaStream_t)pyt_cuda_current_stream();
-    switch (dtype) {
-    case PYT_FLOAT16: pyt_foreach_kernel<PYT_FLOAT16><<<grid, PYT_CUDA_THREADS, 0, st>>>(a); break;
-    case PYT_BFLOAT16: pyt_foreach_kernel<PYT_BFLOAT16><<<grid, PYT_CUDA_THREADS, 0, st>>>(a); break;
-    case PYT_FLOAT32: pyt_foreach_kernel<PYT_FLOAT32><<<grid, PYT_CUDA_THREADS, 0, st>>>(a); break;
-    default: pyt_foreach_kernel<PYT_FLOAT64><<<grid, PYT_CUDA_THREADS, 0, st>>>(a); break;
-    }
+    pyt_foreach_kernel<CODE><<<grid, PYT_CUDA_THREADS, 0, st>>>(a);
     return pyt_launch_error();
+}
+#else
+/* the host check (tests/cuda_host): the kernel's work, tensor by tensor, on host memory */
+template <int CODE>
+int fe_launch_as(const pyt_fe_args &a, int ntensors, int64_t max_numel)
+{
+    (void)max_numel;
+    for (int t = 0; t < ntensors; t++) {
+        const fe_tensor<CODE> w(a, t);
+        for (int64_t i = 0; i < w.n; i++) w.apply(i);
+    }
+    return 0;
+}
+#endif
+
+int fe_launch(int dtype, const pyt_fe_args &a, int ntensors, int64_t max_numel)
+{
+    switch (dtype) {
+    case PYT_FLOAT16: return fe_launch_as<PYT_FLOAT16>(a, ntensors, max_numel);
+    case PYT_BFLOAT16: return fe_launch_as<PYT_BFLOAT16>(a, ntensors, max_numel);
+    case PYT_FLOAT32: return fe_launch_as<PYT_FLOAT32>(a, ntensors, max_numel);
+    default: return fe_launch_as<PYT_FLOAT64>(a, ntensors, max_numel);
+    }
 }
 
 }  // namespace
