@@ -105,6 +105,15 @@ struct fe_tensor {
         flag6 = a.p[6] != 0;
     }
 
+    /* writes v to dst[i] and returns the value stored (v rounded to T) */
+    FE_HD static C store(T *dst, int64_t i, C v)
+    {
+        D d;
+        T bits = d.st(v);
+        dst[i] = bits;
+        return d.ld(bits);
+    }
+
     /* element i of every list */
     FE_HD void apply(int64_t i) const
     {
@@ -144,14 +153,11 @@ struct fe_tensor {
                 if (flag5) param = param * ((C)1 - p[2] * p[4]);
                 else g = g + p[4] * param;
             }
-            C m = fe_lerp(d.ld(x[2][i]), g, (C)1 - p[0]);
-            C v = d.ld(x[3][i]) * p[1] + ((C)1 - p[1]) * g * g;
-            x[2][i] = d.st(m);
-            x[3][i] = d.st(v);
-            if (nl == 5) {                       /* amsgrad */
-                v = fe_max(d.ld(x[4][i]), v);
-                x[4][i] = d.st(v);
-            }
+            /* the moments go on as stored (rounded to T), as the CPU loop's do */
+            C m = store(x[2], i, fe_lerp(d.ld(x[2][i]), g, (C)1 - p[0]));
+            C v = store(x[3], i, d.ld(x[3][i]) * p[1] + ((C)1 - p[1]) * g * g);
+            if (nl == 5)                         /* amsgrad */
+                v = store(x[4], i, fe_max(d.ld(x[4][i]), v));
             C denom = sqrt(v) / s1 + p[3];
             x[0][i] = d.st(param + (-p[2] / s0) * (m / denom));
             break;
@@ -164,7 +170,7 @@ struct fe_tensor {
             if (p[3] != (C)0) g = g + p[3] * param;
             if (nl == 3) {
                 C buf = s0 != (C)0 ? g : d.ld(x[2][i]) * p[1] + ((C)1 - p[2]) * g;
-                x[2][i] = d.st(buf);
+                buf = store(x[2], i, buf);
                 g = flag4 ? g + p[1] * buf : buf;
             }
             x[0][i] = d.st(param + (-p[0]) * g);

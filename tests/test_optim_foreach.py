@@ -126,10 +126,7 @@ def test_foreach_state_dict_round_trip():
         assert _bits(p) == _bits(q)
 
 
-TORCH_CASES = [c for c in CASES if c[0] not in (optim.ASGD,)]
-
-
-@pytest.mark.parametrize("case", TORCH_CASES, ids=[_ids(c) for c in TORCH_CASES])
+@pytest.mark.parametrize("case", CASES, ids=[_ids(c) for c in CASES])
 def test_foreach_matches_torch(case):
     torch = pytest.importorskip("torch")
     cls, kwargs = case

@@ -111,16 +111,22 @@ def test_zero_copy_norm_on_cuda(dtype, kernel_calls):
     _check(pyt._foreach_norm(host), pyt._foreach_norm(_cuda(host)), dtype)
 
 
-def test_mixed_dtypes_and_layouts_on_cuda():
-    # one list of float32 and float16 tensors: a launch per dtype; a transposed tensor and
-    # an integer one: the per-tensor loop
-    host = [pyt.randn(4, 3), pyt.randn(5).half(), pyt.randn(3, 4).t(), pyt.arange(6)]
+def test_mixed_dtypes_and_layouts_on_cuda(kernel_calls):
+    # float32 and float16 tensors in one list: a launch per dtype
+    host = [pyt.randn(4, 3), pyt.randn(5).half(), pyt.randn(7), pyt.randn(2).half()]
     gpu = [x.cuda() for x in host]
-    assert not gpu[2].is_contiguous()
     for c, g in zip(pyt._foreach_mul(host, 2), pyt._foreach_mul(gpu, 2)):
         assert_same(c, g, rtol=2e-3)
-    for c, g in zip(pyt._foreach_add(host[:2], host[:2]), pyt._foreach_add(gpu[:2], gpu[:2])):
+    for c, g in zip(pyt._foreach_add(host, host), pyt._foreach_add(gpu, gpu)):
         assert_same(c, g, rtol=2e-3)
+    assert kernel_calls == [True, True]
+    # a transposed tensor and an integer one: the per-tensor loop
+    host = [pyt.randn(3, 4).t(), pyt.arange(6), pyt.randn(3)]
+    gpu = [x.cuda() for x in host]
+    assert not gpu[0].is_contiguous()
+    for c, g in zip(pyt._foreach_mul(host, 2), pyt._foreach_mul(gpu, 2)):
+        assert_same(c, g, rtol=1e-6)
+    assert kernel_calls[2:] == [False]
 
 
 def test_device_mismatch_raises():
@@ -184,7 +190,10 @@ def test_pin_memory_dataloader_gives_pinned_batches():
     from pyt.utils.data import DataLoader, TensorDataset
     data = TensorDataset(pyt.arange(20.0).reshape(10, 2), pyt.arange(10))
     for workers in (0, 1):
-        batches = list(DataLoader(data, batch_size=4, pin_memory=True, num_workers=workers))
+        # spawn: a worker forked from a process using CUDA must not inherit its state
+        ctx = "spawn" if workers else None
+        batches = list(DataLoader(data, batch_size=4, pin_memory=True, num_workers=workers,
+                                  multiprocessing_context=ctx))
         assert len(batches) == 3
         for x, y in batches:
             assert not x.is_cuda and x.is_pinned() and y.is_pinned()
