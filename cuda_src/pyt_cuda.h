@@ -427,6 +427,8 @@ int pyt_cuda_rowop(int kind, int code, int descending, int64_t A, int64_t n, int
      SGD   [param, grad(, momentum_buffer)]: one SGD step as optim.SGD's loop; p = lr,
            momentum, dampening, weight_decay, nesterov 0/1, maximize 0/1; s[2t] = 1:
            the buffer is new (it becomes the first update, as torch's clone)
+   The optimizer states (moments, buffer) go on with their values as stored, rounded to
+   dtype, as in the CPU loop.
    PYT_CUDA_ERR_UNSUPPORTED for another dtype, PYT_CUDA_ERR_INVALID for a bad op or list
    count. */
 #define PYT_FOREACH_CHUNK 48          /* tensors per launch: the argument stays < 4 KB */
