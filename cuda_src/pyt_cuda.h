@@ -492,6 +492,44 @@ int pyt_cuda_resample(int adjoint, int dtype, const void *x, void *y, int64_t ou
                       int64_t n_in, int64_t n_out, int64_t inner, int64_t ntaps,
                       const int64_t *idx, const double *w);
 
+/* ---- multi-tensor (foreach) updates (foreach.cu) ----------------------------------- */
+
+/* One fused elementwise op over a list of tensors in a few launches: the tensors travel
+   PYT_FOREACH_CHUNK at a time in a kernel argument (their pointers and sizes by value,
+   as torch's multi_tensor_apply), and every block works on one tensor of the chunk.
+   Every tensor is contiguous; dtype (float16, bfloat16, float32, float64; computed in
+   float, double for float64) is that of every tensor of every list.
+   ptrs (host): ntensors * nlists device pointers, tensor-major: ptrs[t * nlists + l] is
+   tensor t of list l; numel (host): tensor t has numel[t] elements in every list;
+   s (host): 2 per-tensor scalars s[2t], s[2t + 1] (NULL: zeros); p (host):
+   PYT_FOREACH_NPARAMS op parameters. List 0 is written; lists may alias (in place).
+     ADD, SUB, MUL, DIV, MAXIMUM, MINIMUM  [out, a]: out = a op s[2t];
+                          [out, a, b]: out = a op b (ADD / SUB: a +- p[0] * b)
+     ADDCMUL, ADDCDIV     [out, a, b, c]: out = a + s[2t] * b * c, a + s[2t] * (b / c)
+     LERP                 [out, a, b]: lerp(a, b, s[2t]); [out, a, b, w]: weight w
+     SQRT, NEG, ABS, SIGN, EXP, COPY  [out, a]        ZERO  [out]
+     ADAM  [param, grad, exp_avg, exp_avg_sq(, max_exp_avg_sq: amsgrad)]: one Adam step
+           as optim.Adam's loop; p = beta1, beta2, lr, eps, weight_decay, decoupled
+           (AdamW) 0/1, maximize 0/1; s[2t] = 1 - beta1^step, s[2t+1] = sqrt(1 - beta2^step)
+     SGD   [param, grad(, momentum_buffer)]: one SGD step as optim.SGD's loop; p = lr,
+           momentum, dampening, weight_decay, nesterov 0/1, maximize 0/1; s[2t] = 1:
+           the buffer is new (it becomes the first update, as torch's clone)
+   The optimizer states (moments, buffer) go on with their values as stored, rounded to
+   dtype, as in the CPU loop.
+   PYT_CUDA_ERR_UNSUPPORTED for another dtype, PYT_CUDA_ERR_INVALID for a bad op or list
+   count. */
+#define PYT_FOREACH_CHUNK 48          /* tensors per launch: the argument stays < 4 KB */
+#define PYT_FOREACH_MAX_LISTS 5
+#define PYT_FOREACH_NPARAMS 8
+enum {
+    PYT_FE_ADD = 0, PYT_FE_SUB, PYT_FE_MUL, PYT_FE_DIV, PYT_FE_MAXIMUM, PYT_FE_MINIMUM,
+    PYT_FE_ADDCMUL, PYT_FE_ADDCDIV, PYT_FE_LERP,
+    PYT_FE_SQRT, PYT_FE_NEG, PYT_FE_ABS, PYT_FE_SIGN, PYT_FE_EXP, PYT_FE_COPY, PYT_FE_ZERO,
+    PYT_FE_ADAM, PYT_FE_SGD, PYT_FE_NUM_OPS
+};
+int pyt_cuda_foreach(int op, int dtype, int nlists, int ntensors, char *const *ptrs,
+                     const int64_t *numel, const double *s, const double *p);
+
 #ifdef __cplusplus
 }
 #endif

@@ -101,3 +101,6 @@ int pyt_cuda_cross_entropy(int dtype, int reduction, const void *x, const int64_
 int pyt_cuda_cross_entropy_backward(int dtype, int reduction, const void *x, const int64_t *target, const void *weight, const void *stats, const void *total_w, const void *grad, void *gx, int64_t N, int64_t C, int64_t S, int64_t ignore_index) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_pad(int grad, int dtype, const void *x, void *y, int64_t planes, const int64_t *size, const int64_t *out, const int64_t *maps) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_resample(int adjoint, int dtype, const void *x, void *y, int64_t outer, int64_t n_in, int64_t n_out, int64_t inner, int64_t ntaps, const int64_t *idx, const double *w) { return PYT_CUDA_ERR_NOT_BUILT; }
+/* multi-tensor (foreach) updates */
+int pyt_cuda_foreach(int op, int dtype, int nlists, int ntensors, char *const *ptrs,
+                     const int64_t *numel, const double *s, const double *p) { return PYT_CUDA_ERR_NOT_BUILT; }

@@ -128,3 +128,5 @@ def get_include():
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "_ext", "include")
 from pyt import serialization
 from pyt.serialization import save, load
+# torch._foreach_add ... _foreach_norm: the multi-tensor ops the optimizers use
+from pyt._foreach import *   # noqa: F401,F403

@@ -146,3 +146,13 @@ cdef extern from "pyt_cuda.h" nogil:
     int pyt_cuda_cross_entropy_backward(int dtype, int reduction, const void *x, const int64_t *target, const void *weight, const void *stats, const void *total_w, const void *grad, void *gx, int64_t N, int64_t C, int64_t S, int64_t ignore_index)
     int pyt_cuda_pad(int grad, int dtype, const void *x, void *y, int64_t planes, const int64_t *size, const int64_t *out, const int64_t *maps)
     int pyt_cuda_resample(int adjoint, int dtype, const void *x, void *y, int64_t outer, int64_t n_in, int64_t n_out, int64_t inner, int64_t ntaps, const int64_t *idx, const double *w)
+
+# multi-tensor (foreach) updates (foreach.cu)
+cdef extern from "pyt_cuda.h" nogil:
+    enum:
+        PYT_FOREACH_CHUNK, PYT_FOREACH_MAX_LISTS, PYT_FOREACH_NPARAMS
+        PYT_FE_ADD, PYT_FE_SUB, PYT_FE_MUL, PYT_FE_DIV, PYT_FE_MAXIMUM, PYT_FE_MINIMUM
+        PYT_FE_ADDCMUL, PYT_FE_ADDCDIV, PYT_FE_LERP
+        PYT_FE_SQRT, PYT_FE_NEG, PYT_FE_ABS, PYT_FE_SIGN, PYT_FE_EXP, PYT_FE_COPY, PYT_FE_ZERO
+        PYT_FE_ADAM, PYT_FE_SGD, PYT_FE_NUM_OPS
+    int pyt_cuda_foreach(int op, int dtype, int nlists, int ntensors, char *const *ptrs, const int64_t *numel, const double *s, const double *p)

@@ -1,7 +1,8 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 import pyt
 
-from .optimizer import Optimizer, _check_common, _float_step, _params_with_grad, _use_grad
+from .optimizer import (Optimizer, _check_common, _float_step, _params_with_grad, _use_foreach,
+                        _use_grad)
 
 
 class Adadelta(Optimizer):
@@ -24,12 +25,18 @@ class Adadelta(Optimizer):
         for group in self.param_groups:
             lr, rho, eps = group["lr"], group["rho"], group["eps"]
             weight_decay = group["weight_decay"]
-            for p, grad in _params_with_grad(group):
+            pairs = _params_with_grad(group)
+            for p, _ in pairs:
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = _float_step()
                     state["square_avg"] = pyt.zeros_like(p)
                     state["acc_delta"] = pyt.zeros_like(p)
+            if _use_foreach(group, [p for p, _ in pairs]):
+                self._foreach_step(group, pairs)
+                continue
+            for p, grad in pairs:
+                state = self.state[p]
                 state["step"].add_(1)
                 if group["maximize"]:
                     grad = -grad
@@ -42,3 +49,30 @@ class Adadelta(Optimizer):
                 acc_delta.mul_(rho).addcmul_(delta, delta, value=1 - rho)
                 p.add_(delta, alpha=-lr)
         return loss
+
+    def _foreach_step(self, group, pairs):
+        """The loop's ops, each over the whole list (so the results are the loop's)."""
+        if not pairs:
+            return
+        lr, rho, eps = group["lr"], group["rho"], group["eps"]
+        weight_decay = group["weight_decay"]
+        params, grads = [p for p, _ in pairs], [g for _, g in pairs]
+        states = [self.state[p] for p in params]
+        pyt._foreach_add_([st["step"] for st in states], 1)
+        if group["maximize"]:
+            grads = pyt._foreach_neg(grads)
+        if weight_decay != 0:
+            grads = pyt._foreach_add(grads, params, alpha=weight_decay)
+        square_avgs = [st["square_avg"] for st in states]
+        acc_deltas = [st["acc_delta"] for st in states]
+        pyt._foreach_mul_(square_avgs, rho)
+        pyt._foreach_addcmul_(square_avgs, grads, grads, 1 - rho)
+        std = pyt._foreach_add(square_avgs, eps)
+        pyt._foreach_sqrt_(std)
+        deltas = pyt._foreach_add(acc_deltas, eps)
+        pyt._foreach_sqrt_(deltas)
+        pyt._foreach_div_(deltas, std)
+        pyt._foreach_mul_(deltas, grads)
+        pyt._foreach_mul_(acc_deltas, rho)
+        pyt._foreach_addcmul_(acc_deltas, deltas, deltas, 1 - rho)
+        pyt._foreach_add_(params, deltas, alpha=-lr)

@@ -1,7 +1,8 @@
 """Adagrad: per-coordinate step sizes from the sum of all past squared gradients."""
 import pyt
 
-from .optimizer import Optimizer, _check_common, _float_step, _params_with_grad, _use_grad
+from .optimizer import (Optimizer, _check_common, _float_step, _params_with_grad, _use_foreach,
+                        _use_grad)
 
 
 class Adagrad(Optimizer):
@@ -39,10 +40,15 @@ class Adagrad(Optimizer):
         for group in self.param_groups:
             lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
             weight_decay = group["weight_decay"]
-            for p, grad in _params_with_grad(group):
-                state = self.state[p]
-                if len(state) == 0:  # a parameter of a group added later
+            pairs = _params_with_grad(group)
+            for p, _ in pairs:
+                if len(self.state[p]) == 0:  # a parameter of a group added later
                     self._init_state(p, group)
+            if _use_foreach(group, [p for p, _ in pairs]):
+                self._foreach_step(group, pairs)
+                continue
+            for p, grad in pairs:
+                state = self.state[p]
                 state["step"].add_(1)
                 step = state["step"].item()
                 if group["maximize"]:
@@ -54,3 +60,25 @@ class Adagrad(Optimizer):
                 std = state["sum"].sqrt().add_(eps)
                 p.addcdiv_(grad, std, value=-clr)
         return loss
+
+    def _foreach_step(self, group, pairs):
+        """The loop's ops, each over the whole list (so the results are the loop's)."""
+        if not pairs:
+            return
+        lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
+        weight_decay = group["weight_decay"]
+        params, grads = [p for p, _ in pairs], [g for _, g in pairs]
+        states = [self.state[p] for p in params]
+        steps = [st["step"] for st in states]
+        pyt._foreach_add_(steps, 1)
+        steps = [s.item() for s in steps]
+        if group["maximize"]:
+            grads = pyt._foreach_neg(grads)
+        if weight_decay != 0:
+            grads = pyt._foreach_add(grads, params, alpha=weight_decay)
+        sums = [st["sum"] for st in states]
+        pyt._foreach_addcmul_(sums, grads, grads, 1)
+        std = pyt._foreach_sqrt(sums)
+        pyt._foreach_add_(std, eps)
+        pyt._foreach_addcdiv_(params, grads, std,
+                              [-(lr / (1 + (s - 1) * lr_decay)) for s in steps])

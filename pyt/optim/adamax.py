@@ -1,7 +1,8 @@
 """Adamax: Adam with the infinity norm in place of the second moment."""
 import pyt
 
-from .optimizer import Optimizer, _check_common, _float_step, _params_with_grad, _use_grad
+from .optimizer import (Optimizer, _check_common, _float_step, _params_with_grad, _use_foreach,
+                        _use_grad)
 
 
 class Adamax(Optimizer):
@@ -21,12 +22,18 @@ class Adamax(Optimizer):
         for group in self.param_groups:
             beta1, beta2 = group["betas"]
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
-            for p, grad in _params_with_grad(group):
+            pairs = _params_with_grad(group)
+            for p, _ in pairs:
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = _float_step()
                     state["exp_avg"] = pyt.zeros_like(p)
                     state["exp_inf"] = pyt.zeros_like(p)
+            if _use_foreach(group, [p for p, _ in pairs]):
+                self._foreach_step(group, pairs)
+                continue
+            for p, grad in pairs:
+                state = self.state[p]
                 if group["maximize"]:
                     grad = -grad
                 state["step"].add_(1)
@@ -38,3 +45,26 @@ class Adamax(Optimizer):
                 clr = lr / (1 - beta1 ** state["step"].item())
                 p.addcdiv_(exp_avg, exp_inf, value=-clr)
         return loss
+
+    def _foreach_step(self, group, pairs):
+        """The loop's ops, each over the whole list (so the results are the loop's)."""
+        if not pairs:
+            return
+        beta1, beta2 = group["betas"]
+        lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+        params, grads = [p for p, _ in pairs], [g for _, g in pairs]
+        states = [self.state[p] for p in params]
+        if group["maximize"]:
+            grads = pyt._foreach_neg(grads)
+        steps = [st["step"] for st in states]
+        pyt._foreach_add_(steps, 1)
+        if weight_decay != 0:
+            grads = pyt._foreach_add(grads, params, alpha=weight_decay)
+        exp_avgs, exp_infs = [st["exp_avg"] for st in states], [st["exp_inf"] for st in states]
+        pyt._foreach_lerp_(exp_avgs, grads, 1 - beta1)
+        pyt._foreach_mul_(exp_infs, beta2)
+        abs_grads = pyt._foreach_abs(grads)
+        pyt._foreach_add_(abs_grads, eps)
+        pyt._foreach_maximum_(exp_infs, abs_grads)
+        pyt._foreach_addcdiv_(params, exp_avgs, exp_infs,
+                              [-(lr / (1 - beta1 ** s.item())) for s in steps])

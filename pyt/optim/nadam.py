@@ -1,7 +1,8 @@
 """NAdam: Adam with Nesterov momentum and a momentum-decay schedule (Dozat)."""
 import pyt
 
-from .optimizer import Optimizer, _check_common, _float_step, _params_with_grad, _use_grad
+from .optimizer import (Optimizer, _check_common, _float_step, _params_with_grad, _use_foreach,
+                        _use_grad)
 
 
 class NAdam(Optimizer):
@@ -27,7 +28,8 @@ class NAdam(Optimizer):
             beta1, beta2 = group["betas"]
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
             momentum_decay = group["momentum_decay"]
-            for p, grad in _params_with_grad(group):
+            pairs = _params_with_grad(group)
+            for p, _ in pairs:
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = _float_step()
@@ -35,6 +37,11 @@ class NAdam(Optimizer):
                     state["mu_product"] = pyt.ones((), dtype=pyt.float32)
                     state["exp_avg"] = pyt.zeros_like(p)
                     state["exp_avg_sq"] = pyt.zeros_like(p)
+            if _use_foreach(group, [p for p, _ in pairs]):
+                self._foreach_step(group, pairs)
+                continue
+            for p, grad in pairs:
+                state = self.state[p]
                 if group["maximize"]:
                     grad = -grad
                 state["step"].add_(1)
@@ -55,3 +62,40 @@ class NAdam(Optimizer):
                 p.addcdiv_(grad, denom, value=-lr * (1.0 - mu) / (1.0 - mu_product))
                 p.addcdiv_(exp_avg, denom, value=-lr * mu_next / (1.0 - mu_product * mu_next))
         return loss
+
+    def _foreach_step(self, group, pairs):
+        """The loop's ops, each over the whole list (so the results are the loop's)."""
+        if not pairs:
+            return
+        beta1, beta2 = group["betas"]
+        lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+        momentum_decay = group["momentum_decay"]
+        params, grads = [p for p, _ in pairs], [g for _, g in pairs]
+        states = [self.state[p] for p in params]
+        if group["maximize"]:
+            grads = pyt._foreach_neg(grads)
+        steps = [st["step"] for st in states]
+        pyt._foreach_add_(steps, 1)
+        steps = [s.item() for s in steps]
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                pyt._foreach_mul_(params, 1 - lr * weight_decay)
+            else:
+                grads = pyt._foreach_add(grads, params, alpha=weight_decay)
+        mus = [beta1 * (1.0 - 0.5 * 0.96 ** (s * momentum_decay)) for s in steps]
+        mu_nexts = [beta1 * (1.0 - 0.5 * 0.96 ** ((s + 1) * momentum_decay)) for s in steps]
+        mu_products = [st["mu_product"] for st in states]
+        pyt._foreach_mul_(mu_products, mus)
+        mu_products = [m.item() for m in mu_products]
+        exp_avgs = [st["exp_avg"] for st in states]
+        exp_avg_sqs = [st["exp_avg_sq"] for st in states]
+        pyt._foreach_lerp_(exp_avgs, grads, 1 - beta1)
+        pyt._foreach_mul_(exp_avg_sqs, beta2)
+        pyt._foreach_addcmul_(exp_avg_sqs, grads, grads, 1 - beta2)
+        denom = pyt._foreach_div(exp_avg_sqs, [1 - beta2 ** s for s in steps])
+        pyt._foreach_sqrt_(denom)
+        pyt._foreach_add_(denom, eps)
+        pyt._foreach_addcdiv_(params, grads, denom,
+                              [-lr * (1.0 - mu) / (1.0 - mp) for mu, mp in zip(mus, mu_products)])
+        pyt._foreach_addcdiv_(params, exp_avgs, denom,
+                              [-lr * mn / (1.0 - mp * mn) for mn, mp in zip(mu_nexts, mu_products)])

@@ -72,6 +72,17 @@ def _params_with_grad(group):
     return [(p, p.grad) for p in group["params"] if p.grad is not None]
 
 
+def _use_foreach(group, params):
+    """Whether a group steps through the multi-tensor (_foreach_*) path, as torch decides:
+    foreach=True or False as given; None: when every parameter is on CUDA (and the step
+    need not be differentiable)."""
+    foreach = group.get("foreach")
+    if foreach is None:
+        return (not group.get("differentiable", False) and len(params) > 0
+                and all(p.is_cuda for p in params))
+    return bool(foreach)
+
+
 def _float_step():
     """A fresh step counter: a 0-d float32 tensor, as torch 2.x keeps it."""
     return pyt.zeros((), dtype=pyt.float32)

@@ -3,7 +3,8 @@ import math
 
 import pyt
 
-from .optimizer import Optimizer, _check_common, _float_step, _params_with_grad, _use_grad
+from .optimizer import (Optimizer, _check_common, _float_step, _params_with_grad, _use_foreach,
+                        _use_grad)
 
 
 class RAdam(Optimizer):
@@ -26,12 +27,18 @@ class RAdam(Optimizer):
             beta1, beta2 = group["betas"]
             lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
             rho_inf = 2 / (1 - beta2) - 1
-            for p, grad in _params_with_grad(group):
+            pairs = _params_with_grad(group)
+            for p, _ in pairs:
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = _float_step()
                     state["exp_avg"] = pyt.zeros_like(p)
                     state["exp_avg_sq"] = pyt.zeros_like(p)
+            if _use_foreach(group, [p for p, _ in pairs]):
+                self._foreach_step(group, pairs)
+                continue
+            for p, grad in pairs:
+                state = self.state[p]
                 if group["maximize"]:
                     grad = -grad
                 state["step"].add_(1)
@@ -56,3 +63,47 @@ class RAdam(Optimizer):
                 else:
                     p.add_(exp_avg, alpha=-lr / bias_correction1)
         return loss
+
+    def _foreach_step(self, group, pairs):
+        """The loop's ops, each over the whole list (so the results are the loop's)."""
+        if not pairs:
+            return
+        beta1, beta2 = group["betas"]
+        lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+        rho_inf = 2 / (1 - beta2) - 1
+        params, grads = [p for p, _ in pairs], [g for _, g in pairs]
+        states = [self.state[p] for p in params]
+        if group["maximize"]:
+            grads = pyt._foreach_neg(grads)
+        steps = [st["step"] for st in states]
+        pyt._foreach_add_(steps, 1)
+        steps = [s.item() for s in steps]
+        if weight_decay != 0:
+            if group["decoupled_weight_decay"]:
+                pyt._foreach_mul_(params, 1 - lr * weight_decay)
+            else:
+                grads = pyt._foreach_add(grads, params, alpha=weight_decay)
+        exp_avgs = [st["exp_avg"] for st in states]
+        exp_avg_sqs = [st["exp_avg_sq"] for st in states]
+        pyt._foreach_lerp_(exp_avgs, grads, 1 - beta1)
+        pyt._foreach_mul_(exp_avg_sqs, beta2)
+        pyt._foreach_addcmul_(exp_avg_sqs, grads, grads, 1 - beta2)
+        # rectified (rho_t > 5) and plain-momentum tensors: two lists
+        rect_p, rect_m, rect_v, rect_values = [], [], [], []
+        for p, m, v, step in zip(params, exp_avgs, exp_avg_sqs, steps):
+            bias_correction1 = 1 - beta1 ** step
+            bias_correction2 = 1 - beta2 ** step
+            rho_t = rho_inf - 2 * step * (beta2 ** step) / bias_correction2
+            if rho_t > 5.0:
+                rect = math.sqrt((rho_t - 4) * (rho_t - 2) * rho_inf
+                                 / ((rho_inf - 4) * (rho_inf - 2) * rho_t))
+                rect_p.append(p)
+                rect_m.append(m)
+                rect_v.append(v)
+                rect_values.append(-lr * rect * math.sqrt(bias_correction2) / bias_correction1)
+            else:
+                p.add_(m, alpha=-lr / bias_correction1)
+        if rect_p:
+            denom = pyt._foreach_sqrt(rect_v)
+            pyt._foreach_add_(denom, eps)
+            pyt._foreach_addcdiv_(rect_p, rect_m, denom, rect_values)

@@ -1,7 +1,8 @@
 """RMSprop: divide the gradient by a running root-mean-square of past gradients."""
 import pyt
 
-from .optimizer import Optimizer, _check_common, _float_step, _params_with_grad, _use_grad
+from .optimizer import (Optimizer, _check_common, _float_step, _params_with_grad, _use_foreach,
+                        _use_grad)
 
 
 class RMSprop(Optimizer):
@@ -22,21 +23,30 @@ class RMSprop(Optimizer):
                         maximize=maximize, differentiable=differentiable)
         super().__init__(params, defaults)
 
+    def _init_state(self, p, group):
+        state = self.state[p]
+        if len(state) == 0:
+            state["step"] = _float_step()
+            state["square_avg"] = pyt.zeros_like(p)
+            if group["momentum"] > 0:
+                state["momentum_buffer"] = pyt.zeros_like(p)
+            if group["centered"]:
+                state["grad_avg"] = pyt.zeros_like(p)
+
     @_use_grad
     def step(self, closure=None):
         loss = self._evaluate(closure)
         for group in self.param_groups:
             lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
             momentum, weight_decay = group["momentum"], group["weight_decay"]
-            for p, grad in _params_with_grad(group):
+            pairs = _params_with_grad(group)
+            for p, _ in pairs:
+                self._init_state(p, group)
+            if _use_foreach(group, [p for p, _ in pairs]):
+                self._foreach_step(group, pairs)
+                continue
+            for p, grad in pairs:
                 state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = _float_step()
-                    state["square_avg"] = pyt.zeros_like(p)
-                    if momentum > 0:
-                        state["momentum_buffer"] = pyt.zeros_like(p)
-                    if group["centered"]:
-                        state["grad_avg"] = pyt.zeros_like(p)
                 if group["maximize"]:
                     grad = -grad
                 state["step"].add_(1)
@@ -57,3 +67,35 @@ class RMSprop(Optimizer):
                 else:
                     p.addcdiv_(grad, avg, value=-lr)
         return loss
+
+    def _foreach_step(self, group, pairs):
+        """The loop's ops, each over the whole list (so the results are the loop's)."""
+        if not pairs:
+            return
+        lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
+        momentum, weight_decay = group["momentum"], group["weight_decay"]
+        params, grads = [p for p, _ in pairs], [g for _, g in pairs]
+        states = [self.state[p] for p in params]
+        if group["maximize"]:
+            grads = pyt._foreach_neg(grads)
+        pyt._foreach_add_([st["step"] for st in states], 1)
+        if weight_decay != 0:
+            grads = pyt._foreach_add(grads, params, alpha=weight_decay)
+        square_avgs = [st["square_avg"] for st in states]
+        pyt._foreach_mul_(square_avgs, alpha)
+        pyt._foreach_addcmul_(square_avgs, grads, grads, 1 - alpha)
+        if group["centered"]:
+            grad_avgs = [st["grad_avg"] for st in states]
+            pyt._foreach_lerp_(grad_avgs, grads, 1 - alpha)
+            avg = pyt._foreach_addcmul(square_avgs, grad_avgs, grad_avgs, -1)
+            pyt._foreach_sqrt_(avg)
+        else:
+            avg = pyt._foreach_sqrt(square_avgs)
+        pyt._foreach_add_(avg, eps)
+        if momentum > 0:
+            bufs = [st["momentum_buffer"] for st in states]
+            pyt._foreach_mul_(bufs, momentum)
+            pyt._foreach_addcdiv_(bufs, grads, avg)
+            pyt._foreach_add_(params, bufs, alpha=-lr)
+        else:
+            pyt._foreach_addcdiv_(params, grads, avg, -lr)

@@ -1,7 +1,8 @@
 """Rprop: per-coordinate step sizes that grow or shrink with the gradient's sign."""
 import pyt
 
-from .optimizer import Optimizer, _check_common, _float_step, _params_with_grad, _use_grad
+from .optimizer import (Optimizer, _check_common, _float_step, _params_with_grad, _use_foreach,
+                        _use_grad)
 
 
 class Rprop(Optimizer):
@@ -23,12 +24,18 @@ class Rprop(Optimizer):
         for group in self.param_groups:
             etaminus, etaplus = group["etas"]
             step_size_min, step_size_max = group["step_sizes"]
-            for p, grad in _params_with_grad(group):
+            pairs = _params_with_grad(group)
+            for p, grad in pairs:
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = _float_step()
                     state["prev"] = pyt.zeros_like(p)
                     state["step_size"] = pyt.full_like(grad, group["lr"])
+            if _use_foreach(group, [p for p, _ in pairs]):
+                self._foreach_step(group, pairs)
+                continue
+            for p, grad in pairs:
+                state = self.state[p]
                 if group["maximize"]:
                     grad = -grad
                 state["step"].add_(1)
@@ -42,3 +49,26 @@ class Rprop(Optimizer):
                 p.addcmul_(grad.sign(), step_size, value=-1)
                 prev.copy_(grad)
         return loss
+
+    def _foreach_step(self, group, pairs):
+        """The loop's ops, each over the whole list where torch has a list op (so the
+        results are the loop's)."""
+        if not pairs:
+            return
+        etaminus, etaplus = group["etas"]
+        step_size_min, step_size_max = group["step_sizes"]
+        params, grads = [p for p, _ in pairs], [g for _, g in pairs]
+        states = [self.state[p] for p in params]
+        if group["maximize"]:
+            grads = pyt._foreach_neg(grads)
+        pyt._foreach_add_([st["step"] for st in states], 1)
+        prevs, step_sizes = [st["prev"] for st in states], [st["step_size"] for st in states]
+        agreements = pyt._foreach_mul(grads, prevs)
+        factors = [pyt.where(a > 0, etaplus, pyt.where(a < 0, etaminus, pyt.ones_like(g)))
+                   for a, g in zip(agreements, grads)]
+        pyt._foreach_mul_(step_sizes, factors)
+        for s in step_sizes:
+            s.clamp_(step_size_min, step_size_max)
+        grads = [pyt.where(a < 0, 0.0, g) for a, g in zip(agreements, grads)]
+        pyt._foreach_addcmul_(params, pyt._foreach_sign(grads), step_sizes, -1)
+        pyt._foreach_copy_(prevs, grads)

@@ -1,5 +1,7 @@
 """Stochastic gradient descent, with momentum (heavy-ball or Nesterov)."""
-from .optimizer import Optimizer, _check_common, _params_with_grad, _use_grad
+import pyt
+
+from .optimizer import Optimizer, _check_common, _params_with_grad, _use_foreach, _use_grad
 
 
 class SGD(Optimizer):
@@ -25,7 +27,11 @@ class SGD(Optimizer):
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay = group["weight_decay"]
-            for p, grad in _params_with_grad(group):
+            pairs = _params_with_grad(group)
+            if _use_foreach(group, [p for p, _ in pairs]):
+                self._foreach_step(group, pairs)
+                continue
+            for p, grad in pairs:
                 d_p = -grad if group["maximize"] else grad
                 if weight_decay != 0:
                     d_p = d_p.add(p, alpha=weight_decay)
@@ -39,3 +45,43 @@ class SGD(Optimizer):
                     d_p = d_p.add(buf, alpha=momentum) if group["nesterov"] else buf
                 p.add_(d_p, alpha=-lr)
         return loss
+
+    def _foreach_step(self, group, pairs):
+        """The loop's step over all tensors at once: one fused kernel on CUDA, else the
+        same ops as the loop, each over the whole list (so the results are the loop's)."""
+        if not pairs:
+            return
+        params, grads = [p for p, _ in pairs], [g for _, g in pairs]
+        lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+        weight_decay, nesterov, maximize = group["weight_decay"], group["nesterov"], \
+            group["maximize"]
+        bufs = new = None
+        if momentum != 0:
+            bufs, new = [], []
+            for p, g in pairs:
+                state = self.state[p]
+                buf = state.get("momentum_buffer")
+                new.append(buf is None)
+                if buf is None:
+                    buf = state["momentum_buffer"] = pyt.zeros(g.shape, dtype=g.dtype,
+                                                               device=g.device)
+                bufs.append(buf)
+        if pyt._foreach._fused_sgd(params, grads, bufs, new, lr, momentum, dampening,
+                                   weight_decay, nesterov, maximize):
+            return
+        if maximize:
+            grads = pyt._foreach_neg(grads)
+        if weight_decay != 0:
+            grads = pyt._foreach_add(grads, params, alpha=weight_decay)
+        if momentum != 0:
+            if not any(new):
+                pyt._foreach_mul_(bufs, momentum)
+                pyt._foreach_add_(bufs, grads, alpha=1 - dampening)
+            else:
+                for buf, fresh, g in zip(bufs, new, grads):
+                    if fresh:
+                        buf.copy_(g)
+                    else:
+                        buf.mul_(momentum).add_(g, alpha=1 - dampening)
+            grads = pyt._foreach_add(grads, bufs, alpha=momentum) if nesterov else bufs
+        pyt._foreach_add_(params, grads, alpha=-lr)

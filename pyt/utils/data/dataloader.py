@@ -5,11 +5,18 @@ queue and answers each with one (epoch, idx, result) on a result queue shared by
 the main process keeps prefetch_factor tasks per worker in flight, hands them out round
 robin, and yields results in task order, so the batches are exactly those of
 num_workers=0. It waits on the result queue in short steps and checks in between that
-every worker is alive, so a crashed worker raises instead of hanging."""
+every worker is alive, so a crashed worker raises instead of hanging.
+
+pin_memory=True (with a CUDA device): batches come out in page-locked memory. Without
+workers each batch is pinned as it is fetched; with workers a thread of the main process
+takes the results off the result queue, pins them and hands them over through a queue
+(the main process then waits on that queue, checking its workers as before)."""
 import itertools
 import math
 import os
+import queue
 import signal
+import threading
 import time
 import warnings
 
@@ -17,6 +24,7 @@ import pyt
 from pyt.utils.data._utils import MP_STATUS_CHECK_INTERVAL, WORKER_JOIN_TIMEOUT, ExceptionWrapper
 from pyt.utils.data._utils.collate import default_collate, default_convert
 from pyt.utils.data._utils.fetch import create_fetcher
+from pyt.utils.data._utils import pin_memory as _pin_utils
 from pyt.utils.data._utils.pipe_reader import _MessageReader
 from pyt.utils.data._utils.worker import (
     _IterableDatasetStopIteration, _worker_loop, get_worker_info,
@@ -84,8 +92,9 @@ class DataLoader:
     workers' base seed and RandomSampler's order. prefetch_factor: batches in flight per
     worker (default 2). persistent_workers: keep the workers between epochs. in_order:
     False lets batches come in the order workers finish them. multiprocessing_context:
-    'fork', 'spawn', 'forkserver' or a context object. pin_memory: accepted; a no-op
-    with a warning, since pyt has no accelerator."""
+    'fork', 'spawn', 'forkserver' or a context object. pin_memory: batches (their tensors,
+    through dicts, lists and tuples) in page-locked memory, when CUDA is available (else
+    a warning and no pinning, as torch)."""
 
     __initialized = False
 
@@ -256,6 +265,11 @@ class DataLoader:
                 "if necessary.", stacklevel=2)
 
 
+def _pin_memory_available():
+    """Whether pin_memory=True pins: only with a CUDA device, as in torch."""
+    return pyt.cuda.is_available()
+
+
 class _BaseDataLoaderIter:
     def __init__(self, loader):
         self._dataset = loader.dataset
@@ -265,10 +279,12 @@ class _BaseDataLoaderIter:
         self._drop_last = loader.drop_last
         self._index_sampler = loader._index_sampler
         self._num_workers = loader.num_workers
-        if loader.pin_memory:
+        self._pin_memory = bool(loader.pin_memory)
+        if self._pin_memory and not _pin_memory_available():
             warnings.warn("'pin_memory' argument is set as true but no accelerator is "
                           "found, then device pinned memory won't be used.", stacklevel=3)
-        self._pin_memory = False
+            self._pin_memory = False
+        self._pin_memory_device = loader.pin_memory_device or "cuda"
         self._timeout = loader.timeout
         self._collate_fn = loader.collate_fn
         self._sampler_iter = iter(self._index_sampler)
@@ -326,7 +342,10 @@ class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
 
     def _next_data(self):
         index = self._next_index()                     # may raise StopIteration
-        return self._dataset_fetcher.fetch(index)      # may raise StopIteration
+        data = self._dataset_fetcher.fetch(index)      # may raise StopIteration
+        if self._pin_memory:
+            data = _pin_utils.pin_memory(data, self._pin_memory_device)
+        return data
 
 
 _SKIPPED = object()     # a task answered by an exhausted IterableDataset worker
@@ -352,6 +371,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._workers_done_event = context.Event()
         self._index_queues = []
         self._workers = []
+        self._pin_memory_thread = None
         self._shutdown = False
         is_iterable = self._dataset_kind == _DatasetKind.Iterable
         try:
@@ -369,6 +389,19 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 worker.start()
                 self._index_queues.append(index_queue)
                 self._workers.append(worker)
+            if self._pin_memory:
+                # the thread holds the reader, the queue and the event, never self: the
+                # iterator can still be collected (and its __del__ stop the thread)
+                self._pin_memory_thread_done_event = threading.Event()
+                self._data_queue = queue.Queue()
+                thread = threading.Thread(
+                    target=_pin_utils._pin_memory_loop,
+                    args=(self._result_reader.get, self._data_queue,
+                          self._pin_memory_thread_done_event, _pin_utils.pin_memory,
+                          self._pin_memory_device, (_IterableDatasetStopIteration,)),
+                    name="pyt-pin-memory", daemon=True)
+                thread.start()
+                self._pin_memory_thread = thread
         except BaseException:
             self._shutdown_workers()
             raise
@@ -457,10 +490,29 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                     self._shutdown_workers(join_timeout=_TIMED_OUT_JOIN_TIMEOUT)
                     raise RuntimeError(f"DataLoader timed out after {self._timeout} seconds")
                 wait = min(wait, left)
-            result = self._result_reader.get(wait)
+            result = self._next_result(wait)
             if result is not None:
                 return result
             self._check_workers_alive()
+
+    def _next_result(self, wait):
+        """The next (epoch, idx, result) within wait seconds, or None: straight from the
+        workers' queue, or, pinning, from the pin-memory thread's."""
+        if not self._pin_memory:
+            return self._result_reader.get(wait)
+        try:
+            result = self._data_queue.get(timeout=wait)
+        except queue.Empty:
+            if not self._pin_memory_thread.is_alive():
+                self._shutdown_workers()
+                raise RuntimeError("Pin memory thread exited unexpectedly") from None
+            return None
+        if isinstance(result, ExceptionWrapper):
+            # the thread could not read the results: a dead worker says why, if one died
+            self._check_workers_alive()
+            self._shutdown_workers()
+            result.reraise()
+        return result
 
     def _check_workers_alive(self):
         for worker in self._workers:
@@ -487,6 +539,13 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             return
         self._shutdown = True
         try:
+            # the pin-memory thread first: it reads the result queue closed below
+            thread = getattr(self, "_pin_memory_thread", None)
+            if thread is not None:
+                self._pin_memory_thread_done_event.set()
+                if thread is not threading.current_thread():
+                    thread.join()
+                self._pin_memory_thread = None
             self._workers_done_event.set()
             for index_queue in self._index_queues:
                 try:
