@@ -87,3 +87,5 @@ int pyt_cuda_scan(int op, int code, const void *in, void *out, int64_t *idx, int
                   int64_t n, int64_t B) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_rowop(int kind, int code, int descending, int64_t A, int64_t n, int64_t B,
                    int64_t kout, int64_t k, const void *in, void *vals, int64_t *idx) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_lstm_forward(int dtype, void *gates, const void *c_prev, void *c, void *tanh_c, void *h, int64_t batch, int64_t hidden) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_lstm_backward(int dtype, const void *act, const void *tanh_c, const void *c_prev, const void *dh_next, const void *d_out, void *dc, void *d_gates, int64_t batch, int64_t hidden) { return PYT_CUDA_ERR_NOT_BUILT; }

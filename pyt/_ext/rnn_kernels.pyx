@@ -7,8 +7,9 @@ writes c, tanh(c) and h; lstm_cell_backward takes those back to the gates' gradi
 the cell gradient of the previous step. float32 uses pyt_vecmath.h's vectorisable
 sigmoid/tanh (compiled for AVX2/AVX-512 too); float64 uses libm. No OpenMP: a step is
 small and the time loop is sequential."""
-from pyt._ext.tensor cimport Tensor, is_contiguous, refuse_cuda
-from pyt._ext.dtypes cimport PYT_FLOAT32, PYT_FLOAT64
+from pyt._ext.tensor cimport Tensor, is_contiguous, is_cuda, common_device, cuda_check
+from pyt._ext.dtypes cimport PYT_FLOAT32, PYT_FLOAT64, PYT_FLOAT16, PYT_BFLOAT16
+from pyt._ext.cuda_api cimport pyt_cuda_lstm_forward, pyt_cuda_lstm_backward
 
 cdef extern from *:
     """
@@ -101,13 +102,15 @@ cdef int _check(str name, tuple tensors, tuple widths) except -1:
     """Every tensor contiguous, 2-D (batch, width * hidden), of the first one's float
     dtype; the kernels trust these sizes, so a mismatch must never reach them."""
     cdef Tensor first = tensors[0]
-    if first._dtype.code != PYT_FLOAT32 and first._dtype.code != PYT_FLOAT64:
+    common_device(tensors)              # CUDA (cuda_src/rnn.cu): all on one device
+    cdef int code = first._dtype.code
+    if is_cuda(first) and (code == PYT_FLOAT16 or code == PYT_BFLOAT16):
+        pass                            # the GPU kernels compute halves in float
+    elif code != PYT_FLOAT32 and code != PYT_FLOAT64:
         raise TypeError(f"{name}: expected float32 or float64 tensors, got {first._dtype}")
     cdef Py_ssize_t batch = first._shape[0] if first._ndim == 2 else -1
     cdef Py_ssize_t hidden = first._shape[1] // widths[0] if first._ndim == 2 else -1
     cdef Tensor t
-    for t in tensors:
-        refuse_cuda("lstm", t)           # no CUDA kernel for the fused cell yet
     for t, width in zip(tensors, widths):
         if t._dtype is not first._dtype:
             raise TypeError(f"{name}: expected all tensors of dtype {first._dtype}, got "
@@ -125,7 +128,11 @@ def lstm_cell_forward(Tensor gates, Tensor c_prev, Tensor c, Tensor tanh_c, Tens
     c = f * c_prev + i * g, tanh(c) and h = o * tanh(c) (each (B, H))."""
     _check("lstm_cell_forward", (gates, c_prev, c, tanh_c, h), (4, 1, 1, 1, 1))
     cdef Py_ssize_t batch = gates._shape[0], hidden = gates._shape[1] // 4
-    if gates._dtype.itemsize == 4:
+    if is_cuda(gates):
+        cuda_check(pyt_cuda_lstm_forward(gates._dtype.code, gates._data, c_prev._data,
+                                         c._data, tanh_c._data, h._data, batch, hidden),
+                   "lstm_cell_forward")
+    elif gates._dtype.itemsize == 4:
         with nogil:
             pyt_lstm_forward_f(<float*>gates._data, <float*>c_prev._data, <float*>c._data,
                                <float*>tanh_c._data, <float*>h._data, batch, hidden)
@@ -144,7 +151,11 @@ def lstm_cell_backward(Tensor act, Tensor tanh_c, Tensor c_prev, Tensor dh_next,
     _check("lstm_cell_backward", (act, tanh_c, c_prev, dh_next, d_out, dc, d_gates),
            (4, 1, 1, 1, 1, 1, 4))
     cdef Py_ssize_t batch = act._shape[0], hidden = act._shape[1] // 4
-    if act._dtype.itemsize == 4:
+    if is_cuda(act):
+        cuda_check(pyt_cuda_lstm_backward(act._dtype.code, act._data, tanh_c._data,
+                                          c_prev._data, dh_next._data, d_out._data, dc._data,
+                                          d_gates._data, batch, hidden), "lstm_cell_backward")
+    elif act._dtype.itemsize == 4:
         with nogil:
             pyt_lstm_backward_f(<float*>act._data, <float*>tanh_c._data, <float*>c_prev._data,
                                 <float*>dh_next._data, <float*>d_out._data, <float*>dc._data,
