@@ -163,17 +163,21 @@ int lstm_backward_launch(const void *act, const void *tanh_c, const void *c_prev
 
 }  // namespace
 
+/* return F<code>(args...) for the dtype's code (PYT_CUDA_ERR_UNSUPPORTED for others) */
+#define LSTM_DISPATCH(dtype, F, ...)                                                        \
+    switch (dtype) {                                                                        \
+    case PYT_FLOAT32: return F<PYT_FLOAT32>(__VA_ARGS__);                                   \
+    case PYT_FLOAT64: return F<PYT_FLOAT64>(__VA_ARGS__);                                   \
+    case PYT_FLOAT16: return F<PYT_FLOAT16>(__VA_ARGS__);                                   \
+    case PYT_BFLOAT16: return F<PYT_BFLOAT16>(__VA_ARGS__);                                 \
+    default: return PYT_CUDA_ERR_UNSUPPORTED;                                               \
+    }
+
 extern "C" int pyt_cuda_lstm_forward(int dtype, void *gates, const void *c_prev, void *c,
                                      void *tanh_c, void *h, int64_t batch, int64_t hidden)
 {
     if (batch <= 0 || hidden <= 0) return PYT_CUDA_OK;
-    switch (dtype) {
-    case PYT_FLOAT32: return lstm_forward_launch<PYT_FLOAT32>(gates, c_prev, c, tanh_c, h, batch, hidden);
-    case PYT_FLOAT64: return lstm_forward_launch<PYT_FLOAT64>(gates, c_prev, c, tanh_c, h, batch, hidden);
-    case PYT_FLOAT16: return lstm_forward_launch<PYT_FLOAT16>(gates, c_prev, c, tanh_c, h, batch, hidden);
-    case PYT_BFLOAT16: return lstm_forward_launch<PYT_BFLOAT16>(gates, c_prev, c, tanh_c, h, batch, hidden);
-    default: return PYT_CUDA_ERR_UNSUPPORTED;
-    }
+    LSTM_DISPATCH(dtype, lstm_forward_launch, gates, c_prev, c, tanh_c, h, batch, hidden)
 }
 
 extern "C" int pyt_cuda_lstm_backward(int dtype, const void *act, const void *tanh_c,
@@ -182,11 +186,6 @@ extern "C" int pyt_cuda_lstm_backward(int dtype, const void *act, const void *ta
                                       int64_t batch, int64_t hidden)
 {
     if (batch <= 0 || hidden <= 0) return PYT_CUDA_OK;
-    switch (dtype) {
-    case PYT_FLOAT32: return lstm_backward_launch<PYT_FLOAT32>(act, tanh_c, c_prev, dh_next, d_out, dc, d_gates, batch, hidden);
-    case PYT_FLOAT64: return lstm_backward_launch<PYT_FLOAT64>(act, tanh_c, c_prev, dh_next, d_out, dc, d_gates, batch, hidden);
-    case PYT_FLOAT16: return lstm_backward_launch<PYT_FLOAT16>(act, tanh_c, c_prev, dh_next, d_out, dc, d_gates, batch, hidden);
-    case PYT_BFLOAT16: return lstm_backward_launch<PYT_BFLOAT16>(act, tanh_c, c_prev, dh_next, d_out, dc, d_gates, batch, hidden);
-    default: return PYT_CUDA_ERR_UNSUPPORTED;
-    }
+    LSTM_DISPATCH(dtype, lstm_backward_launch, act, tanh_c, c_prev, dh_next, d_out, dc,
+                  d_gates, batch, hidden)
 }

@@ -79,7 +79,7 @@ class _LSTMSequence(Function):
     @staticmethod
     def forward(ctx, gx, h0, c0, w_hh, steps, reverse):
         batch, hidden = h0.size(0), h0.size(1)
-        like = dict(dtype=gx.dtype, device=gx.device)
+        like = dict(dtype=gx.dtype)
         acts = pyt.empty(steps * 4 * hidden, batch, **like)        # gates, then activations
         tanh_c = pyt.empty(steps * hidden, batch, **like)
         hs = pyt.empty((steps + 1) * hidden, batch, **like)      # h of every step, and h0
@@ -114,7 +114,7 @@ class _LSTMSequence(Function):
             return _LSTMSequence._recorded_backward(ctx, d_output, d_h, d_c)
         w_hh, acts, tanh_c, hs, cs = ctx.saved_tensors[:5]
         steps, batch, hidden, reverse = ctx.layout
-        like = dict(dtype=acts.dtype, device=acts.device)
+        like = dict(dtype=acts.dtype)
         d_gates = pyt.empty(steps * 4 * hidden, batch, **like)
         dg_mat, dg_flat = _blocks(d_gates, steps, 4 * hidden)
         act_flat = acts.view(steps, -1).split(1, 0)
@@ -160,12 +160,20 @@ class _LSTMSequence(Function):
 
 def _fused_lstm_ok(gx, initial, w_hh, w_hr, batch_sizes):
     """The fused path: LSTM without projection, all steps the same size, float32/64
-    (on CUDA float16/bfloat16 too: cuda_src/rnn.cu)."""
+    (on CUDA float16/bfloat16 too: pyt.nn._rnn_cuda)."""
     return (_kernels is not None and w_hr is None and bool(batch_sizes)
             and batch_sizes[-1] == batch_sizes[0] > 0
             and (gx.dtype in (pyt.float32, pyt.float64)
                  or gx.is_cuda and gx.dtype in (pyt.float16, pyt.bfloat16))
             and all(t.dtype == gx.dtype for t in (initial[0], initial[1], w_hh)))
+
+
+def _lstm_sequence(gx):
+    """The fused LSTM Function for gx's device: CUDA's runs its time loops in C."""
+    if gx.is_cuda:
+        from pyt.nn._rnn_cuda import LSTMSequenceCUDA
+        return LSTMSequenceCUDA
+    return _LSTMSequence
 
 
 def run_direction(mode, data, batch_sizes, initial, weights, reverse=False):
@@ -174,8 +182,8 @@ def run_direction(mode, data, batch_sizes, initial, weights, reverse=False):
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
     gx = _input_projection(mode, data, w_ih, b_ih, b_hh)
     if mode == "LSTM" and _fused_lstm_ok(gx, initial, w_hh, w_hr, batch_sizes):
-        output, h, c = _LSTMSequence.apply(gx, initial[0], initial[1], w_hh,
-                                           len(batch_sizes), reverse)
+        output, h, c = _lstm_sequence(gx).apply(gx, initial[0], initial[1], w_hh,
+                                                len(batch_sizes), reverse)
         return output, (h, c)
     return _composed_direction(mode, gx, batch_sizes, initial, weights, reverse)
 
@@ -223,6 +231,6 @@ def cell_step(mode, x, state, weights):
     if (mode == "LSTM" and gx.is_cuda and state[0].device == state[1].device == gx.device
             and _fused_lstm_ok(gx, state, w_hh, None, [gx.size(0)])):
         # on the GPU a one-step sequence: one fused kernel each way, not a dozen launches
-        _, h, c = _LSTMSequence.apply(gx, state[0], state[1], w_hh, 1, False)
+        _, h, c = _lstm_sequence(gx).apply(gx, state[0], state[1], w_hh, 1, False)
         return h, c
     return _STEPS[mode](gx, state, w_hh, b_hh, None)

@@ -1,7 +1,8 @@
 """nn.LSTM / GRU / RNN and the cells on the GPU against the same modules on the CPU (the
 state_dict copied): outputs, final states and every gradient (input, initial states,
-parameters). The LSTM runs cuda_src/rnn.cu's fused cell kernels, GRU and RNN the generic
-CUDA ops."""
+parameters). The LSTM (and LSTMCell) runs pyt.nn._rnn_cuda: time loops in C
+(pyt._ext.lstm_loop) over cuBLAS gemms and cuda_src/rnn.cu's fused cell kernels; with a
+projection, packed sequences of unequal steps, GRU and RNN run the generic CUDA ops."""
 import numpy as np
 import pytest
 
@@ -255,3 +256,30 @@ def test_device_mismatch_errors():
         rnn_kernels.lstm_cell_forward(gates, pyt.zeros(2, 4), pyt.zeros(2, 4, device=DEVICE),
                                       pyt.zeros(2, 4, device=DEVICE),
                                       pyt.zeros(2, 4, device=DEVICE))
+
+
+@pytest.mark.parametrize("dtype", [pyt.float32, pyt.float64, pyt.float16, pyt.bfloat16],
+                         ids=str)
+def test_fused_cell_kernels_match_cpu(dtype):
+    """rnn_kernels.lstm_cell_forward / _backward on CUDA tensors (cuda_src/rnn.cu) against
+    the CPU kernels (float32 for the half types, which the GPU computes in float)."""
+    from pyt._ext import rnn_kernels
+    batch, hidden = 3, 37
+    ref = pyt.float64 if dtype is pyt.float64 else pyt.float32
+    gates = (rand((batch, 4 * hidden), 1) * 4).to(dtype)
+    c_prev, dh_next, d_out, dc = (rand((batch, hidden), 2 + k).to(dtype) for k in range(4))
+    results = []
+    for device, dt in (("cpu", ref), (DEVICE, dtype)):
+        # copies: the kernels write into g and dcc
+        g = gates.to(dt).to(device).clone()
+        cp, dhn, do, dcc = (t.to(dt).to(device).clone() for t in (c_prev, dh_next, d_out, dc))
+        c, tc, h = (pyt.empty(batch, hidden, dtype=dt, device=device) for _ in range(3))
+        rnn_kernels.lstm_cell_forward(g, cp, c, tc, h)
+        dg = pyt.empty(batch, 4 * hidden, dtype=dt, device=device)
+        rnn_kernels.lstm_cell_backward(g, tc, cp, dhn, do, dcc, dg)
+        results.append([g, c, tc, h, dg, dcc])
+    tol = {pyt.float64: 1e-12, pyt.float32: 1e-5, pyt.float16: 5e-3, pyt.bfloat16: 3e-2}[dtype]
+    for a, b in zip(*results):
+        assert b.dtype is dtype and b.is_cuda
+        np.testing.assert_allclose(b.cpu().double().numpy(), a.double().numpy(), rtol=tol,
+                                   atol=tol)

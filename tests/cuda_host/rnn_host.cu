@@ -5,17 +5,18 @@
 extern "C" pyt_cuda_stream pyt_cuda_current_stream(void) { return 0; }
 
 template <int CODE>
-static void forward_rows(void *gates, const void *c_prev, void *c, void *tanh_c, void *h,
+static int forward_rows(void *gates, const void *c_prev, void *c, void *tanh_c, void *h,
                          int64_t batch, int64_t hidden)
 {
     typedef typename lstm_elem<CODE>::storage S;
     for (int64_t e = 0; e < batch * hidden; e++)
         lstm_forward_at<CODE>(e, hidden, (S *)gates, (const S *)c_prev, (S *)c, (S *)tanh_c,
                               (S *)h);
+    return 0;
 }
 
 template <int CODE>
-static void backward_rows(const void *act, const void *tanh_c, const void *c_prev,
+static int backward_rows(const void *act, const void *tanh_c, const void *c_prev,
                           const void *dh_next, const void *d_out, void *dc, void *d_gates,
                           int64_t batch, int64_t hidden)
 {
@@ -24,32 +25,20 @@ static void backward_rows(const void *act, const void *tanh_c, const void *c_pre
         lstm_backward_at<CODE>(e, hidden, (const S *)act, (const S *)tanh_c,
                                (const S *)c_prev, (const S *)dh_next, (const S *)d_out,
                                (S *)dc, (S *)d_gates);
+    return 0;
 }
 
-/* the arguments of pyt_cuda_lstm_forward / _backward, host pointers; 0 or -1 (dtype) */
+/* pyt_cuda_lstm_forward / _backward on host pointers: 0, or PYT_CUDA_ERR_UNSUPPORTED */
 extern "C" int host_lstm_forward(int dtype, void *gates, const void *c_prev, void *c,
                                  void *tanh_c, void *h, int64_t batch, int64_t hidden)
 {
-    switch (dtype) {
-    case PYT_FLOAT32: forward_rows<PYT_FLOAT32>(gates, c_prev, c, tanh_c, h, batch, hidden); break;
-    case PYT_FLOAT64: forward_rows<PYT_FLOAT64>(gates, c_prev, c, tanh_c, h, batch, hidden); break;
-    case PYT_FLOAT16: forward_rows<PYT_FLOAT16>(gates, c_prev, c, tanh_c, h, batch, hidden); break;
-    case PYT_BFLOAT16: forward_rows<PYT_BFLOAT16>(gates, c_prev, c, tanh_c, h, batch, hidden); break;
-    default: return -1;
-    }
-    return 0;
+    LSTM_DISPATCH(dtype, forward_rows, gates, c_prev, c, tanh_c, h, batch, hidden)
 }
 
 extern "C" int host_lstm_backward(int dtype, const void *act, const void *tanh_c,
                                   const void *c_prev, const void *dh_next, const void *d_out,
                                   void *dc, void *d_gates, int64_t batch, int64_t hidden)
 {
-    switch (dtype) {
-    case PYT_FLOAT32: backward_rows<PYT_FLOAT32>(act, tanh_c, c_prev, dh_next, d_out, dc, d_gates, batch, hidden); break;
-    case PYT_FLOAT64: backward_rows<PYT_FLOAT64>(act, tanh_c, c_prev, dh_next, d_out, dc, d_gates, batch, hidden); break;
-    case PYT_FLOAT16: backward_rows<PYT_FLOAT16>(act, tanh_c, c_prev, dh_next, d_out, dc, d_gates, batch, hidden); break;
-    case PYT_BFLOAT16: backward_rows<PYT_BFLOAT16>(act, tanh_c, c_prev, dh_next, d_out, dc, d_gates, batch, hidden); break;
-    default: return -1;
-    }
-    return 0;
+    LSTM_DISPATCH(dtype, backward_rows, act, tanh_c, c_prev, dh_next, d_out, dc, d_gates,
+                  batch, hidden)
 }

@@ -231,15 +231,18 @@ class RNNBase(Module):
         return parts
 
     def _check_devices(self, data, states):
-        """torch's errors for parameters or states on another device than the input."""
+        """torch's errors for parameters or states on another device than the input. (The
+        weights are only looked at for a CUDA input: a CPU one meets CUDA weights in its
+        first product, and the CPU path stays cheap.)"""
         device = data.device
-        for w in self._flat_weights:
-            if w is not None and w.device != device:
-                raise RuntimeError(f"Input and parameter tensors are not at the same device, "
-                                   f"found input tensor at {device} and parameter tensor at "
-                                   f"{w.device}")
+        if data.is_cuda:
+            for w in self._flat_weights:
+                if w is not None and w.device != device:
+                    raise RuntimeError(f"Input and parameter tensors are not at the same "
+                                       f"device, found input tensor at {device} and "
+                                       f"parameter tensor at {w.device}")
         for s in states:
-            if s.device != device:
+            if s.device is not device and s.device != device:
                 raise RuntimeError(f"Input and hidden tensors are not at the same device, "
                                    f"found input tensor at {device} and hidden tensor at "
                                    f"{s.device}")
