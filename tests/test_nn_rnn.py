@@ -247,6 +247,35 @@ def test_fused_and_composed_lstm_agree(monkeypatch):
     assert empty.shape == (4, 0, 8) and h.shape == (4, 0, 4)
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_fused_lstm_threaded_sizes_agree_with_composed(monkeypatch, threads):
+    """Sizes where the C loop splits the hidden units between threads (hidden 67 does not
+    divide evenly), both directions, given initial states: equal to the composed ops."""
+    from pyt.nn import _rnn_steps
+    previous = pyt.get_num_threads()
+    pyt.set_num_threads(threads)
+    try:
+        pyt.manual_seed(0)
+        m = nn.LSTM(30, 67, 1, bidirectional=True).double()
+        x = pyt.randn(6, 33, 30, dtype=pyt.float64, requires_grad=True)
+        h0 = pyt.randn(2, 33, 67, dtype=pyt.float64, requires_grad=True)
+        c0 = pyt.randn(2, 33, 67, dtype=pyt.float64, requires_grad=True)
+        results = []
+        for kernels in (_rnn_steps._kernels, None):
+            monkeypatch.setattr(_rnn_steps, "_kernels", kernels)
+            m.zero_grad()
+            for t in (x, h0, c0):
+                t.grad = None
+            out, (h, c) = m(x, (h0, c0))
+            (out.sin().sum() + (h * h).sum() + c.cos().sum()).backward()
+            results.append([_np(out), _np(h), _np(c), _np(x.grad), _np(h0.grad),
+                            _np(c0.grad)] + [_np(p.grad) for p in m.parameters()])
+        for a, b in zip(*results):
+            np.testing.assert_allclose(a, b, rtol=1e-11, atol=1e-11)
+    finally:
+        pyt.set_num_threads(previous)
+
+
 @pytest.mark.parametrize("kind", ["RNN", "LSTM", "GRU"])
 def test_initial_state_and_unbatched_match_torch(kind):
     torch, mine, theirs = _pair(kind, 3, 4, 2)

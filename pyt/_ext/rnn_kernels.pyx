@@ -1,168 +1,169 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True
-"""Fused LSTM gate math for pyt.nn's recurrent layers: one pass over batch x hidden per
-time step instead of a dozen pointwise ops (the matmuls stay with BLAS).
+"""The LSTM time loop of pyt.nn's recurrent layers, forward and backward, in C
+(include/pyt_lstm.h): per step one small product and one fused pass of gate math, with the
+hidden units split between pyt's threads and BLAS single-threaded inside them. float32
+uses pyt_vecmath.h's vectorisable sigmoid/tanh (compiled for AVX2/AVX-512 too); float64
+uses libm."""
+from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_GetName
+from pyt._ext.tensor cimport Tensor, is_contiguous, refuse_cuda
+from pyt._ext.dtypes cimport PYT_FLOAT32, PYT_FLOAT64
+from pyt._ext.parallel cimport num_threads
 
-lstm_cell_forward turns a step's gate pre-activations into activations in place and
-writes c, tanh(c) and h; lstm_cell_backward takes those back to the gates' gradient and
-the cell gradient of the previous step. float32 uses pyt_vecmath.h's vectorisable
-sigmoid/tanh (compiled for AVX2/AVX-512 too); float64 uses libm. No OpenMP: a step is
-small and the time loop is sequential."""
-from pyt._ext.tensor cimport Tensor, is_contiguous, is_cuda, common_device, cuda_check
-from pyt._ext.dtypes cimport PYT_FLOAT32, PYT_FLOAT64, PYT_FLOAT16, PYT_BFLOAT16
-from pyt._ext.cuda_api cimport pyt_cuda_lstm_forward, pyt_cuda_lstm_backward
+cdef extern from "pyt_lstm.h":
+    ctypedef void (*pyt_sgemm_fn)(char*, char*, int*, int*, int*, float*, float*, int*,
+                                  float*, int*, float*, float*, int*) noexcept nogil
+    ctypedef void (*pyt_dgemm_fn)(char*, char*, int*, int*, int*, double*, double*, int*,
+                                  double*, int*, double*, double*, int*) noexcept nogil
+    int pyt_lstm_sequence_forward_f(pyt_sgemm_fn, const float*, const float*, float*, float*,
+                                    float*, float*, Py_ssize_t, Py_ssize_t, Py_ssize_t, int,
+                                    int) nogil
+    int pyt_lstm_sequence_forward_d(pyt_dgemm_fn, const double*, const double*, double*,
+                                    double*, double*, double*, Py_ssize_t, Py_ssize_t,
+                                    Py_ssize_t, int, int) nogil
+    int pyt_lstm_sequence_backward_f(pyt_sgemm_fn, const float*, const float*, const float*,
+                                     const float*, const float*, const float*, const float*,
+                                     float*, float*, float*, Py_ssize_t, Py_ssize_t,
+                                     Py_ssize_t, int, int) nogil
+    int pyt_lstm_sequence_backward_d(pyt_dgemm_fn, const double*, const double*,
+                                     const double*, const double*, const double*,
+                                     const double*, const double*, double*, double*, double*,
+                                     Py_ssize_t, Py_ssize_t, Py_ssize_t, int, int) nogil
 
-cdef extern from *:
-    """
-    #include "pyt_vecmath.h"
+cdef extern from "pyt_fork_guard.h":
+    void pyt_fork_guard_install()
+    void pyt_blas_enter() nogil
+    void pyt_blas_exit() nogil
 
-    /* compiled like pyt_vecmath.h's functions, so that GCC inlines and vectorises them
-       here (a differing optimize attribute blocks inlining) */
-    #if defined(__GNUC__) && !defined(__clang__)
-    #pragma GCC push_options
-    #pragma GCC optimize("no-trapping-math")
-    #endif
+cdef extern from "pyt_blas_threads.h":
+    enum:
+        PYT_BLAS_MAX_LIBS
+    int pyt_blas_threads_init()
+    void pyt_blas_serial_begin(int* saved) nogil
+    void pyt_blas_serial_end(const int* saved) nogil
 
-    #define PYT_LSTM_FORWARD(NAME, T, SIG, TANH)                                           \\
-    static void NAME(T* restrict gates, const T* restrict c_prev, T* restrict c,          \\
-                     T* restrict tc, T* restrict h, Py_ssize_t batch, Py_ssize_t hidden)  \\
-    {                                                                                      \\
-        for (Py_ssize_t b = 0; b < batch; b++) {                                           \\
-            T* restrict gi = gates + b * 4 * hidden;                                       \\
-            T* restrict gf = gi + hidden;                                                  \\
-            T* restrict gg = gf + hidden;                                                  \\
-            T* restrict go = gg + hidden;                                                  \\
-            const T* restrict cp = c_prev + b * hidden;                                    \\
-            T* restrict cb = c + b * hidden;                                               \\
-            T* restrict tb = tc + b * hidden;                                              \\
-            T* restrict hb = h + b * hidden;                                               \\
-            for (Py_ssize_t j = 0; j < hidden; j++) {                                      \\
-                T i = SIG(gi[j]), f = SIG(gf[j]), g = TANH(gg[j]), o = SIG(go[j]);         \\
-                T cn = f * cp[j] + i * g;                                                  \\
-                T t = TANH(cn);                                                            \\
-                gi[j] = i; gf[j] = f; gg[j] = g; go[j] = o;                                \\
-                cb[j] = cn; tb[j] = t; hb[j] = o * t;                                      \\
-            }                                                                              \\
-        }                                                                                  \\
-    }
-
-    /* dh = dh_next + d_out (the step's output gradient); dc holds the gradient reaching
-       this step's c from the next step and leaves with the previous step's */
-    #define PYT_LSTM_BACKWARD(NAME, T)                                                     \\
-    static void NAME(const T* restrict act, const T* restrict tc,                         \\
-                     const T* restrict c_prev, const T* restrict dh_next,                 \\
-                     const T* restrict d_out, T* restrict dc, T* restrict dgates,         \\
-                     Py_ssize_t batch, Py_ssize_t hidden)                                  \\
-    {                                                                                      \\
-        for (Py_ssize_t b = 0; b < batch; b++) {                                           \\
-            const T* restrict ai = act + b * 4 * hidden;                                   \\
-            T* restrict di = dgates + b * 4 * hidden;                                      \\
-            const T* restrict tb = tc + b * hidden;                                        \\
-            const T* restrict cp = c_prev + b * hidden;                                    \\
-            const T* restrict hn = dh_next + b * hidden;                                   \\
-            const T* restrict ob = d_out + b * hidden;                                     \\
-            T* restrict cb = dc + b * hidden;                                              \\
-            for (Py_ssize_t j = 0; j < hidden; j++) {                                      \\
-                T i = ai[j], f = ai[hidden + j], g = ai[2 * hidden + j];                   \\
-                T o = ai[3 * hidden + j], t = tb[j];                                       \\
-                T dh = hn[j] + ob[j];                                                      \\
-                T dcn = cb[j] + dh * o * (1 - t * t);                                      \\
-                di[j] = dcn * g * i * (1 - i);                                             \\
-                di[hidden + j] = dcn * cp[j] * f * (1 - f);                                \\
-                di[2 * hidden + j] = dcn * i * (1 - g * g);                                \\
-                di[3 * hidden + j] = dh * t * o * (1 - o);                                 \\
-                cb[j] = dcn * f;                                                           \\
-            }                                                                              \\
-        }                                                                                  \\
-    }
-
-    static inline double pyt_lstm_sigmoid(double x) { return 1.0 / (1.0 + exp(-x)); }
-
-    PYT_SIMD_CLONES PYT_LSTM_FORWARD(pyt_lstm_forward_f, float, pyt_vsigmoidf, pyt_vtanhf)
-    PYT_LSTM_FORWARD(pyt_lstm_forward_d, double, pyt_lstm_sigmoid, tanh)
-    PYT_SIMD_CLONES PYT_LSTM_BACKWARD(pyt_lstm_backward_f, float)
-    PYT_LSTM_BACKWARD(pyt_lstm_backward_d, double)
-
-    #if defined(__GNUC__) && !defined(__clang__)
-    #pragma GCC pop_options
-    #endif
-    """
-    void pyt_lstm_forward_f(float* gates, const float* c_prev, float* c, float* tc, float* h,
-                            Py_ssize_t batch, Py_ssize_t hidden) nogil
-    void pyt_lstm_forward_d(double* gates, const double* c_prev, double* c, double* tc,
-                            double* h, Py_ssize_t batch, Py_ssize_t hidden) nogil
-    void pyt_lstm_backward_f(const float* act, const float* tc, const float* c_prev,
-                             const float* dh_next, const float* d_out, float* dc,
-                             float* dgates, Py_ssize_t batch, Py_ssize_t hidden) nogil
-    void pyt_lstm_backward_d(const double* act, const double* tc, const double* c_prev,
-                             const double* dh_next, const double* d_out, double* dc,
-                             double* dgates, Py_ssize_t batch, Py_ssize_t hidden) nogil
+cdef pyt_sgemm_fn _sgemm = NULL
+cdef pyt_dgemm_fn _dgemm = NULL
+cdef int _blas_libs = 0           # OpenBLAS libraries this module can make single-threaded
 
 
-cdef int _check(str name, tuple tensors, tuple widths) except -1:
-    """Every tensor contiguous, 2-D (batch, width * hidden), of the first one's float
-    dtype; the kernels trust these sizes, so a mismatch must never reach them."""
-    cdef Tensor first = tensors[0]
-    common_device(tensors)              # CUDA (cuda_src/rnn.cu): all on one device
-    cdef int code = first._dtype.code
-    if is_cuda(first) and (code == PYT_FLOAT16 or code == PYT_BFLOAT16):
-        pass                            # the GPU kernels compute halves in float
-    elif code != PYT_FLOAT32 and code != PYT_FLOAT64:
-        raise TypeError(f"{name}: expected float32 or float64 tensors, got {first._dtype}")
-    cdef Py_ssize_t batch = first._shape[0] if first._ndim == 2 else -1
-    cdef Py_ssize_t hidden = first._shape[1] // widths[0] if first._ndim == 2 else -1
-    cdef Tensor t
-    for t, width in zip(tensors, widths):
-        if t._dtype is not first._dtype:
-            raise TypeError(f"{name}: expected all tensors of dtype {first._dtype}, got "
-                            f"{t._dtype}")
-        if t._ndim != 2 or t._shape[0] != batch or t._shape[1] != width * hidden:
-            raise RuntimeError(f"{name}: expected a ({batch}, {width * hidden}) tensor, got "
-                               f"{list(t.shape)}")
-        if not is_contiguous(t):
-            raise RuntimeError(f"{name}: expected contiguous tensors")
+cdef int _load_blas() except -1:
+    """SciPy's sgemm/dgemm (the BLAS every pyt product uses), taken on first use."""
+    global _sgemm, _dgemm, _blas_libs
+    if _sgemm != NULL:
+        return 0
+    import pyt._ext.linalg            # noqa: F401  sets OpenBLAS's thread timeout first
+    from scipy.linalg import cython_blas
+    capi = cython_blas.__pyx_capi__
+    _dgemm = <pyt_dgemm_fn>PyCapsule_GetPointer(capi["dgemm"], PyCapsule_GetName(capi["dgemm"]))
+    _blas_libs = pyt_blas_threads_init()
+    pyt_fork_guard_install()            # after OpenBLAS registered its own fork handler
+    _sgemm = <pyt_sgemm_fn>PyCapsule_GetPointer(capi["sgemm"], PyCapsule_GetName(capi["sgemm"]))
     return 0
 
 
-def lstm_cell_forward(Tensor gates, Tensor c_prev, Tensor c, Tensor tanh_c, Tensor h):
-    """In place: gates (B, 4H) pre-activations -> activations (i, f, g, o); writes
-    c = f * c_prev + i * g, tanh(c) and h = o * tanh(c) (each (B, H))."""
-    _check("lstm_cell_forward", (gates, c_prev, c, tanh_c, h), (4, 1, 1, 1, 1))
-    cdef Py_ssize_t batch = gates._shape[0], hidden = gates._shape[1] // 4
-    if is_cuda(gates):
-        cuda_check(pyt_cuda_lstm_forward(gates._dtype.code, gates._data, c_prev._data,
-                                         c._data, tanh_c._data, h._data, batch, hidden),
-                   "lstm_cell_forward")
-    elif gates._dtype.itemsize == 4:
-        with nogil:
-            pyt_lstm_forward_f(<float*>gates._data, <float*>c_prev._data, <float*>c._data,
-                               <float*>tanh_c._data, <float*>h._data, batch, hidden)
-    else:
-        with nogil:
-            pyt_lstm_forward_d(<double*>gates._data, <double*>c_prev._data,
-                               <double*>c._data, <double*>tanh_c._data, <double*>h._data,
-                               batch, hidden)
+cdef int _threads_for(Py_ssize_t batch, Py_ssize_t hidden):
+    """Threads for the loop: one unless a step's product is worth splitting (below about
+    half a million multiply-adds a barrier per step costs more than it saves) and BLAS
+    can be made single-threaded inside the parallel region."""
+    cdef int n = num_threads()
+    if n <= 1 or _blas_libs == 0 or 4 * hidden * hidden * batch < (1 << 19):
+        return 1
+    return <int>min(<Py_ssize_t>n, hidden)
 
 
-def lstm_cell_backward(Tensor act, Tensor tanh_c, Tensor c_prev, Tensor dh_next,
-                       Tensor d_out, Tensor dc, Tensor d_gates):
-    """One step back: d_gates (B, 4H) from the activations, tanh(c), c_prev, the hidden
-    gradient (dh_next + d_out) and dc (in: this step's cell gradient; out: the previous
-    step's)."""
-    _check("lstm_cell_backward", (act, tanh_c, c_prev, dh_next, d_out, dc, d_gates),
-           (4, 1, 1, 1, 1, 1, 4))
-    cdef Py_ssize_t batch = act._shape[0], hidden = act._shape[1] // 4
-    if is_cuda(act):
-        cuda_check(pyt_cuda_lstm_backward(act._dtype.code, act._data, tanh_c._data,
-                                          c_prev._data, dh_next._data, d_out._data, dc._data,
-                                          d_gates._data, batch, hidden), "lstm_cell_backward")
-    elif act._dtype.itemsize == 4:
-        with nogil:
-            pyt_lstm_backward_f(<float*>act._data, <float*>tanh_c._data, <float*>c_prev._data,
-                                <float*>dh_next._data, <float*>d_out._data, <float*>dc._data,
-                                <float*>d_gates._data, batch, hidden)
-    else:
-        with nogil:
-            pyt_lstm_backward_d(<double*>act._data, <double*>tanh_c._data,
-                                <double*>c_prev._data, <double*>dh_next._data,
-                                <double*>d_out._data, <double*>dc._data,
-                                <double*>d_gates._data, batch, hidden)
+cdef int _check_sequence(tuple tensors, tuple shapes) except -1:
+    cdef Tensor first = tensors[0], t
+    if first._dtype.code != PYT_FLOAT32 and first._dtype.code != PYT_FLOAT64:
+        raise TypeError(f"lstm_sequence: expected float32 or float64 tensors, got {first._dtype}")
+    for t, shape in zip(tensors, shapes):
+        refuse_cuda("lstm_sequence", t)
+        if t._dtype is not first._dtype:
+            raise TypeError(f"lstm_sequence: expected all tensors of dtype {first._dtype}, "
+                            f"got {t._dtype}")
+        if tuple(t.shape) != shape:
+            raise RuntimeError(f"lstm_sequence: expected a tensor of shape {list(shape)}, got "
+                               f"{list(t.shape)}")
+        if not is_contiguous(t):
+            raise RuntimeError("lstm_sequence: expected contiguous tensors")
+    return 0
+
+
+def lstm_sequence_forward(Tensor gx, Tensor w_hh, Tensor acts, Tensor tanh_c, Tensor cs,
+                          Tensor h_rows, Py_ssize_t steps, bint reverse):
+    """Runs the recurrence of one layer and direction (layouts in pyt_lstm.h): gx
+    (steps * B, 4H), w_hh (4H, H); writes acts (steps * 4H, B), tanh_c (steps * H, B),
+    the cells into cs ((steps + 1) * H, B) and the hidden states into h_rows
+    ((steps + 1) * B, H), whose initial blocks the caller has filled."""
+    cdef Py_ssize_t hidden = w_hh._shape[1] if w_hh._ndim == 2 else 0
+    cdef Py_ssize_t batch = h_rows._shape[0] // (steps + 1) if h_rows._ndim == 2 and steps >= 0 else 0
+    if steps <= 0 or batch <= 0 or hidden <= 0 or 4 * hidden * hidden >= (1 << 31):
+        raise RuntimeError("lstm_sequence_forward: needs steps, batch and hidden size > 0 "
+                           "and a W_hh of fewer than 2^31 elements")
+    _check_sequence((gx, w_hh, acts, tanh_c, cs, h_rows),
+                    ((steps * batch, 4 * hidden), (4 * hidden, hidden),
+                     (steps * 4 * hidden, batch), (steps * hidden, batch),
+                     ((steps + 1) * hidden, batch), ((steps + 1) * batch, hidden)))
+    _load_blas()
+    cdef int threads = _threads_for(batch, hidden), err
+    cdef int saved[PYT_BLAS_MAX_LIBS]
+    with nogil:
+        pyt_blas_enter()
+        if threads > 1:
+            pyt_blas_serial_begin(saved)
+        if gx._dtype.itemsize == 4:
+            err = pyt_lstm_sequence_forward_f(_sgemm, <float*>gx._data, <float*>w_hh._data,
+                                              <float*>acts._data, <float*>tanh_c._data,
+                                              <float*>cs._data, <float*>h_rows._data, steps,
+                                              batch, hidden, reverse, threads)
+        else:
+            err = pyt_lstm_sequence_forward_d(_dgemm, <double*>gx._data, <double*>w_hh._data,
+                                              <double*>acts._data, <double*>tanh_c._data,
+                                              <double*>cs._data, <double*>h_rows._data, steps,
+                                              batch, hidden, reverse, threads)
+        if threads > 1:
+            pyt_blas_serial_end(saved)
+        pyt_blas_exit()
+    if err:
+        raise MemoryError("lstm_sequence_forward: out of memory")
+
+
+def lstm_sequence_backward(Tensor acts, Tensor tanh_c, Tensor cs, Tensor w_hh, Tensor d_out,
+                           Tensor d_h, Tensor d_c, Tensor d_gx, Tensor dh0, Tensor dc0,
+                           Py_ssize_t steps, bint reverse):
+    """Back through the recurrence saved by lstm_sequence_forward: from the output rows'
+    gradient d_out (steps * B, H) and the final states' d_h, d_c (B, H), writes the gates'
+    gradient d_gx (steps * B, 4H) and the initial states' dh0, dc0 (B, H)."""
+    cdef Py_ssize_t hidden = w_hh._shape[1] if w_hh._ndim == 2 else 0
+    cdef Py_ssize_t batch = d_h._shape[0] if d_h._ndim == 2 else 0
+    if steps <= 0 or batch <= 0 or hidden <= 0 or 4 * hidden * hidden >= (1 << 31):
+        raise RuntimeError("lstm_sequence_backward: needs steps, batch and hidden size > 0 "
+                           "and a W_hh of fewer than 2^31 elements")
+    _check_sequence((acts, tanh_c, cs, w_hh, d_out, d_h, d_c, d_gx, dh0, dc0),
+                    ((steps * 4 * hidden, batch), (steps * hidden, batch),
+                     ((steps + 1) * hidden, batch), (4 * hidden, hidden),
+                     (steps * batch, hidden), (batch, hidden), (batch, hidden),
+                     (steps * batch, 4 * hidden), (batch, hidden), (batch, hidden)))
+    _load_blas()
+    cdef int threads = _threads_for(batch, hidden), err
+    cdef int saved[PYT_BLAS_MAX_LIBS]
+    with nogil:
+        pyt_blas_enter()
+        if threads > 1:
+            pyt_blas_serial_begin(saved)
+        if acts._dtype.itemsize == 4:
+            err = pyt_lstm_sequence_backward_f(
+                _sgemm, <float*>acts._data, <float*>tanh_c._data, <float*>cs._data,
+                <float*>w_hh._data, <float*>d_out._data, <float*>d_h._data, <float*>d_c._data,
+                <float*>d_gx._data, <float*>dh0._data, <float*>dc0._data, steps, batch, hidden,
+                reverse, threads)
+        else:
+            err = pyt_lstm_sequence_backward_d(
+                _dgemm, <double*>acts._data, <double*>tanh_c._data, <double*>cs._data,
+                <double*>w_hh._data, <double*>d_out._data, <double*>d_h._data,
+                <double*>d_c._data, <double*>d_gx._data, <double*>dh0._data,
+                <double*>dc0._data, steps, batch, hidden, reverse, threads)
+        if threads > 1:
+            pyt_blas_serial_end(saved)
+        pyt_blas_exit()
+    if err:
+        raise MemoryError("lstm_sequence_backward: out of memory")

@@ -62,49 +62,32 @@ def _input_projection(mode, x, w_ih, b_ih, b_hh):
     return _addmm(bias, x, w_ih.t())
 
 
-def _blocks(buffer, count, rows):
-    """buffer (count * rows, B) as count (rows, B) views (the products' operands) and as
-    count (1, rows * B) views (the kernels' flat rows)."""
-    return buffer.split(rows, 0), buffer.view(count, -1).split(1, 0)
-
-
 class _LSTMSequence(Function):
     """The recurrence of one LSTM layer and direction over equal-sized steps, with a
-    hand-written backward through time: a step costs one matmul and one fused gate
-    kernel (pyt._ext.rnn_kernels) each way, and W_hh's gradient is one matmul over all
-    steps. The loop keeps states and gates transposed, (H, B) and (4H, B): W_hh @ h^T is
-    the faster product shape for BLAS at a small batch, and the kernels then see each
-    gate as one flat run of H * B values. Buffers are indexed by time."""
+    hand-written backward through time. The whole time loop runs in C
+    (pyt._ext.rnn_kernels, pyt_lstm.h): per step one small product and the fused gate
+    math, the hidden units split between the threads. W_hh's gradient is then one matmul
+    over all steps. Buffers are indexed by time; layouts in pyt_lstm.h."""
 
     @staticmethod
     def forward(ctx, gx, h0, c0, w_hh, steps, reverse):
         batch, hidden = h0.size(0), h0.size(1)
         like = dict(dtype=gx.dtype)
-        acts = pyt.empty(steps * 4 * hidden, batch, **like)        # gates, then activations
+        acts = pyt.empty(steps * 4 * hidden, batch, **like)
         tanh_c = pyt.empty(steps * hidden, batch, **like)
-        hs = pyt.empty((steps + 1) * hidden, batch, **like)      # h of every step, and h0
-        cs = pyt.empty((steps + 1) * hidden, batch, **like)
-        act_mat, act_flat = _blocks(acts, steps, 4 * hidden)
-        h_mat, h_flat = _blocks(hs, steps + 1, hidden)
-        _, c_flat = _blocks(cs, steps + 1, hidden)
-        tc_flat = tanh_c.view(steps, -1).split(1, 0)
-        gx_rows = gx.split(batch, 0)
-        first = steps if reverse else 0                   # the block that holds h0 / c0
-        h_mat[first].copy_(h0.t())
-        cs.split(hidden, 0)[first].copy_(c0.t())
-        for t in (range(steps - 1, -1, -1) if reverse else range(steps)):
-            new, prev = (t, t + 1) if reverse else (t + 1, t)
-            _addmm(gx_rows[t].t(), w_hh, h_mat[prev], out=act_mat[t])
-            _kernels.lstm_cell_forward(act_flat[t], c_flat[prev], c_flat[new],
-                                       tc_flat[t], h_flat[new])
-        ctx.save_for_backward(w_hh, acts, tanh_c, hs, cs, gx, h0, c0)
+        cs = pyt.empty((steps + 1) * hidden, batch, **like)       # c0 and every step's c
+        h_rows = pyt.empty((steps + 1) * batch, hidden, **like)   # h0 and every step's h
+        first, last = (steps, 0) if reverse else (0, steps)      # blocks of h0 and of h_T
+        h_rows[first * batch:(first + 1) * batch].copy_(h0)
+        cs[first * hidden:(first + 1) * hidden].copy_(c0.t())
+        w_hh = w_hh.contiguous()
+        _kernels.lstm_sequence_forward(gx.contiguous(), w_hh, acts, tanh_c, cs, h_rows,
+                                       steps, reverse)
+        ctx.save_for_backward(w_hh, acts, tanh_c, h_rows, cs, gx, h0, c0)
         ctx.layout = (steps, batch, hidden, reverse)
-        outputs = hs[:steps * hidden] if reverse else hs[hidden:]
-        output = outputs.view(steps, hidden, batch).transpose(1, 2).reshape(steps * batch,
-                                                                            hidden)
-        last = 0 if reverse else steps
-        return (output, h_mat[last].t().contiguous(),
-                cs.split(hidden, 0)[last].t().contiguous())
+        output = h_rows[:steps * batch] if reverse else h_rows[batch:]
+        return (output, h_rows[last * batch:(last + 1) * batch].clone(),
+                cs[last * hidden:(last + 1) * hidden].t().contiguous())
 
     @staticmethod
     def backward(ctx, d_output, d_h, d_c):
@@ -112,35 +95,17 @@ class _LSTMSequence(Function):
             # create_graph: the saved activations carry no history, so differentiate a
             # recomputation made of recorded ops instead
             return _LSTMSequence._recorded_backward(ctx, d_output, d_h, d_c)
-        w_hh, acts, tanh_c, hs, cs = ctx.saved_tensors[:5]
+        w_hh, acts, tanh_c, h_rows, cs = ctx.saved_tensors[:5]
         steps, batch, hidden, reverse = ctx.layout
         like = dict(dtype=acts.dtype)
-        d_gates = pyt.empty(steps * 4 * hidden, batch, **like)
-        dg_mat, dg_flat = _blocks(d_gates, steps, 4 * hidden)
-        act_flat = acts.view(steps, -1).split(1, 0)
-        tc_flat = tanh_c.view(steps, -1).split(1, 0)
-        c_flat = cs.view(steps + 1, -1).split(1, 0)
-        d_out = d_output.reshape(steps, batch, hidden).transpose(1, 2).contiguous()
-        d_out_flat = d_out.view(steps, -1).split(1, 0)
-        dh = d_h.t().contiguous().view(1, -1)
-        dc = pyt.empty(hidden, batch, **like).copy_(d_c.t()).view(1, -1)   # updated in place
-        dh_buffer = pyt.empty(hidden, batch, **like)
-        dh_flat = dh_buffer.view(1, -1)
-        w_t = w_hh.t().contiguous()                              # W_hh^T @ dgates^T
-        for t in (range(steps) if reverse else range(steps - 1, -1, -1)):
-            prev = t + 1 if reverse else t
-            _kernels.lstm_cell_backward(act_flat[t], tc_flat[t], c_flat[prev], dh,
-                                        d_out_flat[t], dc, dg_flat[t])
-            pyt.mm(w_t, dg_mat[t], out=dh_buffer)    # the kernel is done with dh
-            dh = dh_flat
-        d_gx = d_gates.view(steps, 4 * hidden, batch).transpose(1, 2).reshape(
-            steps * batch, 4 * hidden)
-        h_prev = hs[hidden:] if reverse else hs[:steps * hidden]
-        h_prev = h_prev.view(steps, hidden, batch).transpose(1, 2).reshape(steps * batch,
-                                                                           hidden)
+        d_gx = pyt.empty(steps * batch, 4 * hidden, **like)
+        dh0, dc0 = pyt.empty(batch, hidden, **like), pyt.empty(batch, hidden, **like)
+        _kernels.lstm_sequence_backward(acts, tanh_c, cs, w_hh, d_output.contiguous(),
+                                        d_h.contiguous(), d_c.contiguous(), d_gx, dh0, dc0,
+                                        steps, reverse)
+        h_prev = h_rows[batch:] if reverse else h_rows[:steps * batch]
         d_w_hh = d_gx.t().matmul(h_prev)
-        return (d_gx, dh.view(hidden, batch).t().contiguous(),
-                dc.view(hidden, batch).t().contiguous(), d_w_hh, None, None)
+        return d_gx, dh0, dc0, d_w_hh, None, None
 
     @staticmethod
     def _recorded_backward(ctx, d_output, d_h, d_c):
@@ -162,14 +127,14 @@ def _fused_lstm_ok(gx, initial, w_hh, w_hr, batch_sizes):
     """The fused path: LSTM without projection, all steps the same size, float32/64
     (on CUDA float16/bfloat16 too: pyt.nn._rnn_cuda)."""
     return (_kernels is not None and w_hr is None and bool(batch_sizes)
-            and batch_sizes[-1] == batch_sizes[0] > 0
+            and batch_sizes[-1] == batch_sizes[0] > 0 and initial[0].size(-1) > 0
             and (gx.dtype in (pyt.float32, pyt.float64)
                  or gx.is_cuda and gx.dtype in (pyt.float16, pyt.bfloat16))
             and all(t.dtype == gx.dtype for t in (initial[0], initial[1], w_hh)))
 
 
 def _lstm_sequence(gx):
-    """The fused LSTM Function for gx's device: CUDA's runs its time loops in C."""
+    """The fused LSTM Function for gx's device: CUDA's has its own time loops."""
     if gx.is_cuda:
         from pyt.nn._rnn_cuda import LSTMSequenceCUDA
         return LSTMSequenceCUDA

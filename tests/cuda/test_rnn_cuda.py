@@ -250,36 +250,44 @@ def test_device_mismatch_errors():
     with pytest.raises(RuntimeError, match="Input and hidden tensors are not at the same "
                                            "device"):
         dev(x.to(DEVICE), (pyt.zeros(1, 2, 4), pyt.zeros(1, 2, 4)))
-    from pyt._ext import rnn_kernels
-    gates = pyt.zeros(2, 16, device=DEVICE)
+    from pyt._ext import lstm_loop
+    acts = pyt.zeros(2, 16, 1, device=DEVICE)
+    hs, cs = pyt.zeros(3, 4, 1, device=DEVICE), pyt.zeros(3, 4, 1)       # cs on the CPU
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
-        rnn_kernels.lstm_cell_forward(gates, pyt.zeros(2, 4), pyt.zeros(2, 4, device=DEVICE),
-                                      pyt.zeros(2, 4, device=DEVICE),
-                                      pyt.zeros(2, 4, device=DEVICE))
+        lstm_loop.forward_steps(acts, hs, cs, pyt.zeros(2, 4, 1, device=DEVICE),
+                                pyt.zeros(16, 4, device=DEVICE), 2, 1, 4, False)
 
 
 @pytest.mark.parametrize("dtype", [pyt.float32, pyt.float64, pyt.float16, pyt.bfloat16],
                          ids=str)
-def test_fused_cell_kernels_match_cpu(dtype):
-    """rnn_kernels.lstm_cell_forward / _backward on CUDA tensors (cuda_src/rnn.cu) against
-    the CPU kernels (float32 for the half types, which the GPU computes in float)."""
-    from pyt._ext import rnn_kernels
-    batch, hidden = 3, 37
+@pytest.mark.parametrize("reverse", [False, True])
+def test_time_loops_match_their_cpu_reference(dtype, reverse):
+    """pyt._ext.lstm_loop on CUDA tensors (cuBLAS gemms, cuda_src/rnn.cu's cell kernels)
+    against its CPU reference loops (tests/test_lstm_loop.py checks those against the CPU
+    layer), buffer for buffer; float32 on the CPU for the half types."""
+    from pyt._ext import lstm_loop
+    steps, batch, hidden = 4, 3, 5
     ref = pyt.float64 if dtype is pyt.float64 else pyt.float32
-    gates = (rand((batch, 4 * hidden), 1) * 4).to(dtype)
-    c_prev, dh_next, d_out, dc = (rand((batch, hidden), 2 + k).to(dtype) for k in range(4))
+    first = steps if reverse else 0
+    acts0 = rand((steps, 4 * hidden, batch), 1) * 3
+    hs0, cs0 = rand((steps + 1, hidden, batch), 2), rand((steps + 1, hidden, batch), 3)
+    w = rand((4 * hidden, hidden), 4)
+    d_out, dh, dc = (rand((steps, hidden, batch), 5), rand((hidden, batch), 6),
+                     rand((hidden, batch), 7))
     results = []
     for device, dt in (("cpu", ref), (DEVICE, dtype)):
-        # copies: the kernels write into g and dcc
-        g = gates.to(dt).to(device).clone()
-        cp, dhn, do, dcc = (t.to(dt).to(device).clone() for t in (c_prev, dh_next, d_out, dc))
-        c, tc, h = (pyt.empty(batch, hidden, dtype=dt, device=device) for _ in range(3))
-        rnn_kernels.lstm_cell_forward(g, cp, c, tc, h)
-        dg = pyt.empty(batch, 4 * hidden, dtype=dt, device=device)
-        rnn_kernels.lstm_cell_backward(g, tc, cp, dhn, do, dcc, dg)
-        results.append([g, c, tc, h, dg, dcc])
-    tol = {pyt.float64: 1e-12, pyt.float32: 1e-5, pyt.float16: 5e-3, pyt.bfloat16: 3e-2}[dtype]
+        # fresh copies in dt on device: the loops write into their buffers
+        acts, hs, cs, wd, go, dhd, dcd = (t.to(dtype).to(dt).to(device).clone() for t in
+                                          (acts0, hs0, cs0, w, d_out, dh, dc))
+        tc = pyt.empty(steps, hidden, batch, dtype=dt, device=device)
+        lstm_loop.forward_steps(acts, hs, cs, tc, wd, steps, batch, hidden, reverse)
+        dg = pyt.empty(steps, 4 * hidden, batch, dtype=dt, device=device)
+        lstm_loop.backward_steps(acts, tc, cs, wd.t().contiguous(), go, dhd, dcd, dg, steps,
+                                 batch, hidden, reverse)
+        results.append([acts, hs, cs, tc, dg, dhd, dcd])
+    tol = {pyt.float64: 1e-12, pyt.float32: 1e-5, pyt.float16: 2e-2, pyt.bfloat16: 1e-1}[dtype]
     for a, b in zip(*results):
         assert b.dtype is dtype and b.is_cuda
         np.testing.assert_allclose(b.cpu().double().numpy(), a.double().numpy(), rtol=tol,
                                    atol=tol)
+    assert pyt.equal(results[1][1][first].cpu().to(ref), hs0[first].to(dtype).to(ref))
