@@ -529,6 +529,21 @@ enum {
 };
 int pyt_cuda_foreach(int op, int dtype, int nlists, int ntensors, char *const *ptrs,
                      const int64_t *numel, const double *s, const double *p);
+/* ---- recurrent cells (rnn.cu): rnn_kernels.pyx's fused LSTM step on the GPU --------- */
+
+/* Contiguous tensors of dtype float32, float64, float16 or bfloat16 (halves computed in
+   float): gates, act and d_gates are (batch, 4 * hidden), the gates i, f, g, o of row b
+   at b * 4 * hidden + {0, 1, 2, 3} * hidden; the others are (batch, hidden).
+   forward: gates (pre-activations) become the activations in place; c = f * c_prev + i * g,
+   tanh_c = tanh(c), h = o * tanh(c).
+   backward: with dh = dh_next + d_out and dc' = dc + dh * o * (1 - tanh_c^2), d_gates =
+   (dc' g i (1 - i), dc' c_prev f (1 - f), dc' i (1 - g^2), dh tanh_c o (1 - o)) and dc
+   becomes dc' * f (in place: the gradient of the previous step's c). */
+int pyt_cuda_lstm_forward(int dtype, void *gates, const void *c_prev, void *c, void *tanh_c,
+                          void *h, int64_t batch, int64_t hidden);
+int pyt_cuda_lstm_backward(int dtype, const void *act, const void *tanh_c, const void *c_prev,
+                           const void *dh_next, const void *d_out, void *dc, void *d_gates,
+                           int64_t batch, int64_t hidden);
 
 #ifdef __cplusplus
 }

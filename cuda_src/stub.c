@@ -104,3 +104,5 @@ int pyt_cuda_resample(int adjoint, int dtype, const void *x, void *y, int64_t ou
 /* multi-tensor (foreach) updates */
 int pyt_cuda_foreach(int op, int dtype, int nlists, int ntensors, char *const *ptrs,
                      const int64_t *numel, const double *s, const double *p) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_lstm_forward(int dtype, void *gates, const void *c_prev, void *c, void *tanh_c, void *h, int64_t batch, int64_t hidden) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_lstm_backward(int dtype, const void *act, const void *tanh_c, const void *c_prev, const void *dh_next, const void *d_out, void *dc, void *d_gates, int64_t batch, int64_t hidden) { return PYT_CUDA_ERR_NOT_BUILT; }

@@ -156,3 +156,5 @@ cdef extern from "pyt_cuda.h" nogil:
         PYT_FE_SQRT, PYT_FE_NEG, PYT_FE_ABS, PYT_FE_SIGN, PYT_FE_EXP, PYT_FE_COPY, PYT_FE_ZERO
         PYT_FE_ADAM, PYT_FE_SGD, PYT_FE_NUM_OPS
     int pyt_cuda_foreach(int op, int dtype, int nlists, int ntensors, char *const *ptrs, const int64_t *numel, const double *s, const double *p)
+    int pyt_cuda_lstm_forward(int dtype, void *gates, const void *c_prev, void *c, void *tanh_c, void *h, int64_t batch, int64_t hidden)
+    int pyt_cuda_lstm_backward(int dtype, const void *act, const void *tanh_c, const void *c_prev, const void *dh_next, const void *d_out, void *dc, void *d_gates, int64_t batch, int64_t hidden)

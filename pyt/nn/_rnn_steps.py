@@ -124,13 +124,21 @@ class _LSTMSequence(Function):
 
 
 def _fused_lstm_ok(gx, initial, w_hh, w_hr, batch_sizes):
-    """The fused path: LSTM without projection, all steps the same size, float32/64, on
-    the CPU."""
+    """The fused path: LSTM without projection, all steps the same size, float32/64
+    (on CUDA float16/bfloat16 too: pyt.nn._rnn_cuda)."""
     return (_kernels is not None and w_hr is None and bool(batch_sizes)
-            and not gx.is_cuda                  # the fused kernels are CPU-only for now
             and batch_sizes[-1] == batch_sizes[0] > 0 and initial[0].size(-1) > 0
-            and gx.dtype in (pyt.float32, pyt.float64)
+            and (gx.dtype in (pyt.float32, pyt.float64)
+                 or gx.is_cuda and gx.dtype in (pyt.float16, pyt.bfloat16))
             and all(t.dtype == gx.dtype for t in (initial[0], initial[1], w_hh)))
+
+
+def _lstm_sequence(gx):
+    """The fused LSTM Function for gx's device: CUDA's has its own time loops."""
+    if gx.is_cuda:
+        from pyt.nn._rnn_cuda import LSTMSequenceCUDA
+        return LSTMSequenceCUDA
+    return _LSTMSequence
 
 
 def run_direction(mode, data, batch_sizes, initial, weights, reverse=False):
@@ -139,8 +147,8 @@ def run_direction(mode, data, batch_sizes, initial, weights, reverse=False):
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
     gx = _input_projection(mode, data, w_ih, b_ih, b_hh)
     if mode == "LSTM" and _fused_lstm_ok(gx, initial, w_hh, w_hr, batch_sizes):
-        output, h, c = _LSTMSequence.apply(gx, initial[0], initial[1], w_hh,
-                                           len(batch_sizes), reverse)
+        output, h, c = _lstm_sequence(gx).apply(gx, initial[0], initial[1], w_hh,
+                                                len(batch_sizes), reverse)
         return output, (h, c)
     return _composed_direction(mode, gx, batch_sizes, initial, weights, reverse)
 
@@ -185,4 +193,9 @@ def cell_step(mode, x, state, weights):
     """One step of a cell on a (B, input) batch: the new state tuple."""
     w_ih, w_hh, b_ih, b_hh, _ = weights
     gx = _input_projection(mode, x, w_ih, b_ih, b_hh)
+    if (mode == "LSTM" and gx.is_cuda and state[0].device == state[1].device == gx.device
+            and _fused_lstm_ok(gx, state, w_hh, None, [gx.size(0)])):
+        # on the GPU a one-step sequence: one fused kernel each way, not a dozen launches
+        _, h, c = _lstm_sequence(gx).apply(gx, state[0], state[1], w_hh, 1, False)
+        return h, c
     return _STEPS[mode](gx, state, w_hh, b_hh, None)

@@ -84,7 +84,8 @@ class RNNBase(Module):
                     shapes.append(("weight_hr", (proj_size, hidden_size)))
                 names = []
                 for stem, shape in shapes:
-                    setattr(self, stem + suffix, Parameter(pyt.empty(shape, dtype=dtype)))
+                    setattr(self, stem + suffix,
+                            Parameter(pyt.empty(shape, dtype=dtype, device=device)))
                     names.append(stem + suffix)
                 self._flat_weights_names.extend(names)
                 self._all_weights.append(names)
@@ -158,6 +159,7 @@ class RNNBase(Module):
             batched = input.dim() == 3
             batch_sizes_t = sorted_indices = unsorted_indices = None
         states = self._initial_states(input, hx, batched, packed, sorted_indices)
+        self._check_devices(input.data if packed else input, states)
         if packed:
             self.check_input(data, batch_sizes_t)
         else:
@@ -218,14 +220,32 @@ class RNNBase(Module):
         h_size = (self.num_layers * directions, batch, real_hidden)
         c_size = (self.num_layers * directions, batch, self.hidden_size)
         if hx is None:
-            zeros_h = pyt.zeros(h_size, dtype=data.dtype)
-            return (zeros_h, pyt.zeros(c_size, dtype=data.dtype)) if lstm else (zeros_h,)
+            like = dict(dtype=data.dtype, device=data.device)
+            zeros_h = pyt.zeros(h_size, **like)
+            return (zeros_h, pyt.zeros(c_size, **like)) if lstm else (zeros_h,)
         if lstm:
             self.check_hidden_size(parts[0], h_size, "Expected hidden[0] size {}, got {}")
             self.check_hidden_size(parts[1], c_size, "Expected hidden[1] size {}, got {}")
         else:
             self.check_hidden_size(parts[0], h_size)
         return parts
+
+    def _check_devices(self, data, states):
+        """torch's errors for parameters or states on another device than the input. (The
+        weights are only looked at for a CUDA input: a CPU one meets CUDA weights in its
+        first product, and the CPU path stays cheap.)"""
+        device = data.device
+        if data.is_cuda:
+            for w in self._flat_weights:
+                if w is not None and w.device != device:
+                    raise RuntimeError(f"Input and parameter tensors are not at the same "
+                                       f"device, found input tensor at {device} and "
+                                       f"parameter tensor at {w.device}")
+        for s in states:
+            if s.device is not device and s.device != device:
+                raise RuntimeError(f"Input and hidden tensors are not at the same device, "
+                                   f"found input tensor at {device} and hidden tensor at "
+                                   f"{s.device}")
 
     def _run_layers(self, data, batch_sizes, states):
         """Every layer and direction over the packed data (sum of batch_sizes rows).
@@ -333,12 +353,12 @@ class RNNCellBase(Module):
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.bias = bias
-        self.weight_ih = Parameter(pyt.empty(num_chunks * hidden_size, input_size, dtype=dtype))
-        self.weight_hh = Parameter(pyt.empty(num_chunks * hidden_size, hidden_size,
-                                             dtype=dtype))
+        like = dict(dtype=dtype, device=device)
+        self.weight_ih = Parameter(pyt.empty(num_chunks * hidden_size, input_size, **like))
+        self.weight_hh = Parameter(pyt.empty(num_chunks * hidden_size, hidden_size, **like))
         if bias:
-            self.bias_ih = Parameter(pyt.empty(num_chunks * hidden_size, dtype=dtype))
-            self.bias_hh = Parameter(pyt.empty(num_chunks * hidden_size, dtype=dtype))
+            self.bias_ih = Parameter(pyt.empty(num_chunks * hidden_size, **like))
+            self.bias_hh = Parameter(pyt.empty(num_chunks * hidden_size, **like))
         else:
             self.register_parameter("bias_ih", None)
             self.register_parameter("bias_hh", None)
@@ -402,7 +422,8 @@ class RNNCell(RNNCellBase):
             input = input.unsqueeze(0)
             hx = None if hx is None else hx.unsqueeze(0)
         if hx is None:
-            hx = pyt.zeros(input.size(0), self.hidden_size, dtype=input.dtype)
+            hx = pyt.zeros(input.size(0), self.hidden_size, dtype=input.dtype,
+                           device=input.device)
         mode = "RNN_TANH" if self.nonlinearity == "tanh" else "RNN_RELU"
         h = steps.cell_step(mode, input, (hx,), self._weights())[0]
         return h if batched else h.squeeze(0)
@@ -421,7 +442,8 @@ class LSTMCell(RNNCellBase):
             input = input.unsqueeze(0)
             parts = tuple(None if h is None else h.unsqueeze(0) for h in parts)
         if hx is None:
-            zeros = pyt.zeros(input.size(0), self.hidden_size, dtype=input.dtype)
+            zeros = pyt.zeros(input.size(0), self.hidden_size, dtype=input.dtype,
+                              device=input.device)
             parts = (zeros, zeros)
         h, c = steps.cell_step("LSTM", input, parts, self._weights())
         return (h, c) if batched else (h.squeeze(0), c.squeeze(0))
@@ -439,6 +461,7 @@ class GRUCell(RNNCellBase):
             input = input.unsqueeze(0)
             hx = None if hx is None else hx.unsqueeze(0)
         if hx is None:
-            hx = pyt.zeros(input.size(0), self.hidden_size, dtype=input.dtype)
+            hx = pyt.zeros(input.size(0), self.hidden_size, dtype=input.dtype,
+                           device=input.device)
         h = steps.cell_step("GRU", input, (hx,), self._weights())[0]
         return h if batched else h.squeeze(0)

@@ -17,7 +17,8 @@ def invert_permutation(permutation):
     if permutation is None:
         return None
     inverse = pyt.empty_like(permutation)
-    inverse.scatter_(0, permutation, pyt.arange(permutation.numel(), dtype=permutation.dtype))
+    inverse.scatter_(0, permutation, pyt.arange(permutation.numel(), dtype=permutation.dtype,
+                                                device=permutation.device))
     return inverse
 
 
@@ -34,9 +35,13 @@ class PackedSequence(namedtuple("PackedSequence_",
         return super().__new__(cls, data, batch_sizes, sorted_indices, unsorted_indices)
 
     def _with_data(self, data):
+        """The same sequence with data replaced; the permutations follow data's device."""
         if data is self.data:
             return self
-        return type(self)(data, self.batch_sizes, self.sorted_indices, self.unsorted_indices)
+        sorted_indices, unsorted_indices = (
+            None if p is None else p.to(data.device)
+            for p in (self.sorted_indices, self.unsorted_indices))
+        return type(self)(data, self.batch_sizes, sorted_indices, unsorted_indices)
 
     def to(self, *args, **kwargs):
         """data converted like Tensor.to; the indices stay int64 (and batch_sizes on CPU)."""
@@ -115,7 +120,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     sorted_indices = None
     if not enforce_sorted:
         order = sorted(range(len(lengths)), key=lambda i: -lengths[i])   # stable
-        sorted_indices = pyt.tensor(order, dtype=pyt.int64)
+        sorted_indices = pyt.tensor(order, dtype=pyt.int64, device=input.device)
         lengths = [lengths[i] for i in order]
         input = input.index_select(0 if batch_first else 1, sorted_indices)
     if batch_first:
@@ -141,7 +146,7 @@ def pack_padded_sequence(input, lengths, batch_first=False, enforce_sorted=True)
     sizes = _batch_sizes(lengths)
     rows = [t * batch + b for t, size in enumerate(sizes) for b in range(size)]
     flat = input.reshape((steps * batch,) + tuple(input.shape[2:]))
-    data = flat.index_select(0, pyt.tensor(rows, dtype=pyt.int64))
+    data = flat.index_select(0, pyt.tensor(rows, dtype=pyt.int64, device=input.device))
     return PackedSequence(data, pyt.tensor(sizes, dtype=pyt.int64), sorted_indices, None)
 
 
@@ -166,14 +171,15 @@ def pad_packed_sequence(sequence, batch_first=False, padding_value=0.0, total_le
         source.extend([pad_row] * (batch - size))
         start += size
     feature = tuple(data.shape[1:])
-    padding = pyt.full((1,) + feature, padding_value, dtype=data.dtype)
-    rows = pyt.cat([data, padding], 0).index_select(0, pyt.tensor(source, dtype=pyt.int64))
+    padding = pyt.full((1,) + feature, padding_value, dtype=data.dtype, device=data.device)
+    rows = pyt.cat([data, padding], 0).index_select(
+        0, pyt.tensor(source, dtype=pyt.int64, device=data.device))
     padded = rows.reshape((steps, batch) + feature)
     lengths = [sum(1 for size in sizes if size > b) for b in range(batch)]
     lengths = pyt.tensor(lengths, dtype=pyt.int64)
     if unsorted_indices is not None:
         padded = padded.index_select(1, unsorted_indices)
-        lengths = lengths.index_select(0, unsorted_indices)
+        lengths = lengths.index_select(0, unsorted_indices.cpu())   # lengths stay on the CPU
     if batch_first:
         padded = padded.transpose(0, 1)
     return padded, lengths
@@ -208,9 +214,10 @@ def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="
         rows = list(range(starts[b], starts[b] + n))
         pad = [pad_row] * (longest - n)
         source.extend(rows + pad if padding_side == "right" else pad + rows)
-    padding = pyt.full((1,) + feature, padding_value, dtype=dtype)
+    device = sequences[0].device
+    padding = pyt.full((1,) + feature, padding_value, dtype=dtype, device=device)
     joined = pyt.cat([s.reshape((s.size(0),) + feature) for s in sequences] + [padding], 0)
-    padded = joined.index_select(0, pyt.tensor(source, dtype=pyt.int64))
+    padded = joined.index_select(0, pyt.tensor(source, dtype=pyt.int64, device=device))
     padded = padded.reshape((len(sequences), longest) + feature)
     return padded if batch_first else padded.transpose(0, 1)
 
