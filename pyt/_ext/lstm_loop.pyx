@@ -4,8 +4,8 @@
 Python in between. On the GPU a step's work is a few microseconds, so the Python of a loop
 over pyt ops (a dozen calls, four launches per step) would set the pace.
 
-Layout (the one of pyt.nn._rnn_steps._LSTMSequence): states and gates are transposed,
-(H, B) and (4H, B); buffers hold one such block per time step, one after the other.
+Layout: states and gates are transposed, (H, B) and (4H, B); buffers hold one such block
+per time step, one after the other.
 The CPU branch is a plain reference of the same arithmetic (naive loops), so that the
 tests check the pointer arithmetic on a machine without a GPU; the CPU layers keep their
 own, faster loop."""

@@ -1,8 +1,9 @@
 """The fused LSTM layer on CUDA tensors.
 
-The same buffers, layout and hand-written backward through time as the CPU's
-_LSTMSequence (pyt.nn._rnn_steps), but both time loops run in C (pyt._ext.lstm_loop): a
-step is one gemm and one cell kernel launch, so the host keeps ahead of the GPU. Nothing
+A hand-written backward through time like the CPU's _LSTMSequence (pyt.nn._rnn_steps),
+with states and gates kept transposed, (H, B) and (4H, B), the layout of the CUDA cell
+kernels; both time loops run in C (pyt._ext.lstm_loop): a step is one gemm and one cell
+kernel launch, so the host keeps ahead of the GPU. Nothing
 in it waits for the device. (On CPU tensors it runs lstm_loop's plain reference loops:
 the tests use that to check it without a GPU.)"""
 import pyt
@@ -60,18 +61,6 @@ class LSTMSequenceCUDA(Function):
 
     @staticmethod
     def _recorded_backward(ctx, d_output, d_h, d_c):
-        """create_graph: the saved buffers carry no history, so differentiate a
-        recomputation made of recorded ops instead."""
-        from pyt.nn._rnn_steps import _composed_direction
-        w_hh, gx, h0, c0 = (ctx.saved_tensors[0],) + tuple(ctx.saved_tensors[5:])
-        steps, batch, hidden, reverse = ctx.layout
-        inputs = [t if t.requires_grad else t.detach().requires_grad_()
-                  for t in (gx, h0, c0, w_hh)]
-        with pyt.enable_grad():
-            output, state = _composed_direction("LSTM", inputs[0], [batch] * steps,
-                                                (inputs[1], inputs[2]),
-                                                (None, inputs[3], None, None, None), reverse)
-            grads = pyt.autograd.grad((output,) + tuple(state), inputs,
-                                      (d_output, d_h, d_c), create_graph=True,
-                                      allow_unused=True)
-        return tuple(grads) + (None, None)
+        """create_graph: as the CPU's (the saved tensors come in the same order)."""
+        from pyt.nn._rnn_steps import _LSTMSequence
+        return _LSTMSequence._recorded_backward(ctx, d_output, d_h, d_c)
