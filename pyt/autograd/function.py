@@ -1,5 +1,6 @@
 """pyt.autograd.Function: ops with a user-written backward."""
 import functools
+import weakref
 
 from pyt._ext import graph as _graph
 from pyt._ext import autograd as _engine
@@ -15,7 +16,7 @@ class FunctionCtx(_graph._KeepCtx):
         self._dirty = ()
         self._non_differentiable = ()
         self._materialize_grads = True
-        self._node = None
+        self._node = None           # a weak reference: the node holds this ctx
         self.needs_input_grad = ()
 
     def save_for_backward(self, *tensors):
@@ -27,9 +28,10 @@ class FunctionCtx(_graph._KeepCtx):
 
     @property
     def saved_tensors(self):
-        if self._node is None:
+        node = self._node() if self._node is not None else None
+        if node is None:
             return tuple(self._to_save)
-        return self._node.saved_tensors
+        return node.saved_tensors
 
     def mark_dirty(self, *tensors):
         self._dirty = tensors
@@ -91,7 +93,7 @@ def _record(cls, ctx, args, outputs):
     node = _graph.make_node(cls.__name__ + "Backward", _backward_of(cls),
                             _engine.collect_next_functions(args), len(outs))
     node.ctx = ctx
-    ctx._node = node
+    ctx._node = weakref.ref(node)
     ctx._output_meta = [(o.shape, o.dtype, o.device) if isinstance(o, Tensor) else None
                         for o in outs]
     dirty = set(map(id, ctx._dirty))
@@ -114,6 +116,10 @@ def _record(cls, ctx, args, outputs):
             _engine.set_history(o, node, i)
         result.append(o)
     node.save(*ctx._to_save)
+    # the node keeps the saved tensors now (and frees them after backward); the ctx must
+    # not, nor hold the outputs, whose history leads back to the node and so to the ctx:
+    # such a cycle kept a step's buffers alive until the garbage collector ran
+    ctx._to_save = ctx._dirty = ctx._non_differentiable = ()
     return result[0] if single else tuple(result)
 
 

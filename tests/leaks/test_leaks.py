@@ -103,6 +103,38 @@ def test_graphs_are_freed_by_reference_counting_alone():
         gc.enable()
 
 
+def test_custom_function_graphs_are_freed_by_reference_counting_alone():
+    """An autograd.Function's node and ctx must not form a cycle with its saved tensors
+    or outputs (it kept an LSTM step's buffers alive until the collector ran)."""
+    class Scale(pyt.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mark_non_differentiable()
+            ctx.save_for_backward(x)
+            return x * 2
+
+        @staticmethod
+        def backward(ctx, g):
+            x, = ctx.saved_tensors
+            return g * 2 + 0 * x
+
+    lstm = nn.LSTM(4, 5, 2)
+    gc.collect()
+    gc.disable()
+    try:
+        before = live_tensors_without_collecting()
+        for _ in range(20):
+            x = pyt.randn(3, 2, 4, requires_grad=True)
+            out, (h, c) = lstm(Scale.apply(x))
+            (out.sum() + h.sum() + c.sum()).backward()
+            unused = Scale.apply(pyt.randn(3, requires_grad=True))     # never backpropagated
+            del x, out, h, c, unused
+        lstm.zero_grad(set_to_none=True)
+        assert live_tensors_without_collecting() <= before
+    finally:
+        gc.enable()
+
+
 def live_tensors_without_collecting():
     return sum(isinstance(o, pyt.Tensor) for o in gc.get_objects())
 
