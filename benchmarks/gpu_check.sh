@@ -1,22 +1,27 @@
 #!/usr/bin/env bash
 # The one script to run on a GPU machine, from the repository root:
-#     bash benchmarks/gpu_check.sh [build] [smi] [tests] [cpu] [bench]   (default: all)
-# Builds pyt in place with CUDA for sm_90, runs the GPU tests (tests/cuda), a quick CPU
-# sanity subset and benchmarks/bench_cuda.py, and leaves its logs in $OUT (./gpu_out when
-# OUT is unset): build.log, nvidia_smi.txt, tests_cuda.log, tests_cpu.log, bench_cuda.log,
-# gpu_check.log. A failing stage does not stop the later ones (except a failed build);
-# the exit status is 1 when any stage failed. Each stage has a time cap, and the whole run
-# stays inside GPU_CHECK_BUDGET seconds (default 480), so it ends inside one device call.
+#     bash benchmarks/gpu_check.sh [build] [smi] [tests] [training] [examples] [cpu] [bench]
+# (default: all). Builds pyt in place with CUDA for sm_90, runs the GPU tests (tests/cuda,
+# one pytest process per file, GPU_CHECK_JOBS at a time), the training benchmarks
+# (bench_cuda_training.py), the digits examples with --device cuda, a quick CPU sanity
+# subset and benchmarks/bench_cuda.py, and leaves its logs in $OUT (./gpu_out when OUT is
+# unset): build.log, nvidia_smi.txt, tests_cuda.log, training.log, examples.log,
+# tests_cpu.log, bench_cuda.log, gpu_check.log. A failing stage does not stop the later
+# ones (except a failed build); the exit status is 1 when any stage failed. Each stage has
+# a time cap, and the whole run stays inside GPU_CHECK_BUDGET seconds (default 540), so it
+# ends inside one device call.
 set -u
 set -o pipefail
 export PYTHONUNBUFFERED=1
 cd "$(dirname "$0")/.." || exit 1
+export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"     # the in-place build, for the examples
 OUT="${OUT:-$PWD/gpu_out}"
 mkdir -p "$OUT"
 PY="${PYTHON:-python3}"
-BUDGET="${GPU_CHECK_BUDGET:-480}"
+BUDGET="${GPU_CHECK_BUDGET:-540}"
+JOBS="${GPU_CHECK_JOBS:-6}"
 START=$(date +%s)
-STAGES="${*:-build smi tests cpu bench}"
+STAGES="${*:-build smi tests training examples cpu bench}"
 FAILED=""
 
 exec > >(tee -a "$OUT/gpu_check.log") 2>&1
@@ -92,15 +97,57 @@ if wants tests; then
         echo "pyt.cuda.is_available() is not True here: every GPU test will SKIP"
         FAILED="$FAILED no-gpu-seen"
     fi
-    T=$(limit 240)
-    # faulthandler_timeout: a test stuck over 60 s prints where it hangs
-    if ! have_time "$T" tests; then :
-    elif timeout -k 10 "$T" "$PY" -m pytest -q tests/cuda -p no:cacheprovider -rfEs \
-            -o faulthandler_timeout=60 --durations=10 2>&1 | tee "$OUT/tests_cuda.log"; then
+    T=$(limit 200)
+    # one process per file, JOBS at a time (the files share the GPU; the machine has the
+    # cores); faulthandler_timeout: a test stuck over 60 s prints where it hangs
+    if have_time "$T" tests; then
+        PARTS="$(mktemp -d)"
+        PIDS=""
+        for f in tests/cuda/test_*.py; do
+            while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do sleep 0.2; done
+            name="$(basename "$f" .py)"
+            ( timeout -k 10 "$T" "$PY" -m pytest -q "$f" -p no:cacheprovider -rfEs \
+                  -o faulthandler_timeout=60 --durations=5 > "$PARTS/$name.log" 2>&1
+              echo $? > "$PARTS/$name.rc" ) &
+            PIDS="$PIDS $!"
+        done
+        wait $PIDS              # (a bare wait would also wait for the log's tee)
+        : > "$OUT/tests_cuda.log"
+        for log in "$PARTS"/*.log; do
+            name="$(basename "$log" .log)"
+            rc="$(cat "$PARTS/$name.rc")"
+            { echo "----- $name (status $rc)"; cat "$log"; } >> "$OUT/tests_cuda.log"
+            echo "$name: status $rc: $(tail -n 1 "$log")"
+            if [ "$rc" != 0 ]; then FAILED="$FAILED tests:$name"; fi
+        done
+        rm -rf "$PARTS"
+    fi
+fi
+
+if wants training; then
+    stage "benchmarks/bench_cuda_training.py (pyt vs torch on this GPU)"
+    T=$(limit 120)
+    if ! have_time "$T" training; then :
+    elif timeout -k 10 "$T" "$PY" benchmarks/bench_cuda_training.py 2>&1 \
+            | tee "$OUT/training.log"; then
         :
     else
-        echo "GPU tests: status $? (124: hit the $T s cap)"
-        FAILED="$FAILED tests"
+        echo "training benchmark: status $?"
+        FAILED="$FAILED training"
+    fi
+fi
+
+if wants examples; then
+    stage "examples on the GPU (digits MLP and CNN, --device cuda)"
+    T=$(limit 90)
+    if ! have_time "$T" examples; then :
+    elif { timeout -k 10 "$T" "$PY" examples/digits_mlp.py --device cuda &&
+           timeout -k 10 "$T" "$PY" examples/digits_cnn.py --device cuda; } 2>&1 \
+            | tee "$OUT/examples.log"; then
+        :
+    else
+        echo "examples: status $?"
+        FAILED="$FAILED examples"
     fi
 fi
 

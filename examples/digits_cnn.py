@@ -5,6 +5,7 @@ seeded train/test split; shuffled mini-batches from torch.randperm; Adam; per-ep
 loss and train accuracy; the test accuracy at the end.
 
     pip install ".[examples]" && python examples/digits_cnn.py --epochs 20
+    python examples/digits_cnn.py --device cuda        # the same training on a GPU
 """
 import argparse
 
@@ -72,13 +73,17 @@ def main():
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--test-fraction", type=float, default=0.25)
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     args = parser.parse_args()
+    device = torch.device(args.device)
 
     torch.manual_seed(args.seed)
     (train_x, train_y), (test_x, test_y) = load_split(args.test_fraction, args.seed)
-    print(f"train: {len(train_x)} images, test: {len(test_x)} images")
+    print(f"train: {len(train_x)} images, test: {len(test_x)} images, on {device}")
+    train_x, train_y = train_x.to(device), train_y.to(device)
+    test_x, test_y = test_x.to(device), test_y.to(device)
 
-    model = CNN()
+    model = CNN().to(device)
     optimizer = optim.Adam(model.parameters(), lr=args.lr)
     print(model)
     for epoch in range(1, args.epochs + 1):

@@ -11,6 +11,7 @@ imports name pyt instead of torch.
 
     python examples/word_language_model.py                  # well under a minute
     python examples/word_language_model.py --epochs 10 --hidden 256 --layers 2 --vocab 5000
+    python examples/word_language_model.py --device cuda    # the same training on a GPU
 """
 import argparse
 import codecs
@@ -169,6 +170,7 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threads", type=int, default=0, help="pyt threads (0: default)")
     parser.add_argument("--tiny", action="store_true", help="a seconds-long smoke run")
+    parser.add_argument("--device", default="cpu", help="cpu, cuda or cuda:N")
     args = parser.parse_args()
     if args.tiny:
         args.epochs, args.vocab, args.embed, args.hidden = 4, 300, 32, 32
@@ -180,10 +182,11 @@ def main():
     corpus = Corpus(stdlib_text(), args.vocab, args.max_tokens or None)
     vocab = len(corpus.words)
     train, valid = batchify(corpus.train, args.batch), batchify(corpus.valid, 10)
+    train, valid = train.to(args.device), valid.to(args.device)
     print(f"corpus: {len(corpus.train)} train / {len(corpus.valid)} validation tokens, "
           f"vocabulary {vocab} ({corpus.unknown:.1%} of tokens <unk>)")
-    model = WordLM(vocab, args.embed, args.hidden, args.layers, args.dropout)
-    print(model)
+    model = WordLM(vocab, args.embed, args.hidden, args.layers, args.dropout).to(args.device)
+    print(model, "on", args.device)
     lr, best = args.lr, float("inf")
     log_every = max(1, (train.size(0) // args.bptt) // 4)
     for epoch in range(1, args.epochs + 1):
