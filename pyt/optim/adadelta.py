@@ -1,8 +1,8 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 import pyt
 
-from .optimizer import (Optimizer, _check_common, _float_step, _params_with_grad, _use_foreach,
-                        _use_grad)
+from .optimizer import (Optimizer, _check_common, _float_step, _foreach_lists,
+                        _params_with_grad, _use_foreach, _use_grad)
 
 
 class Adadelta(Optimizer):
@@ -56,11 +56,7 @@ class Adadelta(Optimizer):
             return
         lr, rho, eps = group["lr"], group["rho"], group["eps"]
         weight_decay = group["weight_decay"]
-        params, grads = [p for p, _ in pairs], [g for _, g in pairs]
-        states = [self.state[p] for p in params]
-        pyt._foreach_add_([st["step"] for st in states], 1)
-        if group["maximize"]:
-            grads = pyt._foreach_neg(grads)
+        params, grads, states, _ = _foreach_lists(self, group, pairs)
         if weight_decay != 0:
             grads = pyt._foreach_add(grads, params, alpha=weight_decay)
         square_avgs = [st["square_avg"] for st in states]

@@ -1,8 +1,8 @@
 """Adagrad: per-coordinate step sizes from the sum of all past squared gradients."""
 import pyt
 
-from .optimizer import (Optimizer, _check_common, _float_step, _params_with_grad, _use_foreach,
-                        _use_grad)
+from .optimizer import (Optimizer, _check_common, _float_step, _foreach_lists,
+                        _params_with_grad, _use_foreach, _use_grad)
 
 
 class Adagrad(Optimizer):
@@ -67,13 +67,7 @@ class Adagrad(Optimizer):
             return
         lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
         weight_decay = group["weight_decay"]
-        params, grads = [p for p, _ in pairs], [g for _, g in pairs]
-        states = [self.state[p] for p in params]
-        steps = [st["step"] for st in states]
-        pyt._foreach_add_(steps, 1)
-        steps = [s.item() for s in steps]
-        if group["maximize"]:
-            grads = pyt._foreach_neg(grads)
+        params, grads, states, steps = _foreach_lists(self, group, pairs)
         if weight_decay != 0:
             grads = pyt._foreach_add(grads, params, alpha=weight_decay)
         sums = [st["sum"] for st in states]

@@ -1,8 +1,8 @@
 """Adamax: Adam with the infinity norm in place of the second moment."""
 import pyt
 
-from .optimizer import (Optimizer, _check_common, _float_step, _params_with_grad, _use_foreach,
-                        _use_grad)
+from .optimizer import (Optimizer, _check_common, _float_step, _foreach_lists,
+                        _params_with_grad, _use_foreach, _use_grad)
 
 
 class Adamax(Optimizer):
@@ -52,12 +52,7 @@ class Adamax(Optimizer):
             return
         beta1, beta2 = group["betas"]
         lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
-        params, grads = [p for p, _ in pairs], [g for _, g in pairs]
-        states = [self.state[p] for p in params]
-        if group["maximize"]:
-            grads = pyt._foreach_neg(grads)
-        steps = [st["step"] for st in states]
-        pyt._foreach_add_(steps, 1)
+        params, grads, states, steps = _foreach_lists(self, group, pairs)
         if weight_decay != 0:
             grads = pyt._foreach_add(grads, params, alpha=weight_decay)
         exp_avgs, exp_infs = [st["exp_avg"] for st in states], [st["exp_inf"] for st in states]
@@ -67,4 +62,4 @@ class Adamax(Optimizer):
         pyt._foreach_add_(abs_grads, eps)
         pyt._foreach_maximum_(exp_infs, abs_grads)
         pyt._foreach_addcdiv_(params, exp_avgs, exp_infs,
-                              [-(lr / (1 - beta1 ** s.item())) for s in steps])
+                              [-(lr / (1 - beta1 ** s)) for s in steps])

@@ -1,8 +1,8 @@
 """ASGD: SGD with a decaying step and a running (Polyak) average of the iterates."""
 import pyt
 
-from .optimizer import (Optimizer, _check_common, _float_step, _params_with_grad, _use_foreach,
-                        _use_grad)
+from .optimizer import (Optimizer, _check_common, _float_step, _foreach_lists,
+                        _params_with_grad, _use_foreach, _use_grad)
 
 
 class ASGD(Optimizer):
@@ -61,13 +61,7 @@ class ASGD(Optimizer):
             return
         lr, lambd, alpha, t0 = group["lr"], group["lambd"], group["alpha"], group["t0"]
         weight_decay = group["weight_decay"]
-        params, grads = [p for p, _ in pairs], [g for _, g in pairs]
-        states = [self.state[p] for p in params]
-        if group["maximize"]:
-            grads = pyt._foreach_neg(grads)
-        steps = [st["step"] for st in states]
-        pyt._foreach_add_(steps, 1)
-        steps = [s.item() for s in steps]
+        params, grads, states, steps = _foreach_lists(self, group, pairs)
         if weight_decay != 0:
             grads = pyt._foreach_add(grads, params, alpha=weight_decay)
         etas = [st["eta"].item() for st in states]

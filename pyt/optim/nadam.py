@@ -1,8 +1,8 @@
 """NAdam: Adam with Nesterov momentum and a momentum-decay schedule (Dozat)."""
 import pyt
 
-from .optimizer import (Optimizer, _check_common, _float_step, _params_with_grad, _use_foreach,
-                        _use_grad)
+from .optimizer import (Optimizer, _check_common, _float_step, _foreach_lists,
+                        _params_with_grad, _use_foreach, _use_grad)
 
 
 class NAdam(Optimizer):
@@ -70,13 +70,7 @@ class NAdam(Optimizer):
         beta1, beta2 = group["betas"]
         lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
         momentum_decay = group["momentum_decay"]
-        params, grads = [p for p, _ in pairs], [g for _, g in pairs]
-        states = [self.state[p] for p in params]
-        if group["maximize"]:
-            grads = pyt._foreach_neg(grads)
-        steps = [st["step"] for st in states]
-        pyt._foreach_add_(steps, 1)
-        steps = [s.item() for s in steps]
+        params, grads, states, steps = _foreach_lists(self, group, pairs)
         if weight_decay != 0:
             if group["decoupled_weight_decay"]:
                 pyt._foreach_mul_(params, 1 - lr * weight_decay)

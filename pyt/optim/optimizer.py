@@ -83,6 +83,19 @@ def _use_foreach(group, params):
     return bool(foreach)
 
 
+def _foreach_lists(optimizer, group, pairs):
+    """What every foreach step starts from: the parameters, their gradients (negated when
+    maximizing), their states, and each state's step counter advanced by one and read
+    back as a number."""
+    params, grads = [p for p, _ in pairs], [g for _, g in pairs]
+    states = [optimizer.state[p] for p in params]
+    if group["maximize"]:
+        grads = pyt._foreach_neg(grads)
+    counters = [st["step"] for st in states]
+    pyt._foreach_add_(counters, 1)
+    return params, grads, states, [c.item() for c in counters]
+
+
 def _float_step():
     """A fresh step counter: a 0-d float32 tensor, as torch 2.x keeps it."""
     return pyt.zeros((), dtype=pyt.float32)

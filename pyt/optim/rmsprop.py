@@ -1,8 +1,8 @@
 """RMSprop: divide the gradient by a running root-mean-square of past gradients."""
 import pyt
 
-from .optimizer import (Optimizer, _check_common, _float_step, _params_with_grad, _use_foreach,
-                        _use_grad)
+from .optimizer import (Optimizer, _check_common, _float_step, _foreach_lists,
+                        _params_with_grad, _use_foreach, _use_grad)
 
 
 class RMSprop(Optimizer):
@@ -74,11 +74,7 @@ class RMSprop(Optimizer):
             return
         lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
         momentum, weight_decay = group["momentum"], group["weight_decay"]
-        params, grads = [p for p, _ in pairs], [g for _, g in pairs]
-        states = [self.state[p] for p in params]
-        if group["maximize"]:
-            grads = pyt._foreach_neg(grads)
-        pyt._foreach_add_([st["step"] for st in states], 1)
+        params, grads, states, _ = _foreach_lists(self, group, pairs)
         if weight_decay != 0:
             grads = pyt._foreach_add(grads, params, alpha=weight_decay)
         square_avgs = [st["square_avg"] for st in states]

@@ -1,8 +1,8 @@
 """Rprop: per-coordinate step sizes that grow or shrink with the gradient's sign."""
 import pyt
 
-from .optimizer import (Optimizer, _check_common, _float_step, _params_with_grad, _use_foreach,
-                        _use_grad)
+from .optimizer import (Optimizer, _check_common, _float_step, _foreach_lists,
+                        _params_with_grad, _use_foreach, _use_grad)
 
 
 class Rprop(Optimizer):
@@ -57,11 +57,7 @@ class Rprop(Optimizer):
             return
         etaminus, etaplus = group["etas"]
         step_size_min, step_size_max = group["step_sizes"]
-        params, grads = [p for p, _ in pairs], [g for _, g in pairs]
-        states = [self.state[p] for p in params]
-        if group["maximize"]:
-            grads = pyt._foreach_neg(grads)
-        pyt._foreach_add_([st["step"] for st in states], 1)
+        params, grads, states, _ = _foreach_lists(self, group, pairs)
         prevs, step_sizes = [st["prev"] for st in states], [st["step_size"] for st in states]
         agreements = pyt._foreach_mul(grads, prevs)
         factors = [pyt.where(a > 0, etaplus, pyt.where(a < 0, etaminus, pyt.ones_like(g)))
