@@ -1,4 +1,4 @@
-"""The cache of large CPU blocks: reuse, zeroing, limits."""
+"""The cache of medium and large CPU blocks: reuse, zeroing, limits."""
 import numpy as np
 
 import pyt
@@ -17,6 +17,21 @@ def test_large_blocks_are_reused():
     b = pyt.empty(BIG + 10)                                                # same rounded size
     assert b.data_ptr() == ptr
     assert allocator.cache_stats()["hits"] == before["hits"] + 1
+
+
+def test_medium_blocks_are_reused_and_page_aligned():
+    allocator.empty_cache()
+    before = allocator.cache_stats()
+    a = pyt.empty(140_000)                     # 560 kB: rounded to 576 kB (9 x 64 kB)
+    ptr = a.data_ptr()
+    assert ptr % 65536 == 0
+    del a
+    assert allocator.cache_stats()["cached_bytes"] == 9 * 65536
+    b = pyt.empty(141_000)                     # 564 kB: the same rounded size
+    assert b.data_ptr() == ptr and allocator.cache_stats()["hits"] == before["hits"] + 1
+    small = pyt.empty(1000)                    # 4 kB: malloc's, not cached
+    del small
+    assert allocator.cache_stats()["cached_bytes"] == 0
 
 
 def test_reused_blocks_are_zeroed_for_zeros():

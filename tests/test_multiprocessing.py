@@ -19,6 +19,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TIMEOUT = 60          # seconds: a hang fails the test instead of blocking CI
 METHODS = [m for m in ("fork", "spawn", "forkserver") if m in mp.get_all_start_methods()]
 LARGE = 1 << 20       # float32 elements: 4 MiB, one of the allocator's large blocks
+MEDIUM = 100_000     # float32: 400 kB, a block of the allocator's medium class
 
 
 def memfds():
@@ -50,8 +51,9 @@ def roundtrip(obj):
 
 # ----- share_memory_ in one process ---------------------------------------------------
 
-def test_share_memory_large_in_place():
-    t = pyt.arange(LARGE, dtype=pyt.float32)
+@pytest.mark.parametrize("size", [LARGE, MEDIUM])
+def test_share_memory_large_in_place(size):
+    t = pyt.arange(size, dtype=pyt.float32)
     view = t[10:20]
     array = t.numpy()
     ptr = t.data_ptr()
@@ -59,7 +61,7 @@ def test_share_memory_large_in_place():
     assert t.share_memory_() is t
     assert t.is_shared() and view.is_shared()
     assert t.data_ptr() == ptr and view.data_ptr() == ptr + 40
-    np.testing.assert_array_equal(t.numpy(), np.arange(LARGE, dtype=np.float32))
+    np.testing.assert_array_equal(t.numpy(), np.arange(size, dtype=np.float32))
     t[0] = -5.0
     array[11] = -7.0                  # the NumPy array exported before still aliases it
     assert array[0] == -5.0 and view[1].item() == -7.0
@@ -124,12 +126,13 @@ def test_memfds_closed_when_storages_die():
     assert memfds() == before
 
 
-def test_large_block_reused_after_shared():
+@pytest.mark.parametrize("size", [LARGE, MEDIUM])
+def test_large_block_reused_after_shared(size):
     # the block goes back to the allocator as private memory and serves the next tensor
-    pyt.full((LARGE,), 2.0).share_memory_()          # dies at once: back to the cache
-    t = pyt.zeros(LARGE)
+    pyt.full((size,), 2.0).share_memory_()           # dies at once: back to the cache
+    t = pyt.zeros(size)
     t += 1
-    assert not t.is_shared() and t.sum().item() == LARGE
+    assert not t.is_shared() and t.sum().item() == size
 
 
 def test_module_share_memory():

@@ -6,7 +6,10 @@ Small blocks come from malloc. Large blocks (>= 1 MiB) are where time goes: a fr
 into new memory several times slower than into existing memory. So large blocks are
 rounded up to 2 MiB, aligned to 2 MiB with transparent huge pages requested (one fault per
 2 MiB, as NumPy does), and kept in a cache when freed, so that the next op of the same
-size reuses warm pages instead of faulting new ones. The cache holds at most
+size reuses warm pages instead of faulting new ones. Medium blocks (128 KiB to 1 MiB) are
+cached too, rounded up to 64 KiB: malloc maps them afresh or trims its heap when they are
+freed, so a loop that frees and allocates a few of them per iteration (an LSTM step's
+buffers) paid page faults for them every time. The cache holds at most
 `cache_limit()` bytes; `empty_cache()` returns everything to the system, and an
 allocation that fails empties the cache and retries before raising.
 
@@ -21,7 +24,9 @@ cdef extern from "<sys/mman.h>" nogil:
     enum:
         MADV_HUGEPAGE
 
-cdef size_t LARGE = 1 << 20          # blocks from here up are cached
+cdef size_t MEDIUM = 128 << 10       # blocks from here up are cached
+cdef size_t MEDIUM_GRANULE = 64 << 10   # rounding of medium blocks
+cdef size_t LARGE = 1 << 20          # from here up: huge pages
 cdef size_t GRANULE = 2 << 20        # huge-page size and rounding of large blocks
 
 cdef dict _free_blocks = {}          # capacity -> list of addresses (as ints)
@@ -30,8 +35,12 @@ cdef size_t _cache_limit = 1 << 30   # 1 GiB
 cdef size_t _hits = 0, _misses = 0
 
 
-cdef char* _fresh_large(size_t capacity) noexcept:
+cdef char* _fresh_block(size_t capacity) noexcept:
     cdef void* p = NULL
+    if capacity < LARGE:
+        # aligned to the granule (a multiple of any page size): a cached block is whole
+        # pages of its own, which Storage.share_memory_ maps shared memory over in place
+        return <char*>(p if posix_memalign(&p, MEDIUM_GRANULE, capacity) == 0 else NULL)
     if posix_memalign(&p, GRANULE, capacity) != 0:
         return NULL
     madvise(p, capacity, MADV_HUGEPAGE)      # a hint: ignored where THP is off
@@ -43,15 +52,16 @@ cdef char* host_alloc(size_t nbytes, bint zeroed, size_t* capacity) except NULL:
     0 for a malloc'd block, the rounded size of a cacheable one."""
     global _cached_bytes, _hits, _misses
     cdef char* p
-    cdef size_t cap
-    if nbytes < LARGE:
+    cdef size_t cap, granule
+    if nbytes < MEDIUM:
         capacity[0] = 0
         p = <char*>(calloc(nbytes if nbytes else 1, 1) if zeroed else malloc(nbytes if nbytes else 1))
         if p == NULL:
             empty_cache()
             p = <char*>(calloc(nbytes if nbytes else 1, 1) if zeroed else malloc(nbytes if nbytes else 1))
     else:
-        cap = (nbytes + GRANULE - 1) // GRANULE * GRANULE
+        granule = MEDIUM_GRANULE if nbytes < LARGE else GRANULE
+        cap = (nbytes + granule - 1) // granule * granule
         capacity[0] = cap
         blocks = _free_blocks.get(cap)
         if blocks:
@@ -60,10 +70,10 @@ cdef char* host_alloc(size_t nbytes, bint zeroed, size_t* capacity) except NULL:
             _hits += 1
         else:
             _misses += 1
-            p = _fresh_large(cap)
+            p = _fresh_block(cap)
             if p == NULL:
                 empty_cache()
-                p = _fresh_large(cap)
+                p = _fresh_block(cap)
         if p != NULL and zeroed:
             with nogil:
                 memset(p, 0, nbytes)

@@ -271,9 +271,9 @@ cdef int _write_all(int fd, const char* data, size_t n) except -1:
 cdef int _share(Storage s, bint find_views) except -1:
     """Moves s into a new memfd.
 
-    pyt's large blocks (capacity > 0) are whole 2 MiB-aligned runs of pages that belong to
-    the block alone, so the memfd, filled with the block's bytes, is mapped with MAP_FIXED
-    over the very same addresses: every tensor, NumPy array and buffer that points into
+    pyt's cached blocks (capacity > 0: 2 MiB- or 64 KiB-aligned, a whole number of such
+    units) are runs of pages that belong to the block alone, so the memfd, filled with the
+    block's bytes, is mapped with MAP_FIXED over the very same addresses: every tensor, NumPy array and buffer that points into
     the storage keeps working and sees the shared pages. _SharedBlock puts private pages
     back before the block returns to the allocator.
 
