@@ -21,6 +21,22 @@ def expected_np(fn, a, b, dt):
     return r.astype(np.float32 if dt is pyt.bfloat16 else dt.numpy_dtype)
 
 
+def test_subtraction_with_a_bool_operand_is_refused_as_torch():
+    mask, ints = pyt.tensor([True, False]), pyt.tensor([1, 2])
+    floats = pyt.tensor([1.5, 2.0], requires_grad=True)
+    two = "with two bool tensors"
+    one = "with a bool tensor is not supported. If you are trying to invert a mask"
+    for call, message in [(lambda: mask - mask, two), (lambda: mask.sub_(True), two),
+                          (lambda: mask - 1, one), (lambda: 1 - mask, one),
+                          (lambda: ints - mask, one), (lambda: ints - True, one),
+                          (lambda: floats - mask, one),
+                          (lambda: pyt.sub(ints, mask, alpha=2), one),
+                          (lambda: ints.sub_(mask), one)]:
+        with pytest.raises(RuntimeError, match=message):
+            call()
+    assert (ints - 1).tolist() == [0, 1] and (mask + mask).tolist() == [True, False]
+
+
 @pytest.mark.parametrize("name,fn", ARITH)
 def test_arith_same_dtype(name, fn, any_dtype):
     if any_dtype is pyt.bool and name == "sub":

@@ -148,6 +148,23 @@ cdef Tensor _unaliased(Tensor x, Tensor out):
     return x
 
 
+cdef inline bint _is_bool_operand(object x):
+    return (<Tensor>x)._dtype.code == PYT_BOOL if isinstance(x, Tensor) else type(x) is bool
+
+
+cdef int _check_bool_subtraction(object a, object b) except -1:
+    """torch refuses subtraction with a bool operand (a Python bool counts as one)."""
+    cdef bint bool_a = _is_bool_operand(a), bool_b = _is_bool_operand(b)
+    if bool_a and bool_b:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    if bool_a or bool_b:
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not "
+                           "supported. If you are trying to invert a mask, use the `~` or "
+                           "`logical_not()` operator instead.")
+    return 0
+
+
 cdef Tensor _binary(int op, object a, object b, object out, bint inplace):
     """The one entry of add/sub/mul/div: dtype, shape, operands, output, kernel."""
     cdef Py_ssize_t shape[PYT_MAX_DIMS]
@@ -155,14 +172,13 @@ cdef Tensor _binary(int op, object a, object b, object out, bint inplace):
     cdef DType dt
     cdef int nd
     cdef object dev
+    if op == PYT_OP_SUB:
+        _check_bool_subtraction(a, b)
     if _any_needs_grad(a, b):
         return _binary_recorded(op, a, b, out, inplace)
     dt = _result_dtype(a, b)
     if op == PYT_OP_DIV and _category(dt) < 2:
         dt = get_default(True)                       # true division of integers
-    if op == PYT_OP_SUB and dt.code == PYT_BOOL:
-        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
-                           "supported. Use the `^` or `logical_xor()` operator instead.")
     if op >= PYT_OP_FLOORDIV and dt.code == PYT_BOOL:
         raise NotImplementedError(f'"{_ARITH_NAMES[op]}" not implemented for \'Bool\'')
     ta = _operand(a, dt)
@@ -234,6 +250,8 @@ cdef object _scaled(object other, object alpha):
 
 cdef Tensor _add_sub(int op, object a, object b, object alpha, object out, bint inplace):
     """a + alpha * b or a - alpha * b (one node with alpha when recorded, as torch's)."""
+    if op == PYT_OP_SUB:
+        _check_bool_subtraction(a, b)            # before alpha turns b into a number
     if _any_needs_grad(a, b) and not (alpha is None or (
             not isinstance(alpha, Tensor) and alpha == 1)):
         return _binary_recorded(op, a, b, out, inplace, alpha)

@@ -197,7 +197,7 @@ static int NAME(FN gemm, const T* gx, const T* w_hh, T* acts, T* tanh_c, T* cs, 
     _Pragma("omp parallel num_threads(threads)")                                           \
     {                                                                                      \
         PYT_LSTM_SHARE(T)                                                                  \
-        T *pre = pre_all + 8 * j0 * B, *pre_t = pre + 4 * Hp * B;                           \
+        T *pre = pre_all + 8 * j0 * B, *pre_t = pre + 4 * Hp * B;                          \
         for (Py_ssize_t s = 0; s < S; s++) {                                               \
             Py_ssize_t t = reverse ? S - 1 - s : s;                                        \
             Py_ssize_t now = reverse ? t : t + 1, prev = reverse ? t + 1 : t;              \
@@ -213,7 +213,7 @@ static int NAME(FN gemm, const T* gx, const T* w_hh, T* acts, T* tanh_c, T* cs, 
 }
 
 /* d_h, d_c, dh0, dc0: (B x H). Returns 0, or -1 when out of memory. */
-#define PYT_LSTM_SEQUENCE_BACKWARD(NAME, T, FN, GEMM, HIDDEN, CELL)                                \
+#define PYT_LSTM_SEQUENCE_BACKWARD(NAME, T, FN, GEMM, HIDDEN, CELL)                        \
 static int NAME(FN gemm, const T* acts, const T* tanh_c, const T* cs, const T* w_hh,      \
                 const T* d_out, const T* d_h, const T* d_c, T* d_gx, T* dh0, T* dc0,      \
                 Py_ssize_t S, Py_ssize_t B, Py_ssize_t H, int reverse, int threads)       \
