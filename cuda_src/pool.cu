@@ -5,8 +5,9 @@
    geom: 21 int64 values, planes, size[3], out[3], k[3], stride[3], pad[3], dil[3],
    count_include_pad, divisor (0: none), as nn_pooling.pxi's PoolGeom. Contiguous
    [planes, size] inputs and [planes, out] outputs, float32 or float64 (the CPU computes
-   half types in float32 too). Forward ops: one thread per output; gradients (inputs of
-   zeros) add each output's share with atomics. */
+   half types in float32 too); max and avg pooling also take the integer types the CPU
+   takes. Forward ops: one thread per output; gradients (inputs of zeros) add each
+   output's share with atomics. */
 #include <stdint.h>
 #include "pyt_cuda.h"
 #include "pyt_dtypes.h"
@@ -182,6 +183,74 @@ __global__ void pool_scatter_kernel(const T *src, const int64_t *idx, T *dst, in
     }
 }
 
+/* Integer max and avg pooling (forward only: integers have no gradient), as the CPU does
+   them: the max without NaN rules, the avg an int64 sum divided with C's truncation. */
+template <typename T>
+__global__ void int_pool_kernel(int op, const T *x, T *y, int64_t *idx, PoolGeomC g)
+{
+    const int64_t outl = g.out[0] * g.out[1] * g.out[2];
+    const int64_t inl = g.size[0] * g.size[1] * g.size[2];
+    const int64_t total = g.planes * outl;
+    for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < total;
+         e += (int64_t)gridDim.x * blockDim.x) {
+        const int64_t n = e / outl;
+        int64_t r = e % outl;
+        const int64_t o2 = r % g.out[2];
+        r /= g.out[2];
+        const int64_t o1 = r % g.out[1];
+        const int64_t o0 = r / g.out[1];
+        const T *xp = x + n * inl;
+        if (op == POOL_MAX) {
+            int64_t s0, lo0, hi0, s1, lo1, hi1, s2, lo2, hi2;
+            pool_window(g, 0, o0, &s0, &lo0, &hi0);
+            pool_window(g, 1, o1, &s1, &lo1, &hi1);
+            pool_window(g, 2, o2, &s2, &lo2, &hi2);
+            int64_t best_i = -1;
+            T best = T(0);
+            for (int64_t j0 = lo0; j0 < hi0; j0++) {
+                const int64_t i0 = s0 + j0 * g.dil[0];
+                for (int64_t j1 = lo1; j1 < hi1; j1++) {
+                    const int64_t i1 = (i0 * g.size[1] + s1 + j1 * g.dil[1]) * g.size[2] + s2;
+                    for (int64_t j2 = lo2; j2 < hi2; j2++) {
+                        const int64_t i = i1 + j2 * g.dil[2];
+                        if (best_i < 0 || xp[i] > best) {
+                            best = xp[i];
+                            best_i = i;
+                        }
+                    }
+                }
+            }
+            y[e] = best;
+            if (idx != nullptr) idx[e] = best_i;
+        } else {
+            int64_t a0, b0, a1, b1, a2, b2;
+            const int64_t full = avg_window(g, 0, o0, &a0, &b0) * avg_window(g, 1, o1, &a1, &b1) *
+                                 avg_window(g, 2, o2, &a2, &b2);
+            if (b0 <= a0 || b1 <= a1 || b2 <= a2) {     /* only padding (ceil_mode) */
+                y[e] = T(0);
+                continue;
+            }
+            const int64_t count = (b0 - a0) * (b1 - a1) * (b2 - a2);
+            const int64_t div = g.divisor != 0 ? g.divisor : (g.count_include_pad ? full : count);
+            int64_t acc = 0;
+            for (int64_t i0 = a0; i0 < b0; i0++)
+                for (int64_t i1 = a1; i1 < b1; i1++) {
+                    const int64_t base = (i0 * g.size[1] + i1) * g.size[2];
+                    for (int64_t i2 = a2; i2 < b2; i2++) acc += (int64_t)xp[base + i2];
+                }
+            y[e] = (T)(acc / div);
+        }
+    }
+}
+
+template <typename T>
+static void launch_int_pool(int op, const void *x, void *y, int64_t *idx, const PoolGeomC &g,
+                            int64_t n, cudaStream_t s)
+{
+    int_pool_kernel<T><<<pyt_blocks_for(n), PYT_CUDA_THREADS, 0, s>>>(
+        op, (const T *)x, (T *)y, idx, g);
+}
+
 extern "C" int pyt_cuda_pool(int op, int dtype, const void *x, void *y, int64_t *idx,
                              const int64_t *geom)
 {
@@ -209,7 +278,14 @@ extern "C" int pyt_cuda_pool(int op, int dtype, const void *x, void *y, int64_t 
     const int64_t n = g.planes * g.out[0] * g.out[1] * g.out[2];
     if (n == 0) return 0;
     cudaStream_t s = (cudaStream_t)pyt_cuda_current_stream();
+    if (dtype != PYT_FLOAT32 && dtype != PYT_FLOAT64 && op != POOL_MAX && op != POOL_AVG)
+        return PYT_CUDA_ERR_UNSUPPORTED;
     switch (dtype) {
+    case PYT_INT64: launch_int_pool<int64_t>(op, x, y, idx, g, n, s); break;
+    case PYT_INT32: launch_int_pool<int32_t>(op, x, y, idx, g, n, s); break;
+    case PYT_INT16: launch_int_pool<int16_t>(op, x, y, idx, g, n, s); break;
+    case PYT_INT8: launch_int_pool<int8_t>(op, x, y, idx, g, n, s); break;
+    case PYT_UINT8: launch_int_pool<uint8_t>(op, x, y, idx, g, n, s); break;
     case PYT_FLOAT32:
         pool_kernel<float><<<pyt_blocks_for(n), PYT_CUDA_THREADS, 0, s>>>(
             op, (const float *)x, (float *)y, idx, g);

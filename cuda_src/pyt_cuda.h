@@ -346,7 +346,8 @@ int pyt_cuda_channel_bias(int dtype, void *x, const void *bias, int64_t N, int64
 /* ---- pooling (pool.cu): nn_pooling.pxi's plane kernels ----------------------------- */
 
 /* geom: 21 int64, PoolGeom's planes, size[3], out[3], k[3], stride[3], pad[3], dil[3],
-   count_include_pad, divisor (0: none) (host memory). Contiguous float32 / float64.
+   count_include_pad, divisor (0: none) (host memory). Contiguous float32 / float64; ops 0
+   and 1 also int64, int32, int16, int8, uint8 (avg: an int64 sum, C's truncating division).
    op 0 max (idx: int64 within-plane positions or NULL), 1 avg, 3 adaptive max (idx
    required), 4 adaptive avg: x [planes, size] -> y [planes, out]. op 2 avg gradient,
    5 adaptive avg gradient: x the output gradient [planes, out], y the input gradient
@@ -544,6 +545,16 @@ int pyt_cuda_lstm_forward(int dtype, void *gates, const void *c_prev, void *c, v
 int pyt_cuda_lstm_backward(int dtype, const void *act, const void *tanh_c, const void *c_prev,
                            const void *dh_next, const void *d_out, void *dc, void *d_gates,
                            int64_t batch, int64_t hidden);
+
+/* ---- max_unpool (unpool.cu): nn_pooling.pxi's SCATTER_SET on the GPU ------------ */
+
+/* dst (zeros, [planes, dst_len]) gets dst[p * dst_len + idx[p * src_len + i]] =
+   src[p * src_len + i] for i < src_len; when indices repeat within a plane the largest i
+   wins, as on the CPU. float32 / float64. Every index is checked first (Synchronises):
+   one outside [0, dst_len) gives PYT_CUDA_ERR_INDEX with *bad_value the first such index
+   in flat order, and nothing written. */
+int pyt_cuda_max_unpool(int dtype, const void *src, const int64_t *idx, void *dst,
+                        int64_t planes, int64_t src_len, int64_t dst_len, int64_t *bad_value);
 
 #ifdef __cplusplus
 }

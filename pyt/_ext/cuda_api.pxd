@@ -127,6 +127,7 @@ cdef extern from "pyt_cuda.h" nogil:
     int pyt_cuda_channel_bias(int dtype, void *x, const void *bias, int64_t N, int64_t C, int64_t L)
     int pyt_cuda_pool(int op, int dtype, const void *x, void *y, int64_t *idx, const int64_t *geom)
     int pyt_cuda_pool_scatter(int dtype, const void *src, const int64_t *idx, void *dst, int64_t planes, int64_t src_len, int64_t dst_len, int gather)
+    int pyt_cuda_max_unpool(int dtype, const void *src, const int64_t *idx, void *dst, int64_t planes, int64_t src_len, int64_t dst_len, int64_t *bad_value)
     int pyt_cuda_index_offsets(const pyt_cuda_iter *it, int64_t size, int64_t stride, int index_itemsize, int wrap, int add, int64_t *bad_value)
     int pyt_cuda_linear_offsets(const pyt_cuda_iter *it, int ndim, const int64_t *shape, const int64_t *strides, int64_t numel, int64_t *bad_value)
     int pyt_cuda_gather(const pyt_cuda_iter *it, int itemsize)

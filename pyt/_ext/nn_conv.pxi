@@ -1076,10 +1076,34 @@ cdef void _unfold_kernel(const real* x, real* cols, const pyt_im2col_geom* g, Py
                 _im2col(x + n * img, cols + n * rows * L, g, L)
 
 
+cdef int _unfold_cuda(Tensor im, Tensor cols, const pyt_im2col_geom* g, Py_ssize_t N,
+                      bint fold) except -1:
+    """conv.cu's im2col (unfold: cols from im) or col2im (fold: im, overwritten, from cols)
+    over N samples of contiguous tensors on one device."""
+    cdef int64_t geom[19]
+    cdef int i, rc, code = im._dtype.code
+    cdef Py_ssize_t L = g.out[1] * g.out[2], rows = g.channels * g.k[1] * g.k[2]
+    cdef Py_ssize_t img = g.channels * g.size[1] * g.size[2]
+    geom[0] = g.channels
+    for i in range(3):
+        geom[1 + i] = g.size[i]
+        geom[4 + i] = g.out[i]
+        geom[7 + i] = g.k[i]
+        geom[10 + i] = g.stride[i]
+        geom[13 + i] = g.pad[i]
+        geom[16 + i] = g.dil[i]
+    with nogil:
+        if fold:
+            rc = pyt_cuda_col2im(code, cols._data, im._data, geom, N, img, rows * L, L)
+        else:
+            rc = pyt_cuda_im2col(code, im._data, cols._data, geom, N, img, rows * L, L)
+    cuda_check(rc, "fold" if fold else "unfold")
+    return 0
+
+
 def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
     """Sliding local blocks of a [N, C, H, W] (or [C, H, W]) input as columns
     [N, C * kh * kw, L]: torch.nn.functional.unfold. Its gradient is fold."""
-    _refuse_args("unfold", (input, kernel_size, dilation, padding, stride))
     cdef Tensor x = _tensor_arg(input, "input", "unfold")
     cdef pyt_im2col_geom g
     cdef Tensor xc, cols
@@ -1104,12 +1128,17 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
                            f"sliding blocks as ({g.out[1]}, {g.out[2]}), but its components "
                            f"must be at least one.")
     xc = _float_input(x, "im2col_out_cpu")
-    cols = _new([shape[0], shape[1] * ks[0] * ks[1], g.out[1] * g.out[2]], xc._dtype, False)
-    with nogil:
-        if xc._dtype.code == PYT_FLOAT32:
-            _unfold_kernel(<float*>xc._data, <float*>cols._data, &g, cols._shape[0], False)
-        else:
-            _unfold_kernel(<double*>xc._data, <double*>cols._data, &g, cols._shape[0], False)
+    cols = _new_on([shape[0], shape[1] * ks[0] * ks[1], g.out[1] * g.out[2]], xc._dtype, False,
+                   xc)
+    if is_cuda(xc):
+        _unfold_cuda(xc, cols, &g, cols._shape[0], False)
+    else:
+        with nogil:
+            if xc._dtype.code == PYT_FLOAT32:
+                _unfold_kernel(<float*>xc._data, <float*>cols._data, &g, cols._shape[0], False)
+            else:
+                _unfold_kernel(<double*>xc._data, <double*>cols._data, &g, cols._shape[0],
+                               False)
     cols = _cast(cols, x._dtype)
     return cols if x._ndim == 4 else _reshaped(cols, _shape(cols)[1:])
 
@@ -1117,7 +1146,6 @@ def unfold(input, kernel_size, dilation=1, padding=0, stride=1):
 def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """Sums columns [N, C * kh * kw, L] (or [C * kh * kw, L]) back into an image
     [N, C, *output_size]: torch.nn.functional.fold, the adjoint of unfold."""
-    _refuse_args("fold", (input, output_size, kernel_size, dilation, padding, stride))
     cdef Tensor x = _tensor_arg(input, "input", "fold")
     cdef pyt_im2col_geom g
     cdef Tensor xc, img
@@ -1152,12 +1180,16 @@ def fold(input, output_size, kernel_size, dilation=1, padding=0, stride=1):
                            f"{g.out[1]} * {g.out[2]} = {g.out[1] * g.out[2]}, but got "
                            f"input.size(2)={shape[2]}.")
     xc = _reshaped(_float_input(x, "col2im_out_cpu"), shape)
-    img = _new([shape[0], g.channels, size[0], size[1]], xc._dtype, True)
     N = shape[0]
-    with nogil:
-        if xc._dtype.code == PYT_FLOAT32:
-            _unfold_kernel(<float*>img._data, <float*>xc._data, &g, N, True)
-        else:
-            _unfold_kernel(<double*>img._data, <double*>xc._data, &g, N, True)
+    if is_cuda(xc):                     # col2im overwrites every pixel: no zero fill
+        img = _new_on([shape[0], g.channels, size[0], size[1]], xc._dtype, False, xc)
+        _unfold_cuda(img, xc, &g, N, True)
+    else:
+        img = _new([shape[0], g.channels, size[0], size[1]], xc._dtype, True)
+        with nogil:
+            if xc._dtype.code == PYT_FLOAT32:
+                _unfold_kernel(<float*>img._data, <float*>xc._data, &g, N, True)
+            else:
+                _unfold_kernel(<double*>img._data, <double*>xc._data, &g, N, True)
     img = _cast(img, x._dtype)
     return img if x._ndim == 3 else _reshaped(img, _shape(img)[1:])

@@ -32,7 +32,8 @@ from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous
 from pyt._ext.cuda_api cimport (pyt_cuda_softmax, pyt_cuda_gemm, pyt_cuda_im2col,
     pyt_cuda_col2im, pyt_cuda_channel_bias, pyt_cuda_pool, pyt_cuda_pool_scatter,
     pyt_cuda_norm_forward, pyt_cuda_norm_backward, pyt_cuda_cross_entropy,
-    pyt_cuda_cross_entropy_backward, pyt_cuda_pad, pyt_cuda_resample, PYT_CUDA_ERR_INDEX)
+    pyt_cuda_cross_entropy_backward, pyt_cuda_pad, pyt_cuda_resample, pyt_cuda_max_unpool,
+    PYT_CUDA_ERR_INDEX)
 from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport (PYT_BOOL, PYT_UINT8, PYT_INT8, PYT_INT16, PYT_INT32,

@@ -926,6 +926,22 @@ def adaptive_avg_pool_backward(grad_output, input, int spatial_dims):
 
 # ----- max_unpool ---------------------------------------------------------------------------
 
+cdef int _cuda_unpool(Tensor src, Tensor idx, Tensor dst, Py_ssize_t planes,
+                      Py_ssize_t src_len, Py_ssize_t dst_len, str op) except -1:
+    """unpool.cu's SCATTER_SET into dst (zeros); it checks every index before writing and
+    reports the first bad one, worded as _checked_indices words it."""
+    cdef int64_t bad = 0
+    cdef int rc
+    with nogil:
+        rc = pyt_cuda_max_unpool(src._dtype.code, src._data, <int64_t*>idx._data, dst._data,
+                                 planes, src_len, dst_len, &bad)
+    if rc == PYT_CUDA_ERR_INDEX:
+        raise RuntimeError(f"{op}: Found an invalid max index: {bad} (output volumes are "
+                           f"of size {dst_len})")
+    cuda_check(rc, op)
+    return 0
+
+
 cdef Tensor _max_unpool(object input, object indices, int k, object kernel_size,
                         object stride, object padding, object output_size, str op):
     cdef Tensor x = _tensor_arg(input, "input", op)
@@ -959,24 +975,34 @@ cdef Tensor _max_unpool(object input, object indices, int k, object kernel_size,
     if not x._dtype.is_floating_point:
         raise NotImplementedError(f'"{op}" not implemented for \'{_type_name(x._dtype)}\'')
     idx = _tensor_arg(indices, "indices", op)
+    _check_pool_devices((x, idx))
     if _shape(idx) != _shape(x):
         raise RuntimeError(f"Expected shape of indices to be same as that of the input "
                            f"tensor ({_shape(x)}) but got indices tensor with shape: "
                            f"{_shape(idx)}")
-    idx = _checked_indices(idx, _shape(x), outl, op)
+    if is_cuda(x):                      # the kernel checks the indices itself
+        if idx._dtype.code != PYT_INT64:
+            raise RuntimeError(f"{op}: expected indices of dtype int64, but got "
+                               f"{idx._dtype.name}")
+        idx = contiguous(idx)
+    else:
+        idx = _checked_indices(idx, _shape(x), outl, op)
     wants = _tracks(x)
     if wants:
         set_grad_enabled_flag(False)
     try:
         xc = _float_input(x, op)
-        out = _new(a.lead + list(sizes), xc._dtype, True)
-        with nogil:
-            if xc._dtype.code == PYT_FLOAT32:
-                _scatter_kernel(<float*>xc._data, <int64_t*>idx._data, <float*>out._data,
-                                a.g.planes, inl, outl, SCATTER_SET)
-            else:
-                _scatter_kernel(<double*>xc._data, <int64_t*>idx._data, <double*>out._data,
-                                a.g.planes, inl, outl, SCATTER_SET)
+        out = _new_as(a.lead + list(sizes), xc._dtype, True, xc)
+        if is_cuda(xc):
+            _cuda_unpool(xc, idx, out, a.g.planes, inl, outl, op)
+        else:
+            with nogil:
+                if xc._dtype.code == PYT_FLOAT32:
+                    _scatter_kernel(<float*>xc._data, <int64_t*>idx._data, <float*>out._data,
+                                    a.g.planes, inl, outl, SCATTER_SET)
+                else:
+                    _scatter_kernel(<double*>xc._data, <int64_t*>idx._data,
+                                    <double*>out._data, a.g.planes, inl, outl, SCATTER_SET)
         out = _cast(out, x._dtype)
     finally:
         if wants:
@@ -990,26 +1016,23 @@ cdef Tensor _max_unpool(object input, object indices, int k, object kernel_size,
 
 def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
     """Places each value at its index in a zero output: a partial inverse of max_pool1d."""
-    _refuse_args("max_unpool1d", (input, indices, kernel_size, stride, padding, output_size))
     return _max_unpool(input, indices, 1, kernel_size, stride, padding, output_size,
                        "max_unpool1d")
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    _refuse_args("max_unpool2d", (input, indices, kernel_size, stride, padding, output_size))
     return _max_unpool(input, indices, 2, kernel_size, stride, padding, output_size,
                        "max_unpool2d")
 
 
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
-    _refuse_args("max_unpool3d", (input, indices, kernel_size, stride, padding, output_size))
     return _max_unpool(input, indices, 3, kernel_size, stride, padding, output_size,
                        "max_unpool3d")
 
 
 def max_unpool_backward(grad_output, indices, int spatial_dims):
     """Gradient of max_unpool: grad_output gathered at the indices."""
-    _refuse_args("max_unpool_backward", (grad_output, indices))
+    _check_pool_devices((grad_output, indices))
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "max_unpool_backward")
     cdef Tensor idx = _tensor_arg(indices, "indices", "max_unpool_backward")
     cdef Py_ssize_t planes = 1, outl = 1, inl = 1

@@ -275,14 +275,11 @@ def test_pool_double_backward():
     compare(res[0], res[1], pyt.float64)
 
 
-def test_pool_refusals_and_devices():
-    xi = pyt.arange(2 * 3 * 6 * 6).reshape(2, 3, 6, 6).cuda()
-    with pytest.raises(NotImplementedError):
-        F.max_pool2d(xi, 2)                 # integer pooling: the CPU's only
-    x = rand((1, 2, 6, 6)).cuda()
-    y, idx = F.max_pool2d(x, 2, return_indices=True)
-    with pytest.raises(NotImplementedError):
-        F.max_unpool2d(y, idx, 2)
+def test_pool_integers_and_refusals():
+    xi = pyt.arange(2 * 3 * 6 * 6).reshape(2, 3, 6, 6)
+    assert_same(F.max_pool2d(xi, 2), F.max_pool2d(xi.cuda(), 2))     # integer pooling
+    with pytest.raises(NotImplementedError):                          # as on the CPU
+        F.adaptive_max_pool2d(xi.cuda(), 2)
 
 
 # ----- small networks -----------------------------------------------------------------------
