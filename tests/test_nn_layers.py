@@ -677,3 +677,29 @@ def test_clip_grad_and_vectors():
     assert type(m.weight) is nn.Parameter
     with pytest.raises(TypeError, match="expected torch.Tensor"):
         nn.utils.vector_to_parameters([1.0], m.parameters())
+
+
+@pytest.mark.parametrize("name,args,shape", [
+    ("MaxPool3d", (2,), (2, 3, 6, 6, 6)), ("AvgPool3d", (2,), (2, 3, 6, 6, 6)),
+    ("AdaptiveAvgPool3d", (2,), (2, 3, 5, 6, 7)), ("AdaptiveMaxPool3d", (2,), (2, 3, 5, 6, 7)),
+    ("LPPool1d", (2, 3), (2, 3, 9)), ("LPPool2d", (2, 3), (2, 3, 9, 9)),
+    ("LPPool3d", (3, 2), (2, 3, 6, 6, 6)), ("InstanceNorm3d", (3,), (2, 3, 4, 4, 4)),
+    ("Unfold", (2,), (2, 3, 5, 5)), ("Fold", ((4, 5), 2), (2, 12, 12))])
+def test_3d_pool_lp_pool_fold_modules_match_torch(name, args, shape):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal(shape).astype(np.float32)
+    mine, theirs = getattr(nn, name)(*args), getattr(torch.nn, name)(*args)
+    assert repr(mine) == repr(theirs)
+    np.testing.assert_allclose(mine(pyt.tensor(x)).numpy(), theirs(torch.tensor(x)).numpy(),
+                               rtol=1e-5, atol=1e-5)
+
+
+def test_max_unpool3d_module_inverts_max_pool3d():
+    x = pyt.tensor(np.random.default_rng(1).permutation(128).reshape(1, 2, 4, 4, 4),
+                   dtype=pyt.float32)
+    pooled, indices = nn.MaxPool3d(2, return_indices=True)(x)
+    restored = nn.MaxUnpool3d(2)(pooled, indices)
+    assert restored.shape == x.shape
+    kept = restored != 0
+    assert kept.sum().item() == pooled.numel()
+    np.testing.assert_array_equal(restored[kept].numpy(), x[kept].numpy())

@@ -9,11 +9,13 @@ from pyt.nn.modules.conv import (
     Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,
 )
 from pyt.nn.modules.pooling import (
-    MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
-    AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d, MaxUnpool2d,
+    MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, LPPool1d, LPPool2d,
+    LPPool3d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d, AdaptiveMaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d,
 )
+from pyt.nn.modules.fold import Fold, Unfold
 from pyt.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
-from pyt.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d
+from pyt.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from pyt.nn.modules.normalization import LayerNorm, GroupNorm, LocalResponseNorm
 from pyt.nn.modules.dropout import Dropout, Dropout1d, Dropout2d, AlphaDropout
 from pyt.nn.modules.sparse import Embedding, EmbeddingBag

@@ -1,8 +1,8 @@
-"""InstanceNorm1d/2d: normalisation of each sample and channel over its own positions."""
+"""InstanceNorm1d/2d/3d: normalisation of each sample and channel over its own positions."""
 from pyt.nn import functional as F
 from pyt.nn.modules.batchnorm import _NormBase
 
-__all__ = ["InstanceNorm1d", "InstanceNorm2d"]
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
 
 class _InstanceNorm(_NormBase):
@@ -39,3 +39,7 @@ class InstanceNorm1d(_InstanceNorm):
 
 class InstanceNorm2d(_InstanceNorm):
     _spatial_dims = 2
+
+
+class InstanceNorm3d(_InstanceNorm):
+    _spatial_dims = 3
