@@ -19,6 +19,7 @@
 #include "pyt_cuda.h"
 #include "pyt_dtypes.h"
 #include "iter.cuh"
+#include "sort_key.cuh"
 
 namespace {
 
@@ -26,43 +27,6 @@ namespace {
 enum { ROW_SORT = 0, ROW_TOPK = 1, ROW_KTH = 2, ROW_MEDIAN = 3, ROW_NANMEDIAN = 4 };
 
 #define SORT_SMALL 2048
-
-__device__ __forceinline__ uint64_t key_bits16(uint16_t h, int is_bf16)
-{
-    uint16_t mag = h & 0x7fffu;
-    if (mag > (is_bf16 ? 0x7f80u : 0x7c00u)) return 0xffffu;
-    if (mag == 0) return 0x8000u;
-    return (h & 0x8000u) ? (uint64_t)(uint16_t)~h : (uint64_t)(uint16_t)(h | 0x8000u);
-}
-
-/* pyt_sort.h's PYT_KEY_* for dtype code at p (ascending) */
-__device__ __forceinline__ uint64_t key_of(int code, const char *p)
-{
-    switch (code) {
-    case PYT_BOOL: return (uint64_t)(*(const uint8_t *)p != 0);
-    case PYT_UINT8: return (uint64_t)*(const uint8_t *)p;
-    case PYT_INT8: return (uint64_t)(uint8_t)(*(const uint8_t *)p ^ 0x80u);
-    case PYT_INT16: return (uint64_t)(uint16_t)(*(const uint16_t *)p ^ 0x8000u);
-    case PYT_INT32: return (uint64_t)(*(const uint32_t *)p ^ 0x80000000u);
-    case PYT_INT64: return *(const uint64_t *)p ^ ((uint64_t)1 << 63);
-    case PYT_FLOAT16: return key_bits16(*(const uint16_t *)p, 0);
-    case PYT_BFLOAT16: return key_bits16(*(const uint16_t *)p, 1);
-    case PYT_FLOAT32: {
-        float x = *(const float *)p;
-        if (x != x) return 0xffffffffu;
-        if (x == 0) x = 0.0f;
-        uint32_t u = __float_as_uint(x);
-        return (u & 0x80000000u) ? (uint64_t)(uint32_t)~u : (uint64_t)(u | 0x80000000u);
-    }
-    default: {
-        double x = *(const double *)p;
-        if (x != x) return ~(uint64_t)0;
-        if (x == 0) x = 0.0;
-        uint64_t u = (uint64_t)__double_as_longlong(x);
-        return (u >> 63) ? ~u : (u | ((uint64_t)1 << 63));
-    }
-    }
-}
 
 __device__ __forceinline__ void copy_item(char *dst, const char *src, int itemsize)
 {
@@ -116,7 +80,7 @@ __global__ void __launch_bounds__(1024) row_small_kernel(RowArgs r, int P)
         int64_t a = row / r.B, b = row - a * r.B;
         for (int i = threadIdx.x; i < P; i += blockDim.x) {
             if (i < r.n) {
-                key[i] = key_of(r.code, r.in + ((a * r.n + i) * r.B + b) * r.itemsize) ^ r.flip;
+                key[i] = pyt_sort_key(r.code, r.in + ((a * r.n + i) * r.B + b) * r.itemsize) ^ r.flip;
                 ix[i] = i;
             } else {
                 key[i] = ~(uint64_t)0;
@@ -156,7 +120,7 @@ __global__ void row_keys_kernel(RowArgs r, uint64_t *keys, int64_t *ix, int *off
     for (int64_t e = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; e < total;
          e += (int64_t)gridDim.x * blockDim.x) {
         int64_t row = e / r.n, i = e - row * r.n, a = row / r.B, b = row - a * r.B;
-        keys[e] = key_of(r.code, r.in + ((a * r.n + i) * r.B + b) * r.itemsize) ^ r.flip;
+        keys[e] = pyt_sort_key(r.code, r.in + ((a * r.n + i) * r.B + b) * r.itemsize) ^ r.flip;
         ix[e] = i;
         if (i == 0) offsets[row] = (int)e;
         if (e == total - 1) offsets[rows] = (int)total;

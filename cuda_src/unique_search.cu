@@ -102,7 +102,7 @@ __global__ void us_minmax_kernel(int code, const char *data, int64_t n,
     int size = pyt_cu_itemsize(code);
     unsigned long long lo = ~0ull, hi = 0;
     US_LOOP(i, n) {
-        unsigned long long k = us_key(code, data + i * size);
+        unsigned long long k = pyt_sort_key(code, data + i * size);
         lo = k < lo ? k : lo;
         hi = k > hi ? k : hi;
     }
@@ -158,7 +158,7 @@ struct UsSortedKeys {
     int64_t stride;            /* elements between consecutive ones */
     PYT_HD_MEMBER uint64_t operator()(int64_t i) const
     {
-        return us_key(code, p + i * stride * itemsize);
+        return pyt_sort_key(code, p + i * stride * itemsize);
     }
 };
 

@@ -6,45 +6,9 @@
 #include <stdint.h>
 #include <string.h>
 #include "cast.cuh"
+#include "sort_key.cuh"
 
 namespace {
-
-/* ----- keys: pyt_sort.h's PYT_KEY_*, whose integer order is torch's order of values --- */
-
-PYT_HD uint64_t us_key_bits16(uint16_t h, int is_bf16)
-{
-    uint16_t mag = h & 0x7fffu;
-    if (mag > (is_bf16 ? 0x7f80u : 0x7c00u)) return 0xffffu;          /* NaN */
-    if (mag == 0) return 0x8000u;                                       /* +-0 */
-    return (h & 0x8000u) ? (uint64_t)(uint16_t)~h : (uint64_t)(uint16_t)(h | 0x8000u);
-}
-
-PYT_HD uint64_t us_key(int code, const char *p)
-{
-    switch (code) {
-    case PYT_BOOL: return (uint64_t)(*(const uint8_t *)p != 0);
-    case PYT_UINT8: return (uint64_t)*(const uint8_t *)p;
-    case PYT_INT8: return (uint64_t)(uint8_t)(*(const uint8_t *)p ^ 0x80u);
-    case PYT_INT16: return (uint64_t)(uint16_t)(*(const uint16_t *)p ^ 0x8000u);
-    case PYT_INT32: return (uint64_t)(*(const uint32_t *)p ^ 0x80000000u);
-    case PYT_INT64: return *(const uint64_t *)p ^ ((uint64_t)1 << 63);
-    case PYT_FLOAT16: return us_key_bits16(*(const uint16_t *)p, 0);
-    case PYT_BFLOAT16: return us_key_bits16(*(const uint16_t *)p, 1);
-    case PYT_FLOAT32: {
-        float x = *(const float *)p;
-        if (x != x) return 0xffffffffu;
-        uint32_t u = x == 0 ? 0u : pyt_cu_bits_of_float(x);
-        return (u & 0x80000000u) ? (uint64_t)(uint32_t)~u : (uint64_t)(u | 0x80000000u);
-    }
-    default: {
-        double x = *(const double *)p;
-        uint64_t u = 0;
-        if (x != x) return ~(uint64_t)0;
-        if (x != 0) memcpy(&u, &x, 8);
-        return (u >> 63) ? ~u : (u | ((uint64_t)1 << 63));
-    }
-    }
-}
 
 /* the raw bits of the int64 or float64 value whose key is k (0.0 for +-0; NaN's key
    gives a NaN) */
@@ -73,7 +37,7 @@ struct UsRows {
     int64_t L;
     PYT_HD_MEMBER uint64_t key(int64_t row, int64_t j) const
     {
-        return us_key(code, data + (row * L + j) * itemsize);
+        return pyt_sort_key(code, data + (row * L + j) * itemsize);
     }
     PYT_HD_MEMBER int cmp(int64_t a, int64_t b) const
     {

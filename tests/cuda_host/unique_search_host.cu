@@ -51,7 +51,7 @@ extern "C" void host_minmax(int code, const char *data, int64_t n, uint64_t *lo_
 {
     uint64_t lo = ~(uint64_t)0, hi = 0;
     for (int64_t i = 0; i < n; i++) {
-        uint64_t k = us_key(code, data + i * pyt_cu_itemsize(code));
+        uint64_t k = pyt_sort_key(code, data + i * pyt_cu_itemsize(code));
         lo = k < lo ? k : lo;
         hi = k > hi ? k : hi;
     }
@@ -98,7 +98,7 @@ struct HostKeys {
     int code, itemsize;
     const char *p;
     int64_t stride;
-    uint64_t operator()(int64_t i) const { return us_key(code, p + i * stride * itemsize); }
+    uint64_t operator()(int64_t i) const { return pyt_sort_key(code, p + i * stride * itemsize); }
 };
 
 /* pyt_cuda_mode's threads over sorted [A, n, B] rows */
