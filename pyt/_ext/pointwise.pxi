@@ -172,10 +172,10 @@ cdef Tensor _binary(int op, object a, object b, object out, bint inplace):
     cdef DType dt
     cdef int nd
     cdef object dev
+    if _any_needs_grad(a, b):
+        return _binary_recorded(op, a, b, out, inplace)     # which comes back here
     if op == PYT_OP_SUB:
         _check_bool_subtraction(a, b)
-    if _any_needs_grad(a, b):
-        return _binary_recorded(op, a, b, out, inplace)
     dt = _result_dtype(a, b)
     if op == PYT_OP_DIV and _category(dt) < 2:
         dt = get_default(True)                       # true division of integers
@@ -250,10 +250,11 @@ cdef object _scaled(object other, object alpha):
 
 cdef Tensor _add_sub(int op, object a, object b, object alpha, object out, bint inplace):
     """a + alpha * b or a - alpha * b (one node with alpha when recorded, as torch's)."""
+    if alpha is None or (not isinstance(alpha, Tensor) and alpha == 1):
+        return _binary(op, a, b, out, inplace)
     if op == PYT_OP_SUB:
-        _check_bool_subtraction(a, b)            # before alpha turns b into a number
-    if _any_needs_grad(a, b) and not (alpha is None or (
-            not isinstance(alpha, Tensor) and alpha == 1)):
+        _check_bool_subtraction(a, b)       # _binary sees b only once alpha made it a number
+    if _any_needs_grad(a, b):
         return _binary_recorded(op, a, b, out, inplace, alpha)
     return _binary(op, a, _scaled(b, alpha), out, inplace)
 
