@@ -54,6 +54,20 @@ __device__ __forceinline__ void adaptive_window(const PoolGeomC &g, int d, int64
 __device__ __forceinline__ void atomic_add(float *p, float v) { atomicAdd(p, v); }
 __device__ __forceinline__ void atomic_add(double *p, double v) { atomicAdd(p, v); }
 
+/* output element e (row-major over planes x out[0] x out[1] x out[2]): its plane and
+   position */
+__device__ __forceinline__ void output_position(const PoolGeomC &g, int64_t e, int64_t outl,
+                                                int64_t *n, int64_t *o0, int64_t *o1,
+                                                int64_t *o2)
+{
+    *n = e / outl;
+    int64_t r = e % outl;
+    *o2 = r % g.out[2];
+    r /= g.out[2];
+    *o1 = r % g.out[1];
+    *o0 = r / g.out[1];
+}
+
 enum { POOL_MAX = 0, POOL_AVG = 1, POOL_AVG_GRAD = 2, POOL_ADAPTIVE_MAX = 3,
        POOL_ADAPTIVE_AVG = 4, POOL_ADAPTIVE_AVG_GRAD = 5 };
 
@@ -67,12 +81,8 @@ __global__ void pool_kernel(int op, const T *x, T *y, int64_t *idx, PoolGeomC g)
     const int64_t total = g.planes * outl;
     for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < total;
          e += (int64_t)gridDim.x * blockDim.x) {
-        const int64_t n = e / outl;
-        int64_t r = e % outl;
-        const int64_t o2 = r % g.out[2];
-        r /= g.out[2];
-        const int64_t o1 = r % g.out[1];
-        const int64_t o0 = r / g.out[1];
+        int64_t n, o0, o1, o2;
+        output_position(g, e, outl, &n, &o0, &o1, &o2);
         if (op == POOL_MAX) {
             const T *xp = x + n * inl;
             int64_t s0, lo0, hi0, s1, lo1, hi1, s2, lo2, hi2;
@@ -193,12 +203,8 @@ __global__ void int_pool_kernel(int op, const T *x, T *y, int64_t *idx, PoolGeom
     const int64_t total = g.planes * outl;
     for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < total;
          e += (int64_t)gridDim.x * blockDim.x) {
-        const int64_t n = e / outl;
-        int64_t r = e % outl;
-        const int64_t o2 = r % g.out[2];
-        r /= g.out[2];
-        const int64_t o1 = r % g.out[1];
-        const int64_t o0 = r / g.out[1];
+        int64_t n, o0, o1, o2;
+        output_position(g, e, outl, &n, &o0, &o1, &o2);
         const T *xp = x + n * inl;
         if (op == POOL_MAX) {
             int64_t s0, lo0, hi0, s1, lo1, hi1, s2, lo2, hi2;
