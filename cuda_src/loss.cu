@@ -17,63 +17,12 @@
 #include <cuda_runtime.h>
 #include <cuda_fp16.h>
 #include "iter.cuh"
+#include "row_math.cuh"
 
 extern "C" pyt_cuda_stream pyt_cuda_current_stream(void);
 
 #define CE_THREADS 256
 #define CE_NO_BAD_ROW 0xffffffffffffffffull
-
-struct CeHalf { uint16_t bits; };
-struct CeBF16 { uint16_t bits; };
-
-__device__ __forceinline__ float ce_load(CeHalf x) { return __half2float(__ushort_as_half(x.bits)); }
-__device__ __forceinline__ float ce_load(CeBF16 x) { return __uint_as_float((uint32_t)x.bits << 16); }
-__device__ __forceinline__ float ce_load(float x) { return x; }
-__device__ __forceinline__ double ce_load(double x) { return x; }
-
-template <typename T> __device__ __forceinline__ T ce_store(float v) { return (T)v; }
-template <typename T> __device__ __forceinline__ T ce_store(double v) { return (T)v; }
-template <> __device__ __forceinline__ CeHalf ce_store<CeHalf>(float v)
-{
-    CeHalf h; h.bits = __half_as_ushort(__float2half_rn(v)); return h;
-}
-/* pyt_float_to_bfloat16: NaN stays a quiet NaN, otherwise round to nearest even */
-template <> __device__ __forceinline__ CeBF16 ce_store<CeBF16>(float v)
-{
-    uint32_t u = __float_as_uint(v);
-    CeBF16 b;
-    if ((u & 0x7fffffffu) > 0x7f800000u) b.bits = (uint16_t)((u >> 16) | 0x40u);
-    else b.bits = (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-    return b;
-}
-
-__device__ __forceinline__ float ce_exp(float x) { return expf(x); }
-__device__ __forceinline__ double ce_exp(double x) { return exp(x); }
-__device__ __forceinline__ float ce_log(float x) { return logf(x); }
-__device__ __forceinline__ double ce_log(double x) { return log(x); }
-
-/* max as the CPU folds it (a NaN never replaces the running maximum; it reaches the sum) */
-template <typename S> __device__ __forceinline__ S ce_max(S a, S b) { return b > a ? b : a; }
-
-/* v combined over each aligned group of gs threads (32, or the whole block); every thread
-   of the block calls it and gets its group's result */
-template <typename S, bool IS_MAX>
-__device__ __forceinline__ S ce_group(S v, int gs, S *smem)
-{
-    for (int off = 16; off > 0; off /= 2) {
-        S o = __shfl_xor_sync(0xffffffffu, v, off);
-        v = IS_MAX ? ce_max(v, o) : v + o;
-    }
-    if (gs > 32) {
-        const int warp = threadIdx.x / 32;
-        __syncthreads();                          /* smem free from the last use */
-        if (threadIdx.x % 32 == 0) smem[warp] = v;
-        __syncthreads();
-        v = smem[0];
-        for (int w = 1; w < CE_THREADS / 32; w++) v = IS_MAX ? ce_max(v, smem[w]) : v + smem[w];
-    }
-    return v;
-}
 
 template <typename T, typename S>
 struct CeArgs {
@@ -104,11 +53,11 @@ __device__ __forceinline__ void ce_row_done(const CeArgs<T, S> &a, int64_t r, S 
             atomicMin(a.bad_row, (unsigned long long)r);
         } else {
             w = a.weight != nullptr ? a.weight[t] : (S)1;
-            loss = (ls - (ce_load(xr[t * cs]) - m)) * w;    /* -logp[t] * w */
+            loss = (ls - (row_load(xr[t * cs]) - m)) * w;    /* -logp[t] * w */
         }
     }
     if (a.reduction == 0) {
-        a.out[r] = ce_store<T>(loss);
+        a.out[r] = row_store<T>(loss);
     } else {
         a.loss[r] = loss;
         a.wrow[r] = w;
@@ -128,11 +77,11 @@ __global__ void __launch_bounds__(CE_THREADS) ce_rows(CeArgs<T, S> a, int gs)
         const int64_t len = active ? a.C : 0;
         const T *xr = a.x + (active ? row : 0) * a.C;
         S m = -INFINITY, s = 0;
-        for (int64_t i = lane; i < len; i += gs) m = ce_max(m, (S)ce_load(xr[i]));
-        m = ce_group<S, true>(m, gs, smem);
-        for (int64_t i = lane; i < len; i += gs) s += ce_exp((S)ce_load(xr[i]) - m);
-        s = ce_group<S, false>(s, gs, smem);
-        if (active && lane == 0) ce_row_done(a, row, m, ce_log(s), xr, 1);
+        for (int64_t i = lane; i < len; i += gs) m = row_max(m, (S)row_load(xr[i]));
+        m = row_group<S, true, CE_THREADS>(m, gs, smem);
+        for (int64_t i = lane; i < len; i += gs) s += row_exp((S)row_load(xr[i]) - m);
+        s = row_group<S, false, CE_THREADS>(s, gs, smem);
+        if (active && lane == 0) ce_row_done(a, row, m, row_log(s), xr, 1);
     }
 }
 
@@ -145,9 +94,9 @@ __global__ void __launch_bounds__(CE_THREADS) ce_columns(CeArgs<T, S> a)
         const int64_t n = r / a.spatial;
         const T *xr = a.x + n * a.C * a.spatial + (r - n * a.spatial);
         S m = -INFINITY, s = 0;
-        for (int64_t c = 0; c < a.C; c++) m = ce_max(m, (S)ce_load(xr[c * a.spatial]));
-        for (int64_t c = 0; c < a.C; c++) s += ce_exp((S)ce_load(xr[c * a.spatial]) - m);
-        ce_row_done(a, r, m, ce_log(s), xr, a.spatial);
+        for (int64_t c = 0; c < a.C; c++) m = row_max(m, (S)row_load(xr[c * a.spatial]));
+        for (int64_t c = 0; c < a.C; c++) s += row_exp((S)row_load(xr[c * a.spatial]) - m);
+        ce_row_done(a, r, m, row_log(s), xr, a.spatial);
     }
 }
 
@@ -178,7 +127,7 @@ __global__ void __launch_bounds__(CE_THREADS) ce_total(const S *loss, const S *w
         /* as the CPU: the sums in the compute dtype, then their quotient */
         const S sum_l = (S)sl[0], sum_w = (S)sw[0];
         *total_w = sum_w;
-        out[0] = ce_store<T>(mean ? sum_l / sum_w : sum_l);
+        out[0] = row_store<T>(mean ? sum_l / sum_w : sum_l);
     }
 }
 
@@ -198,14 +147,14 @@ __global__ void __launch_bounds__(CE_THREADS) ce_grad(
         const int64_t r = n * Sp + s;
         const int64_t t = target[r];
         if (t == ignore_index || t < 0 || t >= C) {   /* out of range: never after a forward */
-            gx[e] = ce_store<T>((S)0);
+            gx[e] = row_store<T>((S)0);
             continue;
         }
-        S g = (S)ce_load(grad[reduction == 0 ? r : 0]);
+        S g = (S)row_load(grad[reduction == 0 ? r : 0]);
         if (reduction == 1) g = g / total_w[0];
         const S coef = (weight != nullptr ? weight[t] : (S)1) * g;
-        const S p = ce_exp(((S)ce_load(x[e]) - stats[2 * r]) - stats[2 * r + 1]);
-        gx[e] = ce_store<T>((p - (c == t ? (S)1 : (S)0)) * coef);
+        const S p = row_exp(((S)row_load(x[e]) - stats[2 * r]) - stats[2 * r + 1]);
+        gx[e] = row_store<T>((p - (c == t ? (S)1 : (S)0)) * coef);
     }
 }
 
@@ -280,9 +229,9 @@ extern "C" int pyt_cuda_cross_entropy(int dtype, int reduction, const void *x,
         return PYT_CUDA_ERR_INVALID;
     if (N == 0) return 0;
     switch (dtype) {
-    case PYT_FLOAT16: return ce_forward<CeHalf, float>(reduction, x, target, weight, N, C, S,
+    case PYT_FLOAT16: return ce_forward<RowHalf, float>(reduction, x, target, weight, N, C, S,
                                                        ignore_index, out, stats, total_w, bad_value);
-    case PYT_BFLOAT16: return ce_forward<CeBF16, float>(reduction, x, target, weight, N, C, S,
+    case PYT_BFLOAT16: return ce_forward<RowBF16, float>(reduction, x, target, weight, N, C, S,
                                                         ignore_index, out, stats, total_w, bad_value);
     case PYT_FLOAT32: return ce_forward<float, float>(reduction, x, target, weight, N, C, S,
                                                       ignore_index, out, stats, total_w, bad_value);
@@ -315,9 +264,9 @@ extern "C" int pyt_cuda_cross_entropy_backward(int dtype, int reduction, const v
         return PYT_CUDA_ERR_INVALID;
     if (N == 0) return 0;
     switch (dtype) {
-    case PYT_FLOAT16: return ce_backward<CeHalf, float>(reduction, x, target, weight, stats,
+    case PYT_FLOAT16: return ce_backward<RowHalf, float>(reduction, x, target, weight, stats,
                                                         total_w, grad, gx, N, C, S, ignore_index);
-    case PYT_BFLOAT16: return ce_backward<CeBF16, float>(reduction, x, target, weight, stats,
+    case PYT_BFLOAT16: return ce_backward<RowBF16, float>(reduction, x, target, weight, stats,
                                                          total_w, grad, gx, N, C, S, ignore_index);
     case PYT_FLOAT32: return ce_backward<float, float>(reduction, x, target, weight, stats,
                                                        total_w, grad, gx, N, C, S, ignore_index);

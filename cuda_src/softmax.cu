@@ -13,87 +13,12 @@
 #include <stdint.h>
 #include "pyt_cuda.h"
 #include "pyt_dtypes.h"
-#ifndef PYT_SOFTMAX_HOST_SIM        /* a host check compiles the kernels with stand-ins */
-#include <cuda_runtime.h>
-#include <cuda_fp16.h>
 #include "iter.cuh"
+#include "row_math.cuh"
 
 extern "C" pyt_cuda_stream pyt_cuda_current_stream(void);
-#endif
 
 #define SM_THREADS 256
-
-/* storage <-> compute type */
-struct SmHalf { uint16_t bits; };
-struct SmBF16 { uint16_t bits; };
-
-__device__ __forceinline__ float sm_load(SmHalf x) { return __half2float(__ushort_as_half(x.bits)); }
-__device__ __forceinline__ float sm_load(SmBF16 x) { return __uint_as_float((uint32_t)x.bits << 16); }
-__device__ __forceinline__ float sm_load(float x) { return x; }
-__device__ __forceinline__ double sm_load(double x) { return x; }
-
-template <typename T> __device__ __forceinline__ T sm_store(float v);
-template <> __device__ __forceinline__ SmHalf sm_store<SmHalf>(float v)
-{
-    SmHalf h; h.bits = __half_as_ushort(__float2half_rn(v)); return h;
-}
-/* pyt_float_to_bfloat16: NaN stays a quiet NaN, otherwise round to nearest even */
-template <> __device__ __forceinline__ SmBF16 sm_store<SmBF16>(float v)
-{
-    uint32_t u = __float_as_uint(v);
-    SmBF16 b;
-    if ((u & 0x7fffffffu) > 0x7f800000u) b.bits = (uint16_t)((u >> 16) | 0x40u);
-    else b.bits = (uint16_t)((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-    return b;
-}
-template <> __device__ __forceinline__ float sm_store<float>(float v) { return v; }
-template <typename T> __device__ __forceinline__ T sm_store(double v) { return v; }
-
-/* the CPU's pyt_expf: 0 below -87, NaN for NaN, within about 1 ulp */
-__device__ __forceinline__ float sm_exp(float x)
-{
-    float xc = x < -87.0f ? -87.0f : x;
-    xc = xc > 88.0f ? 88.0f : xc;
-    const float shifter = 12582912.0f;
-    float n = (xc * 1.44269504088896341f + shifter) - shifter;
-    float r = xc - n * 0.693145751953125f;
-    r = r - n * 1.428606765330187045e-06f;
-    float p = 1.9875691500e-4f;
-    p = p * r + 1.3981999507e-3f;
-    p = p * r + 8.3334519073e-3f;
-    p = p * r + 4.1665795894e-2f;
-    p = p * r + 1.6666665459e-1f;
-    p = p * r + 5.0000001201e-1f;
-    p = p * r * r + r + 1.0f;
-    float e = p * __int_as_float(((int32_t)n + 127) << 23);
-    return x < -87.0f ? 0.0f : e;
-}
-__device__ __forceinline__ double sm_exp(double x) { return exp(x); }
-__device__ __forceinline__ float sm_log(float x) { return logf(x); }
-__device__ __forceinline__ double sm_log(double x) { return log(x); }
-
-/* max as the CPU folds it (a NaN never replaces the running maximum) */
-template <typename S> __device__ __forceinline__ S sm_max(S a, S b) { return b > a ? b : a; }
-
-/* Combines v over each aligned group of gs threads (32, or SM_THREADS for the block);
-   every thread of the block calls it and gets its group's result. */
-template <typename S, bool IS_MAX>
-__device__ __forceinline__ S group_all(S v, int gs, S *smem)
-{
-    for (int off = 16; off > 0; off /= 2) {
-        S o = __shfl_xor_sync(0xffffffffu, v, off);
-        v = IS_MAX ? sm_max(v, o) : v + o;
-    }
-    if (gs > 32) {
-        const int warp = threadIdx.x / 32;
-        __syncthreads();                          /* smem free from the last use */
-        if (threadIdx.x % 32 == 0) smem[warp] = v;
-        __syncthreads();
-        v = smem[0];
-        for (int w = 1; w < SM_THREADS / 32; w++) v = IS_MAX ? sm_max(v, smem[w]) : v + smem[w];
-    }
-    return v;
-}
 
 /* inner == 1: gs threads per row of n values */
 template <typename T, typename S>
@@ -111,29 +36,29 @@ __global__ void __launch_bounds__(SM_THREADS) softmax_rows(const T *a, const T *
         T *y = out + (active ? row : 0) * n;
         if (!grad) {
             S m = -INFINITY, s = 0;
-            for (int64_t i = lane; i < len; i += gs) m = sm_max(m, sm_load(x[i]));
-            m = group_all<S, true>(m, gs, smem);
-            for (int64_t i = lane; i < len; i += gs) s += sm_exp(sm_load(x[i]) - m);
-            s = group_all<S, false>(s, gs, smem);
+            for (int64_t i = lane; i < len; i += gs) m = row_max(m, row_load(x[i]));
+            m = row_group<S, true, SM_THREADS>(m, gs, smem);
+            for (int64_t i = lane; i < len; i += gs) s += row_exp(row_load(x[i]) - m);
+            s = row_group<S, false, SM_THREADS>(s, gs, smem);
             if (take_log) {
-                const S ls = sm_log(s);
-                for (int64_t i = lane; i < len; i += gs) y[i] = sm_store<T>((sm_load(x[i]) - m) - ls);
+                const S ls = row_log(s);
+                for (int64_t i = lane; i < len; i += gs) y[i] = row_store<T>((row_load(x[i]) - m) - ls);
             } else {
                 const S r = (S)1 / s;
-                for (int64_t i = lane; i < len; i += gs) y[i] = sm_store<T>(sm_exp(sm_load(x[i]) - m) * r);
+                for (int64_t i = lane; i < len; i += gs) y[i] = row_store<T>(row_exp(row_load(x[i]) - m) * r);
             }
         } else {
             const T *g = b + (active ? row : 0) * n;      /* a: the forward output y */
             S s = 0;
-            if (take_log) for (int64_t i = lane; i < len; i += gs) s += sm_load(g[i]);
-            else for (int64_t i = lane; i < len; i += gs) s += sm_load(g[i]) * sm_load(x[i]);
-            s = group_all<S, false>(s, gs, smem);
+            if (take_log) for (int64_t i = lane; i < len; i += gs) s += row_load(g[i]);
+            else for (int64_t i = lane; i < len; i += gs) s += row_load(g[i]) * row_load(x[i]);
+            s = row_group<S, false, SM_THREADS>(s, gs, smem);
             if (take_log)
                 for (int64_t i = lane; i < len; i += gs)
-                    y[i] = sm_store<T>(sm_load(g[i]) - sm_exp(sm_load(x[i])) * s);
+                    y[i] = row_store<T>(row_load(g[i]) - row_exp(row_load(x[i])) * s);
             else
                 for (int64_t i = lane; i < len; i += gs)
-                    y[i] = sm_store<T>(sm_load(x[i]) * (sm_load(g[i]) - s));
+                    y[i] = row_store<T>(row_load(x[i]) * (row_load(g[i]) - s));
         }
     }
 }
@@ -150,32 +75,31 @@ __global__ void __launch_bounds__(SM_THREADS) softmax_columns(const T *a, const 
         const T *x = a + base;
         T *y = out + base;
         if (!grad) {
-            S m = sm_load(x[0]), s = 0;
-            for (int64_t d = 1; d < n; d++) m = sm_max(m, sm_load(x[d * inner]));
-            for (int64_t d = 0; d < n; d++) s += sm_exp(sm_load(x[d * inner]) - m);
+            S m = row_load(x[0]), s = 0;
+            for (int64_t d = 1; d < n; d++) m = row_max(m, row_load(x[d * inner]));
+            for (int64_t d = 0; d < n; d++) s += row_exp(row_load(x[d * inner]) - m);
             if (take_log) {
-                const S ls = sm_log(s);
+                const S ls = row_log(s);
                 for (int64_t d = 0; d < n; d++)
-                    y[d * inner] = sm_store<T>((sm_load(x[d * inner]) - m) - ls);
+                    y[d * inner] = row_store<T>((row_load(x[d * inner]) - m) - ls);
             } else {
                 const S r = (S)1 / s;
                 for (int64_t d = 0; d < n; d++)
-                    y[d * inner] = sm_store<T>(sm_exp(sm_load(x[d * inner]) - m) * r);
+                    y[d * inner] = row_store<T>(row_exp(row_load(x[d * inner]) - m) * r);
             }
         } else {
             const T *g = b + base;
             S s = 0;
             for (int64_t d = 0; d < n; d++)
-                s += take_log ? sm_load(g[d * inner]) : sm_load(g[d * inner]) * sm_load(x[d * inner]);
+                s += take_log ? row_load(g[d * inner]) : row_load(g[d * inner]) * row_load(x[d * inner]);
             for (int64_t d = 0; d < n; d++) {
-                S gv = sm_load(g[d * inner]), yv = sm_load(x[d * inner]);
-                y[d * inner] = sm_store<T>(take_log ? gv - sm_exp(yv) * s : yv * (gv - s));
+                S gv = row_load(g[d * inner]), yv = row_load(x[d * inner]);
+                y[d * inner] = row_store<T>(take_log ? gv - row_exp(yv) * s : yv * (gv - s));
             }
         }
     }
 }
 
-#ifndef PYT_SOFTMAX_HOST_SIM
 template <typename T, typename S>
 static int softmax_launch(const void *a, const void *b, void *out, int64_t outer, int64_t n,
                           int64_t inner, int take_log, int grad)
@@ -202,11 +126,10 @@ extern "C" int pyt_cuda_softmax(int dtype, const void *a, const void *b, void *o
     if (outer < 0 || n < 0 || inner < 0 || (grad && b == NULL)) return PYT_CUDA_ERR_INVALID;
     if (outer == 0 || n == 0 || inner == 0) return 0;
     switch (dtype) {
-    case PYT_FLOAT16: return softmax_launch<SmHalf, float>(a, b, out, outer, n, inner, log, grad);
-    case PYT_BFLOAT16: return softmax_launch<SmBF16, float>(a, b, out, outer, n, inner, log, grad);
+    case PYT_FLOAT16: return softmax_launch<RowHalf, float>(a, b, out, outer, n, inner, log, grad);
+    case PYT_BFLOAT16: return softmax_launch<RowBF16, float>(a, b, out, outer, n, inner, log, grad);
     case PYT_FLOAT32: return softmax_launch<float, float>(a, b, out, outer, n, inner, log, grad);
     case PYT_FLOAT64: return softmax_launch<double, double>(a, b, out, outer, n, inner, log, grad);
     default: return PYT_CUDA_ERR_UNSUPPORTED;
     }
 }
-#endif
