@@ -1267,7 +1267,8 @@ def matrix_power(A, n):
         raise TypeError(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}")
     cdef Tensor given = a
     if n == 0:
-        r = clone(_t.expand(_t.eye(a._shape[a._ndim - 1], dtype=a._dtype), _shape_list(a)))
+        r = clone(_t.expand(_t.eye(a._shape[a._ndim - 1], dtype=a._dtype, device=a._device),
+                            _shape_list(a)))
         # torch's result requires grad (a zero gradient) when A does
         return copy_(clone(a), r) if _tracked(a) else r
     if n < 0:

@@ -1,0 +1,167 @@
+"""Runs every public op on the CPU and on another device with the same arguments and
+compares the results, values and gradients: the sweep behind tests/cuda/test_every_op_cuda.py
+(and its self-check on the CPU, tests/test_op_sweep_harness.py)."""
+import warnings
+
+import numpy as np
+
+import pyt
+from _op_sweep import argument_lists, describe, public_ops
+
+# Ops whose index outputs may legitimately differ between devices: the order of equal
+# elements is unspecified (torch documents the same), so only their values are compared.
+TIE_ORDER = {"sort", "argsort", "msort", "topk", "kthvalue", "median", "nanmedian", "mode"}
+# Ops whose result holds no values to compare (uninitialised memory): shape and dtype only.
+UNINITIALISED = {"empty", "empty_like", "new_empty", "empty_strided", "new_empty_strided",
+                 "__class__"}
+# Answers about the object or its place, not about the values: not compared.
+IDENTITY = {"__hash__", "data_ptr", "get_device", "__dlpack_device__", "__dlpack__",
+            "untyped_storage", "storage", "__sizeof__", "is_pinned", "pin_memory", "is_shared",
+            "share_memory_", "numpy", "__array__", "cpu", "cuda", "to", "type", "storage_type"}
+# How many argument lists per op are compared (the first that run on the CPU).
+PER_OP = 3
+
+
+def _host(t):
+    t = t.detach().cpu()
+    if t.dtype in (pyt.float16, pyt.bfloat16):
+        t = t.double()
+    return np.array(t.numpy(), copy=True)
+
+
+def _tolerance(dtype):
+    if dtype in (pyt.float16, pyt.bfloat16):
+        return 2e-2, 2e-3
+    if dtype is pyt.float32:
+        return 2e-4, 2e-5
+    return 1e-9, 1e-12
+
+
+def difference(cpu, other, device_type, values_only=False, shape_only=False):
+    """None when other (computed on device_type) equals cpu, else why not. values_only:
+    integer results (indices) are not compared; shape_only: no values are."""
+    if isinstance(cpu, pyt.Tensor):
+        if not isinstance(other, pyt.Tensor):
+            return f"a {type(other).__name__} instead of a tensor"
+        if other.device.type != device_type:
+            return f"result on {other.device}"
+        if other.dtype is not cpu.dtype:
+            return f"dtype {other.dtype} vs {cpu.dtype}"
+        if tuple(other.shape) != tuple(cpu.shape):
+            return f"shape {tuple(other.shape)} vs {tuple(cpu.shape)}"
+        if shape_only or (values_only and not (cpu.is_floating_point() or cpu.dtype is pyt.bool)):
+            return None
+        a, e = _host(other), _host(cpu)
+        if e.dtype.kind == "f":
+            rtol, atol = _tolerance(cpu.dtype)
+            if not np.allclose(a, e, rtol=rtol, atol=atol * max(1.0, float(np.nanmax(np.abs(e), initial=0.0))
+                                                                if np.isfinite(e).any() else 1.0),
+                               equal_nan=True):
+                return f"values differ: max |diff| {np.nanmax(np.abs(a - e), initial=0.0):.3g}"
+        elif not np.array_equal(a, e):
+            return "values differ"
+        return None
+    if isinstance(cpu, (tuple, list)):
+        if not isinstance(other, (tuple, list)) or len(other) != len(cpu):
+            return f"{type(other).__name__} of another length"
+        for i, (c, o) in enumerate(zip(cpu, other)):
+            why = difference(c, o, device_type, values_only, shape_only)
+            if why:
+                return f"item {i}: {why}"
+        return None
+    if isinstance(cpu, (bool, int, float)):
+        if isinstance(cpu, float) and isinstance(other, float):
+            return None if np.isclose(cpu, other, rtol=1e-4, atol=1e-6, equal_nan=True) else \
+                f"{other} vs {cpu}"
+        return None if cpu == other else f"{other!r} vs {cpu!r}"
+    return None
+
+
+def _tensors(x):
+    if isinstance(x, pyt.Tensor):
+        return [x]
+    if isinstance(x, (tuple, list)):
+        return [t for y in x for t in _tensors(y)]
+    return []
+
+
+def _gradients(fn, args, place):
+    """Gradients of a fixed weighted sum of fn's float outputs with respect to its float
+    tensor arguments, in float64, the arguments placed by place; None when there are none."""
+    leaves = []
+    placed = []
+    for a in args:
+        if isinstance(a, pyt.Tensor) and a.is_floating_point():
+            a = place(a.double()).requires_grad_()
+            leaves.append(a)
+        elif isinstance(a, pyt.Tensor):
+            a = place(a.clone())
+        placed.append(a)
+    if not leaves:
+        return None
+    outs = [o for o in _tensors(fn(*placed)) if o.requires_grad and o.is_floating_point()]
+    if not outs:
+        return None
+    total = 0
+    for o in outs:
+        weights = pyt.linspace(-1, 1, max(o.numel(), 1), dtype=o.dtype).reshape(o.shape)
+        total = total + (o * place(weights)).sum()
+    grads = pyt.autograd.grad(total, leaves, allow_unused=True)
+    return [g if g is not None else pyt.zeros_like(x) for g, x in zip(grads, leaves)]
+
+
+def sweep(place, device_type, ops=None):
+    """([(op, args, what differs)], results compared, gradients compared) over every public
+    op (or of ops: (qualified name, name, callable) triples), with place moving a CPU tensor
+    to the device under test. Ops that raise on both sides, or that the
+    device refuses with NotImplementedError, are not differences."""
+    problems, compared, gradients = [], 0, 0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for qualified, name, fn in (public_ops() if ops is None else ops):
+            if name in IDENTITY:
+                continue
+            done = 0
+            for cpu_args, dev_args in zip(argument_lists(), argument_lists(place)):
+                if done == PER_OP:
+                    break
+                pyt.manual_seed(0)
+                try:
+                    expected = fn(*cpu_args)
+                except Exception:
+                    continue
+                if not _tensors(expected) and not _tensors(cpu_args):
+                    continue
+                done += 1
+                pyt.manual_seed(0)
+                try:
+                    got = fn(*dev_args)
+                except NotImplementedError:
+                    continue
+                except Exception as e:
+                    problems.append((qualified, describe(cpu_args), f"raised {type(e).__name__}: {e}"))
+                    continue
+                compared += 1
+                why = (difference(expected, got, device_type, name in TIE_ORDER, name in UNINITIALISED)
+                       or difference(list(cpu_args), list(dev_args), device_type))
+                if why:
+                    problems.append((qualified, describe(cpu_args), why))
+                    continue
+                try:
+                    pyt.manual_seed(0)
+                    g_cpu = _gradients(fn, cpu_args, lambda t: t)
+                except Exception:
+                    continue
+                if g_cpu is None:
+                    continue
+                try:
+                    pyt.manual_seed(0)
+                    g_dev = _gradients(fn, cpu_args, place)
+                except Exception as e:
+                    problems.append((qualified, describe(cpu_args), f"backward raised {type(e).__name__}: {e}"))
+                    continue
+                gradients += 1
+                why = difference(g_cpu, g_dev, device_type, name in TIE_ORDER)
+                if why:
+                    problems.append((qualified, describe(cpu_args), "gradient: " + why))
+    return problems, compared, gradients
