@@ -52,3 +52,31 @@ def bits(t):
     if t.dtype in as_int:
         t = t.view(as_int[t.dtype])
     return np.array(t.numpy(), copy=True)
+
+
+def same_on_gpu(cpu_result, cuda_result, rtol=0.0, atol=0.0):
+    """assert_same, and every tensor of cuda_result is still on the GPU."""
+    for t in (cuda_result if isinstance(cuda_result, (tuple, list)) else (cuda_result,)):
+        assert t.is_cuda, t.device
+    assert_same(cpu_result, cuda_result, rtol, atol)
+
+
+def sample(shape, dtype, seed=0, nan=False, ties=True, negative_zero=False):
+    """A CPU tensor: small integers / halves (many ties, exact sums) or normal values;
+    floats may get NaNs, and a -0.0 at flat position 1."""
+    rng = np.random.default_rng(seed)
+    n = int(np.prod(shape))
+    if dtype is pyt.bool:
+        return pyt.tensor(rng.random(n) > 0.5).reshape(shape)
+    if dtype.is_floating_point:
+        v = rng.integers(-6, 7, n) / 2.0 if ties else rng.standard_normal(n)
+        if negative_zero and n > 2:
+            v[1] = -0.0
+        if nan and n > 0:
+            v[rng.integers(0, n, max(1, n // 20))] = np.nan
+        return pyt.tensor(v.astype(np.float64)).to(dtype).reshape(shape)
+    if dtype is pyt.uint8:
+        v = rng.integers(0, 5 if ties else 256, n)
+    else:
+        v = rng.integers(-4, 5, n) if ties else rng.integers(-100, 100, n)
+    return pyt.tensor(v.astype(np.int64)).to(dtype).reshape(shape)

@@ -4,7 +4,6 @@ the GPU with the same values (and the same seed, so random ops draw the same num
 results, in-place changes to the arguments and float64 gradients must agree. An op the GPU
 refuses with NotImplementedError is listed, not failed. The harness itself is checked on
 the CPU by tests/test_op_sweep_harness.py."""
-import pyt
 from _op_compare import sweep
 
 

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import pyt
+from _helpers import same_on_gpu, sample
 
 ALL_DTYPES = [pyt.bool, pyt.uint8, pyt.int8, pyt.int16, pyt.int32, pyt.int64,
               pyt.float16, pyt.bfloat16, pyt.float32, pyt.float64]
@@ -14,50 +15,8 @@ INTS = [pyt.uint8, pyt.int8, pyt.int16, pyt.int32, pyt.int64]
 RTOL = {pyt.float16: 2e-3, pyt.bfloat16: 1.6e-2, pyt.float32: 1e-5, pyt.float64: 1e-10}
 
 
-def host(shape, dtype, seed=0, nan=False, ties=True):
-    """A CPU tensor: small integers (ties, exact sums) or normal values; floats may get
-    NaNs."""
-    rng = np.random.default_rng(seed)
-    n = int(np.prod(shape))
-    if dtype is pyt.bool:
-        v = rng.random(n) > 0.5
-        return pyt.tensor(v).reshape(shape)
-    if dtype.is_floating_point:
-        v = rng.integers(-6, 7, n) / 2.0 if ties else rng.standard_normal(n)
-        if nan and n > 0:
-            v[rng.integers(0, n, max(1, n // 20))] = np.nan
-        return pyt.tensor(v.astype(np.float64)).to(dtype).reshape(shape)
-    if dtype is pyt.uint8:
-        v = rng.integers(0, 256 if not ties else 5, n)
-    else:
-        v = rng.integers(-4, 5, n) if ties else rng.integers(-100, 100, n)
-    return pyt.tensor(v.astype(np.int64)).to(dtype).reshape(shape)
-
-
-def numpy_of(t):
-    t = t.detach()
-    if t.is_cuda:
-        t = t.cpu()
-    if t.dtype is pyt.bfloat16:
-        t = t.float()
-    return np.array(t.numpy(), copy=True)
-
-
-def same(cpu, gpu, rtol=0.0, atol=0.0):
-    """gpu (a CUDA tensor, or a tuple of them) equals cpu: dtype, shape, values."""
-    if isinstance(cpu, tuple):
-        assert len(cpu) == len(gpu)
-        for c, g in zip(cpu, gpu):
-            same(c, g, rtol, atol)
-        return
-    assert gpu.is_cuda
-    assert gpu.dtype is cpu.dtype, (gpu.dtype, cpu.dtype)
-    assert tuple(gpu.shape) == tuple(cpu.shape), (tuple(gpu.shape), tuple(cpu.shape))
-    expected, actual = numpy_of(cpu), numpy_of(gpu)
-    if expected.dtype.kind == "f":
-        np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
-    else:
-        np.testing.assert_array_equal(actual, expected)
+host = sample
+same = same_on_gpu
 
 
 def tol(dtype):

@@ -2,10 +2,10 @@
 through the torch-style API: `x.cuda().cumsum(1).cpu()` equals `x.cumsum(1)`; gradients
 too. Indices and sorted values are exact; float sums/products within rounding.
 (These tests skip without a GPU.)"""
-import numpy as np
 import pytest
 
 import pyt
+from _helpers import same_on_gpu, sample
 
 pytestmark = pytest.mark.skipif(not pyt.cuda.is_available(), reason="no CUDA device")
 
@@ -17,52 +17,10 @@ RTOL = {pyt.float16: 2e-3, pyt.bfloat16: 1.6e-2, pyt.float32: 1e-5, pyt.float64:
 
 
 def host(shape, dtype, seed=0, nan=False, ties=True):
-    """A CPU tensor: small integers / halves (many ties) or normal values; floats may get
-    NaNs (and a -0.0)."""
-    rng = np.random.default_rng(seed)
-    n = int(np.prod(shape))
-    if dtype is pyt.bool:
-        return pyt.tensor(rng.random(n) > 0.5).reshape(shape)
-    if dtype.is_floating_point:
-        v = rng.integers(-6, 7, n) / 2.0 if ties else rng.standard_normal(n)
-        if n > 2:
-            v[1] = -0.0
-        if nan and n > 0:
-            v[rng.integers(0, n, max(1, n // 20))] = np.nan
-        return pyt.tensor(v.astype(np.float64)).to(dtype).reshape(shape)
-    if dtype is pyt.uint8:
-        v = rng.integers(0, 5 if ties else 256, n)
-    else:
-        v = rng.integers(-4, 5, n) if ties else rng.integers(-100, 100, n)
-    return pyt.tensor(v.astype(np.int64)).to(dtype).reshape(shape)
+    return sample(shape, dtype, seed, nan, ties, negative_zero=True)
 
 
-def numpy_of(t):
-    t = t.detach()
-    if t.is_cuda:
-        t = t.cpu()
-    if t.dtype is pyt.bfloat16:
-        t = t.float()
-    return np.array(t.numpy(), copy=True)
-
-
-def same(cpu, gpu, rtol=0.0, atol=0.0):
-    if isinstance(cpu, (tuple, list)):
-        assert len(cpu) == len(gpu)
-        for c, g in zip(cpu, gpu):
-            same(c, g, rtol, atol)
-        return
-    assert gpu.is_cuda
-    assert gpu.dtype is cpu.dtype, (gpu.dtype, cpu.dtype)
-    assert tuple(gpu.shape) == tuple(cpu.shape), (tuple(gpu.shape), tuple(cpu.shape))
-    expected, actual = numpy_of(cpu), numpy_of(gpu)
-    if expected.dtype.kind == "f":
-        if rtol == 0 and atol == 0:
-            np.testing.assert_array_equal(actual, expected)
-        else:
-            np.testing.assert_allclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)
-    else:
-        np.testing.assert_array_equal(actual, expected)
+same = same_on_gpu
 
 
 # shapes and dims: the line kernel (many lines / short lines), the block kernel (few long
