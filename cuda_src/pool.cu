@@ -12,6 +12,7 @@
 #include "pyt_cuda.h"
 #include "pyt_dtypes.h"
 #include <cuda_runtime.h>
+#include <cuda/std/limits>
 #include "iter.cuh"
 
 extern "C" pyt_cuda_stream pyt_cuda_current_stream(void);
@@ -105,7 +106,8 @@ __global__ void pool_kernel(int op, const T *x, T *y, int64_t *idx, PoolGeomC g)
                     }
                 }
             }
-            y[e] = best;
+            /* an empty window (dilation put every tap in the padding): -inf, index -1 */
+            y[e] = best_i >= 0 ? best : T(-INFINITY);
             if (idx != nullptr) idx[e] = best_i;
         } else if (op == POOL_AVG || op == POOL_AVG_GRAD) {
             int64_t a0, b0, a1, b1, a2, b2;
@@ -188,8 +190,9 @@ __global__ void pool_scatter_kernel(const T *src, const int64_t *idx, T *dst, in
     for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < total;
          e += (int64_t)gridDim.x * blockDim.x) {
         const int64_t p = e / ilen, i = e % ilen;
-        if (gather) dst[p * dst_len + i] = src[p * src_len + idx[e]];
-        else atomic_add(dst + p * dst_len + idx[e], src[p * src_len + i]);
+        const int64_t j = idx[e];           /* -1: an empty window, nothing to move */
+        if (gather) dst[p * dst_len + i] = j >= 0 ? src[p * src_len + j] : T(0);
+        else if (j >= 0) atomic_add(dst + p * dst_len + j, src[p * src_len + i]);
     }
 }
 
@@ -226,7 +229,7 @@ __global__ void int_pool_kernel(int op, const T *x, T *y, int64_t *idx, PoolGeom
                     }
                 }
             }
-            y[e] = best;
+            y[e] = best_i >= 0 ? best : cuda::std::numeric_limits<T>::lowest();  /* empty */
             if (idx != nullptr) idx[e] = best_i;
         } else {
             int64_t a0, b0, a1, b1, a2, b2;

@@ -433,8 +433,9 @@ int pyt_cuda_minmax(int code, const void *data, int64_t n, void *lo_hi);
 int pyt_cuda_bincount(const int64_t *v, int64_t n, const double *weights, void *out,
                       int64_t length);
 /* histc: counts (nbins int64, zeroed) += 1 for each of the n float64 values in [lo, hi]
-   (lo < hi, finite), into bin (int)((v - lo) * nbins / (hi - lo)), the last bin closed. */
-int pyt_cuda_histc(const double *x, int64_t n, double lo, double hi, int64_t nbins,
+   (lo < hi, finite, of the input's float type code), into bin (v - lo) * nbins / (hi - lo)
+   computed in that type as torch does, the last bin closed. */
+int pyt_cuda_histc(int code, const double *x, int64_t n, double lo, double hi, int64_t nbins,
                    int64_t *counts);
 /* searchsorted: rows of n sorted values (seq, dtype code; sorter NULL or n int64 per
    row, each in [0, n)) and rows of m values (vals, the same dtype), all contiguous:

@@ -129,11 +129,11 @@ __global__ void us_bincount_kernel(const int64_t *v, int64_t n, const double *w,
     }
 }
 
-__global__ void us_histc_kernel(const double *x, int64_t n, double lo, double hi,
+__global__ void us_histc_kernel(int code, const double *x, int64_t n, double lo, double hi,
                                 int64_t nbins, int64_t *counts)
 {
     US_LOOP(i, n) {
-        int64_t b = us_hist_bin(x[i], lo, hi, nbins);
+        int64_t b = us_hist_bin(code, x[i], lo, hi, nbins);
         if (b >= 0) atomicAdd((unsigned long long *)counts + b, 1ull);
     }
 }
@@ -308,14 +308,14 @@ extern "C" int pyt_cuda_bincount(const int64_t *v, int64_t n, const double *weig
     return pyt_launch_error();
 }
 
-extern "C" int pyt_cuda_histc(const double *x, int64_t n, double lo, double hi,
+extern "C" int pyt_cuda_histc(int code, const double *x, int64_t n, double lo, double hi,
                               int64_t nbins, int64_t *counts)
 {
     if (n < 0 || nbins <= 0) return PYT_CUDA_ERR_INVALID;
     if (n == 0) return 0;
     cudaStream_t stream = (cudaStream_t)pyt_cuda_current_stream();
-    us_histc_kernel<<<pyt_blocks_for(n), PYT_CUDA_THREADS, 0, stream>>>(x, n, lo, hi, nbins,
-                                                                      counts);
+    us_histc_kernel<<<pyt_blocks_for(n), PYT_CUDA_THREADS, 0, stream>>>(code, x, n, lo, hi,
+                                                                      nbins, counts);
     return pyt_launch_error();
 }
 

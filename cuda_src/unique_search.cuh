@@ -90,13 +90,27 @@ PYT_HD int64_t us_run_flag(const UsRows &rows, const int64_t *perm, int64_t r)
 
 /* ----- bins ----------------------------------------------------------------------------- */
 
-/* histc's bin of v (reductions.pyx): -1 outside [lo, hi] or NaN; the last bin is closed */
-PYT_HD int64_t us_hist_bin(double v, double lo, double hi, int64_t nbins)
+/* x rounded to the float type code (float64: itself): one step of arithmetic in that type,
+   done in double and rounded (exact for + - * /: double holds twice float's digits) */
+PYT_HD double us_round_to(int code, double x)
+{
+    if (code == PYT_FLOAT32) return (double)(float)x;
+    if (code == PYT_FLOAT16) return pyt_cu_half_to_float(pyt_cu_float_to_half((float)x));
+    if (code == PYT_BFLOAT16) return pyt_cu_bfloat16_to_float(pyt_cu_float_to_bfloat16((float)x));
+    return x;
+}
+
+/* histc's bin of v (reductions.pyx's _histc_bin): -1 outside [lo, hi] or NaN; the last bin
+   is closed. As torch, (v - lo) * nbins / (hi - lo) in the input's type code, each step
+   rounded (lo and hi are of that type); where that overflows (half), in double. */
+PYT_HD int64_t us_hist_bin(int code, double v, double lo, double hi, int64_t nbins)
 {
     if (!(v >= lo && v <= hi)) return -1;
-    double width = hi - lo;
-    int64_t b = (int64_t)((v - lo) * (double)nbins / width);
-    return b >= nbins ? nbins - 1 : b;
+    double pos = us_round_to(code, us_round_to(code, v - lo) * us_round_to(code, (double)nbins));
+    pos = us_round_to(code, pos / us_round_to(code, hi - lo));
+    if (!(pos <= (double)nbins)) pos = (v - lo) / (hi - lo) * (double)nbins;
+    if (!(pos < (double)nbins)) return nbins - 1;
+    return pos > 0 ? (int64_t)pos : 0;
 }
 
 /* ----- searchsorted ----------------------------------------------------------------------- */

@@ -464,6 +464,27 @@ def test_max_pool_nan_and_inf():
     np.testing.assert_array_equal(N(idx), [[[1, 2, 4]]])
 
 
+def test_max_pool_window_wholly_in_the_padding():
+    """Dilation can put every tap of a window in the padding: torch's value (the type's
+    lowest), index -1, and no gradient to anywhere (it once wrote before the buffer)."""
+    import pyt.nn.functional as F
+    x = pyt.tensor([[[1.0, 2.0], [3.0, 4.0]]], requires_grad=True)
+    y, idx = F.max_pool1d(x, 2, stride=1, padding=1, dilation=3, return_indices=True)
+    assert y.tolist() == [[[-np.inf], [-np.inf]]] and idx.tolist() == [[[-1], [-1]]]
+    y.sum().backward()
+    assert x.grad.tolist() == [[[0.0, 0.0], [0.0, 0.0]]]
+    # double backward gathers from the same indices
+    x2 = pyt.tensor([[[1.0, 5.0]]], dtype=pyt.float64, requires_grad=True)
+    g, = pyt.autograd.grad(F.max_pool1d(x2, 2, 1, 1, 3).sum(), x2, create_graph=True)
+    assert g.tolist() == [[[0.0, 0.0]]]
+    gg = pyt.ones_like(g, requires_grad=True)
+    assert pyt.autograd.grad((g * gg).sum(), gg)[0].tolist() == [[[0.0, 0.0]]]
+    for dt, lowest in ((pyt.int64, -2 ** 63), (pyt.int32, -2 ** 31), (pyt.int16, -2 ** 15),
+                       (pyt.int8, -128), (pyt.uint8, 0), (pyt.float16, -np.inf)):
+        xi = pyt.tensor([[[[1, 2], [3, 4]]]]).to(dt)
+        assert F.max_pool2d(xi, 2, stride=1, padding=1, dilation=3).item() == lowest
+
+
 def test_max_unpool():
     x = rand((2, 3, 6, 6), 1)
     y, idx = K.max_pool2d_with_indices(P(x), 2)

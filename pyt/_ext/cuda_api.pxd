@@ -140,7 +140,7 @@ cdef extern from "pyt_cuda.h" nogil:
     int pyt_cuda_unique_emit(int code, const void *rows, const int64_t *perm, int64_t n, int64_t L, const int64_t *run_of, int64_t num_runs, void *values, int64_t *counts, int64_t *inverse)
     int pyt_cuda_minmax(int code, const void *data, int64_t n, void *lo_hi)
     int pyt_cuda_bincount(const int64_t *v, int64_t n, const double *weights, void *out, int64_t length)
-    int pyt_cuda_histc(const double *x, int64_t n, double lo, double hi, int64_t nbins, int64_t *counts)
+    int pyt_cuda_histc(int code, const double *x, int64_t n, double lo, double hi, int64_t nbins, int64_t *counts)
     int pyt_cuda_searchsorted(int code, const void *seq, const int64_t *sorter, int64_t n, const void *vals, int64_t m, int64_t rows, int right, int64_t *out)
     int pyt_cuda_mode(int code, int64_t A, int64_t n, int64_t B, const void *sorted_vals, const int64_t *sorted_idx, void *vals, int64_t *idx)
     int pyt_cuda_cross_entropy(int dtype, int reduction, const void *x, const int64_t *target, const void *weight, int64_t N, int64_t C, int64_t S, int64_t ignore_index, void *out, void *stats, void *total_w, int64_t *bad_value)

@@ -42,6 +42,23 @@ cdef inline void _window(Py_ssize_t o, Py_ssize_t stride, Py_ssize_t pad, Py_ssi
         k_hi[0] = k_lo[0]
 
 
+cdef inline pool_t _lowest(const pool_t* like) noexcept nogil:
+    """The max of an empty window (dilation can put all its taps in the padding): the type's
+    lowest value, as torch gives; the window's index stays -1 and its gradient goes nowhere."""
+    if pool_t is float or pool_t is double:
+        return -INFINITY
+    elif pool_t is int64_t:
+        return -0x7fffffffffffffff - 1
+    elif pool_t is int32_t:
+        return -0x7fffffff - 1
+    elif pool_t is int16_t:
+        return -0x8000
+    elif pool_t is int8_t:
+        return -0x80
+    else:
+        return 0
+
+
 cdef void _max_pool_plane(const pool_t* x, pool_t* y, int64_t* idx,
                           const PoolGeom* g) noexcept nogil:
     cdef Py_ssize_t o0, o1, o2, j0, j1, j2, i0, i1, i, best_i, o = 0
@@ -68,7 +85,7 @@ cdef void _max_pool_plane(const pool_t* x, pool_t* y, int64_t* idx,
                                     (pool_t is float or pool_t is double) and v != v):
                                 best = v
                                 best_i = i
-                y[o] = best
+                y[o] = best if best_i >= 0 else _lowest(x)
                 if idx != NULL:
                     idx[o] = best_i
                 o += 1
@@ -245,15 +262,18 @@ cdef enum:
 cdef void _scatter_plane(const real* src, const int64_t* idx, real* dst, Py_ssize_t n,
                          int mode) noexcept nogil:
     cdef Py_ssize_t i
+    # index -1: an empty max-pool window, which has no input to take from or give to
     if mode == GATHER:
         for i in range(n):
-            dst[i] = src[idx[i]]
+            dst[i] = src[idx[i]] if idx[i] >= 0 else 0
     elif mode == SCATTER_SET:
         for i in range(n):
-            dst[idx[i]] = src[i]
+            if idx[i] >= 0:
+                dst[idx[i]] = src[i]
     else:
         for i in range(n):
-            dst[idx[i]] += src[i]
+            if idx[i] >= 0:
+                dst[idx[i]] += src[i]
 
 
 cdef void _scatter_kernel(const real* src, const int64_t* idx, real* dst, Py_ssize_t planes,

@@ -26,6 +26,8 @@ from pyt._ext.cuda_api cimport (pyt_cuda_sort_rows, pyt_cuda_unique_runs,
 from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport scalar_type_name, cpp_type_name
+from pyt._ext.dtypes cimport (pyt_half_to_float, pyt_float_to_half, pyt_bfloat16_to_float,
+    pyt_float_to_bfloat16)
 from pyt._ext.dtypes cimport (dtype_of_code, promote, get_default, is_integral,
     PYT_BOOL, PYT_UINT8, PYT_INT8, PYT_INT16, PYT_INT32, PYT_INT64, PYT_FLOAT16,
     PYT_BFLOAT16, PYT_FLOAT32, PYT_FLOAT64, PYT_NUM_DTYPES)
@@ -1937,17 +1939,46 @@ cdef str _num_text(double v):
     return repr(v)
 
 
+cdef inline double _round_to(int code, double x) noexcept nogil:
+    """x rounded to the float type code (float64: itself): one step of arithmetic in that
+    type, done in double and rounded (exact for + - * /: double holds twice float's
+    digits)."""
+    if code == PYT_FLOAT32:
+        return <float>x
+    if code == PYT_FLOAT16:
+        return pyt_half_to_float(pyt_float_to_half(<float>x))
+    if code == PYT_BFLOAT16:
+        return pyt_bfloat16_to_float(pyt_float_to_bfloat16(<float>x))
+    return x
+
+
+cdef inline Py_ssize_t _histc_bin(int code, double v, double lo, double hi,
+                                  Py_ssize_t nbins) noexcept nogil:
+    """v's bin, -1 outside [lo, hi] or NaN; the last bin is closed. As torch, (v - lo) *
+    nbins / (hi - lo) in the input's type code, each step rounded (lo and hi are of that
+    type); where that overflows (half), in double. cuda_src's us_hist_bin is the same."""
+    if not (v >= lo and v <= hi):
+        return -1
+    cdef double pos = _round_to(code, _round_to(code, v - lo) * _round_to(code, <double>nbins))
+    pos = _round_to(code, pos / _round_to(code, hi - lo))
+    if not (pos <= <double>nbins):
+        pos = (v - lo) / (hi - lo) * <double>nbins
+    if not (pos < <double>nbins):
+        return nbins - 1
+    return <Py_ssize_t>pos if pos > 0 else 0
+
+
 def histc(input, bins=100, min=0, max=0, *, out=None):
     """Histogram of equal-width bins between min and max (the data's range when both are
     equal); values outside are ignored."""
     cdef Tensor x = _tensor_arg(input, "histc")
     cdef Tensor xs, counts
     cdef Py_ssize_t nbins, n, i, b
-    cdef double lo, hi, v, width
+    cdef double lo, hi, v
     cdef const double* xv
     cdef int64_t* c
     cdef double lo_hi[2]
-    cdef int rc
+    cdef int rc, code = x._dtype.code
     if not x._dtype.is_floating_point:
         raise NotImplementedError(f"\"histogram_cpu\" not implemented for "
                                   f"'{scalar_type_name(x._dtype.code)}'")
@@ -1987,23 +2018,20 @@ def histc(input, bins=100, min=0, max=0, *, out=None):
     if lo == hi:
         lo -= 1
         hi += 1
+    # the edges in the input's type, as torch's linspace of them
+    lo, hi = _round_to(code, lo), _round_to(code, hi)
     counts = new_empty(1, &nbins, _int64, x._device, True)
     c = <int64_t*>counts._data
-    width = hi - lo
     if is_cuda(x):
         with nogil:
-            rc = pyt_cuda_histc(xv, n, lo, hi, nbins, c)
+            rc = pyt_cuda_histc(code, xv, n, lo, hi, nbins, c)
         cuda_check(rc, "histc")
         return _store_exact(_cast(counts, x._dtype), out, "histc")
     with nogil:
         for i in range(n):
-            v = xv[i]
-            if not (v >= lo and v <= hi):               # outside, or NaN
-                continue
-            b = <Py_ssize_t>((v - lo) * nbins / width)
-            if b >= nbins:
-                b = nbins - 1
-            c[b] += 1
+            b = _histc_bin(code, xv[i], lo, hi, nbins)
+            if b >= 0:
+                c[b] += 1
     return _store_exact(_cast(counts, x._dtype), out, "histc")
 
 

@@ -190,6 +190,20 @@ def test_max_pool_nan_unbatched_noncontiguous():
     assert_same(cpu[0], gpu[0])
 
 
+@pytest.mark.parametrize("dtype", [pyt.float32, pyt.float64, pyt.int64, pyt.uint8])
+def test_max_pool_window_wholly_in_the_padding(dtype):
+    x = pyt.tensor([[[1, 5], [3, 4]]]).to(dtype)
+    cpu = F.max_pool1d(x, 2, stride=1, padding=1, dilation=3, return_indices=True)
+    gpu = F.max_pool1d(x.cuda(), 2, stride=1, padding=1, dilation=3, return_indices=True)
+    assert_same(cpu, gpu)
+    if dtype.is_floating_point:
+        xg = x.cuda().requires_grad_()
+        F.max_pool1d(xg, 2, stride=1, padding=1, dilation=3).sum().backward()
+        xc = x.clone().requires_grad_()
+        F.max_pool1d(xc, 2, stride=1, padding=1, dilation=3).sum().backward()
+        assert_same(xc.grad, xg.grad)
+
+
 @pytest.mark.parametrize("dtype", [pyt.float32, pyt.float64])
 def test_max_pool1d_3d(dtype):
     cpu, gpu = run_both(lambda x: F.max_pool1d(x, 3, 2, 1, 2, True, return_indices=True),

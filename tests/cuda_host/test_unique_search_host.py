@@ -130,18 +130,22 @@ def test_minmax_keys(lib, dtype):
             assert got[0] == a.min() and got[1] == a.max()
 
 
-def test_histc_bins(lib):
+@pytest.mark.parametrize("dtype", [pyt.float64, pyt.float32, pyt.float16, pyt.bfloat16])
+def test_histc_bins(lib, dtype):
     rng = np.random.default_rng(1)
     cases = [(rng.standard_normal(1000), 17, -1.5, 2.25),
              (np.linspace(0, 1, 1001), 10, 0.0, 1.0),         # values on the bin edges
              (np.linspace(-3, 3, 601), 7, -3.0, 3.0),
              (np.array([np.nan, -np.inf, np.inf, 0.0, -0.0, 1e-300, 5.0]), 3, 0.0, 5.0),
-             (rng.integers(0, 100, 500).astype(np.float64) / 7, 100, 0.0, 14.0)]
+             (rng.integers(0, 100, 500).astype(np.float64) / 7, 100, 0.0, 14.0),
+             (rng.uniform(0, 100, 300), 1000, 0.0, 100.0)]    # half's (v - lo) * bins overflows
     for data, bins, lo, hi in cases:
-        x = pyt.tensor(data)
-        want = pyt.histc(x, bins, lo, hi).numpy().astype(np.int64)
+        x = pyt.tensor(data).to(dtype)
+        want = pyt.histc(x, bins, lo, hi).double().numpy().astype(np.int64)
+        values = x.double().numpy()
+        lo, hi = (float(pyt.tensor(e).to(dtype)) for e in (lo, hi))
         counts = np.zeros(bins, np.int64)
-        lib.host_histc(data.ctypes.data_as(ctypes.c_void_p), I64(len(data)),
+        lib.host_histc(code(dtype), values.ctypes.data_as(ctypes.c_void_p), I64(len(values)),
                        ctypes.c_double(lo), ctypes.c_double(hi), I64(bins),
                        counts.ctypes.data_as(ctypes.c_void_p))
         np.testing.assert_array_equal(counts, want)

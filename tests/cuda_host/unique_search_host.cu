@@ -59,11 +59,11 @@ extern "C" void host_minmax(int code, const char *data, int64_t n, uint64_t *lo_
     lo_hi[1] = us_bits_of_key(code, hi);
 }
 
-extern "C" void host_histc(const double *x, int64_t n, double lo, double hi, int64_t nbins,
+extern "C" void host_histc(int code, const double *x, int64_t n, double lo, double hi, int64_t nbins,
                 int64_t *counts)
 {
     for (int64_t i = 0; i < n; i++) {
-        int64_t b = us_hist_bin(x[i], lo, hi, nbins);
+        int64_t b = us_hist_bin(code, x[i], lo, hi, nbins);
         if (b >= 0) counts[b]++;
     }
 }
