@@ -11,7 +11,8 @@ run a blocked int64 kernel. Integer results wrap like torch's.
     linalg.pyx           the product driver and matmul, mm, bmm, mv, dot, addmm, ...
     linalg_blas.pxi      BLAS/LAPACK entry points, loaded on first use
     linalg_contract.pxi  einsum, tensordot, kron, trace, diag, multi_dot
-    linalg_lapack.pxi    inv, det, solve, cholesky, qr, svd, eigh, lstsq, pinv, ...
+    linalg_lapack.pxi    inv, det, solve, cholesky, qr, svd, eigh, lstsq, pinv, ... (CUDA
+                         tensors: through the host, no cuSOLVER yet)
 
 Each differentiable op records one node on the autograd tape when grad mode is on and an
 input requires grad; its derivative sits beside it and is written with pyt ops, so that
@@ -27,7 +28,7 @@ from cython.parallel cimport prange
 from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous, wrap_dim,
     _to_dtype, _into_out, clone, detach, transpose, copy_, grad_enabled, set_grad_enabled_flag,
     _record, _refuse_out, _inplace_result, _grad_like, _sum_to, _meta, is_cuda, cuda_check,
-    common_device, refuse_cuda, _refuse_args)
+    common_device)
 from pyt._ext.cuda_api cimport pyt_cuda_gemm, pyt_cuda_blas_loaded, pyt_cuda_blas_try_load
 from pyt._ext.graph cimport Node
 from pyt._ext.dtypes cimport dtype as DType

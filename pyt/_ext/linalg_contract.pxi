@@ -373,7 +373,7 @@ cdef tuple _trace_backward(Node node, tuple grads):
     """The gradient on the diagonal, zeros elsewhere."""
     rows, cols = node.ctx
     g = grads[0]
-    return (g * _t.eye(rows, cols, dtype=g.dtype),)
+    return (g * _t.eye(rows, cols, dtype=g.dtype, device=g.device),)
 
 
 def diag(input, diagonal=0, *, out=None):

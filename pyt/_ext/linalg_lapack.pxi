@@ -4,6 +4,8 @@
 # Kernels record LAPACK's info per matrix; the caller raises for the first failure.
 # Each differentiable result is recorded as one node (torch's names, LinalgSvdBackward0, ...)
 # whose backward is written with pyt ops, the decompositions' own outputs included.
+import functools
+
 from libc.math cimport sqrt, fabs
 from pyt.return_types import (slogdet as slogdet_result, qr as qr_result, svd as svd_result,
     linalg_slogdet, linalg_qr, linalg_svd, linalg_eigh, linalg_lstsq, linalg_inv_ex,
@@ -14,8 +16,134 @@ class LinAlgError(RuntimeError):
     """A matrix was singular or not positive-definite, or an algorithm did not converge."""
 
 
+# ----- CUDA tensors: a round trip through the host --------------------------------------------
+# There is no cuSOLVER binding yet, so the ops of this file take CUDA tensors by copying them
+# to the host, running the CPU code and copying the results back, as torch itself does for
+# linalg.eig on CUDA. The copies are the differentiable .cpu() / .to(), so autograd needs
+# nothing more: the backward runs on the host, and the gradient reaches the device through
+# the copies' own backward (double backward likewise). The copies synchronise with the GPU.
+
+cdef bint _off_host(object x):
+    """Whether x is a CUDA tensor, or a list / tuple holding one."""
+    if isinstance(x, Tensor):
+        return is_cuda(<Tensor>x)
+    if isinstance(x, (list, tuple)):
+        for y in x:
+            if _off_host(y):
+                return True
+    return False
+
+
+cdef object _map_tensors(object x, object f):
+    """x with f applied to every tensor in it: a tensor, or a list or tuple of them (a named
+    tuple is rebuilt with its own type); anything else as it is."""
+    if isinstance(x, Tensor):
+        return f(x)
+    if isinstance(x, list):
+        return [_map_tensors(y, f) for y in x]
+    if isinstance(x, tuple):
+        items = [_map_tensors(y, f) for y in x]
+        return type(x)(*items) if hasattr(x, "_fields") else tuple(items)
+    return x
+
+
+def _inputs_device(tuple args, dict kwargs):
+    """The device of the tensors in args and kwargs, out aside (also inside lists), with
+    torch's error when they are on two devices."""
+    tensors = []
+    for x in list(args) + [v for k, v in kwargs.items() if k != "out"]:
+        if isinstance(x, (list, tuple)):
+            tensors.extend(x)
+        else:
+            tensors.append(x)
+    return common_device(tuple(tensors))
+
+
+cdef int _check_out_device(object out, object dev) except -1:
+    for o in (out if isinstance(out, (list, tuple)) else (out,)):
+        if isinstance(o, Tensor) and (<Tensor>o)._device is not dev and \
+                (<Tensor>o)._device != dev:
+            raise RuntimeError(f"Expected out tensor to have device {dev}, but got "
+                               f"{(<Tensor>o)._device} instead")
+    return 0
+
+
+def _host_round_trip(fn, tuple args, dict kwargs, dev):
+    """fn(*args, **kwargs) for tensors on device dev, computed by fn on the host. Tensor
+    arguments (also in lists) go to the host, every tensor of the result comes back to dev
+    (tuples keep their type). out, which must be on dev, is written as fn writes it: fn
+    fills an empty host tensor of out's dtype in its place (with all its checks), and
+    that is copied into out, resized as needed. With dev the CPU, the copies are no-ops."""
+    out = kwargs.get("out")
+    _check_out_device(out, dev)
+    stand_ins = {}                 # id of the host stand-in: (stand-in, the out it is for)
+
+    def stand_in(o):
+        h = _t.empty(0, dtype=o.dtype)
+        stand_ins[id(h)] = (h, o)
+        return h
+
+    def back(t):
+        pair = stand_ins.get(id(t))
+        if pair is not None and pair[0] is t:
+            return _into_out(t, pair[1])
+        return t.to(dev)
+
+    def to_host(t):
+        return t.cpu()
+
+    host_kwargs = {k: _map_tensors(v, to_host) for k, v in kwargs.items()}
+    if out is not None:
+        host_kwargs["out"] = _map_tensors(out, stand_in)
+    return _map_tensors(fn(*_map_tensors(args, to_host), **host_kwargs), back)
+
+
+def _via_host(fn=None, *, on_cuda=None):
+    """Decorates an op of this file so that it takes CUDA tensors too, through
+    _host_round_trip; the CPU's calls go straight to fn. on_cuda(kwargs), when given,
+    checks and adapts a CUDA call's keyword arguments first (the drivers of svd and lstsq,
+    which torch treats differently on CUDA)."""
+    if fn is None:
+        return lambda f: _via_host(f, on_cuda=on_cuda)
+
+    @functools.wraps(fn)
+    def dispatch(*args, **kwargs):
+        if _off_host(args) or (kwargs and _off_host(tuple(kwargs.values()))):
+            dev = _inputs_device(args, kwargs)
+            if on_cuda is not None:
+                on_cuda(kwargs)
+            return _host_round_trip(fn, args, kwargs, dev)
+        return fn(*args, **kwargs)
+    return dispatch
+
+
+def _svd_driver_on_cuda(dict kwargs):
+    """torch's CUDA SVD takes cuSOLVER's driver names; the host's gesdd serves them all."""
+    driver = kwargs.pop("driver", None)
+    if driver not in (None, "gesvd", "gesvdj", "gesvda"):
+        raise RuntimeError(f"torch.linalg.svd: unknown svd driver {driver} in svd_cusolver "
+                           f"computation.")
+
+
+def _lstsq_driver_on_cuda(dict kwargs):
+    """torch's CUDA lstsq has one driver, 'gels' (so rank and singular values come empty)."""
+    if kwargs.get("driver") not in (None, "gels"):
+        raise RuntimeError("torch.linalg.lstsq: `driver` other than `gels` is not supported "
+                           "on CUDA")
+    kwargs["driver"] = "gels"
+
+
 cdef enum:
     NOT_FINITE = -1000    # an info of our own: the input held NaN or infinity
+
+
+cdef object _into_outs(tuple results, object out, object result_type):
+    """The results as result_type, or written into the tuple out and it returned so."""
+    if out is None:
+        return result_type(*results)
+    for r, o in zip(results, out):
+        _into_out(r, o)
+    return result_type(*out)
 
 
 cdef inline bint _tracked_arg(object x):
@@ -169,28 +297,28 @@ cdef tuple _inv(object A, str fn):
     return r, infos, a
 
 
+@_via_host
 def inv(A, *, out=None):
     """The inverse of each square matrix (LU factorisation, getrf + getri)."""
-    _refuse_args("linalg.inv", (A, out))
     r, infos, a = _inv(A, "linalg.inv")
     _raise_first(infos, a, "linalg.inv: |The diagonal element {info} is zero, the inversion "
                            "could not be completed because the input matrix is singular.")
     return _into_out(_record_inv(r, a, out), out)
 
 
+@_via_host
 def inv_ex(A, *, check_errors=False, out=None):
-    _refuse_args("linalg.inv_ex", (A, check_errors, out))
     r, infos, a = _inv(A, "linalg.inv_ex")
     if check_errors:
         _raise_first(infos, a, "linalg.inv_ex: |The diagonal element {info} is zero, the "
                                "inversion could not be completed because the input matrix is "
                                "singular.")
-    return linalg_inv_ex(_record_inv(r, a, None), infos)
+    return _into_outs((_record_inv(r, a, out), infos), out, linalg_inv_ex)
 
 
 cdef Tensor _record_inv(Tensor r, Tensor a, object out):
     if _tracked(a):
-        _refuse_out(out, "linalg_inv")
+        _refuse_out(out, "linalg_inv_ex")      # torch's name, for inv too
         _record("LinalgInvExBackward0", _inv_backward, (a,), (r,)).save_output(r)
     return r
 
@@ -202,8 +330,8 @@ cdef tuple _inv_backward(Node node, tuple grads):
     return (-_matmul_rec(rt, _matmul_rec(grads[0], rt)),)
 
 
+@_via_host
 def inverse(input, *, out=None):
-    _refuse_args("inverse", (input, out))
     return inv(input, out=out)
 
 
@@ -283,9 +411,9 @@ cdef tuple _lu_det(object A, str fn, bint want_log):
     return det, sign, logabs
 
 
+@_via_host
 def det(A, *, out=None):
     """The determinant of each square matrix, from its LU factorisation."""
-    _refuse_args("linalg.det", (A, out))
     cdef Tensor d = _lu_det(A, "linalg.det", False)[0]
     cdef Node node
     if _tracked_arg(A):
@@ -347,21 +475,17 @@ cdef tuple _slogdet_backward(Node node, tuple grads):
     return (_as_matrix_of(g) * _mT(inv(a)),)
 
 
+@_via_host
 def slogdet(A, *, out=None):
     """The sign and the log of the absolute value of each determinant."""
-    _refuse_args("linalg.slogdet", (A, out))
     if out is not None and _tracked_arg(A):
         _refuse_out(out, "linalg_slogdet")
     sign, logabs = _slogdet(A)
-    if out is not None:
-        _into_out(sign, out[0])
-        _into_out(logabs, out[1])
-        return linalg_slogdet(out[0], out[1])
-    return linalg_slogdet(sign, logabs)
+    return _into_outs((sign, logabs), out, linalg_slogdet)
 
 
+@_via_host
 def _slogdet_old(A):
-    _refuse_args("slogdet", (A,))
     return slogdet_result(*_slogdet(A))
 
 
@@ -372,9 +496,9 @@ cdef void _logdet_kernel(const floating* sign, floating* logabs, Py_ssize_t coun
             logabs[i] = <floating>NAN
 
 
+@_via_host
 def logdet(input):
     """log(det): NaN for a negative determinant, -inf for a zero one."""
-    _refuse_args("logdet", (input,))
     cdef Tensor s, l
     if _tracked_arg(input):
         # log|det| recorded; where the determinant is negative, NaN with no gradient
@@ -413,10 +537,10 @@ cdef int _solve_kernel(floating* a, floating* b, Py_ssize_t count, int n, int nr
     return 0
 
 
+@_via_host
 def solve(A, B, *, left=True, out=None):
     """X with A @ X = B (or X @ A = B when left=False), A square; B may be a vector (or a
     batch of vectors) as torch decides: B.ndim == 1 or B.shape == A.shape[:-1]."""
-    _refuse_args("linalg.solve", (A, B, left, out))
     cdef bint vector = False
     cdef Tensor x
     cdef Node node
@@ -538,9 +662,9 @@ cdef tuple _cholesky(object A, bint upper, str fn):
     return r, infos, a
 
 
+@_via_host
 def cholesky(A, *, upper=False, out=None):
     """L with A = L @ L^T (U with A = U^T @ U when upper), A symmetric positive-definite."""
-    _refuse_args("linalg.cholesky", (A, upper, out))
     r, infos, a = _cholesky(A, upper, "linalg.cholesky")
     _raise_first(infos, a, "linalg.cholesky: |The factorization could not be completed because "
                            "the input is not positive-definite (the leading minor of order "
@@ -548,20 +672,20 @@ def cholesky(A, *, upper=False, out=None):
     return _into_out(_record_cholesky(r, a, upper, out), out)
 
 
+@_via_host
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
-    _refuse_args("linalg.cholesky_ex", (A, upper, check_errors, out))
     r, infos, a = _cholesky(A, upper, "linalg.cholesky_ex")
     if check_errors:
         _raise_first(infos, a, "linalg.cholesky_ex: |The factorization could not be completed "
                                "because the input is not positive-definite (the leading minor "
                                "of order {info} is not positive-definite).")
-    return linalg_cholesky_ex(_record_cholesky(r, a, upper, None), infos)
+    return _into_outs((_record_cholesky(r, a, upper, out), infos), out, linalg_cholesky_ex)
 
 
 cdef Tensor _record_cholesky(Tensor L, Tensor a, bint upper, object out):
     cdef Node node
     if _tracked(a):
-        _refuse_out(out, "linalg_cholesky")
+        _refuse_out(out, "linalg_cholesky_ex")   # torch's name, for cholesky too
         node = _record("LinalgCholeskyExBackward0", _cholesky_backward, (a,), (L,))
         node.save_output(L)
         node.ctx = upper
@@ -624,10 +748,10 @@ cdef int _qr_kernel(floating* w, floating* rout, Py_ssize_t count, int m, int n,
     return 0
 
 
+@_via_host
 def qr(A, mode="reduced", *, out=None):
     """A = Q @ R with Q's columns orthonormal and R upper triangular; mode 'reduced' (k =
     min(m, n) columns of Q), 'complete' (all m) or 'r' (R only, Q empty)."""
-    _refuse_args("linalg.qr", (A, mode, out))
     cdef Tensor a = _float_matrices(A, "linalg.qr")
     if mode not in ("reduced", "complete", "r"):
         raise RuntimeError(f"qr received unrecognized mode '{mode}' but expected one of "
@@ -668,11 +792,7 @@ def qr(A, mode="reduced", *, out=None):
         node.save_output(Q)
         node.save_output(R)
         node.ctx = (mode, m, n)
-    if out is not None:
-        _into_out(Q, out[0])
-        _into_out(R, out[1])
-        return linalg_qr(out[0], out[1])
-    return linalg_qr(Q, R)
+    return _into_outs((Q, R), out, linalg_qr)
 
 
 cdef tuple _qr_backward(Node node, tuple grads):
@@ -715,16 +835,12 @@ cdef Tensor _qr_grad(object gQ, object gR, Tensor Q, Tensor R):
     return solve(_mT(R), ga, left=False)
 
 
+@_via_host
 def _qr_old(input, some=True, *, out=None):
-    _refuse_args("qr", (input,))
     if out is not None and _tracked_arg(input):
         _refuse_out(out, "qr")
     Q, R = qr(input, "reduced" if some else "complete")
-    if out is not None:
-        _into_out(Q, out[0])
-        _into_out(R, out[1])
-        return qr_result(out[0], out[1])
-    return qr_result(Q, R)
+    return _into_outs((Q, R), out, qr_result)
 
 
 # ----- SVD ----------------------------------------------------------------------------------
@@ -811,18 +927,15 @@ cdef int _raise_svd(Tensor infos, Tensor a, str fn) except -1:
     return 0
 
 
+@_via_host(on_cuda=_svd_driver_on_cuda)
 def svd(A, full_matrices=True, *, driver=None, out=None):
-    """A = U @ diag(S) @ Vh, singular values descending (LAPACK's gesdd, as torch on CPU)."""
-    _refuse_args("linalg.svd", (A, full_matrices, driver, out))
+    """A = U @ diag(S) @ Vh, singular values descending (LAPACK's gesdd, as torch on CPU;
+    driver= only for CUDA tensors, where every cuSOLVER name gets gesdd's result)."""
     if driver is not None:
         raise RuntimeError("torch.linalg.svd: keyword argument `driver=` is only supported on "
                            "CUDA inputs with cuSOLVER backend.")
     U, S, Vh = _svd_rec(A, full_matrices, out, "linalg.svd")
-    if out is not None:
-        for o, r in zip(out, (U, S, Vh)):
-            _into_out(r, o)
-        return linalg_svd(*out)
-    return linalg_svd(U, S, Vh)
+    return _into_outs((U, S, Vh), out, linalg_svd)
 
 
 cdef tuple _svd_rec(object A, bint full_matrices, object out, str fn):
@@ -884,18 +997,18 @@ cdef tuple _svd_backward(Node node, tuple grads):
     return (_matmul_rec(_matmul_rec(U, ga), Vh),)
 
 
+@_via_host(on_cuda=_svd_driver_on_cuda)
 def svdvals(A, *, driver=None, out=None):
     """The singular values, descending (with a gradient, the whole SVD is recorded: the
     derivative needs the singular vectors)."""
-    _refuse_args("linalg.svdvals", (A, driver, out))
     if _tracked_arg(A):
         return _svd_rec(A, False, out, "linalg.svdvals")[1]
     return _into_out(_svd(A, False, False, "linalg.svdvals")[1], out)
 
 
+@_via_host
 def _svd_old(input, some=True, compute_uv=True, *, out=None):
     """torch.svd: V rather than Vh, and zero U and V when compute_uv is False."""
-    _refuse_args("svd", (input,))
     cdef Tensor a = _float_matrices(input, "svd")
     if _tracked(a):
         _refuse_out(out, "svd")
@@ -909,7 +1022,7 @@ def _svd_old(input, some=True, compute_uv=True, *, out=None):
         V = _t.zeros(*(batch + [n, n]), dtype=a._dtype)
     else:
         V = transpose(Vh, -2, -1)
-    return svd_result(U, S, V)
+    return _into_outs((U, S, V), out, svd_result)
 
 
 # ----- symmetric eigendecomposition ----------------------------------------------------------
@@ -965,22 +1078,18 @@ cdef tuple _eigh(object A, object UPLO, bint vectors, str fn):
     return w, v
 
 
+@_via_host
 def eigh(A, UPLO="L", *, out=None):
     """Eigenvalues (ascending) and orthonormal eigenvectors (columns) of symmetric matrices;
     only the UPLO triangle is read."""
-    _refuse_args("linalg.eigh", (A, UPLO, out))
     w, v = _eigh_rec(A, UPLO, out, "linalg.eigh")
-    if out is not None:
-        _into_out(w, out[0])
-        _into_out(v, out[1])
-        return linalg_eigh(out[0], out[1])
-    return linalg_eigh(w, v)
+    return _into_outs((w, v), out, linalg_eigh)
 
 
+@_via_host
 def eigvalsh(A, UPLO="L", *, out=None):
     """The eigenvalues, ascending (with a gradient, the eigenvectors too are computed and
     recorded: the derivative needs them)."""
-    _refuse_args("linalg.eigvalsh", (A, UPLO, out))
     if _tracked_arg(A):
         return _eigh_rec(A, UPLO, out, "linalg.eigvalsh")[0]
     return _into_out(_eigh(A, UPLO, False, "linalg.eigvalsh")[0], out)
@@ -1044,13 +1153,13 @@ cdef int _lstsq_kernel(floating* a, floating* b, floating* s, int* ranks, Py_ssi
     return 0
 
 
+@_via_host(on_cuda=_lstsq_driver_on_cuda)
 def lstsq(A, B, rcond=None, *, driver=None):
     """The least-squares solution of A @ X = B (LAPACK's gelsd for every driver name).
     Returns (solution, residuals, rank, singular_values) with torch's rules for which of
     the last three are filled: residuals when m > n and every matrix has full rank (not
     for 'gelsy', torch's CPU default), rank except for 'gels', singular values for
-    'gelsd' and 'gelss'."""
-    _refuse_args("linalg.lstsq", (A, B, rcond, driver))
+    'gelsd' and 'gelss'. CUDA tensors take only 'gels', their default, as in torch."""
     cdef Tensor a = _float_matrices(A, "torch.linalg.lstsq")
     cdef Tensor b = _tensor_arg(B, "torch.linalg.lstsq", "B", 2)
     if driver is None:
@@ -1198,10 +1307,10 @@ cdef Tensor _apply_cutoff(Tensor S, Tensor a, object atol, object rtol, bint wan
     return r
 
 
+@_via_host
 def pinv(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """The Moore-Penrose pseudo-inverse, V diag(1/s) U^T over the singular values above the
     tolerance (the SVD serves symmetric input as well)."""
-    _refuse_args("linalg.pinv", (A, atol, rtol, hermitian, out))
     cdef Tensor a = _float_matrices(A, "linalg.pinv")
     cdef int nb = a._ndim - 2
     cdef Py_ssize_t m = a._shape[nb], n = a._shape[nb + 1]
@@ -1243,14 +1352,14 @@ cdef Tensor _pinv_grad(Tensor gP, Tensor P, Tensor A):
             _matmul_rec(_matmul_rec(PtK, P), A))
 
 
+@_via_host
 def pinverse(input, rcond=1e-15):
-    _refuse_args("pinverse", (input, rcond))
     return pinv(input, rtol=rcond)
 
 
+@_via_host
 def matrix_rank(A, *, atol=None, rtol=None, hermitian=False, out=None):
     """The number of singular values above the tolerance."""
-    _refuse_args("linalg.matrix_rank", (A, atol, rtol, hermitian, out))
     cdef Tensor a = _float_matrices(A, "linalg.matrix_rank")
     cdef Tensor S = _svd(a, False, False, "linalg.matrix_rank")[1]
     return _into_out(_apply_cutoff(S, a, atol, rtol, False), out)
@@ -1341,7 +1450,6 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     value), column-sum (1, -1) or row-sum (inf, -inf) norm of the matrices over dim."""
     cdef Tensor a = _tensor_arg(A, "linalg.matrix_norm", "A", 1)
     cdef int d0, d1, nb, kind, ok = 0
-    _refuse_args("linalg.matrix_norm", (a,))
     if a._ndim < 2:
         raise RuntimeError("linalg.matrix_norm: The input tensor A must have at least 2 "
                            "dimensions.")
@@ -1369,6 +1477,12 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
     cdef bint tracked = _tracked(x)
     if tracked:
         _refuse_out(out, "linalg_matrix_norm")
+    if is_cuda(a) or _off_host(out):
+        if ord in ("nuc", 2, -2):            # the singular values, on the host
+            return _host_round_trip(matrix_norm, (A, ord, dim, keepdim),
+                                    {"dtype": dtype, "out": out}, a.device)
+        _check_out_device(out, a.device)
+        return _into_out(_norm_by_ops(a, ord, d0, d1, keepdim), out)
     if m == 0 or n == 0:
         r = _new(nb, x._shape, a._dtype, True)
     elif ord in ("nuc", 2, -2):
@@ -1395,6 +1509,27 @@ def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=No
         for d in sorted((d0, d1)):
             r = _t.unsqueeze(r, d)
     return _into_out(r, out)
+
+
+def _norm_by_ops(Tensor a, ord, int d0, int d1, bint keepdim):
+    """The norms that need no SVD, from pyt ops that run on a's device (CUDA tensors):
+    Frobenius as the vector 2-norm over both dims; the column-sum (row-sum) norms as the
+    largest or smallest vector 1-norm over d0 (d1). Their recorded steps give the kernel's
+    gradient (ties of amax / amin share it evenly). A def, so that tests can run it on
+    CPU tensors."""
+    cdef list shape
+    from pyt._ext.reductions import vector_norm
+    if a._shape[d0] == 0 or a._shape[d1] == 0:      # zeros, as the CPU kernel gives
+        shape = _shape_list(a)
+        shape[d0] = shape[d1] = 1
+        r = _t.zeros(*shape, dtype=a._dtype, device=a.device)
+    elif ord == "fro":
+        r = vector_norm(a, 2, (d0, d1), True)
+    else:
+        summed, other = (d0, d1) if ord in (1, -1) else (d1, d0)
+        sums = vector_norm(a, 1, summed, True)
+        r = sums.amax(other, True) if ord > 0 else sums.amin(other, True)
+    return r if keepdim else _t.squeeze(_t.squeeze(r, max(d0, d1)), min(d0, d1))
 
 
 cdef Tensor _norm_by_kernel(Tensor x, int kind):
