@@ -197,6 +197,7 @@ INTERP_CASES = [
     ((1, 2, 3, 4, 5), "trilinear", None, 1.6, True, None),
     ((2, 3, 9, 8), "area", (4, 3), None, None, None),
     ((2, 3, 10), "area", None, 0.5, None, None),
+    ((1, 2, 3, 4, 3), "nearest", None, 2.34, None, None),
 ]
 
 
@@ -207,6 +208,18 @@ def test_interpolate_modes(case, dtype):
     fn = lambda x: F.interpolate(x, size=size, scale_factor=sf, mode=mode, align_corners=ac,
                                  recompute_scale_factor=rsf)
     cpu, gpu = run_both(fn, rand(shape, dtype, 1))
+    compare(cpu, gpu, dtype)
+
+
+@pytest.mark.parametrize("dtype", [pyt.float32, pyt.float64])
+@pytest.mark.parametrize("mode,size,sf,ac", [
+    ("bilinear", (3, 4), None, False), ("bilinear", None, (0.3, 2.2), True),
+    ("bicubic", None, 0.4, True), ("bicubic", (5, 17), None, False),
+    ("lanczos", (4, 13), None, False)])
+def test_interpolate_antialias(mode, size, sf, ac, dtype):
+    fn = lambda x: F.interpolate(x, size=size, scale_factor=sf, mode=mode, align_corners=ac,
+                                 antialias=True)
+    cpu, gpu = run_both(fn, rand((2, 3, 9, 11), dtype, 1))
     compare(cpu, gpu, dtype)
 
 
