@@ -625,6 +625,10 @@ def test_grid_sample_errors():
             r(1, 2, 3, 4, 5, dtype=pyt.int32), r(1, 2, 2, 2, 3, dtype=pyt.int32))
     _raises(ValueError, r"expected padding_mode to be 'zeros', 'border', or 'reflection'",
             F_, r(1, 2, 3, 4), r(1, 2, 2, 2), padding_mode="wrap")
+    # align_corners left out: torch's reminder of the default's change
+    for fn, args in ((F_, (r(1, 1, 2, 2), r(1, 1, 1, 2))), (F.affine_grid, (r(1, 2, 3), (1, 1, 2, 2)))):
+        with pytest.warns(UserWarning, match="Default grid_sample and affine_grid behavior"):
+            fn(*args)
 
 
 def test_max_pool_return_indices_and_unpool():

@@ -524,6 +524,7 @@ native_channel_shuffle = channel_shuffle
 def affine_grid(theta, size, align_corners=None):
     """The sampling grid [N, H, W, 2] (or [N, D, H, W, 3]) of the affine maps theta."""
     if align_corners is None:
+        _warn_align_corners()
         align_corners = False
     if not theta.is_floating_point():
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
@@ -560,6 +561,13 @@ def affine_grid(theta, size, align_corners=None):
     base = pyt.stack(parts, -1).reshape(1, -1, k + 1)
     grid = pyt.matmul(base.expand(size[0], -1, -1), theta.transpose(1, 2))
     return grid.reshape(size[0], *spatial, k)
+
+
+def _warn_align_corners():
+    warnings.warn("Default grid_sample and affine_grid behavior has changed to "
+                  "align_corners=False since 1.3.0. Please specify align_corners=True if the "
+                  "old behavior is desired. See the documentation of grid_sample for details.",
+                  stacklevel=4)  # past the argument-check wrapper
 
 
 def _unnormalize(coord, size, align_corners):
@@ -614,6 +622,7 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
         raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
                          f"'border', or 'reflection', but got: '{padding_mode}'")
     if align_corners is None:
+        _warn_align_corners()
         align_corners = False
     _check_grid_sample(input, grid, mode)
     N, C = input.shape[:2]
