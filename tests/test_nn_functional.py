@@ -217,6 +217,24 @@ CASES = [
      dict(padding_mode="reflection", align_corners=True)),
     ("grid_sample", [randn(1, 2, 4, 5), rand(1, 3, 3, 2, lo=-1.3, hi=1.3)],
      dict(mode="nearest", align_corners=False)),
+    ("grid_sample", [randn(2, 2, 4, 5), rand(2, 3, 2, 2, lo=-1.4, hi=1.4)],
+     dict(mode="bicubic", align_corners=False)),
+    ("grid_sample", [randn(1, 2, 4, 5), rand(1, 3, 3, 2, lo=-1.4, hi=1.4)],
+     dict(mode="bicubic", padding_mode="border", align_corners=True)),
+    ("grid_sample", [randn(1, 2, 4, 5), rand(1, 3, 3, 2, lo=-2.5, hi=2.5)],
+     dict(mode="bicubic", padding_mode="reflection", align_corners=False)),
+    ("grid_sample", [randn(1, 2, 4, 5), rand(1, 3, 3, 2, lo=-2.5, hi=2.5)],
+     dict(mode="bicubic", padding_mode="reflection", align_corners=True)),
+    ("grid_sample", [randn(2, 2, 3, 4, 5), rand(2, 2, 3, 2, 3, lo=-1.3, hi=1.3)],
+     dict(align_corners=False)),
+    ("grid_sample", [randn(1, 2, 3, 4, 5), rand(1, 2, 2, 3, 3, lo=-1.3, hi=1.3)],
+     dict(padding_mode="border", align_corners=True)),
+    ("grid_sample", [randn(1, 2, 3, 4, 2), rand(1, 2, 3, 2, 3, lo=-2.5, hi=2.5)],
+     dict(padding_mode="reflection", align_corners=False)),
+    ("grid_sample", [randn(1, 1, 3, 4, 5), rand(1, 2, 3, 2, 3, lo=-2.5, hi=2.5)],
+     dict(padding_mode="reflection", align_corners=True)),
+    ("grid_sample", [randn(1, 2, 3, 4, 5), rand(1, 2, 3, 2, 3, lo=-1.3, hi=1.3)],
+     dict(mode="nearest", padding_mode="border", align_corners=False)),
 ]
 
 # Targets / labels / weights that torch does not differentiate: they never require grad.
@@ -487,20 +505,130 @@ def test_instance_norm_refuses_non_tensor_running_stats():
         F.instance_norm(pyt.ones(1, 1, 3), None, 1.0)
 
 
-@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic", "trilinear", "nearest3d"])
 @pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
-def test_grid_sample_non_finite_grid(mode, padding_mode):
-    # a NaN grid point became index INT64_MIN and made grid_sample raise; torch gives NaN
-    # (zeros, bilinear), 0 (zeros, nearest) or samples pixel 0 (border, reflection)
+@pytest.mark.parametrize("align_corners", [False, True])
+def test_grid_sample_non_finite_grid(mode, padding_mode, align_corners):
+    # a NaN grid point became index INT64_MIN and made grid_sample raise. torch's 2-D
+    # kernel gives NaN (zeros, bilinear / bicubic), 0 (zeros, nearest) or samples pixel 0
+    # (border, reflection); its 3-D kernel skips the taps outside (0 for zeros) and
+    # samples the last pixel for border and reflection.
     torch = pytest.importorskip("torch")
-    x = np.arange(12.0).reshape(1, 1, 3, 4) + 1
     nan, inf = float("nan"), float("inf")
-    g = np.array([[[[nan, 0.2], [0.2, nan], [inf, 0.2], [0.2, -inf], [-0.4, 0.7]]]])
-    out = F.grid_sample(pyt.tensor(x), pyt.tensor(g), mode=mode, padding_mode=padding_mode,
-                        align_corners=False)
-    ref = torch.nn.functional.grid_sample(torch.tensor(x), torch.tensor(g), mode=mode,
-                                          padding_mode=padding_mode, align_corners=False)
-    np.testing.assert_allclose(out.numpy(), ref.numpy(), equal_nan=True)
+    if mode in ("trilinear", "nearest3d"):
+        mode = mode[:-2] if mode == "nearest3d" else "bilinear"
+        x = np.arange(24.0).reshape(1, 1, 2, 3, 4) + 1
+        g = np.array([[[[[nan, 0.2, 0.1], [0.2, nan, 0.0], [inf, 0.2, 0.0], [0.2, -inf, 0.1],
+                         [0.0, 0.0, nan], [-0.4, 0.7, 0.3], [-1e3, 0.2, 0.1]]]]])
+    else:
+        x = np.arange(12.0).reshape(1, 1, 3, 4) + 1
+        g = np.array([[[[nan, 0.2], [0.2, nan], [inf, 0.2], [0.2, -inf], [-0.4, 0.7],
+                        [5.0, 0.3], [-1e3, 0.2]]]])
+    for dtype in (np.float64, np.float32):
+        out = F.grid_sample(pyt.tensor(x.astype(dtype)), pyt.tensor(g.astype(dtype)),
+                            mode=mode, padding_mode=padding_mode, align_corners=align_corners)
+        ref = torch.nn.functional.grid_sample(
+            torch.tensor(x.astype(dtype)), torch.tensor(g.astype(dtype)), mode=mode,
+            padding_mode=padding_mode, align_corners=align_corners)
+        np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-5, equal_nan=True)
+
+
+@pytest.mark.parametrize("case", [
+    # points exactly on the edges (torch passes no grid gradient there) and on pixel
+    # centres, where the tap choice flips
+    ((1, 2, 3, 4), [[-1.0, 1.0], [1.0, 0.0], [0.0, -1.0], [-0.5, 0.5], [-3.0, 3.0]],
+     dict(padding_mode="border", align_corners=True)),
+    ((1, 2, 3, 4), [[-1.0, 1.0], [1.0, 0.0], [0.0, -1.0], [-0.5, 0.5], [-3.0, 3.0]],
+     dict(padding_mode="reflection", align_corners=True)),
+    ((1, 2, 3, 4), [[-0.75, 1.0 / 3], [0.75, 0.0], [0.25, -2.0 / 3], [-1.75, 1.5]],
+     dict(padding_mode="reflection", align_corners=False)),
+    ((1, 2, 3, 4), [[-1.0, 1.0], [1.0, 0.0], [0.0, -1.0], [-0.5, 0.5], [-3.0, 3.0]],
+     dict(mode="bicubic", padding_mode="reflection", align_corners=True)),
+    ((1, 2, 3, 4), [[-0.75, 1.0 / 3], [0.75, 0.0], [0.25, -2.0 / 3], [-1.75, 1.5]],
+     dict(mode="bicubic", padding_mode="zeros", align_corners=False)),
+    ((1, 2, 1, 1), [[-0.3, 0.9], [2.0, -2.0]],
+     dict(mode="bicubic", padding_mode="reflection", align_corners=True)),
+    ((1, 2, 2, 3, 4), [[-1.0, 1.0, 0.0], [1.0, 0.0, -1.0], [-3.0, 0.5, 3.0]],
+     dict(padding_mode="border", align_corners=True)),
+    ((1, 2, 2, 3, 4), [[-0.75, 1.0 / 3, 0.5], [0.75, 0.0, -0.5], [-1.75, 1.5, 0.25]],
+     dict(padding_mode="reflection", align_corners=False)),
+])
+def test_grid_sample_edges_against_torch(case):
+    torch = pytest.importorskip("torch")
+    shape, points, kw = case
+    x = randn(*shape)
+    g = np.array(points).reshape((1,) * (len(shape) - 2) + (len(points), len(shape) - 2))
+    for dtype in (np.float64, np.float32):
+        tol = dict(rtol=1e-6, atol=1e-9) if dtype == np.float64 else dict(rtol=1e-4, atol=1e-5)
+        outs = []
+        for lib in (pyt, torch):
+            xl = lib.tensor(x.astype(dtype), requires_grad=True)
+            gl = lib.tensor(g.astype(dtype), requires_grad=True)
+            out = lib.nn.functional.grid_sample(xl, gl, **kw)
+            (out * lib.tensor(np.cos(np.arange(out.numel())).reshape(tuple(out.shape))
+                              .astype(dtype))).sum().backward()
+            outs.append([out.detach().numpy(), xl.grad.numpy(), gl.grad.numpy()])
+        for mine, ref in zip(*outs):
+            np.testing.assert_allclose(mine, ref, **tol)
+
+
+def test_grid_sample_noncontiguous_and_empty():
+    torch = pytest.importorskip("torch")
+    x = randn(2, 5, 3, 4, 6)
+    g = rand(2, 3, 4, 2, 3, lo=-1.2, hi=1.2)
+    views = [lambda t: t.transpose(2, 4), lambda t: t[:, ::2],
+             lambda t: t[:1].expand(2, *t.shape[1:])]
+    for view in views:
+        for mode in ("bilinear", "nearest"):
+            mine = F.grid_sample(view(pyt.tensor(x)), pyt.tensor(g).permute(0, 2, 1, 3, 4),
+                                 mode=mode, align_corners=False)
+            ref = torch.nn.functional.grid_sample(view(torch.tensor(x)),
+                                                  torch.tensor(g).permute(0, 2, 1, 3, 4),
+                                                  mode=mode, align_corners=False)
+            np.testing.assert_allclose(mine.numpy(), ref.numpy(), rtol=1e-7, atol=1e-9)
+    x2, g2 = randn(2, 4, 5, 6), rand(2, 6, 3, 2, lo=-1.2, hi=1.2)
+    mine = F.grid_sample(pyt.tensor(x2).transpose(2, 3)[:, ::2], pyt.tensor(g2)[:, ::2],
+                         mode="bicubic", align_corners=True)
+    ref = torch.nn.functional.grid_sample(torch.tensor(x2).transpose(2, 3)[:, ::2],
+                                          torch.tensor(g2)[:, ::2], mode="bicubic",
+                                          align_corners=True)
+    np.testing.assert_allclose(mine.numpy(), ref.numpy(), rtol=1e-7, atol=1e-9)
+    # empty batch, channels or output points give empty results, as in torch
+    for xs, gs, mode in [((0, 2, 3, 4), (0, 2, 2, 2), "bicubic"),
+                         ((1, 0, 3, 4), (1, 2, 2, 2), "bilinear"),
+                         ((1, 2, 3, 4, 2), (1, 0, 2, 2, 3), "nearest")]:
+        out = F.grid_sample(pyt.zeros(xs), pyt.zeros(gs), mode=mode, align_corners=False)
+        assert list(out.shape) == list(xs[:2]) + list(gs[1:-1])
+
+
+def test_grid_sample_errors():
+    r = pyt.zeros
+    F_ = F.grid_sample
+    _raises(RuntimeError, r"bicubic interpolation only supports 4D input", F_,
+            r(1, 2, 3, 4, 5), r(1, 2, 2, 2, 3), mode="bicubic")
+    _raises(RuntimeError, r"expected grid to have size 3 in last dimension, but got grid "
+            r"with sizes \[1, 2, 2, 2, 2\]", F_, r(1, 2, 3, 4, 5), r(1, 2, 2, 2, 2))
+    _raises(RuntimeError, r"expected grid and input to have same batch size", F_,
+            r(1, 2, 3, 4), r(2, 2, 2, 2))
+    _raises(RuntimeError, r"expected 4D input and grid with same number of dimensions", F_,
+            r(1, 2, 3, 4), r(1, 2, 2, 2, 2))
+    _raises(RuntimeError, r"expected 5D input and grid with same number of dimensions", F_,
+            r(1, 2, 3), r(1, 2, 1))
+    _raises(RuntimeError, r"expected input to have non-empty spatial dimensions, but input "
+            r"has sizes \[1, 2, 3, 0, 4\] with dimension 3 being empty", F_,
+            r(1, 2, 3, 0, 4), r(1, 2, 2, 2, 3))
+    _raises(RuntimeError, r"expected scalar type Float but found Double", F_,
+            r(1, 2, 3, 4), r(1, 2, 2, 2, dtype=pyt.float64))
+    _raises(NotImplementedError, r"\"grid_sampler_2d_cpu_kernel_impl\" not implemented for "
+            r"'Long'", F_, r(1, 2, 3, 4, dtype=pyt.int64), r(1, 2, 2, 2, dtype=pyt.int64))
+    _raises(NotImplementedError, r"\"grid_sampler3d_cpu\" not implemented for 'Int'", F_,
+            r(1, 2, 3, 4, 5, dtype=pyt.int32), r(1, 2, 2, 2, 3, dtype=pyt.int32))
+    _raises(ValueError, r"expected padding_mode to be 'zeros', 'border', or 'reflection'",
+            F_, r(1, 2, 3, 4), r(1, 2, 2, 2), padding_mode="wrap")
+    # align_corners left out: torch's reminder of the default's change
+    for fn, args in ((F_, (r(1, 1, 2, 2), r(1, 1, 1, 2))), (F.affine_grid, (r(1, 2, 3), (1, 1, 2, 2)))):
+        with pytest.warns(UserWarning, match="Default grid_sample and affine_grid behavior"):
+            fn(*args)
 
 
 def test_max_pool_return_indices_and_unpool():

@@ -1209,3 +1209,93 @@ def test_embedding_pad_interpolate_unfold_against_torch(torch):
     close(K.unfold(P(x), (2, 3), (2, 1), 1, (1, 2)), ty.detach().numpy())
     close(K.fold(P(N(K.unfold(P(x), 3, 1, 1, 2))), (7, 6), 3, 1, 1, 2),
           F.fold(F.unfold(T(torch, x), 3, 1, 1, 2), (7, 6), 3, 1, 1, 2).numpy())
+
+
+@pytest.mark.parametrize("mode", ["bilinear", "bicubic", "lanczos"])
+@pytest.mark.parametrize("dt", [np.float64, np.float32])
+def test_interpolate_antialias_against_torch(torch, mode, dt):
+    F = torch.nn.functional
+    x = rand((2, 3, 9, 11), 1, dt)
+    cases = [dict(size=(4, 3)), dict(size=(2, 17)), dict(size=(9, 11)), dict(size=(1, 1)),
+             dict(scale_factor=0.3), dict(scale_factor=(0.45, 2.5)),
+             dict(scale_factor=0.7, recompute_scale_factor=True)]
+    for kw in cases:
+        for ac in ((False,) if mode == "lanczos" else (False, True)):
+            tx = T(torch, x, True)
+            ty = F.interpolate(tx, mode=mode, align_corners=ac, antialias=True, **kw)
+            g = rand(tuple(ty.shape), 2, dt)
+            ty.backward(T(torch, g))
+            for xp in (P(x), noncontiguous(x)):
+                xp.requires_grad_(True)
+                y = K.interpolate(xp, mode=mode, align_corners=ac, antialias=True, **kw)
+                assert y.grad_fn.name() == ty.grad_fn.name()
+                close(y.detach(), ty.detach().numpy(), P(x).dtype)
+                y.backward(P(g))
+                close(xp.grad, tx.grad.numpy(), P(x).dtype)
+            gi = K.interpolate_backward(P(g), list(x.shape), mode=mode, align_corners=ac,
+                                        antialias=True, **kw)
+            close(gi, tx.grad.numpy(), P(x).dtype)
+
+
+def test_interpolate_nearest_steps_and_bytes_against_torch(torch):
+    # torch's CPU forward takes the exact copy / halving shortcut for nearest (size kept
+    # or doubled) only on 2-D inputs: a 1-D or 3-D one with scale_factor 2.34 from 3 to 6
+    # reads the float scale's indices. pyt's gradient is the adjoint of its forward
+    # (torch's backward takes the shortcut in every rank).
+    F = torch.nn.functional
+    for shape in [(1, 2, 3), (1, 2, 3, 3), (1, 1, 3, 4, 3)]:
+        for sf in (2.34, 1.2, 0.8):
+            x = rand(shape, 1)
+            y = K.interpolate(P(x), scale_factor=sf)
+            np.testing.assert_array_equal(N(y), F.interpolate(T(torch, x), scale_factor=sf).numpy())
+            g = rand(tuple(y.shape), 2)
+            gi = K.interpolate_backward(P(g), list(shape), scale_factor=sf)
+            np.testing.assert_allclose(np.vdot(N(y), g), np.vdot(x, N(gi)), rtol=1e-12)
+    # uint8 images resize with nearest, in every rank
+    for shape in [(1, 2, 5), (2, 3, 5, 7), (1, 2, 3, 4, 5)]:
+        xb = np.random.default_rng(3).integers(0, 256, shape).astype(np.uint8)
+        for mode, kw in [("nearest", dict(scale_factor=1.7)), ("nearest-exact", dict(size=4)),
+                         ("nearest", dict(scale_factor=0.6))]:
+            y = K.interpolate(P(xb), mode=mode, **kw)
+            assert y.dtype is pyt.uint8
+            np.testing.assert_array_equal(N(y), F.interpolate(T(torch, xb), mode=mode, **kw).numpy())
+
+
+def test_interpolate_area_empty_output_and_checks(torch):
+    F = torch.nn.functional
+    # area is adaptive average pooling: an empty output is no error (torch's forward)
+    x = rand((1, 2, 3, 5, 4), 1)
+    y = K.interpolate(P(x), scale_factor=0.3, mode="area")
+    assert tuple(y.shape) == tuple(F.interpolate(T(torch, x), scale_factor=0.3, mode="area").shape)
+    errors = [
+        (lambda: K.interpolate(P(rand((1, 2, 5, 6))), size=3, mode="lanczos"), ValueError,
+         "Lanczos mode requires antialias=True"),
+        (lambda: K.interpolate(P(rand((1, 2, 5, 6))), size=3, mode="lanczos", align_corners=True,
+                               antialias=True), ValueError, "Lanczos mode does not support align_corners=True"),
+        (lambda: K.interpolate(P(rand((1, 2, 5))), size=3, mode="lanczos"), NotImplementedError,
+         "Only 3D, 4D and 5D input Tensors supported (got 3D)"),
+        (lambda: K.interpolate(P(rand((1, 2, 3, 4, 5))), size=3, mode="bicubic"), NotImplementedError,
+         "Only 3D, 4D and 5D input Tensors supported (got 5D) for the modes: nearest | linear | "
+         "bilinear | bicubic | trilinear | lanczos | area | nearest-exact (got bicubic)"),
+        (lambda: K.interpolate(P(rand((1, 2, 5))), size=3, mode="linear", antialias=True), ValueError,
+         "Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a 4-D tensor"),
+        (lambda: K.interpolate(P(rand((1, 2, 5, 6))), size=3, antialias=True), ValueError,
+         "Anti-alias option is restricted"),
+        (lambda: K.interpolate(P(rand((1, 2, 5, 6))).half(), size=3, mode="bilinear", antialias=True),
+         NotImplementedError, "\"compute_index_ranges_weights\" not implemented for 'Half'"),
+        (lambda: K.interpolate(P(np.ones((1, 2, 5, 6), np.int64)), size=3, mode="bicubic", antialias=True),
+         NotImplementedError, "\"compute_index_ranges_weights\" not implemented for 'Long'"),
+        (lambda: K.interpolate(P(np.ones((1, 2, 5), np.uint8)), size=3, mode="linear"),
+         NotImplementedError, "\"compute_indices_weights_linear\" not implemented for 'Byte'"),
+        (lambda: K.interpolate(P(np.ones((1, 2, 5, 6), np.uint8)), size=3, mode="bilinear"),
+         NotImplementedError, "pyt has no uint8 'bilinear' mode"),
+        (lambda: K.interpolate(P(rand((1, 2, 5, 6))), size=(3.5, 2)), TypeError,
+         "expected size to be one of int or Tuple[int] or Tuple[int, int] or Tuple[int, int, int], "
+         "but got size with types [<class 'float'>, <class 'int'>]"),
+    ]
+    for fn, exc, msg in errors:
+        with pytest.raises(exc) as info:
+            fn()
+        assert msg in str(info.value)
+    # integer tensors count as sizes, as in torch
+    assert tuple(K.interpolate(P(rand((1, 2, 5, 6))), size=(P(3), 2)).shape) == (1, 2, 3, 2)

@@ -1,8 +1,10 @@
-# interpolate: nearest, nearest-exact, linear / bilinear / trilinear, bicubic, area.
+# interpolate: nearest, nearest-exact, linear / bilinear / trilinear, bicubic, lanczos
+# (bilinear and bicubic with or without antialias, lanczos with), area.
 #
 # Every mode but area is separable: output position o along a dim reads a few input
 # positions ("taps") with weights, computed once per dim exactly as torch computes
-# them (its source-index formulas, align_corners, scale_factor). The resize then runs
+# them (its source-index formulas, align_corners, scale_factor; antialias widens the
+# filter by the downscale factor). The resize then runs
 # as one pass per spatial dim; the gradient runs the adjoint passes (scatter-add along
 # the same taps) in reverse order. area is adaptive average pooling. On CUDA each pass
 # is resample.cu's, from the same taps.
@@ -107,26 +109,77 @@ cdef inline double _cubic2(double x, double A):
     return ((A * x - 5 * A) * x + 8 * A) * x - 4 * A
 
 
+cdef inline double _sinc(double x):
+    return 1.0 if x == 0.0 else sin(x * M_PI) / (x * M_PI)
+
+
+cdef inline double _aa_filter(double x, int radius):
+    """The antialiasing filters, by radius: 1 a triangle, 2 Keys' cubic with A = -0.5,
+    3 Lanczos-3 (as PIL's)."""
+    if radius == 3:
+        return _sinc(x) * _sinc(x / 3.0) if -3.0 <= x < 3.0 else 0.0
+    x = fabs(x)
+    if radius == 1:
+        return 1.0 - x if x < 1.0 else 0.0
+    if x < 1.0:
+        return _cubic1(x, -0.5)
+    return _cubic2(x, -0.5) if x < 2.0 else 0.0
+
+
+cdef int _make_aa_taps(Taps* t, Py_ssize_t n_in, Py_ssize_t n_out, int radius,
+                       bint align_corners, object sf) except -1:
+    """antialias=True: each output averages the inputs under the filter stretched by the
+    downscale factor (unstretched when upscaling), weights normalised to sum 1."""
+    cdef Py_ssize_t o, j, xmin, xsize
+    cdef double scale = _area_scale(n_in, n_out, align_corners, sf)
+    cdef double support = radius * (scale if scale >= 1.0 else 1.0)
+    cdef double invscale = 1.0 / scale if scale >= 1.0 else 1.0
+    cdef double center, w, total
+    t.ntaps = <Py_ssize_t>ceil(support) * 2 + 1
+    t.idx = <int64_t*>_alloc(n_out * t.ntaps * sizeof(int64_t))
+    t.w = <double*>_alloc(n_out * t.ntaps * sizeof(double))
+    for o in range(n_out):
+        center = scale * (o + 0.5)
+        # C casts (truncation toward zero), as torch's
+        xmin = max(<Py_ssize_t>(center - support + 0.5), 0)
+        xsize = min(max(min(<Py_ssize_t>(center + support + 0.5), n_in) - xmin, 0), t.ntaps)
+        total = 0.0
+        for j in range(t.ntaps):
+            w = _aa_filter((j + xmin - center + 0.5) * invscale, radius) if j < xsize else 0.0
+            t.w[o * t.ntaps + j] = w
+            t.idx[o * t.ntaps + j] = min(xmin + j, n_in - 1)   # spare taps weigh 0
+            total += w
+        if total != 0.0:
+            for j in range(xsize):
+                t.w[o * t.ntaps + j] /= total
+    return 0
+
+
 cdef int _make_taps(Taps* t, Py_ssize_t n_in, Py_ssize_t n_out, str mode, bint align_corners,
-                    object sf) except -1:
-    """Fills t (malloc'ed arrays; the caller frees them)."""
+                    object sf, bint exact_steps) except -1:
+    """Fills t (malloc'ed arrays; the caller frees them). mode may end in "-aa"
+    (antialias). exact_steps: nearest copies (size kept) or halves indices (size doubled)
+    instead of using the float scale, as torch's CPU forward does for 2-D inputs only (and
+    its backward always)."""
     cdef Py_ssize_t o, k, i0
     cdef float fscale
     cdef double scale, src, lam, tt
     cdef double A = -0.75
     t.n_in = n_in
     t.n_out = n_out
-    t.ntaps = 1 if mode in ("nearest", "nearest-exact") else (4 if mode == "bicubic" else 2)
     t.idx = NULL
     t.w = NULL
+    if mode.endswith("-aa"):
+        return _make_aa_taps(t, n_in, n_out, _AA_RADIUS[mode], align_corners, sf)
+    t.ntaps = 1 if mode in ("nearest", "nearest-exact") else (4 if mode == "bicubic" else 2)
     t.idx = <int64_t*>_alloc(n_out * t.ntaps * sizeof(int64_t))
     t.w = <double*>_alloc(n_out * t.ntaps * sizeof(double))
     if t.ntaps == 1:                    # torch computes nearest indices in float
         fscale = <float>(1.0 / sf) if (sf is not None and sf > 0) else (<float>n_in / n_out)
         for o in range(n_out):
-            if mode == "nearest" and n_out == n_in:
+            if mode == "nearest" and exact_steps and n_out == n_in:
                 i0 = o
-            elif mode == "nearest" and n_out == 2 * n_in:
+            elif mode == "nearest" and exact_steps and n_out == 2 * n_in:
                 i0 = o >> 1
             elif mode == "nearest":
                 i0 = <Py_ssize_t>floor(<float>(o * fscale))
@@ -157,14 +210,15 @@ cdef int _make_taps(Taps* t, Py_ssize_t n_in, Py_ssize_t n_out, str mode, bint a
     return 0
 
 
-def _interpolate_taps(n_in, n_out, str mode, bint align_corners, scale_factor=None):
+def _interpolate_taps(n_in, n_out, str mode, bint align_corners, scale_factor=None,
+                      bint exact_steps=False):
     """(input positions, weights, taps per output) of one dim, as the passes use them:
     for the host checks of the GPU's index math."""
     cdef Taps t
     t.idx = NULL
     t.w = NULL
     try:
-        _make_taps(&t, n_in, n_out, mode, align_corners, scale_factor)
+        _make_taps(&t, n_in, n_out, mode, align_corners, scale_factor, exact_steps)
         return ([t.idx[q] for q in range(t.n_out * t.ntaps)],
                 [t.w[q] for q in range(t.n_out * t.ntaps)], t.ntaps)
     finally:
@@ -174,7 +228,9 @@ def _interpolate_taps(n_in, n_out, str mode, bint align_corners, scale_factor=No
 
 # ----- planning, as torch.nn.functional.interpolate does it ---------------------------------
 
-cdef dict _INTERP_RANK = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5}
+cdef dict _INTERP_RANK = {"linear": 3, "bilinear": 4, "bicubic": 4, "trilinear": 5,
+                          "lanczos": 4}
+cdef dict _AA_RADIUS = {"bilinear-aa": 1, "bicubic-aa": 2, "lanczos-aa": 3}
 
 
 cdef tuple _interp_plan(list in_shape, object size, object scale_factor, str mode,
@@ -187,6 +243,8 @@ cdef tuple _interp_plan(list in_shape, object size, object scale_factor, str mod
                              "modes: linear | bilinear | bicubic | trilinear")
     elif align_corners is None:
         align_corners = False
+    elif mode == "lanczos" and align_corners:
+        raise ValueError("Lanczos mode does not support align_corners=True")
     if size is not None and scale_factor is not None:
         raise ValueError("only one of size or scale_factor should be defined")
     elif size is not None:
@@ -198,9 +256,15 @@ cdef tuple _interp_plan(list in_shape, object size, object scale_factor, str mod
                                  f"{in_shape[2:]} and output size of {size}. Please provide "
                                  f"input tensor in (N, C, d1, d2, ...,dK) format and output "
                                  f"size in (o1, o2, ...,oK) format.")
-            out_size = [int(s) for s in size]
+            out_size = list(size)
         else:
-            out_size = [int(size)] * dim
+            out_size = [size] * dim
+        if not all(isinstance(s, int) or isinstance(s, Tensor) and not
+                   (<Tensor>s)._dtype.is_floating_point for s in out_size):
+            raise TypeError(f"expected size to be one of int or Tuple[int] or Tuple[int, int] "
+                            f"or Tuple[int, int, int], but got size with types "
+                            f"{[type(s) for s in out_size]}")
+        out_size = [int(s) for s in out_size]
     elif scale_factor is not None:
         out_size = None
         if isinstance(scale_factor, (list, tuple)):
@@ -223,20 +287,27 @@ cdef tuple _interp_plan(list in_shape, object size, object scale_factor, str mod
         out_size = [<Py_ssize_t>floor(in_shape[2 + i] * scales[i]) for i in range(dim)]
     if recompute_scale_factor:
         scales = None
-    if antialias and not (mode in ("bilinear", "bicubic") and nd == 4):
+    if antialias and not (mode in ("bilinear", "bicubic", "lanczos") and nd == 4):
         raise ValueError("Anti-alias option is restricted to bilinear, bicubic, and lanczos "
                          "modes and requires a 4-D tensor as input")
-    if antialias:
-        raise NotImplementedError("interpolate: antialias=True is not implemented in pyt")
     if mode not in ("nearest", "nearest-exact", "area") and mode not in _INTERP_RANK or \
             nd < 3 or nd > 5:
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported "
                                   f"(got {nd}D) for the modes: nearest | linear | bilinear | "
                                   f"bicubic | trilinear | lanczos | area | nearest-exact "
                                   f"(got {mode})")
+    if mode in ("bicubic", "lanczos") and nd != 4:
+        raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported "
+                                  f"(got {nd}D) for the modes: nearest | linear | bilinear | "
+                                  f"bicubic | trilinear | lanczos | area | nearest-exact "
+                                  f"(got {mode})")
+    if mode == "lanczos" and not antialias:
+        raise ValueError("Lanczos mode requires antialias=True")
     if mode in _INTERP_RANK and _INTERP_RANK[mode] != nd:
         raise NotImplementedError(f"Got {nd}D input, but {mode} mode needs "
                                   f"{_INTERP_RANK[mode]}D input")
+    if mode == "area":                  # adaptive_avg_pool checks its own sizes
+        return out_size, scales, False
     if any(s <= 0 for s in in_shape[2:]) or any(s <= 0 for s in out_size):
         names = ("D", "H", "W")[3 - dim:]
         ins = ", ".join([f"{n}: {s}" for n, s in zip(names, in_shape[2:])])
@@ -269,7 +340,7 @@ cdef Tensor _run_passes(Tensor x, list in_shape, list out_size, list scales, str
         t.w = NULL
         try:
             _make_taps(&t, in_shape[d], out_size[i], mode, align_corners,
-                       scales[i] if scales is not None else None)
+                       scales[i] if scales is not None else None, dim == 2)
             outer = 1
             for s in shape[:d]:
                 outer *= s
@@ -308,11 +379,24 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                                         recompute_scale_factor, antialias)
     if mode == "area":
         return _adaptive(x, x._ndim - 2, out_size, False, f"adaptive_avg_pool{x._ndim - 2}d")[0]
+    if x._dtype.code == PYT_UINT8 and mode.startswith("nearest"):
+        # torch resizes images of bytes too; nearest just moves them, so float32 is exact
+        return _cast(interpolate(_to_dtype(x, _f32, False), size, scale_factor,
+                                 mode, align_corners, recompute_scale_factor), x._dtype)
+    if x._dtype.code == PYT_UINT8 and mode in ("bilinear", "bicubic", "lanczos"):
+        raise NotImplementedError(f"interpolate: pyt has no uint8 '{mode}' mode (torch "
+                                  f"rounds it through fixed-point weights); convert to float")
+    if antialias and not x._dtype.is_floating_point or \
+            antialias and x._dtype.code in (PYT_FLOAT16, PYT_BFLOAT16) and not is_cuda(x):
+        raise NotImplementedError(f'"compute_index_ranges_weights" not implemented for '
+                                  f'\'{_type_name(x._dtype)}\'')
     if not x._dtype.is_floating_point:
         kind = "nearest" if mode.startswith("nearest") else (
             "cubic" if mode == "bicubic" else "linear")
         raise NotImplementedError(f'"compute_indices_weights_{kind}" not implemented for '
                                   f'\'{_type_name(x._dtype)}\'')
+    if antialias:
+        mode = mode + "-aa"
     plan = (in_shape, out_size, scales, mode, ac)
     if not _tracks(x):
         return _resize(x, *plan)
@@ -326,8 +410,10 @@ cdef str _upsample_name(str mode, int dim):
     if mode == "nearest-exact":
         return f"UpsampleNearestExact{dim}DBackward0"
     return {"linear": "UpsampleLinear1DBackward0", "bilinear": "UpsampleBilinear2DBackward0",
-            "bicubic": "UpsampleBicubic2DBackward0",
-            "trilinear": "UpsampleTrilinear3DBackward0"}[mode]
+            "bicubic": "UpsampleBicubic2DBackward0", "trilinear": "UpsampleTrilinear3DBackward0",
+            "bilinear-aa": "UpsampleBilinear2DAaBackward0",
+            "bicubic-aa": "UpsampleBicubic2DAaBackward0",
+            "lanczos-aa": "UpsampleLanczos2DAaBackward0"}[mode]
 
 
 def _resize(Tensor x, list in_shape, list out_size, scales, str mode, bint ac):
@@ -341,13 +427,14 @@ def _resize_adjoint(Tensor g, list in_shape, list out_size, scales, str mode, bi
 
 
 def interpolate_backward(grad_output, input_size, size=None, scale_factor=None,
-                         mode="nearest", align_corners=None, recompute_scale_factor=None):
+                         mode="nearest", align_corners=None, recompute_scale_factor=None,
+                         antialias=False):
     """Gradient of interpolate for its input (of shape input_size); recorded when
     grad_output needs a gradient."""
     cdef Tensor g = _tensor_arg(grad_output, "grad_output", "interpolate_backward")
     in_shape = [int(s) for s in input_size]
     out_size, scales, ac = _interp_plan(in_shape, size, scale_factor, mode, align_corners,
-                                        recompute_scale_factor, False)
+                                        recompute_scale_factor, antialias)
     expected = in_shape[:2] + list(out_size)
     if _shape(g) != expected:
         raise RuntimeError(f"interpolate_backward: expected grad_output of size {expected}, "
@@ -355,6 +442,8 @@ def interpolate_backward(grad_output, input_size, size=None, scale_factor=None,
     if mode == "area":
         return adaptive_avg_pool_backward(g, _new_on(in_shape, g._dtype, False, g),
                                           len(out_size))
+    if antialias:
+        mode = mode + "-aa"
     plan = (in_shape, out_size, scales, mode, ac)
     name = _upsample_name(mode, len(out_size))
     return _linear(g, _bind(_resize_adjoint, plan), _twice(name), _bind(_resize, plan), name)

@@ -21,7 +21,7 @@ kernels, and under create_graph=True records itself too (double backward).
 from libc.stdlib cimport malloc, free
 from libc.string cimport memcpy, memset
 from libc.stdint cimport int64_t, int32_t, int16_t, int8_t, uint8_t, uint16_t, uint32_t, uint64_t
-from libc.math cimport sqrt, floor, ceil, fabs, pow as c_pow, INFINITY
+from libc.math cimport sqrt, floor, ceil, fabs, sin, pow as c_pow, INFINITY, M_PI
 from cython.parallel cimport prange, threadid
 from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_GetName
 

@@ -5,6 +5,7 @@ interpolate, unfold/fold) are native kernels of pyt._ext.nn_kernels that record 
 derivatives; everything else here is composed from pyt ops, which record theirs, so every
 function is differentiable without extra code.
 """
+import itertools
 import math
 import warnings
 
@@ -523,6 +524,7 @@ native_channel_shuffle = channel_shuffle
 def affine_grid(theta, size, align_corners=None):
     """The sampling grid [N, H, W, 2] (or [N, D, H, W, 3]) of the affine maps theta."""
     if align_corners is None:
+        _warn_align_corners()
         align_corners = False
     if not theta.is_floating_point():
         raise ValueError(f"Expected theta to have floating point type, but got {theta.dtype}")
@@ -561,6 +563,13 @@ def affine_grid(theta, size, align_corners=None):
     return grid.reshape(size[0], *spatial, k)
 
 
+def _warn_align_corners():
+    warnings.warn("Default grid_sample and affine_grid behavior has changed to "
+                  "align_corners=False since 1.3.0. Please specify align_corners=True if the "
+                  "old behavior is desired. See the documentation of grid_sample for details.",
+                  stacklevel=4)  # past the argument-check wrapper
+
+
 def _unnormalize(coord, size, align_corners):
     if align_corners:
         return (coord + 1) * ((size - 1) / 2)
@@ -578,66 +587,121 @@ def _reflect(coord, low, high):
     return pyt.where(pyt.fmod(flips, 2) == 0, extra + lo, span - extra + lo)
 
 
-def _source_coord(coord, size, padding_mode, align_corners):
-    x = _unnormalize(coord, size, align_corners)
-    if padding_mode == "border":
-        x = x.clamp(0, size - 1)
-    elif padding_mode == "reflection":
+def _pad_coord(x, size, padding_mode, align_corners, nan_to):
+    """Moves pixel coordinate x into [0, size - 1] as padding_mode says ('zeros' leaves it)."""
+    if padding_mode == "zeros":
+        return x
+    if padding_mode == "reflection":
         x = _reflect(x, 0, 2 * (size - 1)) if align_corners else _reflect(x, -1, 2 * size - 1)
-        x = x.clamp(0, size - 1)
-    if padding_mode != "zeros":
-        # a coordinate that is still NaN (NaN or inf folded by reflection) samples the
-        # first pixel, as torch does
-        x = pyt.where(pyt.isnan(x), 0.0, x)
-    return x
+    # a coordinate that is NaN (or inf folded by reflection) samples pixel nan_to, as
+    # torch's kernels do: 0 in 2-D, the last pixel in 3-D; like theirs, the gradient
+    # passes strictly inside the input only (not on its edges)
+    edge = pyt.where(pyt.isnan(x), float(nan_to), x.clamp(0, size - 1)).detach()
+    return pyt.where((x > 0) & (x < size - 1), x, edge)
+
+
+def _cubic_weights(t):
+    """Cubic convolution (A = -0.75) weights of the taps at -1, 0, 1, 2 for fraction t."""
+    A = -0.75
+
+    def near(s):                        # |s| <= 1
+        return ((A + 2) * s - (A + 3)) * s * s + 1
+
+    def far(s):                         # 1 < |s| < 2
+        return ((A * s - 5 * A) * s + 8 * A) * s - 4 * A
+    return [far(t + 1), near(t), near(1 - t), far(2 - t)]
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
-    """Samples input [N, C, H, W] at the normalised (x, y) points of grid [N, Ho, Wo, 2]."""
+    """Samples input [N, C, H, W] ([N, C, D, H, W]) at the normalised (x, y) ((x, y, z))
+    points of grid [N, Ho, Wo, 2] ([N, Do, Ho, Wo, 3])."""
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError(f"nn.functional.grid_sample(): expected mode to be 'bilinear', "
                          f"'nearest' or 'bicubic', but got: '{mode}'")
     if padding_mode not in ("zeros", "border", "reflection"):
         raise ValueError(f"nn.functional.grid_sample(): expected padding_mode to be 'zeros', "
                          f"'border', or 'reflection', but got: '{padding_mode}'")
-    if mode == "bicubic":
-        raise NotImplementedError("grid_sample: mode 'bicubic' is not supported by pyt")
     if align_corners is None:
+        _warn_align_corners()
         align_corners = False
-    if input.dim() != 4:
-        raise NotImplementedError("grid_sample: pyt supports 4-D inputs (2-D sampling) only")
-    if grid.dim() != 4 or grid.shape[-1] != 2:
-        raise RuntimeError(f"grid_sampler(): expected grid to have size 2 in last dimension, "
-                           f"but got grid with sizes {list(grid.shape)}")
-    if input.shape[0] != grid.shape[0]:
+    _check_grid_sample(input, grid, mode)
+    N, C = input.shape[:2]
+    k = input.dim() - 2
+    sizes = list(input.shape[2:])[::-1]             # W, H (, D): the grid's order
+    out_shape = list(grid.shape[1:-1])
+    flat = input.reshape(N, C, math.prod(sizes))
+    points = [_unnormalize(grid[..., i], sizes[i], align_corners) for i in range(k)]
+    nan_to = [0 if k == 2 else s - 1 for s in sizes]
+    if mode != "bicubic":               # bicubic pads each tap instead of the point
+        points = [_pad_coord(p, s, padding_mode, align_corners, n)
+                  for p, s, n in zip(points, sizes, nan_to)]
+
+    def tap(coords, weight):
+        """weight * input at integer points coords (x, y[, z]), each [N, *out_shape]:
+        zero outside the input."""
+        if mode == "bicubic":
+            coords = [_pad_coord(c, s, padding_mode, align_corners, n)
+                      for c, s, n in zip(coords, sizes, nan_to)]
+        inside = True
+        for c, s in zip(coords, sizes):
+            inside = inside & (c >= 0) & (c <= s - 1)
+        # points outside (NaN included: .long() of NaN is no index) read element 0
+        lin = 0
+        for c, s in zip(coords[::-1], sizes[::-1]):
+            lin = lin * s + pyt.where(inside, c, 0.0)
+        lin = lin.long().reshape(N, 1, math.prod(out_shape))
+        vals = flat.gather(2, lin.expand(N, C, lin.shape[2])).reshape(N, C, *out_shape)
+        inside = inside.unsqueeze(1)
+        if k == 3:                      # torch's 3-D kernel skips such taps, NaN weights too
+            return pyt.where(inside, vals * weight, 0.0)
+        return vals * inside.to(vals.dtype) * weight
+
+    if mode == "nearest":               # torch rounds half to even
+        return tap([pyt.round(p).detach() for p in points], 1)
+    # per axis, the taps' integer coordinates and their weights
+    axes = []
+    for p in points:
+        p0 = pyt.floor(p).detach()
+        t = (p - p0).unsqueeze(1)
+        if mode == "bilinear":
+            axes.append([(p0, 1 - t), (p0 + 1, t)])
+        else:
+            axes.append([(p0 + (j - 1), w) for j, w in enumerate(_cubic_weights(t))])
+    out = 0
+    for combo in itertools.product(*axes):
+        weight = 1
+        for _, w in combo:
+            weight = weight * w
+        out = out + tap([c for c, _ in combo], weight)
+    return out
+
+
+def _check_grid_sample(input, grid, mode):
+    if input.dtype != grid.dtype:
+        raise RuntimeError(f"expected scalar type {_type_name(input.dtype)} but found "
+                           f"{_type_name(grid.dtype)}")
+    if input.dim() >= 1 and grid.dim() >= 1 and input.shape[0] != grid.shape[0]:
         raise RuntimeError(f"grid_sampler(): expected grid and input to have same batch size, "
                            f"but got input with sizes {list(input.shape)} and grid with sizes "
                            f"{list(grid.shape)}")
-    N, C, H, W = input.shape
-    Ho, Wo = grid.shape[1], grid.shape[2]
-    x = _source_coord(grid[..., 0], W, padding_mode, align_corners)
-    y = _source_coord(grid[..., 1], H, padding_mode, align_corners)
-    flat = input.reshape(N, C, H * W)
-
-    def tap(xi, yi):
-        """input at integer points (xi, yi) [N, Ho, Wo], zero outside."""
-        inside = (xi >= 0) & (xi <= W - 1) & (yi >= 0) & (yi <= H - 1)
-        # points outside (NaN included: .long() of NaN is no index) read pixel 0, then
-        # count as zero
-        lin = (pyt.where(inside, yi, 0.0) * W + pyt.where(inside, xi, 0.0)).long()
-        lin = lin.reshape(N, 1, Ho * Wo)
-        vals = flat.gather(2, lin.expand(N, C, Ho * Wo)).reshape(N, C, Ho, Wo)
-        return vals * inside.unsqueeze(1).to(vals.dtype)
-
-    if mode == "nearest":
-        # torch rounds half to even
-        return tap(pyt.round(x).detach(), pyt.round(y).detach())
-    x0, y0 = pyt.floor(x).detach(), pyt.floor(y).detach()
-    x1, y1 = x0 + 1, y0 + 1
-    wx1, wy1 = (x - x0).unsqueeze(1), (y - y0).unsqueeze(1)
-    wx0, wy0 = 1 - wx1, 1 - wy1
-    return (tap(x0, y0) * wx0 * wy0 + tap(x1, y0) * wx1 * wy0 +
-            tap(x0, y1) * wx0 * wy1 + tap(x1, y1) * wx1 * wy1)
+    if grid.dim() < 1 or grid.shape[-1] != input.dim() - 2:
+        raise RuntimeError(f"grid_sampler(): expected grid to have size {input.dim() - 2} in "
+                           f"last dimension, but got grid with sizes {list(grid.shape)}")
+    for i in range(2, input.dim()):
+        if input.shape[i] == 0:
+            raise RuntimeError(f"grid_sampler(): expected input to have non-empty spatial "
+                               f"dimensions, but input has sizes {list(input.shape)} with "
+                               f"dimension {i} being empty")
+    if input.dim() not in (4, 5) or grid.dim() != input.dim():
+        raise RuntimeError(f"grid_sampler(): expected {4 if input.dim() == 4 else 5}D input "
+                           f"and grid with same number of dimensions, but got input with "
+                           f"sizes {list(input.shape)} and grid with sizes {list(grid.shape)}")
+    if mode == "bicubic" and input.dim() != 4:
+        raise RuntimeError("grid_sampler(): bicubic interpolation only supports 4D input")
+    if not input.dtype.is_floating_point:
+        kernel = "grid_sampler_2d_cpu_kernel_impl" if input.dim() == 4 else "grid_sampler3d_cpu"
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
 
 
 # ---------------------------------------------------------------- distances

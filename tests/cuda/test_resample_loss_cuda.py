@@ -197,6 +197,7 @@ INTERP_CASES = [
     ((1, 2, 3, 4, 5), "trilinear", None, 1.6, True, None),
     ((2, 3, 9, 8), "area", (4, 3), None, None, None),
     ((2, 3, 10), "area", None, 0.5, None, None),
+    ((1, 2, 3, 4, 3), "nearest", None, 2.34, None, None),
 ]
 
 
@@ -207,6 +208,18 @@ def test_interpolate_modes(case, dtype):
     fn = lambda x: F.interpolate(x, size=size, scale_factor=sf, mode=mode, align_corners=ac,
                                  recompute_scale_factor=rsf)
     cpu, gpu = run_both(fn, rand(shape, dtype, 1))
+    compare(cpu, gpu, dtype)
+
+
+@pytest.mark.parametrize("dtype", [pyt.float32, pyt.float64])
+@pytest.mark.parametrize("mode,size,sf,ac", [
+    ("bilinear", (3, 4), None, False), ("bilinear", None, (0.3, 2.2), True),
+    ("bicubic", None, 0.4, True), ("bicubic", (5, 17), None, False),
+    ("lanczos", (4, 13), None, False)])
+def test_interpolate_antialias(mode, size, sf, ac, dtype):
+    fn = lambda x: F.interpolate(x, size=size, scale_factor=sf, mode=mode, align_corners=ac,
+                                 antialias=True)
+    cpu, gpu = run_both(fn, rand((2, 3, 9, 11), dtype, 1))
     compare(cpu, gpu, dtype)
 
 
@@ -231,21 +244,25 @@ def test_interpolate_half_noncontiguous_and_modules():
 
 # ----- grid_sample / affine_grid (composites of GPU ops) -----------------------------------
 
-@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+@pytest.mark.parametrize("mode", ["bilinear", "nearest", "bicubic", "bilinear3d",
+                                  "nearest3d"])
 @pytest.mark.parametrize("padding_mode", ["zeros", "border", "reflection"])
 @pytest.mark.parametrize("align_corners", [False, True])
 def test_affine_grid_and_grid_sample(mode, padding_mode, align_corners):
-    theta = rand((2, 2, 3), pyt.float64, 1) + pyt.tensor([[1.0, 0, 0], [0, 1.0, 0]],
-                                                         dtype=pyt.float64)
-    x = rand((2, 3, 5, 6), pyt.float64, 2)
+    volume = mode.endswith("3d")
+    mode = mode[:-2] if volume else mode
+    eye = pyt.eye(4 if volume else 3, dtype=pyt.float64)[:-1]
+    theta = rand((2,) + tuple(eye.shape), pyt.float64, 1) + eye
+    x = rand((2, 3, 4, 5, 6) if volume else (2, 3, 5, 6), pyt.float64, 2)
+    size = [2, 3, 3, 4, 7] if volume else [2, 3, 4, 7]
     res = []
     for dev in ("cpu", "cuda"):
         th = theta.to(dev).detach().requires_grad_(True)
         leaf = x.to(dev).detach().requires_grad_(True)
-        grid = F.affine_grid(th, [2, 3, 4, 7], align_corners=align_corners)
+        grid = F.affine_grid(th, size, align_corners=align_corners)
         out = F.grid_sample(leaf, grid, mode=mode, padding_mode=padding_mode,
                             align_corners=align_corners)
         out.backward(rand(tuple(out.shape), pyt.float64, 3).to(dev))
         res.append([grid.detach(), out.detach(), leaf.grad] +
-                   ([th.grad] if mode == "bilinear" else []))
+                   ([th.grad] if mode != "nearest" else []))
     compare(res[0], res[1], pyt.float64)

@@ -114,6 +114,7 @@ def test_one_dim_passes_match_the_cpu(lib, n_in, mode, size, sf, ac, dt):
 INNER = [  # along H of [N, C, H, W], W kept (its pass is then exact identity)
     ("bicubic", 9, False), ("bicubic", 4, True), ("bicubic", 3, False),
     ("bilinear", 11, False), ("bilinear", 3, True), ("nearest", 10, None),
+    ("bilinear-aa", 3, False), ("bicubic-aa", 2, True), ("bicubic-aa", 9, False),
 ]
 
 
@@ -121,7 +122,9 @@ INNER = [  # along H of [N, C, H, W], W kept (its pass is then exact identity)
 @pytest.mark.parametrize("dt", [np.float32, np.float64])
 def test_inner_passes_match_the_cpu(lib, mode, h_out, ac, dt):
     x = rand((2, 2, 6, 5), dt)
-    kw = dict(size=(h_out, 5), mode=mode, align_corners=ac)
+    # "-aa": antialias, whose taps per output vary with the scale (spare ones weigh 0)
+    kw = dict(size=(h_out, 5), mode=mode.replace("-aa", ""), align_corners=ac,
+              antialias=mode.endswith("-aa"))
     expected = F.interpolate(pyt.tensor(x), **kw).numpy()
     taps = K._interpolate_taps(6, h_out, mode, bool(ac), None)
     y = _pass(lib, 0, x, expected.shape, taps, 6, h_out, 4, 5)
