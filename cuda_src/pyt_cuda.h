@@ -556,6 +556,12 @@ int pyt_cuda_lstm_backward(int dtype, const void *act, const void *tanh_c, const
 int pyt_cuda_max_unpool(int dtype, const void *src, const int64_t *idx, void *dst,
                         int64_t planes, int64_t src_len, int64_t dst_len, int64_t *bad_value);
 
+/* ---- polygamma (pointwise.cu): math_ops.pyx's _polygamma_value on the GPU --------- */
+
+/* y[i] = polygamma(n, x[i]) for n >= 1 over count contiguous float64 values, with the
+   CPU's formula (PYT_CUDA_ERR_INVALID for n < 1: n = 0 is digamma). */
+int pyt_cuda_polygamma(int n, const double *x, double *y, int64_t count);
+
 #ifdef __cplusplus
 }
 #endif
