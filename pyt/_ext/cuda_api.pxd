@@ -163,3 +163,7 @@ cdef extern from "pyt_cuda.h" nogil:
 # polygamma (pointwise.cu)
 cdef extern from "pyt_cuda.h" nogil:
     int pyt_cuda_polygamma(int n, const double *x, double *y, int64_t count)
+
+# cross-entropy's deferred target check (loss.cu)
+cdef extern from "pyt_cuda.h" nogil:
+    int pyt_cuda_cross_entropy_error(int64_t *bad_value)
