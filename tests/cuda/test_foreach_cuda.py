@@ -216,12 +216,12 @@ def test_repeated_tensors_take_the_per_tensor_path(kernel_calls):
         ha *= hb; hb *= ha; ha *= hb; hb *= ha
         assert_same(ha, a)
         assert_same(hb, b)
-        s = pyt.arange(100.0, device="cuda")
+        s = pyt.arange(100.0, dtype=dtype, device="cuda")
         fe._foreach_add_([s[:60], s[40:]], 1.0)
         assert kernel_calls[-1] is False
         expected = np.arange(100.0) + 1
         expected[40:60] += 1
-        assert_same(pyt.tensor(expected), s)
+        assert_same(pyt.tensor(expected, dtype=dtype), s)
         # distinct tensors still take the kernel
         c, d = _cuda(host)
         fe._foreach_add_([c, d], 1)
