@@ -9,9 +9,20 @@
    Half types compute in float, as the CPU (log_softmax in float32).
 
    S == 1: a warp (C <= 1024) or a block of 256 threads per row; S > 1: a thread per row,
-   walking its column (neighbouring threads read neighbouring values). */
+   walking its column (neighbouring threads read neighbouring values).
+
+   Out-of-range targets, without a synchronisation per call: a bad row reads nothing
+   outside its row (its loss and gradient are 0) and the first bad row of the call is
+   noted, by a one-thread kernel after the forward, in a word of mapped (zero-copy)
+   pinned host memory (ce_error: the first unreported bad target). The host reads that
+   word without waiting: at the start of every later forward, and in
+   pyt_cuda_cross_entropy_error (pyt.cuda.synchronize). So the IndexError surfaces at the
+   first of those made after the GPU ran the bad call, as torch's device-side assert
+   surfaces at a later synchronisation. Without mapped memory the forward reads its own
+   flag back (synchronising), as before. */
 #include <math.h>
 #include <stdint.h>
+#include <atomic>
 #include "pyt_cuda.h"
 #include "pyt_dtypes.h"
 #include <cuda_runtime.h>
@@ -100,6 +111,79 @@ __global__ void __launch_bounds__(CE_THREADS) ce_columns(CeArgs<T, S> a)
     }
 }
 
+/* the first unreported bad target, in mapped host memory: value is written before set */
+struct CeError {
+    unsigned long long set, value;
+};
+
+struct CeErrorWord {
+    CeError *host, *device;      /* one allocation (the same address under UVA) */
+};
+
+/* the word's host address once it exists (the checks never allocate it) */
+static std::atomic<CeError *> ce_error_host{nullptr};
+
+/* allocated at the first forward (a context exists then), never freed; NULLs when the
+   memory cannot be mapped */
+static CeErrorWord ce_error_word(void)
+{
+    static const CeErrorWord word = [] {
+        CeErrorWord w = {nullptr, nullptr};
+        void *h = nullptr, *d = nullptr;
+        if (cudaHostAlloc(&h, sizeof(CeError), cudaHostAllocMapped | cudaHostAllocPortable)
+                != cudaSuccess) {
+            cudaGetLastError();
+            return w;
+        }
+        /* with unified addressing (every 64-bit process) kernels on any device use the
+           host address itself */
+        int device = 0, uva = 0;
+        if (cudaGetDevice(&device) == cudaSuccess &&
+            cudaDeviceGetAttribute(&uva, cudaDevAttrUnifiedAddressing, device) == cudaSuccess &&
+            uva)
+            d = h;
+        else if (cudaHostGetDevicePointer(&d, h, 0) != cudaSuccess)
+            d = nullptr;
+        if (d == nullptr) {
+            cudaGetLastError();
+            cudaFreeHost(h);
+            return w;
+        }
+        w.host = (CeError *)h;
+        w.device = (CeError *)d;
+        w.host->set = 0;
+        w.host->value = 0;
+        ce_error_host.store(w.host);
+        return w;
+    }();
+    return word;
+}
+
+/* after the forward, on its stream: the call's first bad target into the word, unless
+   an earlier one waits there to be reported */
+__global__ void ce_note_bad(const unsigned long long *bad_row, const int64_t *target,
+                            CeError *err)
+{
+    const unsigned long long r = *bad_row;
+    volatile CeError *e = err;
+    if (r == CE_NO_BAD_ROW || e->set) return;
+    e->value = (unsigned long long)target[r];
+    __threadfence_system();
+    e->set = 1;
+}
+
+/* PYT_CUDA_ERR_INDEX and *bad_value when a bad target waits in the word (taking it:
+   reported once), else 0. Reads host memory only. */
+static int ce_take_error(int64_t *bad_value)
+{
+    CeError *e = ce_error_host.load();
+    if (e == nullptr || __atomic_load_n(&e->set, __ATOMIC_ACQUIRE) == 0) return 0;
+    const int64_t value = (int64_t)__atomic_load_n(&e->value, __ATOMIC_ACQUIRE);
+    __atomic_store_n(&e->set, 0ull, __ATOMIC_RELEASE);
+    if (bad_value) *bad_value = value;
+    return PYT_CUDA_ERR_INDEX;
+}
+
 /* mean / sum: one block adds the rows' losses and weights (in double, in a fixed order:
    the same result every run) */
 template <typename T, typename S>
@@ -164,6 +248,7 @@ static int ce_forward(int reduction, const void *x, const int64_t *target, const
                       void *stats, void *total_w, int64_t *bad_value)
 {
     cudaStream_t stream = (cudaStream_t)pyt_cuda_current_stream();
+    const CeErrorWord word = ce_error_word();
     CeArgs<T, S> a;
     a.x = (const T *)x;
     a.target = target;
@@ -204,8 +289,13 @@ static int ce_forward(int reduction, const void *x, const int64_t *target, const
                                                      (T *)out, (S *)total_w);
         err = pyt_launch_error();
     }
+    if (!err && word.device != nullptr) {          /* noted on the device: no waiting */
+        ce_note_bad<<<1, 1, 0, stream>>>(a.bad_row, target, word.device);
+        err = pyt_launch_error();
+    }
     unsigned long long first = CE_NO_BAD_ROW;
-    if (!err) err = pyt_cuda_memcpy(&first, a.bad_row, sizeof(first), PYT_CUDA_D2H, 0);
+    if (!err && word.device == nullptr)
+        err = pyt_cuda_memcpy(&first, a.bad_row, sizeof(first), PYT_CUDA_D2H, 0);
     if (!err && first != CE_NO_BAD_ROW) {
         int64_t t = 0;
         err = pyt_cuda_memcpy(&t, target + first, sizeof(t), PYT_CUDA_D2H, 0);
@@ -227,6 +317,11 @@ extern "C" int pyt_cuda_cross_entropy(int dtype, int reduction, const void *x,
     if (N < 0 || C < 1 || S < 1 || reduction < 0 || reduction > 2 || stats == nullptr ||
         (reduction != 0 && total_w == nullptr))
         return PYT_CUDA_ERR_INVALID;
+    if (dtype != PYT_FLOAT16 && dtype != PYT_BFLOAT16 && dtype != PYT_FLOAT32 &&
+        dtype != PYT_FLOAT64)
+        return PYT_CUDA_ERR_UNSUPPORTED;
+    const int earlier = ce_take_error(bad_value);   /* a bad target of an earlier call */
+    if (earlier) return earlier;
     if (N == 0) return 0;
     switch (dtype) {
     case PYT_FLOAT16: return ce_forward<RowHalf, float>(reduction, x, target, weight, N, C, S,
@@ -274,4 +369,9 @@ extern "C" int pyt_cuda_cross_entropy_backward(int dtype, int reduction, const v
                                                          total_w, grad, gx, N, C, S, ignore_index);
     default: return PYT_CUDA_ERR_UNSUPPORTED;
     }
+}
+
+extern "C" int pyt_cuda_cross_entropy_error(int64_t *bad_value)
+{
+    return ce_take_error(bad_value);
 }

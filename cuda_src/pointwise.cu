@@ -52,3 +52,22 @@ extern "C" int pyt_cuda_pointwise(int family, int op, int dtype, const pyt_cuda_
     if (ctx) launch.ctx = *ctx;
     return pyt_dispatch_dtype(dtype, launch);
 }
+
+/* polygamma(n, x) for n >= 1 over contiguous float64 (the CPU computes it in double too) */
+namespace {
+__global__ void polygamma_kernel(int n, const double *x, double *y, int64_t count)
+{
+    for (int64_t i = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; i < count;
+         i += (int64_t)gridDim.x * blockDim.x)
+        y[i] = pyt_cu_polygamma(n, x[i]);
+}
+}  // namespace
+
+extern "C" int pyt_cuda_polygamma(int n, const double *x, double *y, int64_t count)
+{
+    if (n < 1 || count < 0) return PYT_CUDA_ERR_INVALID;
+    if (count == 0) return 0;
+    cudaStream_t s = (cudaStream_t)pyt_cuda_current_stream();
+    polygamma_kernel<<<pyt_blocks_for(count), PYT_CUDA_THREADS, 0, s>>>(n, x, y, count);
+    return pyt_launch_error();
+}

@@ -239,6 +239,39 @@ PYT_HD double pyt_cu_digamma(double x)
     return pyt_cu_digamma_pos(x);
 }
 
+/* polygamma(n, x), n >= 1, as math_ops.pyx's _polygamma_value computes it:
+   (-1)^(n+1) n! zeta(n + 1, x), the Hurwitz zeta summed term by term until q + k >= s + 10,
+   then its Euler-Maclaurin tail (B_2k / (2k)!, k = 1..8) */
+PYT_HD double pyt_cu_hurwitz_zeta(double s, double q)
+{
+    const double bernoulli[8] = {1.0 / 12, -1.0 / 720, 1.0 / 30240, -1.0 / 1209600,
+                                 1.0 / 47900160, -691.0 / 1307674368000, 1.0 / 74724249600,
+                                 -3617.0 / 10670622842880000};
+    if (q <= 0.0 && q == floor(q)) return INFINITY;     /* a pole (or q = -inf) */
+    double total = 0.0, a = q;
+    while (a < s + 10.0) {
+        total += pow(a, -s);
+        a += 1.0;
+    }
+    double tail = pow(a, 1.0 - s) / (s - 1.0) + 0.5 * pow(a, -s);
+    double rising = s * pow(a, -s - 1.0);             /* s (s+1) ... (s+2k-2) a^(-s-2k+1) */
+    const double inv_a2 = 1.0 / (a * a);
+    for (int k = 0; k < 8; k++) {
+        const double term = bernoulli[k] * rising;
+        tail += term;
+        if (fabs(term) <= 1e-17 * fabs(total + tail)) break;
+        rising *= (s + 2 * k + 1) * (s + 2 * k + 2) * inv_a2;
+    }
+    return total + tail;
+}
+
+/* nan at the infinities where torch gives nan (trigamma at -inf, higher orders at +inf) */
+PYT_HD double pyt_cu_polygamma(int n, double x)
+{
+    if (isinf(x) && ((n == 1) != (x > 0))) return NAN;
+    return (n % 2 ? 1.0 : -1.0) * tgamma(n + 1.0) * pyt_cu_hurwitz_zeta(n + 1.0, x);
+}
+
 PYT_HD double pyt_cu_erfinv(double y)
 {
 #ifdef __CUDA_ARCH__

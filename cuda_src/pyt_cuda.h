@@ -460,8 +460,13 @@ int pyt_cuda_mode(int code, int64_t A, int64_t n, int64_t B, const void *sorted_
    reduction 0 (none): out = loss_r, N * S values of dtype; 1 (mean) / 2 (sum): out is one
    value of dtype, sum loss_r (mean: / sum of w[t] over the rows not ignored), and
    total_w (one value, compute dtype) that sum of weights. A target outside [0, C) other
-   than ignore_index: PYT_CUDA_ERR_INDEX and *bad_value (host) = the first such target in
-   row order. Synchronises (reads that flag back). */
+   than ignore_index reads nothing (its row's loss is 0) and is reported later, without a
+   synchronisation here: the call's first such target (row order) is kept on the host
+   (mapped memory) once the GPU has run the call, and the next pyt_cuda_cross_entropy, or
+   pyt_cuda_cross_entropy_error, returns PYT_CUDA_ERR_INDEX with *bad_value (host) = that
+   target, doing nothing else (the first unreported one is kept; each is reported once).
+   Where host memory cannot be mapped, the call reads its flag back (synchronises) and
+   reports its own bad target at once. */
 int pyt_cuda_cross_entropy(int dtype, int reduction, const void *x, const int64_t *target,
                            const void *weight, int64_t N, int64_t C, int64_t S,
                            int64_t ignore_index, void *out, void *stats, void *total_w,
@@ -556,6 +561,19 @@ int pyt_cuda_lstm_backward(int dtype, const void *act, const void *tanh_c, const
    in flat order, and nothing written. */
 int pyt_cuda_max_unpool(int dtype, const void *src, const int64_t *idx, void *dst,
                         int64_t planes, int64_t src_len, int64_t dst_len, int64_t *bad_value);
+
+/* ---- polygamma (pointwise.cu): math_ops.pyx's _polygamma_value on the GPU --------- */
+
+/* y[i] = polygamma(n, x[i]) for n >= 1 over count contiguous float64 values, with the
+   CPU's formula (PYT_CUDA_ERR_INVALID for n < 1: n = 0 is digamma). */
+int pyt_cuda_polygamma(int n, const double *x, double *y, int64_t count);
+
+/* ---- cross-entropy's deferred target check (loss.cu) -------------------------------- */
+
+/* PYT_CUDA_ERR_INDEX and *bad_value when an out-of-range target of an earlier
+   pyt_cuda_cross_entropy waits to be reported (it is taken: reported once), else 0.
+   Reads host memory only; after pyt_cuda_synchronize it sees every finished call. */
+int pyt_cuda_cross_entropy_error(int64_t *bad_value);
 
 #ifdef __cplusplus
 }

@@ -108,3 +108,6 @@ int pyt_cuda_lstm_forward(int dtype, void *gates, const void *c_prev, void *c, v
 int pyt_cuda_lstm_backward(int dtype, const void *act, const void *tanh_c, const void *c_prev, const void *dh_next, const void *d_out, void *dc, void *d_gates, int64_t batch, int64_t hidden) { return PYT_CUDA_ERR_NOT_BUILT; }
 /* max_unpool */
 int pyt_cuda_max_unpool(int dtype, const void *src, const int64_t *idx, void *dst, int64_t planes, int64_t src_len, int64_t dst_len, int64_t *bad_value) { return PYT_CUDA_ERR_NOT_BUILT; }
+/* polygamma */
+int pyt_cuda_polygamma(int n, const double *x, double *y, int64_t count) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_cross_entropy_error(int64_t *bad_value) { return PYT_CUDA_ERR_NOT_BUILT; }

@@ -56,12 +56,17 @@ def set_device(int device):
 
 
 def synchronize(device=None):
-    """Waits for all work on a device (the current one by default)."""
+    """Waits for all work on a device (the current one by default). Then raises a
+    cross_entropy target found out of range on the GPU and not reported yet (loss.cu
+    reports it without synchronising the call itself)."""
     cdef int d = device_index(device), err
+    cdef int64_t bad = 0
     with _on_device(d):
         with nogil:
             err = pyt_cuda_synchronize()
         check_cuda(err)
+    if pyt_cuda_cross_entropy_error(&bad) == PYT_CUDA_ERR_INDEX:
+        raise IndexError(f"Target {bad} is out of bounds.")
 
 
 def device_index(device, bint optional=True):

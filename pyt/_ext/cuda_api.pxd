@@ -159,3 +159,11 @@ cdef extern from "pyt_cuda.h" nogil:
     int pyt_cuda_foreach(int op, int dtype, int nlists, int ntensors, char *const *ptrs, const int64_t *numel, const double *s, const double *p)
     int pyt_cuda_lstm_forward(int dtype, void *gates, const void *c_prev, void *c, void *tanh_c, void *h, int64_t batch, int64_t hidden)
     int pyt_cuda_lstm_backward(int dtype, const void *act, const void *tanh_c, const void *c_prev, const void *dh_next, const void *d_out, void *dc, void *d_gates, int64_t batch, int64_t hidden)
+
+# polygamma (pointwise.cu)
+cdef extern from "pyt_cuda.h" nogil:
+    int pyt_cuda_polygamma(int n, const double *x, double *y, int64_t count)
+
+# cross-entropy's deferred target check (loss.cu)
+cdef extern from "pyt_cuda.h" nogil:
+    int pyt_cuda_cross_entropy_error(int64_t *bad_value)

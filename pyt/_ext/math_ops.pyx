@@ -26,8 +26,9 @@ from pyt._ext.tensor cimport (Tensor, new_empty, copy_into, clone, contiguous,
     _result_dtype_of, _operand, _to_dtype, _may_overlap, _has_internal_overlap, resize_,
     _binary, _into_out, grad_enabled, set_grad_enabled_flag, _record, _refuse_out,
     _inplace_result, _grad_like, _meta, _check_inplace_allowed, _same_geometry,
-    common_device, cuda_check, refuse_cuda)
+    common_device, cuda_check, refuse_cuda, is_cuda)
 from pyt._ext.cuda_api cimport (pyt_cuda_iter, pyt_cuda_math_ctx, pyt_cuda_pointwise,
+    pyt_cuda_polygamma,
     PYT_CUDA_ARITH, PYT_CUDA_CMP, PYT_CUDA_UNARY, PYT_CUDA_MATH_BINARY, PYT_CUDA_TERNARY)
 from pyt._ext.tensor cimport cuda_iter
 from pyt._ext.graph cimport Node
@@ -885,15 +886,20 @@ cdef Tensor _polygamma_values(int n, Tensor x):
     """polygamma(n, x), n >= 1, computed in double; x's float dtype (integers: the
     default one). Run with recording off."""
     cdef DType dt = x._dtype if x._dtype.is_floating_point else get_default(True)
-    refuse_cuda("polygamma", x)
     cdef Tensor src = contiguous(_to_dtype(x, _float64, False))
     cdef Tensor result = new_empty(src._ndim, src._shape, _float64, src._device, False)
     cdef const double* p = <const double*>src._data
     cdef double* q = <double*>result._data
     cdef Py_ssize_t i, count = src._numel
-    with nogil:
-        for i in range(count):
-            q[i] = _polygamma_value(n, p[i])
+    cdef int rc
+    if is_cuda(src):                    # pointwise.cu: the same formula on the GPU
+        with nogil:
+            rc = pyt_cuda_polygamma(n, p, q, count)
+        cuda_check(rc, "polygamma")
+    else:
+        with nogil:
+            for i in range(count):
+                q[i] = _polygamma_value(n, p[i])
     return result if dt is _float64 else _to_dtype(result, dt, False)
 
 

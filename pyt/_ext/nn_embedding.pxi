@@ -49,23 +49,35 @@ cdef void _embedding_renorm(real* w, const int64_t* idx, Py_ssize_t n, Py_ssize_
     """Rows of w named by idx whose norm exceeds max_norm are scaled down to it, in place
     (each row once, however often idx names it; seen: one zeroed flag per row)."""
     cdef Py_ssize_t i, j
-    cdef double norm, scale
+    cdef double norm, scale, a
     cdef real* row
     for i in range(n):
         if seen[idx[i]]:
             continue
         seen[idx[i]] = 1
         row = w + idx[i] * D
-        norm = 0
+        norm = INFINITY if norm_type == -INFINITY else 0
         for j in range(D):
+            a = fabs(row[j])
             if norm_type == 1:
-                norm += fabs(row[j])
+                norm += a
             elif norm_type == 2:
                 norm += row[j] * row[j]
+            elif norm_type == INFINITY:         # the largest |x| (nan wins, as amax)
+                if a > norm or a != a:
+                    norm = a
+            elif norm_type == -INFINITY:        # the smallest |x|
+                if a < norm or a != a:
+                    norm = a
+            elif norm_type == 0:                # how many are not zero
+                norm += a != 0
             else:
-                norm += c_pow(fabs(row[j]), norm_type)
-        norm = norm if norm_type == 1 else (sqrt(norm) if norm_type == 2
-                                            else c_pow(norm, 1.0 / norm_type))
+                norm += c_pow(a, norm_type)
+        if norm_type == 2:
+            norm = sqrt(norm)
+        elif norm_type != 1 and norm_type != 0 and norm_type != INFINITY \
+                and norm_type != -INFINITY:
+            norm = c_pow(norm, 1.0 / norm_type)
         if norm > max_norm:
             scale = max_norm / (norm + 1e-7)
             for j in range(D):
@@ -82,8 +94,8 @@ cdef Tensor _embedding(Tensor weight, object indices, Py_ssize_t padding_idx, ob
         raise RuntimeError("'weight' must be 2-D")
     if is_cuda(weight) or is_cuda(idx):
         if max_norm is not None:
-            refuse_cuda("embedding with max_norm", weight)
-            refuse_cuda("embedding with max_norm", idx)
+            _same_device2("embedding", weight, idx)
+            _embedding_renorm_by_ops(weight, idx, max_norm, norm_type)
         return _embedding_cuda(weight, idx)
     _check_index_range(idx, weight._shape[0])
     D = weight._shape[1]
@@ -115,8 +127,6 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     (torch.nn.functional.embedding). padding_idx only matters to the gradient; max_norm
     renormalises the picked rows of weight in place."""
     _norm_devices("embedding", (input, weight))
-    if max_norm is not None and isinstance(weight, Tensor):
-        refuse_cuda("embedding with max_norm", <Tensor>weight)
     cdef Tensor w = _tensor_arg(weight, "weight", "embedding")
     if padding_idx is not None and w._ndim == 2:
         if padding_idx > 0:
@@ -289,6 +299,48 @@ cdef Tensor _embedding_cuda(Tensor weight, Tensor idx):
     _same_device2("embedding", weight, idx)
     cdef list shape = _shape(idx) + [weight._shape[1]]
     return weight.index_select(0, idx.reshape(-1)).reshape(shape)
+
+
+def _embedding_renorm_by_ops(Tensor weight, Tensor idx, double max_norm, double norm_type):
+    """_embedding_renorm composed of device-generic tensor ops (the CUDA path; the CPU
+    runs it in tests against the kernel): each row named by idx once (unique), its norm in
+    double with the kernel's terms added in the kernel's order (a cumsum walks the row as
+    the kernel does, where a sum may pair the terms otherwise), the rows over max_norm
+    scaled by max_norm / (norm + 1e-7) in double, rounded through the kernel's compute
+    dtype, and written back in place without autograd. Out-of-range indices fail in
+    index_select before anything is written."""
+    import pyt
+    cdef Py_ssize_t D = weight._shape[1]
+    if not weight._dtype.is_floating_point:
+        raise RuntimeError("embedding_renorm_: expected a floating weight")
+    if idx._numel == 0 or D == 0:
+        return
+    rows = pyt.unique(idx.reshape(-1))
+    with pyt.no_grad():
+        wc = weight.index_select(0, rows).to(_compute_dtype(weight._dtype))
+        w = wc.to(pyt.float64)                                  # exact
+        a = w.abs()
+        if norm_type == INFINITY:
+            norm = a.amax(1)
+        elif norm_type == -INFINITY:
+            norm = a.amin(1)
+        else:
+            if norm_type == 1:
+                terms = a
+            elif norm_type == 2:
+                terms = (wc * wc).to(pyt.float64)               # squared in the compute dtype
+            elif norm_type == 0:
+                terms = (a != 0).to(pyt.float64)
+            else:
+                terms = a.pow(norm_type)
+            norm = terms.cumsum(1).select(1, D - 1)
+            if norm_type == 2:
+                norm = norm.sqrt()
+            elif norm_type != 1 and norm_type != 0:
+                norm = norm.pow(1.0 / norm_type)
+        scale = pyt.where(norm > max_norm, max_norm / (norm + 1e-7), 1.0)   # 1: unchanged
+        scaled = (w * scale.unsqueeze(1)).to(wc.dtype).to(weight.dtype)
+        weight.index_copy_(0, rows, scaled)
 
 
 cdef Tensor _embedding_factors_cuda(Tensor idx, Py_ssize_t num_weights, Py_ssize_t pad,

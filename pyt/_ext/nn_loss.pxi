@@ -3,6 +3,10 @@
 # (softmax - onehot) * weight * grad, where log_softmax + nll_loss take several kernels
 # and keep the whole log_softmax for the backward. The CPU path, label smoothing and
 # probability targets stay log_softmax + nll_loss (pyt.nn.functional.cross_entropy).
+# An out-of-range target does not make the call wait for the GPU (torch checks on the
+# device too): its row reads nothing and counts 0, loss.cu keeps the first such target on
+# the host, and the IndexError ("Target 7 is out of bounds.") comes from the first later
+# cross_entropy call made after the GPU ran the bad one, or from pyt.cuda.synchronize().
 
 cdef dict _CE_REDUCTIONS = {"none": 0, "mean": 1, "sum": 2}
 

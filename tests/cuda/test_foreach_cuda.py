@@ -200,3 +200,34 @@ def test_pin_memory_dataloader_gives_pinned_batches():
         assert pyt.equal(pyt.cat([b[0] for b in batches]), data.tensors[0])
         x = batches[0][0].cuda(non_blocking=True)
         assert pyt.equal(x.cpu(), data.tensors[0][:4])
+
+
+def test_repeated_tensors_take_the_per_tensor_path(kernel_calls):
+    # the kernel's blocks would update a repeated tensor at once; one op after the other
+    # gives the CPU's (and torch's) sequential result
+    for dtype in (pyt.float32, pyt.float64):
+        host = [pyt.tensor(np.arange(1.0, 301.0), dtype=dtype) for _ in range(2)]
+        a, b = _cuda(host)
+        fe._foreach_add_([a, b, a], 1)
+        assert kernel_calls[-1] is False
+        fe._foreach_mul_([a, b, a, b], [b, a, b, a])
+        ha, hb = host
+        ha += 1; hb += 1; ha += 1
+        ha *= hb; hb *= ha; ha *= hb; hb *= ha
+        assert_same(ha, a)
+        assert_same(hb, b)
+        s = pyt.arange(100.0, dtype=dtype, device="cuda")
+        fe._foreach_add_([s[:60], s[40:]], 1.0)
+        assert kernel_calls[-1] is False
+        expected = np.arange(100.0) + 1
+        expected[40:60] += 1
+        assert_same(pyt.tensor(expected, dtype=dtype), s)
+        # distinct tensors still take the kernel
+        c, d = _cuda(host)
+        fe._foreach_add_([c, d], 1)
+        assert kernel_calls[-1] is True
+    # the optimizers' fused steps decline too (their caller then takes the foreach ops)
+    p, g = pyt.ones(10, device="cuda"), pyt.full((10,), 0.5, device="cuda")
+    assert fe._fused_sgd([p, p], [g, g], None, [False, False], 0.1, 0.0, 0.0, 0.0, False,
+                         False) is False
+    assert_same(pyt.ones(10), p)

@@ -307,7 +307,49 @@ def test_embedding_many_repeats_and_errors():
         (F.embedding(idx.to(dev), wl) * G.to(dev)).sum().backward()
         grads.append(wl.grad)
     assert (grads[1].cpu() == grads[0]).all()
-    with pytest.raises(NotImplementedError):
-        F.embedding(idx.cuda(), w.cuda(), max_norm=1.0)
+    with pytest.raises(IndexError):
+        F.embedding(pyt.tensor([0, 3]).cuda(), w.cuda(), max_norm=1.0)
     with pytest.raises(RuntimeError):
         F.embedding(idx, w.cuda())
+
+
+@pytest.mark.parametrize("norm_type", [1.0, 2.0, 3.0, float("inf"), -float("inf"), 0.0])
+@pytest.mark.parametrize("dtype", [pyt.float32, pyt.float64, pyt.float16])
+def test_embedding_max_norm(dtype, norm_type):
+    # the weight is renormalised in place (the rows idx names, each once), then looked up
+    w = rand((12, 6), dtype, 101, scale=2.0)
+    idx = pyt.tensor([[0, 3, 3, 9], [3, 1, 0, 3], [9, 9, 2, 5]])
+    max_norm = {0.0: 4.0, -float("inf"): 0.1}.get(norm_type, 1.0)
+    wc, wg = w.clone(), w.cuda()
+    yc = F.embedding(idx, wc, max_norm=max_norm, norm_type=norm_type)
+    yg = F.embedding(idx.cuda(), wg, max_norm=max_norm, norm_type=norm_type)
+    close(wc, wg, dtype)
+    close(yc, yg, dtype)
+    assert (wc != w).any()
+    unused = [4, 6, 7, 8, 10, 11]
+    assert (wg.cpu()[unused] == w[unused]).all()
+
+
+@pytest.mark.parametrize("dtype", [pyt.float32, pyt.float64])
+def test_embedding_max_norm_grad_and_module(dtype):
+    w = rand((8, 5), dtype, 111, scale=2.0)
+    idx = pyt.tensor([1, 1, 4, 0, 7, 4])
+    res = []
+    for dev in (None, "cuda"):
+        wl = leaf(w, dev)
+        y = F.embedding(idx.to(wl.device), wl, max_norm=0.5)
+        (y * y).sum().backward()
+        res.append((wl.detach(), wl.grad))
+    close(res[0][0], res[1][0], dtype)
+    close(res[0][1], res[1][1], dtype)
+    m = nn.Embedding(8, 5, max_norm=1.0).to(dtype)
+    mg = nn.Embedding(8, 5, max_norm=1.0).to(dtype)
+    mg.load_state_dict(m.state_dict())
+    mg = mg.cuda()
+    close(m(idx), mg(idx.cuda()), dtype)
+    close(m.weight.detach(), mg.weight.detach(), dtype)
+    # embedding_bag renormalises through embedding
+    bc = F.embedding_bag(idx, w.clone(), pyt.tensor([0, 2]), max_norm=0.5, mode="sum")
+    bg = F.embedding_bag(idx.cuda(), w.cuda(), pyt.tensor([0, 2]).cuda(), max_norm=0.5,
+                         mode="sum")
+    close(bc, bg, dtype)

@@ -105,11 +105,30 @@ def test_cross_entropy_options():
 
 def test_cross_entropy_bad_targets():
     x = rand((4, 5), pyt.float32, 1)
+    good = pyt.tensor([0, 1, 2, 3])
     for bad, value in (([0, 7, 1, 9], 7), ([0, 1, -1, 2], -1), ([-100, 5, 0, 0], 5)):
         t = pyt.tensor(bad)
-        for xd, td in ((x, t), (x.cuda(), t.cuda())):
-            with pytest.raises(IndexError, match=f"Target {value} is out of bounds."):
-                F.cross_entropy(xd, td)
+        with pytest.raises(IndexError, match=f"Target {value} is out of bounds."):
+            F.cross_entropy(x, t)
+        # the GPU call does not wait for its check: the bad rows read nothing (loss 0) ...
+        loss = F.cross_entropy(x.cuda(), t.cuda(), reduction="none")
+        # ... and the error surfaces at the next synchronize, once
+        with pytest.raises(IndexError, match=f"Target {value} is out of bounds."):
+            pyt.cuda.synchronize()
+        pyt.cuda.synchronize()
+        ok = (t >= 0) & (t < 5)
+        expected = F.cross_entropy(x, t.masked_fill(~ok, 0), reduction="none") * ok
+        assert_same(expected, loss, 1e-6, 1e-7)
+        # or at the next cross_entropy call made after the GPU ran the bad one
+        F.cross_entropy(x.cuda(), t.cuda()).item()
+        with pytest.raises(IndexError, match=f"Target {value} is out of bounds."):
+            F.cross_entropy(x.cuda(), good.cuda())
+        # a bad target's row gets no gradient
+        xg = x.cuda().requires_grad_()
+        F.cross_entropy(xg, t.cuda(), reduction="sum").backward()
+        with pytest.raises(IndexError, match=f"Target {value} is out of bounds."):
+            pyt.cuda.synchronize()
+        assert (xg.grad.cpu()[~ok] == 0).all()
     with pytest.raises(RuntimeError, match="weight tensor should be defined"):
         F.cross_entropy(x.cuda(), pyt.tensor([0, 1, 2, 3]).cuda(), pyt.ones(4).cuda())
     with pytest.raises(RuntimeError, match="Expected all tensors to be on the same device"):
