@@ -88,6 +88,9 @@ struct fe_tensor {
     T *x[PYT_FOREACH_MAX_LISTS];
     int64_t n;
     C s0, s1, p[PYT_FOREACH_NPARAMS];
+    /* 1 - p[k], 1 - lr * weight_decay and -lr / s0 in double, then rounded, as the CPU
+       loop's Python scalars are (1.0f - 0.999f is 100 ulp off 0.001f) */
+    C one_minus[3], decay, adam_step;
     int op, nl;
     bool flag4, flag5, flag6;
 
@@ -98,6 +101,9 @@ struct fe_tensor {
         s0 = (C)a.s0[t];
         s1 = (C)a.s1[t];
         for (int k = 0; k < PYT_FOREACH_NPARAMS; k++) p[k] = (C)a.p[k];
+        for (int k = 0; k < 3; k++) one_minus[k] = (C)(1.0 - a.p[k]);
+        decay = (C)(1.0 - a.p[2] * a.p[4]);
+        adam_step = (C)(-a.p[2] / a.s0[t]);
         op = a.op;
         nl = a.nlists;
         flag4 = a.p[4] != 0;
@@ -150,16 +156,16 @@ struct fe_tensor {
             C param = d.ld(x[0][i]), g = d.ld(x[1][i]);
             if (flag6) g = -g;
             if (p[4] != (C)0) {
-                if (flag5) param = param * ((C)1 - p[2] * p[4]);
+                if (flag5) param = param * decay;
                 else g = g + p[4] * param;
             }
             /* the moments go on as stored (rounded to T), as the CPU loop's do */
-            C m = store(x[2], i, fe_lerp(d.ld(x[2][i]), g, (C)1 - p[0]));
-            C v = store(x[3], i, d.ld(x[3][i]) * p[1] + ((C)1 - p[1]) * g * g);
+            C m = store(x[2], i, fe_lerp(d.ld(x[2][i]), g, one_minus[0]));
+            C v = store(x[3], i, d.ld(x[3][i]) * p[1] + one_minus[1] * g * g);
             if (nl == 5)                         /* amsgrad */
                 v = store(x[4], i, fe_max(d.ld(x[4][i]), v));
             C denom = sqrt(v) / s1 + p[3];
-            x[0][i] = d.st(param + (-p[2] / s0) * (m / denom));
+            x[0][i] = d.st(param + adam_step * (m / denom));
             break;
         }
         case PYT_FE_SGD: {
@@ -169,7 +175,7 @@ struct fe_tensor {
             if (flag5) g = -g;
             if (p[3] != (C)0) g = g + p[3] * param;
             if (nl == 3) {
-                C buf = s0 != (C)0 ? g : d.ld(x[2][i]) * p[1] + ((C)1 - p[2]) * g;
+                C buf = s0 != (C)0 ? g : d.ld(x[2][i]) * p[1] + one_minus[2] * g;
                 buf = store(x[2], i, buf);
                 g = flag4 ? g + p[1] * buf : buf;
             }

@@ -177,6 +177,26 @@ def test_adam_step(lib, dtype, amsgrad, wd, decoupled, maximize):
         check(ref[k], lists[k], dtype)
 
 
+@pytest.mark.parametrize("dtype", [pyt.float32, pyt.float64])
+def test_adam_first_step_from_zero_moments(lib, dtype):
+    """The default betas on fresh state: 1 - beta2 is taken in double, as the CPU loop's
+    Python scalar (1.0f - 0.999f is 1.3e-5 off 0.001f, which the second moment shows)."""
+    beta1, beta2, lr, eps = 0.9, 0.999, 1e-3, 1e-8
+    lists = [host_list(4, dtype), host_list(5, dtype),
+             [pyt.zeros(s, dtype=dtype) for s in SHAPES], [pyt.zeros(s, dtype=dtype) for s in SHAPES]]
+    steps = [1] * len(SHAPES)
+    ref = [[x.clone() for x in L] for L in lists]
+    adam_reference(*ref, None, steps, beta1, beta2, lr, eps, 0.0, 0, 0)
+    rc = run(lib, fe.FE_ADAM, lists, s0=[1 - beta1] * len(SHAPES),
+             s1=[(1 - beta2) ** 0.5] * len(SHAPES), params=(beta1, beta2, lr, eps, 0.0, 0, 0))
+    assert rc == 0
+    check(ref[0], lists[0], dtype)
+    for k in (2, 3):                      # relative: the moments are small
+        for e, a in zip(ref[k], lists[k]):
+            np.testing.assert_allclose(a.double().numpy(), e.double().numpy(),
+                                       rtol=TOL[dtype], atol=0)
+
+
 def sgd_reference(params, grads, bufs, new, lr, momentum, dampening, wd, nesterov, maximize):
     """optim.SGD's loop, op for op."""
     for i, (p, g) in enumerate(zip(params, grads)):
