@@ -544,6 +544,22 @@ POOL_ERRORS = [
 ]
 
 
+def test_adaptive_pool_empty_channels_as_torch():
+    """torch's adaptive average pooling in 1-d and 2-d takes empty channels; 3-d and max
+    refuse them."""
+    import pyt.nn.functional as F
+    assert list(F.adaptive_avg_pool2d(pyt.zeros(1, 0, 4, 4), 2).shape) == [1, 0, 2, 2]
+    assert list(F.adaptive_avg_pool2d(pyt.zeros(0, 4, 4), 2).shape) == [0, 2, 2]
+    assert list(F.adaptive_avg_pool1d(pyt.zeros(3, 0, 4), 2).shape) == [3, 0, 2]
+    x = pyt.zeros(2, 0, 4, 4, requires_grad=True)
+    F.adaptive_avg_pool2d(x, 3).sum().backward()
+    assert list(x.grad.shape) == [2, 0, 4, 4]
+    for fn, shape in ((F.adaptive_avg_pool3d, (1, 0, 4, 4, 4)), (F.adaptive_max_pool2d, (1, 0, 4, 4)),
+                      (F.adaptive_avg_pool2d, (3, 0, 4))):
+        with pytest.raises(RuntimeError, match="non-zero size for non-batch dimensions"):
+            fn(pyt.zeros(shape), 2)
+
+
 @pytest.mark.parametrize("i", range(len(POOL_ERRORS)))
 def test_pool_errors(i):
     fn, exc, msg = POOL_ERRORS[i]

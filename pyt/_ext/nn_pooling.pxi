@@ -796,7 +796,11 @@ cdef _PoolArgs _adaptive_args(object input, int k, object output_size, str op):
     cdef _PoolArgs a = _pool_input(input, k, op, True)
     cdef int i, lead = 3 - k
     cdef Tensor x = <Tensor>input
-    for i in range(1 if a.batched else 0, x._ndim):
+    # torch's average pooling in 1-d and 2-d checks only the pooled dims (empty channels
+    # pass there); the others check every non-batch dim
+    cdef int first = (x._ndim - k if op in ("adaptive_avg_pool1d", "adaptive_avg_pool2d")
+                      else 1 if a.batched else 0)
+    for i in range(first, x._ndim):
         if x._shape[i] == 0:
             raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch "
                                f"dimensions, but input has sizes {_shape(x)} with dimension "
