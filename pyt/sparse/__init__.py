@@ -32,6 +32,6 @@ def sum(input, dim=None, dtype=None):
         return SparseTensor(input._indices(), values, size, input.is_coalesced())
     if not kept:
         return values.sum(0)
-    indices = input._indices().index_select(0, pyt.tensor(kept, dtype=pyt.int64))
+    indices = pyt.stack([input._indices()[d] for d in kept])
     size = [n for d, n in enumerate(input.shape) if d not in dims]
     return SparseTensor(indices, values, size).coalesce()

@@ -5,12 +5,21 @@ fields (data pointer, strides), which a COO tensor has no meaning for, so a spar
 handed to a dense-only op gets a TypeError there instead of silently wrong numbers.
 
 Everything here is composed from pyt's differentiable ops on the values, so autograd
-reaches the values (and through them whatever they were computed from) for free.
+reaches the values (and through them whatever they were computed from) for free. Those
+ops run on either device, so a sparse tensor lives where its indices and values are (the
+same device, which pyt.sparse_coo_tensor checks): every tensor made here is made there.
 """
 import numbers
 
 import pyt
 from pyt._ext.layout import sparse_coo
+
+
+def check_same_device(a, b):
+    """torch's error for operands on two devices, raised before any op reads them."""
+    if a.device != b.device:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
+                           f"least two devices, {a.device} and {b.device}!")
 
 
 def _linear_index(indices, sizes):
@@ -19,7 +28,7 @@ def _linear_index(indices, sizes):
     for d, n in enumerate(sizes):
         lin = indices[d] if lin is None else lin * n + indices[d]
     if lin is None:                           # no sparse dims: every element is position 0
-        return pyt.zeros(indices.shape[1], dtype=pyt.int64)
+        return pyt.zeros(indices.shape[1], dtype=pyt.int64, device=indices.device)
     return lin
 
 
@@ -30,7 +39,9 @@ def _unravel(lin, sizes):
         rows.append(lin % n)
         lin = lin.div(n, rounding_mode="floor")
     rows.reverse()
-    return pyt.stack(rows) if rows else pyt.zeros(0, lin.shape[0], dtype=pyt.int64)
+    if not rows:
+        return pyt.zeros(0, lin.shape[0], dtype=pyt.int64, device=lin.device)
+    return pyt.stack(rows)
 
 
 class SparseTensor:
@@ -90,7 +101,10 @@ class SparseTensor:
 
     @property
     def is_cuda(self):
-        return False
+        return self._val.is_cuda
+
+    def get_device(self):
+        return self._val.get_device()
 
     def is_floating_point(self):
         return self._val.is_floating_point()
@@ -165,10 +179,11 @@ class SparseTensor:
             return self
         sizes = self._size[:self.sparse_dim()]
         lin = _linear_index(self._ind, sizes)
+        # unique waits for the GPU: the count of distinct elements sizes the result
         uniq, where = pyt.unique(lin, return_inverse=True)
         dense_shape = tuple(self._val.shape[1:])
-        val = pyt.zeros((uniq.shape[0],) + dense_shape, dtype=self.dtype).index_add(
-            0, where, self._val)
+        val = pyt.zeros((uniq.shape[0],) + dense_shape, dtype=self.dtype,
+                        device=self.device).index_add(0, where, self._val)
         return SparseTensor(_unravel(uniq, sizes), val, self._size, True)
 
     def to_dense(self, dtype=None, *, masked_grad=None):
@@ -179,7 +194,7 @@ class SparseTensor:
             count *= s
         dense_shape = tuple(self._size[sparse_dim:])
         val = self._val if dtype is None else self._val.to(dtype)
-        flat = pyt.zeros((count,) + dense_shape, dtype=val.dtype)
+        flat = pyt.zeros((count,) + dense_shape, dtype=val.dtype, device=val.device)
         flat = flat.index_add(0, _linear_index(self._ind, sizes), val)
         return flat.reshape(tuple(self._size))
 
@@ -195,30 +210,21 @@ class SparseTensor:
     to_sparse_coo = to_sparse
 
     def to(self, *args, **kwargs):
-        """to(dtype) / to(device) / to(other): only the dtype can change (pyt is CPU only)."""
-        dtype = kwargs.pop("dtype", None)
-        kwargs.pop("device", None)
-        kwargs.pop("non_blocking", None)
-        kwargs.pop("copy", None)
-        if kwargs:
-            raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
-        for a in args:
-            if isinstance(a, pyt.dtype):
-                dtype = a
-            elif isinstance(a, (pyt.Tensor, SparseTensor)):
-                dtype = a.dtype
-            elif isinstance(a, (str, pyt.device)):
-                if pyt.device(a).type != "cpu":
-                    raise RuntimeError(f"pyt is CPU only: cannot move to {a}")
-            elif not isinstance(a, bool):
-                raise TypeError(f"to() received an invalid combination of arguments")
-        if dtype is None or dtype is self.dtype:
+        """to(dtype) / to(device) / to(device, dtype) / to(other), parsed as Tensor.to
+        parses them (another sparse tensor stands for its values' dtype and device); the
+        indices follow the values to their device."""
+        args = tuple(a._val if isinstance(a, SparseTensor) else a for a in args)
+        val = self._val.to(*args, **kwargs)
+        if val is self._val:
             return self
-        return self._like(self._val.to(dtype))
+        ind = self._ind.to(val.device, copy=bool(kwargs.get("copy", False)))
+        return SparseTensor(ind, val, self._size, self._coalesced)
 
     def type(self, dtype=None):
         if dtype is None:
-            return "pyt.sparse." + type(self._val.type()).__name__
+            # as torch names them: pyt.sparse.FloatTensor, pyt.cuda.sparse.FloatTensor
+            kind = self._val.type().rsplit(".", 1)[-1]
+            return ("pyt.cuda.sparse." if self.is_cuda else "pyt.sparse.") + kind
         return self.to(dtype)
 
     def double(self):
@@ -239,8 +245,17 @@ class SparseTensor:
     def bool(self):
         return self.to(pyt.bool)
 
-    def cpu(self):
-        return self
+    def cpu(self, memory_format=None):
+        return self.to("cpu")
+
+    def cuda(self, device=None, non_blocking=False, memory_format=None):
+        """This tensor on a GPU (device: None for the current one, an index or a CUDA
+        device), parsed as Tensor.cuda parses it."""
+        val = self._val.cuda(device, non_blocking)
+        if val is self._val:
+            return self
+        return SparseTensor(self._ind.to(val.device, non_blocking=non_blocking), val,
+                            self._size, self._coalesced)
 
     def clone(self, *, memory_format=None):
         return SparseTensor(self._ind.clone(), self._val.clone(), self._size, self._coalesced)
@@ -299,7 +314,7 @@ class SparseTensor:
         # the values were used through the tensor they stand for): that position gets it
         # once, as in torch (their mean, which is that common value)
         summed = SparseTensor(self._ind, g, self._size).coalesce()
-        ones = pyt.ones(self._nnz(), dtype=g.dtype)
+        ones = pyt.ones(self._nnz(), dtype=g.dtype, device=g.device)
         counts = SparseTensor(self._ind, ones, self._size).coalesce()._val
         counts = counts.reshape((-1,) + (1,) * self.dense_dim())
         return SparseTensor(summed._ind, summed._val / counts, self._size, True)
@@ -317,7 +332,7 @@ class SparseTensor:
         if gradient is None:
             if self.numel() != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
-            gradient = pyt.ones((), dtype=self.dtype)
+            gradient = pyt.ones((), dtype=self.dtype, device=self.device)
         if isinstance(gradient, SparseTensor):
             gradient = gradient.to_dense()
         gradient = gradient.expand(tuple(self._size))
@@ -339,7 +354,7 @@ class SparseTensor:
         if d0 < sparse_dim and d1 < sparse_dim:
             order = list(range(sparse_dim))
             order[d0], order[d1] = order[d1], order[d0]
-            ind = self._ind.index_select(0, pyt.tensor(order))
+            ind = pyt.stack([self._ind[d] for d in order])
             return SparseTensor(ind, self._val, size, self._nnz() <= 1 and self._coalesced)
         if d0 >= sparse_dim and d1 >= sparse_dim:
             val = self._val.transpose(d0 - sparse_dim + 1, d1 - sparse_dim + 1)
@@ -383,6 +398,7 @@ class SparseTensor:
             if other.dim() > self.dim():
                 raise RuntimeError(f"mul(sparse, dense): the dense operand has more dims "
                                    f"({other.dim()}) than the sparse one ({self.dim()})")
+            check_same_device(self, other)
             dense = other.expand(tuple(self._size))
             return self._like(self._val * _values_at_dense(dense, self))
         return NotImplemented
@@ -467,6 +483,7 @@ class SparseTensor:
 
 def _values_at_dense(dense, s):
     """dense's elements (or dense sub-tensors) at s's indices: a (nnz, *dense_shape) tensor."""
+    check_same_device(s, dense)
     sparse_dim = s.sparse_dim()
     sizes = s._size[:sparse_dim]
     flat = dense.reshape((-1,) + tuple(s._size[sparse_dim:]))
@@ -487,6 +504,7 @@ def _add_sparse(a, b, alpha):
     if a.sparse_dim() != b.sparse_dim():
         raise RuntimeError(f"add: expected 'self' and 'other' to have the same sparse_dim, but "
                            f"got {a.sparse_dim()} and {b.sparse_dim()}")
+    check_same_device(a, b)
     dtype = pyt.promote_types(a.dtype, b.dtype)
     bv = b._val if alpha == 1 else b._val * alpha
     values = pyt.cat([a._val.to(dtype), bv.to(dtype)])
@@ -494,6 +512,7 @@ def _add_sparse(a, b, alpha):
 
 
 def _add_dense(dense, s, sign):
+    check_same_device(dense, s)
     d = s.to_dense()
     return dense + d if sign == 1 else dense - d
 
@@ -503,6 +522,7 @@ def _mul_sparse(a, b):
     if a._size != b._size:
         raise RuntimeError(f"mul: expected 'self' and 'other' to have same sizes, but "
                            f"{list(a._size)} != {list(b._size)}")
+    check_same_device(a, b)
     a, b = a.coalesce(), b.coalesce()
     sparse_dim = a.sparse_dim()
     sizes = a._size[:sparse_dim]
@@ -510,10 +530,10 @@ def _mul_sparse(a, b):
     # both are sorted and duplicate-free: find each of a's positions among b's
     pos = pyt.searchsorted(lb, la).clamp_max(max(lb.shape[0] - 1, 0))
     if lb.shape[0] == 0:
-        hit = pyt.zeros(la.shape[0], dtype=pyt.bool)
+        hit = pyt.zeros(la.shape[0], dtype=pyt.bool, device=la.device)
     else:
         hit = lb.index_select(0, pos) == la
-    keep = hit.nonzero().reshape(-1)
+    keep = hit.nonzero().reshape(-1)             # waits for the GPU: sizes the result
     av = a._val.index_select(0, keep)
     bv = b._val.index_select(0, pos.index_select(0, keep))
     return SparseTensor(a._ind.index_select(1, keep), av * bv, a._size, True)

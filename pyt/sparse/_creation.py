@@ -4,17 +4,15 @@ from pyt._ext.layout import sparse_coo
 from pyt.sparse._coo_tensor import SparseTensor, _linear_index
 
 
-def _check_device(device):
-    if device is not None and pyt.device(device).type != "cpu":
-        raise RuntimeError(f"pyt: sparse tensors live on the CPU only, not on {device}")
-
-
-def _refuse_cuda(what, *tensors):
-    """Sparse tensors live on the CPU only: a CUDA input is refused before any kernel
-    reads its memory."""
-    for t in tensors:
-        if isinstance(t, pyt.Tensor) and t.is_cuda:
-            raise NotImplementedError(f"pyt: '{what}' is not implemented for CUDA tensors yet")
+def check_parts_device(indices_device, values_device):
+    """torch's error for indices and values on different devices: its sparse constructor
+    reaches a CUDA kernel (either part on a GPU is enough) whose device check names the
+    values as the odd one out."""
+    if indices_device != values_device:
+        raise RuntimeError(f"Expected all tensors to be on the same device, but got values is "
+                           f"on {values_device}, different from other tensors on "
+                           f"{indices_device} (when checking argument in method "
+                           f"wrapper_SparseCUDA___sparse_coo_tensor_with_dims_and_tensors)")
 
 
 def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None,
@@ -23,17 +21,24 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None,
     """A sparse COO tensor with the given indices ((sparse_dim, nnz), any integer dtype:
     they are stored as int64) and values ((nnz, *dense_shape)).
 
+    The tensor lives on `device` (both parts are moved there), by default on the values'
+    device; indices given as data are made there too, and tensors on two devices are
+    torch's RuntimeError.
+
     Unlike torch, the indices are always checked against the size (torch checks only with
-    check_invariants=True and otherwise may read out of bounds): one reduction per dim.
+    check_invariants=True and otherwise may read out of bounds): one reduction per dim,
+    whose results are read on the host (on a GPU, that waits for it).
     """
-    _refuse_cuda("sparse_coo_tensor", indices, values)
-    _check_device(device)
-    if not isinstance(indices, pyt.Tensor):
-        indices = pyt.as_tensor(indices, dtype=pyt.int64)
     if not isinstance(values, pyt.Tensor):
-        values = pyt.as_tensor(values, dtype=dtype)
-    elif dtype is not None and values.dtype is not dtype:
-        values = values.to(dtype)
+        values = pyt.as_tensor(values, dtype=dtype, device=device)
+    else:
+        values = values.to(device=device, dtype=dtype)      # itself when neither changes
+    if not isinstance(indices, pyt.Tensor):
+        # as torch: indices given as data are made where the values are
+        indices = pyt.as_tensor(indices, dtype=pyt.int64, device=values.device)
+    elif device is not None:
+        indices = indices.to(device)
+    check_parts_device(indices.device, values.device)
     if indices.dim() != 2:
         raise RuntimeError(f"indices must be sparse_dim x nnz, but got: {list(indices.shape)}")
     indices = indices.detach().to(pyt.int64)
@@ -43,8 +48,9 @@ def sparse_coo_tensor(indices, values, size=None, *, dtype=None, device=None,
                            f"{nnz}, nnz from values: {values.shape[0] if values.dim() else 1}")
     dense_shape = tuple(values.shape[1:])
     if nnz:
-        lowest = indices.amin(1).tolist()
-        highest = indices.amax(1).tolist()
+        # the bounds are checked (and the size inferred) on the host: one copy of
+        # 2 * sparse_dim numbers
+        lowest, highest = pyt.stack([indices.amin(1), indices.amax(1)]).tolist()
     else:
         lowest = highest = [-1] * sparse_dim
     for d, low in enumerate(lowest):
@@ -73,7 +79,6 @@ def to_sparse(tensor, sparse_dim=None, *, layout=None, blocksize=None, dense_dim
     """The COO form of a dense tensor: its first sparse_dim dims become sparse (default:
     all of them); a slice over the remaining (dense) dims is stored if any of it is
     nonzero. The result is coalesced."""
-    _refuse_cuda("to_sparse", tensor)
     if isinstance(tensor, SparseTensor):
         return tensor.to_sparse(sparse_dim, layout=layout)
     if layout not in (None, sparse_coo):
@@ -97,11 +102,13 @@ def to_sparse(tensor, sparse_dim=None, *, layout=None, blocksize=None, dense_dim
     shape = tuple(tensor.shape)
     sparse_shape, dense_shape = shape[:sparse_dim], shape[sparse_dim:]
     if sparse_dim == 0:                       # a 0-d tensor: one element, no index
-        return SparseTensor(pyt.zeros(0, 1, dtype=pyt.int64), tensor.reshape(1), (), True)
+        return SparseTensor(pyt.zeros(0, 1, dtype=pyt.int64, device=tensor.device),
+                            tensor.reshape(1), (), True)
     present = tensor != 0
     if dense_shape:
         present = present.reshape(sparse_shape + (-1,)).any(-1)
-    indices = present.nonzero().t().contiguous()      # row-major order: coalesced
+    # row-major order: coalesced (nonzero waits for the GPU: its count sizes the result)
+    indices = present.nonzero().t().contiguous()
     flat = tensor.reshape((-1,) + dense_shape)
     values = flat.index_select(0, _linear_index(indices, sparse_shape))
     return SparseTensor(indices, values, shape, True)

@@ -6,7 +6,7 @@ so the sparse operand needs no coalescing. All three steps are differentiable py
 the dense operand and the values get gradients.
 """
 import pyt
-from pyt.sparse._coo_tensor import SparseTensor
+from pyt.sparse._coo_tensor import SparseTensor, check_same_device
 
 # the names torch's messages give dtypes
 _SCALAR_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
@@ -29,9 +29,7 @@ def _check_dense(s, d):
     if not isinstance(d, pyt.Tensor):
         raise TypeError(f"mm(): argument 'mat2' (position 2) must be Tensor, not "
                         f"{type(d).__name__}")
-    if d.is_cuda:                       # sparse tensors live on the CPU
-        raise RuntimeError(f"Expected all tensors to be on the same device, but found at "
-                           f"least two devices, {d.device} and cpu!")
+    check_same_device(s, d)
     if d.dim() != 2:
         raise RuntimeError(f"addmm: matrices expected, got {d.dim()}D tensor")
     if d.shape[0] != s.shape[1]:
@@ -46,7 +44,7 @@ def _sparse_dense(s, d):
     """s @ d for a 2-D sparse s and a 2-D dense d (checked)."""
     row, col = s._ind[0], s._ind[1]
     picked = d.index_select(0, col) * s._val.unsqueeze(1)
-    out = pyt.zeros(s.shape[0], d.shape[1], dtype=picked.dtype)
+    out = pyt.zeros(s.shape[0], d.shape[1], dtype=picked.dtype, device=picked.device)
     return out.index_add(0, row, picked)
 
 
@@ -61,6 +59,7 @@ def mm(mat1, mat2):
                 raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied "
                                    f"({mat1.shape[0]}x{mat1.shape[1]} and "
                                    f"{mat2.shape[0]}x{mat2.shape[1]})")
+            check_same_device(mat1, mat2)
             if mat1.dtype is not mat2.dtype:
                 raise RuntimeError(f"expected scalar type {scalar_type_name(mat1.dtype)} but "
                                    f"found {scalar_type_name(mat2.dtype)}")
@@ -76,6 +75,7 @@ def mm(mat1, mat2):
                             f"{type(mat1).__name__}")
         if mat1.dim() != 2:
             raise RuntimeError(f"addmm: matrices expected, got {mat1.dim()}D tensor")
+        check_same_device(mat2, mat1)
         # d @ s == (s^T @ d^T)^T
         st = mat2.t()
         _check_dense(st, mat1.t())
@@ -91,9 +91,11 @@ def matmul(input, other):
     """matmul with a sparse operand: 2-D products as mm, a 1-D dense operand as a vector."""
     if isinstance(other, pyt.Tensor) and other.dim() == 1:
         _check_matrix(input)
+        check_same_device(input, other)
         return mm(input, other.unsqueeze(1)).squeeze(1)
     if isinstance(input, pyt.Tensor) and input.dim() == 1:
         _check_matrix(other, "mat2")
+        check_same_device(other, input)
         return mm(input.unsqueeze(0), other).squeeze(0)
     return mm(input, other)
 
@@ -109,6 +111,7 @@ def addmm(mat, mat1, mat2, *, beta=1, alpha=1):
     if not isinstance(mat, pyt.Tensor):
         raise TypeError(f"addmm(): argument 'input' (position 1) must be Tensor, not "
                         f"{type(mat).__name__}")
+    check_same_device(product, mat)
     mat = mat.expand(tuple(product.shape))
     if beta == 0:
         return product + pyt.zeros_like(mat)

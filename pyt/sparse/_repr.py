@@ -4,8 +4,8 @@ from pyt._tensor_str import _data_str
 
 
 def _part(t, indent):
-    """tensor([...]) for indices or values: no dtype or grad suffixes, which the sparse
-    tensor's own suffixes carry."""
+    """tensor([...]) for indices or values (copied to the host to be printed): no device,
+    dtype or grad suffixes, which the sparse tensor's own suffixes carry."""
     if t.numel() == 0:
         return f"tensor([], size={tuple(t.shape)})"
     return "tensor(" + _data_str(t, indent + len("tensor(")) + ")"
@@ -16,7 +16,8 @@ def sparse_repr(s):
     gap = " " * len("tensor(")
     text = head + _part(s._indices(), len(head))
     text += ",\n" + gap + "values=" + _part(s._values().detach(), len(gap + "values="))
-    suffixes = [f"size={tuple(s.shape)}", f"nnz={s._nnz()}"]
+    suffixes = [] if s.device.type == "cpu" else [f"device='{s.device}'"]
+    suffixes += [f"size={tuple(s.shape)}", f"nnz={s._nnz()}"]
     if s.dtype not in (pyt.get_default_dtype(), pyt.int64, pyt.bool):
         suffixes.append(f"dtype={s.dtype!r}")
     suffixes.append("layout=pyt.sparse_coo")
