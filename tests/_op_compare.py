@@ -40,6 +40,10 @@ def _tolerance(dtype):
 def difference(cpu, other, device_type, values_only=False, shape_only=False):
     """None when other (computed on device_type) equals cpu, else why not. values_only:
     integer results (indices) are not compared; shape_only: no values are."""
+    if isinstance(cpu, pyt.sparse.SparseTensor):      # compared through their dense form
+        if not isinstance(other, pyt.sparse.SparseTensor):
+            return f"a {type(other).__name__} instead of a sparse tensor"
+        return difference(cpu.to_dense(), other.to_dense(), device_type, values_only, shape_only)
     if isinstance(cpu, pyt.Tensor):
         if not isinstance(other, pyt.Tensor):
             return f"a {type(other).__name__} instead of a tensor"
