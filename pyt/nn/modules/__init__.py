@@ -16,8 +16,16 @@ from pyt.nn.modules.pooling import (
 from pyt.nn.modules.fold import Fold, Unfold
 from pyt.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from pyt.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
-from pyt.nn.modules.normalization import LayerNorm, GroupNorm, LocalResponseNorm
-from pyt.nn.modules.dropout import Dropout, Dropout1d, Dropout2d, AlphaDropout
+from pyt.nn.modules.normalization import LayerNorm, GroupNorm, LocalResponseNorm, RMSNorm
+from pyt.nn.modules.dropout import (
+    Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout,
+)
+from pyt.nn.modules.padding import (
+    ConstantPad1d, ConstantPad2d, ConstantPad3d, ZeroPad1d, ZeroPad2d, ZeroPad3d,
+    ReflectionPad1d, ReflectionPad2d, ReflectionPad3d, ReplicationPad1d, ReplicationPad2d,
+    ReplicationPad3d, CircularPad1d, CircularPad2d, CircularPad3d,
+)
+from pyt.nn.modules.channelshuffle import ChannelShuffle
 from pyt.nn.modules.sparse import Embedding, EmbeddingBag
 from pyt.nn.modules.pixelshuffle import PixelShuffle, PixelUnshuffle
 from pyt.nn.modules.upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d
@@ -25,7 +33,7 @@ from pyt.nn.modules.distance import CosineSimilarity, PairwiseDistance
 from pyt.nn.modules.activation import (
     Threshold, ReLU, ReLU6, LeakyReLU, PReLU, ELU, SELU, CELU, GELU, SiLU, Mish, Sigmoid,
     Tanh, Hardtanh, Hardsigmoid, Hardswish, Softplus, Softsign, Softmax, LogSoftmax,
-    Softmin, GLU, LogSigmoid, Tanhshrink, Softshrink, Hardshrink,
+    Softmin, GLU, LogSigmoid, Tanhshrink, Softshrink, Hardshrink, Softmax2d, RReLU,
 )
 from pyt.nn.modules.multihead_attention import MultiheadAttention
 from pyt.nn.modules.transformer import (
@@ -39,7 +47,8 @@ from pyt.nn.modules.loss import (
     L1Loss, MSELoss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
     BCEWithLogitsLoss, KLDivLoss, MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss,
     TripletMarginLoss, PoissonNLLLoss, GaussianNLLLoss, MultiLabelSoftMarginLoss,
-    SoftMarginLoss, CTCLoss,
+    SoftMarginLoss, CTCLoss, NLLLoss2d, MultiMarginLoss, MultiLabelMarginLoss,
+    TripletMarginWithDistanceLoss,
 )
 
 __all__ = [name for name in dir() if name[0].isupper()]    # the classes, not submodules
