@@ -288,3 +288,252 @@ def test_triplet_margin_with_distance_loss():
         nn.TripletMarginWithDistanceLoss(margin=0)
     assert repr(m) == "TripletMarginWithDistanceLoss(\n  (distance_function): " \
                       "PairwiseDistance()\n)"
+
+
+# ---------------------------------------------------------------- against torch
+
+def _pair_modules(torch, name, args, kwargs):
+    """The torch and pyt modules, the torch parameters and buffers copied to pyt."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        tm = getattr(torch.nn, name)(*args, **kwargs)
+        pm = getattr(nn, name)(*args, **kwargs)
+    assert list(pm.state_dict()) == list(tm.state_dict())
+    state = {k: _pyt(v.detach().numpy()) for k, v in tm.state_dict().items()}
+    pm.load_state_dict(state)
+    assert repr(pm) == repr(tm)
+    return tm, pm
+
+
+_MODULES = [
+    ("ConstantPad1d", ((1, 2), -0.5), {}, [(2, 3, 4)]),
+    ("ConstantPad2d", (1, 0.5), {}, [(2, 3, 4, 5)]),
+    ("ConstantPad3d", ((1, 0, 2, 1, 0, 1), 2.0), {}, [(2, 3, 4, 5)]),
+    ("ZeroPad1d", (2,), {}, [(3, 4)]),
+    ("ZeroPad2d", ((1, 2, -1, 1),), {}, [(2, 3, 4, 5)]),
+    ("ZeroPad3d", (1,), {}, [(2, 3, 4, 5, 2)]),
+    ("ReflectionPad1d", ((3, 1),), {}, [(2, 3, 4)]),
+    ("ReflectionPad2d", (2,), {}, [(3, 4, 5)]),
+    ("ReflectionPad3d", ((1, 2, 0, 1, 2, 1),), {}, [(2, 3, 3, 4, 5)]),
+    ("ReplicationPad1d", ((3, 1),), {}, [(3, 4)]),
+    ("ReplicationPad2d", ((1, 2, 3, 0),), {}, [(2, 3, 4, 5)]),
+    ("ReplicationPad3d", (2,), {}, [(3, 3, 4, 5)]),
+    ("CircularPad1d", ((3, 1),), {}, [(2, 3, 4)]),
+    ("CircularPad2d", ((1, 2, 3, 0),), {}, [(3, 4, 5)]),
+    ("CircularPad3d", (1,), {}, [(2, 3, 3, 4, 5)]),
+    ("RMSNorm", ([4, 5],), {}, [(3, 4, 5)]),
+    ("RMSNorm", (5,), {"eps": 1e-2, "elementwise_affine": False}, [(2, 3, 5)]),
+    ("Softmax2d", (), {}, [(2, 3, 4, 5)]),
+    ("ChannelShuffle", (2,), {}, [(2, 6, 3)]),
+    ("RReLU", (0.2, 0.4), {}, [(3, 7)]),                       # compared in eval mode
+    ("Dropout3d", (0.3,), {}, [(2, 3, 2, 2, 2)]),
+    ("FeatureAlphaDropout", (0.3,), {}, [(2, 3, 4)]),
+    ("TripletMarginWithDistanceLoss", (), {"margin": 2.0, "swap": True},
+     [(4, 5), (4, 5), (4, 5)]),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("name,args,kwargs,shapes", _MODULES,
+                         ids=[f"{m[0]}-{i}" for i, m in enumerate(_MODULES)])
+def test_module_matches_torch(name, args, kwargs, shapes, dtype):
+    torch = pytest.importorskip("torch")
+    tm, pm = _pair_modules(torch, name, args, kwargs)
+    tm.eval()
+    pm.eval()
+    tm.to(getattr(torch, dtype))
+    pm.to(getattr(pyt, dtype))
+    rng = np.random.default_rng(len(name))
+    arrays = [rng.standard_normal(s).astype(dtype) for s in shapes]
+    t_in = [torch.from_numpy(a).requires_grad_() for a in arrays]
+    p_in = [_pyt(a).requires_grad_() for a in arrays]
+    t_out, p_out = tm(*t_in), pm(*p_in)
+    assert p_out.dtype == getattr(pyt, dtype) and tuple(p_out.shape) == tuple(t_out.shape)
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(_np(p_out), t_out.detach().numpy(), **tol)
+    cot = rng.standard_normal(tuple(t_out.shape)).astype(dtype)
+    t_out.backward(torch.from_numpy(cot))
+    p_out.backward(_pyt(cot))
+    for t, p in zip(t_in, p_in):
+        np.testing.assert_allclose(_np(p.grad), t.grad.numpy(), **tol)
+    for (k, tp), (_, pp) in zip(tm.named_parameters(), pm.named_parameters()):
+        np.testing.assert_allclose(_np(pp.grad), tp.grad.numpy(), **tol, err_msg=k)
+
+
+_LOSSES = [
+    ("MultiMarginLoss", {}, "class"),
+    ("MultiMarginLoss", {"p": 2, "margin": 0.5, "reduction": "sum"}, "class"),
+    ("MultiMarginLoss", {"weight": "w", "reduction": "none"}, "class"),
+    ("MultiMarginLoss", {"p": 2, "weight": "w"}, "class"),
+    ("MultiLabelMarginLoss", {}, "labels"),
+    ("MultiLabelMarginLoss", {"reduction": "none"}, "labels"),
+    ("MultiLabelMarginLoss", {"reduction": "sum"}, "labels"),
+    ("NLLLoss2d", {"weight": "w", "ignore_index": 1}, "class2d"),
+]
+
+
+def _loss_targets(kind, rng, n, c):
+    if kind == "class":
+        return rng.integers(0, c, n)
+    if kind == "class2d":
+        return rng.integers(0, c, (n, 2, 3))
+    t = np.full((n, c), -1)
+    for i in range(n):
+        k = rng.integers(0, c + 1)
+        t[i, :k] = rng.permutation(c)[:k]
+    t[0, :2] = [1, 1]                            # a repeated label
+    return t
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("unbatched", [False, True])
+@pytest.mark.parametrize("name,kwargs,kind", _LOSSES,
+                         ids=[f"{m[0]}-{i}" for i, m in enumerate(_LOSSES)])
+def test_loss_matches_torch(name, kwargs, kind, unbatched, dtype):
+    torch = pytest.importorskip("torch")
+    if unbatched and kind == "class2d":
+        pytest.skip("NLLLoss2d takes batched images")
+    rng = np.random.default_rng(7)
+    n, c = 6, 4
+    w = (rng.random(c) + 0.5).astype(dtype)
+    t_kw = {k: torch.from_numpy(w) if v == "w" else v for k, v in kwargs.items()}
+    p_kw = {k: _pyt(w) if v == "w" else v for k, v in kwargs.items()}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        tm, pm = getattr(torch.nn, name)(**t_kw), getattr(nn, name)(**p_kw)
+    assert repr(pm) == repr(tm)
+    assert list(pm.state_dict()) == list(tm.state_dict())
+    x = rng.standard_normal((n, c, 2, 3) if kind == "class2d" else (n, c)).astype(dtype)
+    t = _loss_targets(kind, rng, n, c)
+    if unbatched:
+        x, t = x[0], (t[:1] if kind == "class" else t[0])
+    t_x, p_x = torch.from_numpy(x).requires_grad_(), _pyt(x).requires_grad_()
+    t_out, p_out = tm(t_x, torch.from_numpy(t)), pm(p_x, _pyt(t))
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
+    assert tuple(p_out.shape) == tuple(t_out.shape) and p_out.dtype == getattr(pyt, dtype)
+    np.testing.assert_allclose(_np(p_out), t_out.detach().numpy(), **tol)
+    t_out.sum().backward()
+    p_out.sum().backward()
+    np.testing.assert_allclose(_np(p_x.grad), t_x.grad.numpy(), **tol)
+
+
+def _same_error(torch, t_call, p_call):
+    with pytest.raises(Exception) as t_err:
+        t_call()
+    with pytest.raises(Exception) as p_err:
+        p_call()
+    assert p_err.type is t_err.type, (p_err.value, t_err.value)
+    t_msg, p_msg = str(t_err.value), str(p_err.value)
+    assert t_msg.startswith(p_msg.split("\n")[0][:40]), (p_msg, t_msg)
+
+
+@pytest.mark.parametrize("name,args", [
+    ("ConstantPad1d", (1, 0.0)), ("ConstantPad2d", (1, 0.0)), ("ConstantPad3d", (1, 0.0)),
+    ("ZeroPad1d", (1,)), ("ZeroPad2d", (1,)), ("ZeroPad3d", (1,)),
+    ("ReflectionPad1d", (1,)), ("ReflectionPad2d", (1,)), ("ReflectionPad3d", (1,)),
+    ("ReplicationPad1d", (1,)), ("ReplicationPad2d", (1,)), ("ReplicationPad3d", (1,)),
+    ("CircularPad1d", (1,)), ("CircularPad2d", (1,)), ("CircularPad3d", (1,)),
+    ("Softmax2d", ()), ("ChannelShuffle", (2,)), ("Dropout3d", ()),
+    ("FeatureAlphaDropout", ()),
+])
+@pytest.mark.filterwarnings("ignore::UserWarning")
+def test_wrong_rank_errors_match_torch(name, args):
+    torch = pytest.importorskip("torch")
+    tm, pm = getattr(torch.nn, name)(*args), getattr(nn, name)(*args)
+    for rank in range(0, 7):
+        shape = (2,) * rank
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                tm(torch.zeros(shape))
+        except Exception:
+            _same_error(torch, lambda: tm(torch.zeros(shape)), lambda: pm(pyt.zeros(shape)))
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                assert tuple(pm(pyt.zeros(shape)).shape) == tuple(tm(torch.zeros(shape)).shape)
+
+
+def test_constructor_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    for name, kw in [("MultiMarginLoss", {"p": 3}), ("TripletMarginWithDistanceLoss",
+                                                      {"margin": -1.0}),
+                     ("Dropout3d", {"p": -0.1}), ("FeatureAlphaDropout", {"p": 2})]:
+        _same_error(torch, lambda: getattr(torch.nn, name)(**kw),
+                    lambda: getattr(nn, name)(**kw))
+
+
+def test_triplet_with_distance_custom_function_matches_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(9)
+    arrays = [rng.standard_normal((5, 4)) for _ in range(3)]
+    tm = torch.nn.TripletMarginWithDistanceLoss(
+        distance_function=lambda u, v: (u - v).abs().sum(-1), margin=0.3, reduction="none")
+    pm = nn.TripletMarginWithDistanceLoss(
+        distance_function=lambda u, v: (u - v).abs().sum(-1), margin=0.3, reduction="none")
+    assert repr(pm) == repr(tm)
+    np.testing.assert_allclose(_np(pm(*[_pyt(a) for a in arrays])),
+                               tm(*[torch.from_numpy(a) for a in arrays]).numpy())
+
+
+def test_rrelu_training_matches_torch_in_law():
+    """Same support and same slope distribution in training mode (the draws differ)."""
+    torch = pytest.importorskip("torch")
+    x = -np.ones(20000)
+    t = -torch.nn.RReLU(0.1, 0.3)(torch.from_numpy(x)).numpy()
+    p = -_np(nn.RReLU(0.1, 0.3)(_pyt(x)))
+    assert abs(t.mean() - p.mean()) < 0.01 and abs(t.std() - p.std()) < 0.01
+
+
+def test_margin_loss_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    x, y = np.zeros((3, 4)), np.array([0, 1, 2])
+    cases = [
+        ("multi_margin_loss", np.zeros(4), np.array([1, 2]), {}),
+        ("multi_margin_loss", np.zeros((3, 0)), y, {}),
+        ("multi_margin_loss", np.zeros((2, 3, 4)), y[:2], {}),
+        ("multi_margin_loss", x, y.reshape(3, 1), {}),
+        ("multi_margin_loss", x, np.array([0, 4, 1]), {}),
+        ("multi_margin_loss", x, np.array([0, -1, 1]), {}),
+        ("multi_margin_loss", x, y.astype(np.int32), {}),
+        ("multi_margin_loss", x.astype(np.int32), y, {}),
+        ("multi_margin_loss", x, y, {"weight": np.ones(3)}),
+        ("multi_margin_loss", x, y, {"weight": np.ones((2, 2))}),
+        ("multi_margin_loss", x, y, {"p": 3}),
+        ("multi_margin_loss", x, y, {"reduction": "foo"}),
+        ("multilabel_margin_loss", x, np.zeros((3, 3), np.int64), {}),
+        ("multilabel_margin_loss", x, np.full((3, 4), 4), {}),
+        ("multilabel_margin_loss", x, np.full((3, 4), -2), {}),
+        ("multilabel_margin_loss", np.zeros(4), np.array([1, 0, -1, 9]), {}),
+        ("multilabel_margin_loss", np.zeros(4), np.zeros((1, 4), np.int64), {}),
+        ("multilabel_margin_loss", x, np.zeros((3, 4)), {}),
+        ("multilabel_margin_loss", np.zeros((2, 3, 4)), np.zeros((2, 3, 4), np.int64), {}),
+    ]
+    for fn, a, t, kw in cases:
+        t_kw = {k: torch.from_numpy(v) if isinstance(v, np.ndarray) else v
+                for k, v in kw.items()}
+        p_kw = {k: _pyt(v) if isinstance(v, np.ndarray) else v for k, v in kw.items()}
+        _same_error(torch,
+                    lambda: getattr(torch.nn.functional, fn)(torch.from_numpy(a),
+                                                             torch.from_numpy(t), **t_kw),
+                    lambda: getattr(F, fn)(_pyt(a), _pyt(t), **p_kw))
+
+
+@pytest.mark.parametrize("fn,a,t", [
+    ("multi_margin_loss", (), ()), ("multi_margin_loss", (4,), (1,)),
+    ("multi_margin_loss", (4,), ()), ("multi_margin_loss", (0, 4), (0,)),
+    ("multilabel_margin_loss", (), ()), ("multilabel_margin_loss", (4,), (4,)),
+    ("multilabel_margin_loss", (1,), (1,)), ("multilabel_margin_loss", (0, 4), (0, 4)),
+])
+def test_margin_loss_shapes_match_torch(fn, a, t):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(a)
+    y = np.zeros(t, np.int64)
+    for reduction in ("none", "sum"):
+        want = getattr(torch.nn.functional, fn)(torch.from_numpy(x), torch.from_numpy(y),
+                                                reduction=reduction)
+        got = getattr(F, fn)(_pyt(x), _pyt(y), reduction=reduction)
+        assert tuple(got.shape) == tuple(want.shape)
+        if x.size:                      # torch's sum over no samples is uninitialised memory
+            np.testing.assert_allclose(_np(got), want.numpy(), rtol=1e-12)

@@ -244,6 +244,8 @@ def _feature_dropout(input, p, training, inplace, batched_dims):
     batched = input.dim() == batched_dims
     x = _source(input, inplace)
     x = x if batched else x.unsqueeze(0)
+    if x.dim() < 2 and p != 1:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     mask_shape = tuple(x.shape[:2]) + (1,) * (x.dim() - 2)
     keep = pyt.empty(mask_shape, dtype=x.dtype, device=x.device).bernoulli_(1 - p)
     scale = 0.0 if p == 1 else 1.0 / (1 - p)
@@ -311,6 +313,8 @@ def _alpha_dropout(input, p, training, inplace, feature):
     if p == 1:
         out = input * 0.0
         return _inplace(input, out) if inplace else out
+    if feature and input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     shape = (tuple(input.shape[:2]) + (1,) * (input.dim() - 2)) if feature else input.shape
     keep = pyt.empty(shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
     a = 1.0 / math.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
@@ -504,8 +508,8 @@ def channel_shuffle(input, groups):
     """Interleaves the channels of `groups` groups: [N, g * k, *] -> channel order
     (0, k, 2k, ..., 1, k + 1, ...)."""
     if input.dim() < 3:
-        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but "
-                           f"got input with {input.dim()} dimension(s)")
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input "
+                           f"with sizes {list(input.shape)}")
     if groups <= 0:
         raise RuntimeError(f"Number of groups to divide channels in must be positive. Value "
                            f"of groups:{groups}")
@@ -1705,6 +1709,14 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
 
 def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
                                       margin=1.0, swap=False, reduction="mean"):
+    _check_reduction(reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a, pz, n = anchor.dim(), positive.dim(), negative.dim()
+    if not (a == pz == n):
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have "
+                           f"the same number of dimensions, but got: anchor {a}D, positive "
+                           f"{pz}D, and negative {n}D inputs")
     dist = distance_function if distance_function is not None else pairwise_distance
     d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
     if swap:
@@ -1730,6 +1742,21 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     return _reduce(loss, reduction)
 
 
+def _check_margin_input(input, target, kernel):
+    """The checks torch's multi-class margin kernels share: a float vector or matrix with
+    non-empty classes, and int64 targets."""
+    if input.dtype not in (pyt.float32, pyt.float64):
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
+    ok = input.numel() > 0 if input.dim() <= 1 else \
+        input.dim() == 2 and input.shape[1] != 0
+    if not ok:
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch "
+                           f"size, but got: {list(input.shape)}")
+    if target.dtype != pyt.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_type_name(target.dtype)}")
+
+
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
     """sum over classes i != y of max(0, margin - x[y] + x[i]) ** p / C, per sample."""
@@ -1737,9 +1764,24 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     _check_reduction(reduction)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
-    x = input if input.dim() == 2 else input.reshape(1, -1)
-    y = target.reshape(-1).long()
-    C = x.shape[1]
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    _check_margin_input(input, target, "multi_margin_loss_cpu_kernel")
+    x = input.reshape(1, -1) if input.dim() < 2 else input
+    N, C = x.shape
+    if target.dim() > 1 or target.numel() != N:
+        raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal "
+                           f"to the number of input samples (batch size). Expected target "
+                           f"size [{N}], but got {list(target.shape)}. Input has shape "
+                           f"{list(input.shape)}.")
+    if weight is not None:
+        if weight.numel() != C:
+            raise RuntimeError(f"inconsistent weight size, expected {C} but got "
+                               f"{list(weight.shape)}")
+        if weight.dtype != input.dtype:
+            raise RuntimeError(f"expected scalar type {_type_name(input.dtype)} but found "
+                               f"{_type_name(weight.dtype)}")
+    y = target.reshape(-1)
     if y.numel() and bool(((y < 0) | (y >= C)).any()):
         raise RuntimeError("target out of range")
     own = x.gather(1, y.unsqueeze(1))
@@ -1751,7 +1793,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     not_own = pyt.ones_like(terms).scatter_(1, y.unsqueeze(1), 0.0)
     loss = (terms * not_own).sum(1) / C
     if input.dim() < 2:
-        loss = loss.reshape(())
+        loss = loss.reshape(target.shape)     # torch keeps a [1] target's shape
     return _reduce(loss, reduction)
 
 
@@ -1759,9 +1801,17 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     """Targets: class indices per sample, ended by the first -1."""
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    x = input if input.dim() == 2 else input.reshape(1, -1)
-    t = target.reshape(x.shape).long()
+    _check_margin_input(input, target, "multilabel_margin_loss_forward_out_frame")
+    x = input.reshape(1, -1) if input.dim() < 2 else input
+    same = target.dim() <= 1 and target.numel() == x.shape[1] if input.dim() < 2 else \
+        target.dim() == 2 and tuple(target.shape) == tuple(input.shape)
+    if not same:
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of "
+                           f"size: {list(input.shape)}")
+    t = target.reshape(x.shape)
     C = x.shape[1]
+    if t.numel() and bool(((t < -1) | (t >= C)).any()):
+        raise RuntimeError("argument #2 'target' is out of range")
     # a target counts until the first -1 of its row
     valid = (t >= 0).long().cumprod(1).bool()
     safe = t.masked_fill(~valid, 0)
