@@ -6,7 +6,8 @@ from pyt.nn.modules.container import (
 from pyt.nn.modules.linear import Identity, Linear, Bilinear, LazyLinear
 from pyt.nn.modules.flatten import Flatten, Unflatten
 from pyt.nn.modules.conv import (
-    Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,
+    Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d, LazyConv1d,
+    LazyConv2d, LazyConv3d, LazyConvTranspose1d, LazyConvTranspose2d, LazyConvTranspose3d,
 )
 from pyt.nn.modules.pooling import (
     MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, LPPool1d, LPPool2d,
@@ -14,8 +15,14 @@ from pyt.nn.modules.pooling import (
     AdaptiveMaxPool2d, AdaptiveMaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d,
 )
 from pyt.nn.modules.fold import Fold, Unfold
-from pyt.nn.modules.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
-from pyt.nn.modules.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from pyt.nn.modules.batchnorm import (
+    BatchNorm1d, BatchNorm2d, BatchNorm3d, LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d,
+)
+from pyt.nn.modules.instancenorm import (
+    InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LazyInstanceNorm1d, LazyInstanceNorm2d,
+    LazyInstanceNorm3d,
+)
+from pyt.nn.modules.lazy import LazyModuleMixin
 from pyt.nn.modules.normalization import LayerNorm, GroupNorm, LocalResponseNorm, RMSNorm
 from pyt.nn.modules.dropout import (
     Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout,

@@ -1,8 +1,10 @@
-"""InstanceNorm1d/2d/3d: normalisation of each sample and channel over its own positions."""
+"""InstanceNorm1d/2d/3d: normalisation of each sample and channel over its own positions;
+their Lazy forms."""
 from pyt.nn import functional as F
-from pyt.nn.modules.batchnorm import _NormBase
+from pyt.nn.modules.batchnorm import _NormBase, _LazyNormBase
 
-__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
+__all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LazyInstanceNorm1d",
+           "LazyInstanceNorm2d", "LazyInstanceNorm3d"]
 
 
 class _InstanceNorm(_NormBase):
@@ -43,3 +45,20 @@ class InstanceNorm2d(_InstanceNorm):
 
 class InstanceNorm3d(_InstanceNorm):
     _spatial_dims = 3
+
+
+# torch's lazy instance norms default to affine=True, track_running_stats=True (unlike the
+# eager ones), and read num_features from dim 1 even of unbatched input
+class LazyInstanceNorm1d(_LazyNormBase, InstanceNorm1d):
+    """An InstanceNorm1d whose num_features comes from the first input."""
+    cls_to_become = InstanceNorm1d
+
+
+class LazyInstanceNorm2d(_LazyNormBase, InstanceNorm2d):
+    """An InstanceNorm2d whose num_features comes from the first input."""
+    cls_to_become = InstanceNorm2d
+
+
+class LazyInstanceNorm3d(_LazyNormBase, InstanceNorm3d):
+    """An InstanceNorm3d whose num_features comes from the first input."""
+    cls_to_become = InstanceNorm3d
