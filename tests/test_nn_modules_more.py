@@ -537,3 +537,171 @@ def test_margin_loss_shapes_match_torch(fn, a, t):
         assert tuple(got.shape) == tuple(want.shape)
         if x.size:                      # torch's sum over no samples is uninitialised memory
             np.testing.assert_allclose(_np(got), want.numpy(), rtol=1e-12)
+
+
+# ---------------------------------------------------------------- lazy modules
+
+_LAZY = [
+    ("LazyLinear", (3,), {}, (4, 5), "Linear"),
+    ("LazyConv1d", (4, 3), {"groups": 2, "padding": 1}, (2, 6, 7), "Conv1d"),
+    ("LazyConv2d", (4, 3), {"bias": False, "padding_mode": "reflect", "padding": 1},
+     (3, 6, 6), "Conv2d"),
+    ("LazyConv3d", (2, 2), {"stride": 2}, (1, 3, 4, 4, 4), "Conv3d"),
+    ("LazyConvTranspose1d", (4, 3), {"stride": 2, "output_padding": 1}, (2, 3, 5),
+     "ConvTranspose1d"),
+    ("LazyConvTranspose2d", (4, 3), {"groups": 2}, (2, 4, 3, 3), "ConvTranspose2d"),
+    ("LazyConvTranspose3d", (2, 2), {"dilation": 2}, (3, 3, 3, 3), "ConvTranspose3d"),
+    ("LazyBatchNorm1d", (), {}, (6, 3), "BatchNorm1d"),
+    ("LazyBatchNorm2d", (), {"momentum": None, "bias": False}, (4, 3, 2, 2), "BatchNorm2d"),
+    ("LazyBatchNorm3d", (), {"affine": False}, (2, 3, 2, 2, 2), "BatchNorm3d"),
+    ("LazyBatchNorm1d", (), {"track_running_stats": False}, (6, 3, 2), "BatchNorm1d"),
+    ("LazyInstanceNorm1d", (), {}, (2, 3, 5), "InstanceNorm1d"),
+    ("LazyInstanceNorm2d", (), {"affine": False, "track_running_stats": False},
+     (2, 3, 4, 4), "InstanceNorm2d"),
+    ("LazyInstanceNorm3d", (), {"eps": 1e-3}, (2, 3, 2, 3, 2), "InstanceNorm3d"),
+]
+
+
+@pytest.mark.parametrize("name,args,kwargs,shape,becomes", _LAZY,
+                         ids=[f"{m[0]}-{i}" for i, m in enumerate(_LAZY)])
+@pytest.mark.filterwarnings("ignore:input's size at dim=1 does not match num_features")
+def test_lazy_module_materialises(name, args, kwargs, shape, becomes):
+    m = getattr(nn, name)(*args, **kwargs)
+    lazy_names = [k for k, v in m.state_dict(keep_vars=True).items()
+                  if isinstance(v, (nn.UninitializedParameter, nn.UninitializedBuffer))]
+    assert m.has_uninitialized_params() == bool(lazy_names)
+    assert "(0," in repr(m) or "in_features=0" in repr(m)
+    pyt.manual_seed(0)
+    x = pyt.randn(*shape)
+    y = m(x)
+    assert type(m) is getattr(nn, becomes)
+    assert not any(isinstance(v, (nn.UninitializedParameter, nn.UninitializedBuffer))
+                   for v in m.state_dict(keep_vars=True).values())
+    assert all(type(p) is nn.Parameter for p in m.parameters())
+    assert all(type(b) is pyt.Tensor for b in m.buffers())
+    assert not m._forward_pre_hooks and not m._load_state_dict_pre_hooks
+    # the same module built eagerly with the inferred size gives the same output
+    if name == "LazyLinear":
+        eager = nn.Linear(m.in_features, *args, **kwargs)
+    elif "Conv" in name:
+        eager = getattr(nn, becomes)(m.in_channels, *args, **kwargs)
+    else:
+        # the lazy instance norms default to affine and tracking, the eager ones do not
+        settings = {"affine": m.affine, "track_running_stats": m.track_running_stats}
+        eager = getattr(nn, becomes)(m.num_features, **{**settings, **kwargs})
+    assert repr(eager) == repr(m)
+    assert list(eager.state_dict()) == list(m.state_dict())
+    eager.load_state_dict(m.state_dict())
+    m.eval()
+    eager.eval()
+    np.testing.assert_allclose(_np(eager(x)), _np(m(x)), rtol=1e-6)
+    y2 = m(x)                        # no second initialisation
+    assert y2.shape == y.shape
+
+
+def test_lazy_parameters_train():
+    pyt.manual_seed(1)
+    m = nn.Sequential(nn.LazyConv1d(4, 3), nn.LazyBatchNorm1d(), nn.ReLU(), nn.Flatten(),
+                      nn.LazyLinear(2))
+    x, t = pyt.randn(8, 2, 6), pyt.randn(8, 2)
+    # an optimizer may be made before the first forward (it holds the same Parameters)
+    opt = pyt.optim.SGD(m.parameters(), lr=0.1)
+    loss0 = F.mse_loss(m(x), t)
+    assert [type(c).__name__ for c in m] == ["Conv1d", "BatchNorm1d", "ReLU", "Flatten",
+                                             "Linear"]
+    for _ in range(20):
+        opt.zero_grad()
+        loss = F.mse_loss(m(x), t)
+        loss.backward()
+        opt.step()
+    assert float(loss) < float(loss0)
+
+
+def test_lazy_state_dict_round_trip():
+    m = nn.LazyBatchNorm2d()
+    state = m.state_dict()
+    assert isinstance(state["weight"], nn.UninitializedParameter)
+    assert isinstance(state["running_mean"], nn.UninitializedBuffer)
+    assert type(state["num_batches_tracked"]) is pyt.Tensor
+    # a lazy state_dict loads into a lazy module; a real one fixes the shapes
+    nn.LazyBatchNorm2d().load_state_dict(state)
+    source = nn.BatchNorm2d(5)
+    with pyt.no_grad():
+        source.running_mean.fill_(0.5)
+    m.load_state_dict(source.state_dict())
+    assert type(m) is nn.LazyBatchNorm2d and m.num_features == 0     # until forward
+    assert tuple(m.running_mean.shape) == (5,) and type(m.running_mean) is pyt.Tensor
+    np.testing.assert_array_equal(_np(m.running_mean), np.full(5, 0.5))
+    m.eval()
+    m(pyt.randn(2, 5, 3, 3))
+    assert type(m) is nn.BatchNorm2d
+    np.testing.assert_array_equal(_np(m.running_mean), np.full(5, 0.5))
+    with pytest.raises(RuntimeError, match=r'Missing key\(s\) in state_dict: "weight"'):
+        nn.LazyLinear(3).load_state_dict({})
+
+
+def test_lazy_dtype_before_forward():
+    m = nn.LazyBatchNorm1d().double()
+    assert isinstance(m.running_mean, nn.UninitializedBuffer)
+    assert m.running_mean.dtype == pyt.float64 and m.weight.dtype == pyt.float64
+    m(pyt.randn(4, 3, dtype=pyt.float64))
+    assert m.running_mean.dtype == pyt.float64 and m.weight.dtype == pyt.float64
+    lin = nn.LazyLinear(2, dtype=pyt.float64)
+    lin(pyt.randn(3, 4, dtype=pyt.float64))
+    assert lin.weight.dtype == pyt.float64
+
+
+def test_lazy_instance_norm_without_parameters_keeps_zero_features():
+    # nothing to materialise: num_features stays 0 and the eager module warns, as in torch
+    m = nn.LazyInstanceNorm2d(affine=False, track_running_stats=False)
+    with pytest.warns(UserWarning, match="input's size at dim=1 does not match num_features"):
+        m(pyt.randn(2, 3, 4, 4))
+    assert type(m) is nn.InstanceNorm2d and m.num_features == 0
+
+
+def test_lazy_errors():
+    with pytest.raises(RuntimeError, match=r"Expected 3D \(unbatched\) or 4D \(batched\) "
+                                           r"input to LazyConv2d"):
+        nn.LazyConv2d(2, 3)(pyt.zeros(2, 3))
+    m = nn.LazyConv1d(6, 3, groups=4)
+    with pytest.raises(ValueError, match="in_channels must be divisible by groups"):
+        m(pyt.zeros(2, 6, 5))
+    assert type(m) is nn.LazyConv1d
+    lin = nn.LazyLinear(3)
+    lin.load_state_dict(nn.Linear(4, 3).state_dict())
+    with pytest.raises(AssertionError, match="in_features inferred from input: 5"):
+        lin(pyt.zeros(2, 5))
+    buf = nn.UninitializedBuffer()
+    assert repr(buf) == "<UninitializedBuffer>" and not buf.requires_grad
+    buf.materialize((2, 3))
+    assert tuple(buf.shape) == (2, 3) and not isinstance(buf, nn.UninitializedBuffer)
+
+
+@pytest.mark.parametrize("name,args,kwargs,shape,becomes", _LAZY,
+                         ids=[f"{m[0]}-{i}" for i, m in enumerate(_LAZY)])
+@pytest.mark.filterwarnings("ignore:input's size at dim=1 does not match num_features")
+def test_lazy_module_matches_torch(name, args, kwargs, shape, becomes):
+    torch = pytest.importorskip("torch")
+    tm, pm = getattr(torch.nn, name)(*args, **kwargs), getattr(nn, name)(*args, **kwargs)
+    assert repr(pm) == repr(tm)
+    t_state, p_state = tm.state_dict(), pm.state_dict()
+    assert list(p_state) == list(t_state)
+    assert [type(v).__name__ for v in p_state.values()] == \
+        [type(v).__name__ for v in t_state.values()]
+    x = np.random.default_rng(3).standard_normal(shape)
+    tm.double()
+    pm.double()
+    t_x, p_x = torch.from_numpy(x).requires_grad_(), _pyt(x).requires_grad_()
+    tm(t_x)                                              # materialise both
+    pm(p_x)
+    assert type(pm).__name__ == type(tm).__name__ == becomes
+    assert repr(pm) == repr(tm)
+    assert list(pm.state_dict()) == list(tm.state_dict())
+    pm.load_state_dict({k: _pyt(v.numpy()) for k, v in tm.state_dict().items()})
+    t_out, p_out = tm(t_x), pm(p_x)
+    np.testing.assert_allclose(_np(p_out), t_out.detach().numpy(), rtol=1e-10, atol=1e-12)
+    t_out.sum().backward()
+    p_out.sum().backward()
+    np.testing.assert_allclose(_np(p_x.grad), t_x.grad.numpy(), rtol=1e-9, atol=1e-10)
+    for (k, v), (_, w) in zip(tm.state_dict().items(), pm.state_dict().items()):
+        np.testing.assert_allclose(_np(w), v.numpy(), rtol=1e-10, atol=1e-12, err_msg=k)

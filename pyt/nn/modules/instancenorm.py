@@ -1,5 +1,7 @@
 """InstanceNorm1d/2d/3d: normalisation of each sample and channel over its own positions;
 their Lazy forms."""
+import warnings
+
 from pyt.nn import functional as F
 from pyt.nn.modules.batchnorm import _NormBase, _LazyNormBase
 
@@ -21,10 +23,14 @@ class _InstanceNorm(_NormBase):
             raise ValueError(f"expected {batched - 1}D or {batched}D input (got "
                              f"{input.dim()}D input)")
         channel_dim = input.dim() - self._spatial_dims - 1
-        if input.size(channel_dim) != self.num_features and self.affine:
-            raise ValueError(f"expected input's size at dim={channel_dim} to match "
-                             f"num_features ({self.num_features}), but got: "
-                             f"{input.size(channel_dim)}.")
+        if input.size(channel_dim) != self.num_features:
+            if self.affine:
+                raise ValueError(f"expected input's size at dim={channel_dim} to match "
+                                 f"num_features ({self.num_features}), but got: "
+                                 f"{input.size(channel_dim)}.")
+            warnings.warn(f"input's size at dim={channel_dim} does not match num_features. "
+                          f"You can silence this warning by not passing in num_features, "
+                          f"which is not used because affine=False", stacklevel=3)
         if input.dim() == batched - 1:
             return self._apply_norm(input.unsqueeze(0)).squeeze(0)
         return self._apply_norm(input)
