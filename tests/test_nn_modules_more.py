@@ -705,3 +705,51 @@ def test_lazy_module_matches_torch(name, args, kwargs, shape, becomes):
     np.testing.assert_allclose(_np(p_x.grad), t_x.grad.numpy(), rtol=1e-9, atol=1e-10)
     for (k, v), (_, w) in zip(tm.state_dict().items(), pm.state_dict().items()):
         np.testing.assert_allclose(_np(w), v.numpy(), rtol=1e-10, atol=1e-12, err_msg=k)
+
+
+def test_rrelu_zero_takes_the_slope_and_bounds_checked():
+    for training in (False, True):
+        x = pyt.tensor([0.0, -1.0, 2.0], requires_grad=True)
+        F.rrelu(x, 0.2, 0.2, training=training).sum().backward()
+        np.testing.assert_allclose(_np(x.grad), [0.2, 0.2, 1.0], rtol=1e-6)
+        with pytest.raises(RuntimeError, match="Lower bound should be less than or equal"):
+            F.rrelu(x, 0.5, 0.1, training=training)
+
+
+@pytest.mark.parametrize("dtype,wdtype", [("float16", None), ("bfloat16", None),
+                                          ("float16", "float32"), ("float32", "float64"),
+                                          ("float64", "float32")])
+@pytest.mark.filterwarnings("ignore:Mismatch dtype")
+def test_rms_norm_dtypes_match_torch(dtype, wdtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3, 4, 5))
+    w = rng.standard_normal(5)
+    t_x, p_x = torch.from_numpy(x).to(getattr(torch, dtype)), _pyt(x, getattr(pyt, dtype))
+    t_w = None if wdtype is None else torch.from_numpy(w).to(getattr(torch, wdtype))
+    p_w = None if wdtype is None else _pyt(w, getattr(pyt, wdtype))
+    want, got = torch.nn.functional.rms_norm(t_x, [5], t_w), F.rms_norm(p_x, [5], p_w)
+    assert str(got.dtype).split(".")[-1] == str(want.dtype).split(".")[-1]
+    tol = 1e-2 if dtype in ("float16", "bfloat16") else 1e-6
+    np.testing.assert_allclose(_np(got.double()), want.double().numpy(), rtol=tol, atol=tol)
+
+
+def test_rms_norm_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    cases = [((3,), [2, 3], None), ((2, 4), [3], None), ((2, 4, 5), [3, 5], None),
+             ((), [1], None), ((2, 3), [3], (2,))]
+    for shape, ns, wshape in cases:
+        _same_error(torch,
+                    lambda: torch.nn.functional.rms_norm(
+                        torch.ones(shape), ns, None if wshape is None else torch.ones(wshape)),
+                    lambda: F.rms_norm(pyt.ones(shape), ns,
+                                       None if wshape is None else pyt.ones(wshape)))
+        with pytest.raises(Exception) as t_err:
+            torch.nn.functional.rms_norm(torch.ones(shape), ns,
+                                         None if wshape is None else torch.ones(wshape))
+        with pytest.raises(Exception) as p_err:
+            F.rms_norm(pyt.ones(shape), ns, None if wshape is None else pyt.ones(wshape))
+        assert str(p_err.value) == str(t_err.value)
+    _same_error(torch, lambda: torch.nn.functional.rms_norm(torch.ones(2, dtype=torch.int64),
+                                                            [2]),
+                lambda: F.rms_norm(pyt.ones(2, dtype=pyt.int64), [2]))

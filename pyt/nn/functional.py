@@ -207,18 +207,32 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
-    """input / sqrt(mean(input ** 2 over the trailing normalized_shape dims) + eps)."""
+    """input / sqrt(mean(input ** 2 over the trailing normalized_shape dims) + eps) * weight,
+    computed in float32 for half inputs and returned in the input's dtype, as torch does."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
         tuple(normalized_shape)
-    if tuple(input.shape[input.dim() - len(shape):]) != shape or len(shape) > input.dim():
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"rms_norm" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
+    if input.dim() < len(shape):
+        raise ValueError(f"Input tensor must have at least {len(shape)} dimensions, but got "
+                         f"{input.dim()}")
+    if tuple(input.shape[input.dim() - len(shape):]) != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
-                           f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
-                           f"{input.size()}")
+                           f"[*{', '.join(str(s) for s in shape)}], but got input of size"
+                           f"{list(input.shape)}")
+    if weight is not None and tuple(weight.shape) != shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {list(weight.shape)} and normalized_shape = "
+                           f"{list(shape)}")
+    x = input.float() if input.dtype in (pyt.float16, pyt.bfloat16) else input
     if eps is None:
-        eps = pyt.finfo(input.dtype).eps
+        eps = pyt.finfo(x.dtype).eps            # of the float32 it computes in, for halves
     dims = tuple(range(input.dim() - len(shape), input.dim()))
-    out = input * pyt.rsqrt((input * input).mean(dims, keepdim=True) + eps)
-    return out if weight is None else out * weight
+    out = x * pyt.rsqrt((x * x).mean(dims, keepdim=True) + eps)
+    if weight is not None:
+        out = out * weight
+    return out.to(input.dtype)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -860,10 +874,12 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Leaky ReLU whose negative slope is drawn from U(lower, upper) per element when
     training, and is their mean otherwise."""
     _float_only(input, "leaky_relu_cpu")
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     x = _source(input, inplace)
     if training:
         slope = pyt.empty_like(x).uniform_(lower, upper)
-        out = pyt.where(x >= 0, x, x * slope)
+        out = pyt.where(x > 0, x, x * slope)      # zero takes the slope, as in torch
     else:
         out = leaky_relu(x, (lower + upper) / 2)
     return _inplace(input, out) if inplace else out
