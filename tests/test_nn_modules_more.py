@@ -753,3 +753,80 @@ def test_rms_norm_errors_match_torch():
     _same_error(torch, lambda: torch.nn.functional.rms_norm(torch.ones(2, dtype=torch.int64),
                                                             [2]),
                 lambda: F.rms_norm(pyt.ones(2, dtype=pyt.int64), [2]))
+
+
+# ---------------------------------------------------------------- adaptive softmax
+
+def _np_log_softmax(z):
+    z = z - z.max(1, keepdims=True)
+    return z - np.log(np.exp(z).sum(1, keepdims=True))
+
+
+def test_adaptive_log_softmax_matches_numpy():
+    pyt.manual_seed(3)
+    m = nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3, 6], div_value=2.0).double()
+    assert [tuple(p.shape) for p in m.parameters()] == [(5, 8), (4, 8), (3, 4), (2, 8), (4, 2)]
+    assert list(m.state_dict()) == ["head.weight", "tail.0.0.weight", "tail.0.1.weight",
+                                    "tail.1.0.weight", "tail.1.1.weight"]
+    x = np.random.default_rng(0).standard_normal((7, 8))
+    y = np.array([0, 9, 4, 3, 2, 7, 5])
+    w = {k: _np(v) for k, v in m.state_dict().items()}
+    head = _np_log_softmax(x @ w["head.weight"].T)
+    full = [head[:, :3]]
+    for i in range(2):
+        tail = _np_log_softmax(x @ w[f"tail.{i}.0.weight"].T @ w[f"tail.{i}.1.weight"].T)
+        full.append(tail + head[:, 3 + i:4 + i])
+    full = np.concatenate(full, 1)
+    np.testing.assert_allclose(_np(m.log_prob(_pyt(x))), full, rtol=1e-12)
+    np.testing.assert_allclose(np.exp(full).sum(1), 1.0, rtol=1e-12)
+    out = m(_pyt(x), _pyt(y))
+    np.testing.assert_allclose(_np(out.output), full[np.arange(7), y], rtol=1e-12)
+    np.testing.assert_allclose(float(out.loss), -full[np.arange(7), y].mean(), rtol=1e-12)
+    np.testing.assert_array_equal(_np(m.predict(_pyt(x))), full.argmax(1))
+    one = m(_pyt(x[2]), pyt.tensor(4))
+    assert one.output.shape == () and abs(float(one.output) - full[2, 4]) < 1e-12
+    xt = _pyt(x).requires_grad_()
+    assert pyt.autograd.gradcheck(lambda a: m(a, _pyt(y)).loss, (xt,))
+
+
+def test_adaptive_log_softmax_errors():
+    for cutoffs in ([], [3, 3], [0], [10], [5, 2], [2.5]):
+        with pytest.raises(ValueError, match="cutoffs should be a sequence"):
+            nn.AdaptiveLogSoftmaxWithLoss(8, 10, cutoffs)
+    m = nn.AdaptiveLogSoftmaxWithLoss(8, 10, [3])
+    with pytest.raises(RuntimeError, match="same size in the batch dimension"):
+        m(pyt.randn(3, 8), pyt.tensor([1, 2]))
+    with pytest.raises(RuntimeError, match=r"Target values should be in \[0, 9\], but values "
+                                           r"in range \[-2, 3\] were found"):
+        m(pyt.randn(3, 8), pyt.tensor([1, -2, 3]))
+    with pytest.raises(RuntimeError, match="multi-target not supported"):
+        m(pyt.randn(3, 8), pyt.tensor([[1]]))
+    with pytest.raises(RuntimeError, match="0D target tensor expects 1D input tensors"):
+        m(pyt.randn(2, 8), pyt.tensor(1))
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_adaptive_log_softmax_matches_torch(dtype):
+    torch = pytest.importorskip("torch")
+    tm = torch.nn.AdaptiveLogSoftmaxWithLoss(8, 12, [3, 6, 9], div_value=2.0,
+                                             head_bias=True).to(getattr(torch, dtype))
+    pm = nn.AdaptiveLogSoftmaxWithLoss(8, 12, [3, 6, 9], div_value=2.0,
+                                       head_bias=True).to(getattr(pyt, dtype))
+    assert repr(pm) == repr(tm)
+    assert list(pm.state_dict()) == list(tm.state_dict())
+    pm.load_state_dict({k: _pyt(v.numpy()) for k, v in tm.state_dict().items()})
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((9, 8)).astype(dtype)
+    y = np.array([0, 11, 4, 3, 2, 7, 5, 1, 1])       # cluster 2 (9, 10) has one row only
+    t_x, p_x = torch.from_numpy(x).requires_grad_(), _pyt(x).requires_grad_()
+    t_out, p_out = tm(t_x, torch.from_numpy(y)), pm(p_x, _pyt(y))
+    tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(_np(p_out.output), t_out.output.detach().numpy(), **tol)
+    np.testing.assert_allclose(float(p_out.loss), float(t_out.loss), **tol)
+    t_out.loss.backward()
+    p_out.loss.backward()
+    np.testing.assert_allclose(_np(p_x.grad), t_x.grad.numpy(), **tol)
+    for (k, a), (_, b) in zip(tm.named_parameters(), pm.named_parameters()):
+        np.testing.assert_allclose(_np(b.grad), a.grad.numpy(), **tol, err_msg=k)
+    np.testing.assert_allclose(_np(pm.log_prob(p_x)), tm.log_prob(t_x).detach().numpy(), **tol)
+    np.testing.assert_array_equal(_np(pm.predict(p_x)), tm.predict(t_x).numpy())

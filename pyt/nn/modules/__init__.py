@@ -23,6 +23,7 @@ from pyt.nn.modules.instancenorm import (
     LazyInstanceNorm3d,
 )
 from pyt.nn.modules.lazy import LazyModuleMixin
+from pyt.nn.modules.adaptive import AdaptiveLogSoftmaxWithLoss
 from pyt.nn.modules.normalization import LayerNorm, GroupNorm, LocalResponseNorm, RMSNorm
 from pyt.nn.modules.dropout import (
     Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout,
