@@ -822,7 +822,7 @@ def test_adaptive_log_softmax_matches_torch(dtype):
     t_out, p_out = tm(t_x, torch.from_numpy(y)), pm(p_x, _pyt(y))
     tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(_np(p_out.output), t_out.output.detach().numpy(), **tol)
-    np.testing.assert_allclose(float(p_out.loss), float(t_out.loss), **tol)
+    np.testing.assert_allclose(float(p_out.loss), float(t_out.loss.detach()), **tol)
     t_out.loss.backward()
     p_out.loss.backward()
     np.testing.assert_allclose(_np(p_x.grad), t_x.grad.numpy(), **tol)
@@ -830,3 +830,141 @@ def test_adaptive_log_softmax_matches_torch(dtype):
         np.testing.assert_allclose(_np(b.grad), a.grad.numpy(), **tol, err_msg=k)
     np.testing.assert_allclose(_np(pm.log_prob(p_x)), tm.log_prob(t_x).detach().numpy(), **tol)
     np.testing.assert_array_equal(_np(pm.predict(p_x)), tm.predict(t_x).numpy())
+
+
+# ---------------------------------------------------------------- fractional max pooling
+
+def _np_fractional_starts(u, in_size, out_size, pool):
+    starts = [int((i + u) * ((in_size - pool) / (out_size - 1))) -
+              int(u * ((in_size - pool) / (out_size - 1))) for i in range(out_size - 1)]
+    return starts + [in_size - pool]
+
+
+def test_fractional_max_pool2d_matches_numpy():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 3, 11, 9))
+    u = rng.random((2, 3, 2))
+    out, idx = F.fractional_max_pool2d(_pyt(x), (3, 2), (4, 5), return_indices=True,
+                                       _random_samples=_pyt(u))
+    assert tuple(out.shape) == (2, 3, 4, 5) and idx.dtype == pyt.int64
+    for n in range(2):
+        for c in range(3):
+            rows = _np_fractional_starts(u[n, c, 1], 11, 4, 3)    # sample 1: height
+            cols = _np_fractional_starts(u[n, c, 0], 9, 5, 2)     # sample 0: width
+            assert rows == sorted(rows) and rows[0] >= 0 and rows[-1] == 8
+            want = np.array([[x[n, c, r:r + 3, q:q + 2].max() for q in cols] for r in rows])
+            np.testing.assert_array_equal(_np(out[n, c]), want)
+            np.testing.assert_array_equal(x[n, c].ravel()[_np(idx[n, c])], want)
+
+
+def test_fractional_max_pool_gradient_and_randomness():
+    pyt.manual_seed(0)
+    x = pyt.randn(2, 2, 8, 8, dtype=pyt.float64, requires_grad=True)
+    u = pyt.rand(2, 2, 2, dtype=pyt.float64)
+    assert pyt.autograd.gradcheck(
+        lambda a: F.fractional_max_pool2d(a, 2, output_size=5, _random_samples=u), (x,))
+    m = nn.FractionalMaxPool3d(2, output_ratio=0.5, return_indices=True)
+    assert repr(m) == "FractionalMaxPool3d()" and list(m.state_dict()) == []
+    y = pyt.randn(2, 3, 11, 11, 11)           # 11 -> 5: the window starts vary with u
+    a, ia = m(y)
+    b, ib = m(y)
+    assert tuple(a.shape) == (2, 3, 5, 5, 5)
+    assert not bool((ia == ib).all())         # fresh samples per call
+    pyt.manual_seed(4)
+    c = m(y)[0]
+    pyt.manual_seed(4)
+    np.testing.assert_array_equal(_np(m(y)[0]), _np(c))
+    fixed = nn.FractionalMaxPool2d(3, output_size=(4, 4), _random_samples=pyt.rand(1, 3, 2))
+    assert list(fixed.state_dict()) == ["_random_samples"]
+    z = pyt.randn(3, 9, 9)                    # unbatched
+    np.testing.assert_array_equal(_np(fixed(z)), _np(fixed(z)))
+    assert tuple(fixed(z).shape) == (3, 4, 4)
+
+
+def test_fractional_max_pool_errors():
+    with pytest.raises(ValueError, match="requires specifying either an output size"):
+        nn.FractionalMaxPool2d(2)
+    with pytest.raises(ValueError, match="only one of output_size and output_ratio"):
+        nn.FractionalMaxPool3d(2, output_size=3, output_ratio=0.5)
+    with pytest.raises(ValueError, match=r"output_ratio must be between 0 and 1 \(got 1.0\)"):
+        nn.FractionalMaxPool2d(2, output_ratio=1.0)
+    x = pyt.randn(2, 3, 10, 9)
+    with pytest.raises(RuntimeError, match="pool height 3 too large relative to input height"):
+        F.fractional_max_pool2d(x, 3, output_size=9)
+    with pytest.raises(RuntimeError, match="Expected 3D or 4D tensor"):
+        F.fractional_max_pool2d(pyt.randn(2, 3, 4, 5, 6), 2, output_size=1)
+    with pytest.raises(IndexError):                     # no channel dim for the samples
+        F.fractional_max_pool2d(pyt.randn(4, 5), 2, output_size=1)
+    with pytest.raises(RuntimeError, match="same dtype as input"):
+        F.fractional_max_pool2d(x, 2, output_size=3, _random_samples=pyt.rand(2, 3, 2,
+                                                                             dtype=pyt.float64))
+
+
+@pytest.mark.parametrize("nd", [2, 3])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_fractional_max_pool_matches_torch(nd, dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(nd)
+    for trial in range(15):
+        spatial = rng.integers(3, 10 if nd == 2 else 7, nd)
+        kernel = tuple(int(k) for k in rng.integers(1, 4, nd).clip(max=spatial - 1))
+        out = [int(rng.integers(1, s - k + (2 if nd == 2 else 1)))
+               for s, k in zip(spatial, kernel)]
+        n, c = (int(v) for v in rng.integers(1, 3, 2))
+        x = rng.standard_normal((n, c) + tuple(spatial)).astype(dtype)
+        if trial % 3 == 0:
+            x = x.round()                                   # ties: the first maximum
+        if trial % 4 == 0:
+            x.flat[rng.integers(0, x.size, 3)] = np.nan      # NaN: the last one of a window
+        u = rng.random((n, c, nd)).astype(dtype)
+        t_x, p_x = torch.from_numpy(x).requires_grad_(), _pyt(x).requires_grad_()
+        tf = getattr(torch.nn.functional, f"fractional_max_pool{nd}d")
+        pf = getattr(F, f"fractional_max_pool{nd}d")
+        t_out, t_idx = tf(t_x, kernel, out, return_indices=True,
+                          _random_samples=torch.from_numpy(u))
+        p_out, p_idx = pf(p_x, kernel, out, return_indices=True, _random_samples=_pyt(u))
+        np.testing.assert_array_equal(_np(p_out), t_out.detach().numpy())
+        np.testing.assert_array_equal(_np(p_idx), t_idx.numpy())
+        g = rng.standard_normal(tuple(t_out.shape)).astype(dtype)
+        t_out.backward(torch.from_numpy(g))
+        p_out.backward(_pyt(g))
+        np.testing.assert_allclose(_np(p_x.grad), t_x.grad.numpy(), rtol=1e-6)
+
+
+def test_fractional_max_pool_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    x = np.zeros((2, 3, 10, 9), np.float32)
+    cases = [
+        (2, x, 3, {"output_size": 9}), (2, x, 3, {"output_size": 8}),
+        (2, x, 3, {}), (2, x, 3, {"output_ratio": (0.5, 0.5, 0.5)}),
+        (2, x, 3, {"output_ratio": 0.5}),
+        (2, x[0, 0], 3, {"output_size": 4}), (2, np.zeros((2, 3, 4, 5, 6)), 3,
+                                              {"output_size": 2}),
+        (2, np.zeros((2, 0, 10, 9), np.float32), 3, {"output_size": 4}),
+        (2, x, 3, {"output_size": 4, "_random_samples": np.zeros((2, 3, 3), np.float32)}),
+        (2, x, 3, {"output_size": 4, "_random_samples": np.zeros((1, 3, 2), np.float32)}),
+        (2, x, 3, {"output_size": 4, "_random_samples": np.zeros((2, 2, 2), np.float32)}),
+        (2, x, 3, {"output_size": 4, "_random_samples": np.zeros((2, 3, 2, 1), np.float32)}),
+        (2, x, 3, {"output_size": 4, "_random_samples": np.zeros((2, 3, 2))}),
+        (2, x, 2, {"output_size": -1}),
+        (3, np.zeros((1, 1, 6, 7, 8)), 2, {"output_size": (5, 3, 3)}),
+        (3, np.zeros((1, 1, 6, 7, 8)), 2, {"output_size": (3, 6, 3)}),
+        (3, np.zeros((1, 1, 6, 7, 8)), 2, {"output_size": (3, 3, 7)}),
+        (3, np.zeros((5, 6, 7, 8, 2, 2)), 2, {"output_size": 3}),
+        (3, np.zeros((2, 0, 6, 7, 8)), 2, {"output_size": 3}),
+    ]
+    for nd, a, k, kw in cases:
+        t_kw = {key: torch.from_numpy(v) if isinstance(v, np.ndarray) else v
+                for key, v in kw.items()}
+        p_kw = {key: _pyt(v) if isinstance(v, np.ndarray) else v for key, v in kw.items()}
+        _same_error(torch,
+                    lambda: getattr(torch.nn.functional, f"fractional_max_pool{nd}d")(
+                        torch.from_numpy(a), k, **t_kw),
+                    lambda: getattr(F, f"fractional_max_pool{nd}d")(_pyt(a), k, **p_kw))
+    for cls in ("FractionalMaxPool2d", "FractionalMaxPool3d"):
+        for kw in ({}, {"output_size": 3, "output_ratio": 0.5}, {"output_ratio": 1.0},
+                   {"output_ratio": (0.5, 0)}):
+            _same_error(torch, lambda: getattr(torch.nn, cls)(2, **kw),
+                        lambda: getattr(nn, cls)(2, **kw))
+        assert repr(getattr(nn, cls)(2, output_size=3)) == \
+            repr(getattr(torch.nn, cls)(2, output_size=3))

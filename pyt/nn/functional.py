@@ -9,6 +9,8 @@ import itertools
 import math
 import warnings
 
+import numpy as np
+
 import pyt
 from pyt.nn._argument_checks import check_tensor_arguments
 from pyt._ext import nn_kernels as _k
@@ -155,6 +157,136 @@ def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     kd, kh, kw = (kernel_size,) * 3 if isinstance(kernel_size, int) else kernel_size
     out = avg_pool3d(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     return (out.sign() * relu(out.abs())).mul(kd * kh * kw).pow(1.0 / norm_type)
+
+
+def _fractional_starts(samples, in_size, out_size, pool):
+    """Window starts [N, C, out_size] from one uniform sample per plane: the pseudo-random
+    increasing sequence of Graham's fractional max pooling, computed as torch's kernel does
+    (in the samples' floating type, truncated) so the same samples give the same windows."""
+    ftype = np.float64 if samples.dtype == np.float64 else np.float32
+    s = samples.astype(ftype)
+    starts = np.empty(s.shape + (out_size,), np.int64)
+    if out_size > 1:
+        alpha = ftype(in_size - pool) / ftype(out_size - 1)
+        steps = np.arange(out_size - 1, dtype=ftype)
+        starts[..., :-1] = ((steps + s[..., None]) * alpha).astype(np.int64) - \
+            (s * alpha).astype(np.int64)[..., None]
+    if out_size > 0:
+        starts[..., -1] = in_size - pool
+    return starts
+
+
+def _fractional_max_pool(input, kernel_size, output_size, output_ratio, samples, nd, name):
+    """Max over the windows that _fractional_starts places; returns (values, indices into
+    each flattened plane), the first maximum of a window winning, or its last NaN."""
+    kernel = (kernel_size,) * nd if isinstance(kernel_size, int) else tuple(kernel_size)
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"fractional_max_pool{nd}d requires specifying either an output_size "
+                         f"or an output_ratio")
+    if output_size is None:
+        if len(output_ratio) > nd:
+            raise ValueError(f"fractional_max_pool{nd}d requires output_ratio to either be a "
+                             f"single Int or tuple of Ints.")
+        ratio = (output_ratio,) * nd if isinstance(output_ratio, (int, float)) else \
+            tuple(output_ratio)
+        output_size = [int(input.size(d - nd) * ratio[d]) for d in range(nd)]
+    out = (output_size,) * nd if isinstance(output_size, int) else tuple(output_size)
+    if samples is None:
+        # drawn before the rank checks, so a too-small input fails on its size() as in torch
+        n_batch = 1 if input.dim() == nd + 1 else input.size(0)
+        samples = pyt.rand(n_batch, input.size(-nd - 1), nd, dtype=input.dtype,
+                           device=input.device)
+    where = f"fractional_max_pool{nd}d()" if nd == 2 else "fractional_max_pool3d_out()"
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{where}: Expected {nd + 1}D or {nd + 2}D tensor, but got: "
+                           f"{list(input.shape)}")
+    for d in range(input.dim() - nd - 1, input.dim()):
+        if input.size(d) == 0:
+            raise RuntimeError(f"{where}: Expected input to have non-zero size for non-batch "
+                               f"dimensions, but got{list(input.shape)} with dimension {d} "
+                               f"being empty.")
+    batched = input.dim() == nd + 2
+    x = input if batched else input.unsqueeze(0)
+    N, C, spatial = x.size(0), x.size(1), tuple(x.shape[2:])
+    if samples.dim() != 3:
+        raise RuntimeError(f"Expect _random_samples to have 3 dimensions, got "
+                           f"{samples.dim()}")
+    if samples.size(2) != nd:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {nd}; got "
+                           f"{samples.size(2)}.")
+    if samples.size(0) < N:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if samples.size(1) != C:
+        raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
+    if samples.dtype != input.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    names = ("height", "width") if nd == 2 else ("time", "height", "width")
+    for d in range(nd):
+        fits = out[d] + kernel[d] - 1 <= spatial[d] if nd == 2 else \
+            out[d] + kernel[d] - 1 < spatial[d]         # torch's 3-d check is strict
+        if not fits:
+            raise RuntimeError(f"{where}: pool {names[d]} {kernel[d]} too large relative to "
+                               f"input {names[d]} {spatial[d]}")
+    if any(o < 0 for o in out):
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{min(out)}: {[N, C, *out]}")
+    # the flat position in its plane of every element of every window: [N, C, *out, *kernel]
+    host = samples[:N].detach().cpu().numpy()
+    strides = [int(np.prod(spatial[d + 1:])) for d in range(nd)]
+    flat = np.zeros((N, C) + out + kernel, np.int64)
+    for d in range(nd):
+        # torch's samples are ordered width, height for 2-d and time, height, width for 3-d
+        which = (1, 0)[d] if nd == 2 else d
+        starts = _fractional_starts(host[:, :, which], spatial[d], out[d], kernel[d])
+        pos = starts[..., None] + np.arange(kernel[d])           # [N, C, out_d, kernel_d]
+        shape = [N, C] + [1] * (2 * nd)
+        shape[2 + d], shape[2 + nd + d] = out[d], kernel[d]
+        flat = flat + (pos * strides[d]).reshape(shape)
+    window = int(np.prod(kernel))
+    flat = pyt.from_numpy(np.ascontiguousarray(flat.reshape(N, C, -1))).to(input.device)
+    vals = x.reshape(N, C, -1).gather(2, flat).reshape(N, C, *out, window)
+    nan = vals.isnan()
+    last_nan = (window - 1) - nan.flip(-1).long().argmax(-1, keepdim=True)
+    choice = pyt.where(nan.any(-1, keepdim=True), last_nan, vals.argmax(-1, keepdim=True))
+    values = vals.gather(-1, choice).squeeze(-1)
+    indices = flat.reshape(N, C, *out, window).gather(-1, choice).squeeze(-1)
+    if not batched:
+        values, indices = values.squeeze(0), indices.squeeze(0)
+    return values, indices
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None,
+                                       output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    """Max pooling over pseudo-randomly placed kH x kW windows giving output_size (or
+    input size * output_ratio); one uniform sample per (sample, channel) and dim places
+    them. Returns (output, indices)."""
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio,
+                                _random_samples, 2, "fractional_max_pool2d")
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    out, indices = fractional_max_pool2d_with_indices(input, kernel_size, output_size,
+                                                      output_ratio, return_indices,
+                                                      _random_samples)
+    return (out, indices) if return_indices else out
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None,
+                                       output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    """The 3-d form of fractional_max_pool2d_with_indices."""
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio,
+                                _random_samples, 3, "fractional_max_pool3d")
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    out, indices = fractional_max_pool3d_with_indices(input, kernel_size, output_size,
+                                                      output_ratio, return_indices,
+                                                      _random_samples)
+    return (out, indices) if return_indices else out
 
 
 # ---------------------------------------------------------------- normalisation
@@ -1843,6 +1975,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     return _reduce(loss, reduction)
 
 
-__all__ = [n for n in dir() if not n.startswith("_") and n not in ("math", "warnings", "pyt")]
+__all__ = [n for n in dir() if not n.startswith("_") and n not in ("math", "warnings", "pyt",
+                                                                  "np")]
 
 check_tensor_arguments(globals())

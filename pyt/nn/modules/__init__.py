@@ -13,6 +13,7 @@ from pyt.nn.modules.pooling import (
     MaxPool1d, MaxPool2d, MaxPool3d, AvgPool1d, AvgPool2d, AvgPool3d, LPPool1d, LPPool2d,
     LPPool3d, AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveAvgPool3d, AdaptiveMaxPool1d,
     AdaptiveMaxPool2d, AdaptiveMaxPool3d, MaxUnpool1d, MaxUnpool2d, MaxUnpool3d,
+    FractionalMaxPool2d, FractionalMaxPool3d,
 )
 from pyt.nn.modules.fold import Fold, Unfold
 from pyt.nn.modules.batchnorm import (
