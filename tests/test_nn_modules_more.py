@@ -968,3 +968,15 @@ def test_fractional_max_pool_errors_match_torch():
                         lambda: getattr(nn, cls)(2, **kw))
         assert repr(getattr(nn, cls)(2, output_size=3)) == \
             repr(getattr(torch.nn, cls)(2, output_size=3))
+
+
+def test_lazy_module_deepcopy_initialises_on_its_own():
+    import copy
+    m = nn.Sequential(nn.LazyLinear(3), nn.LazyConv1d(2, 1), nn.LazyBatchNorm1d())
+    c = copy.deepcopy(m)
+    c(pyt.randn(4, 5, 5))
+    c(pyt.randn(4, 5, 5))                         # the copy's hooks are gone too
+    assert [type(x).__name__ for x in c] == ["Linear", "Conv1d", "BatchNorm1d"]
+    assert [type(x).__name__ for x in m] == ["LazyLinear", "LazyConv1d", "LazyBatchNorm1d"]
+    m(pyt.randn(4, 6, 6))
+    assert m[0].in_features == 6 and c[0].in_features == 5

@@ -82,8 +82,12 @@ class LazyModuleMixin:
         module.initialize_parameters(*args, **(kwargs or {}))
         if module.has_uninitialized_params():
             raise RuntimeError(f"module {self._get_name()} has not been fully initialized")
-        module._initialize_hook.remove()
-        module._load_hook.remove()
+        # by id in this module's own dicts: a deepcopy's handles still point at the
+        # original's dicts, but the ids are the same
+        hook_id, load_id = module._initialize_hook.id, module._load_hook.id
+        module._forward_pre_hooks.pop(hook_id, None)
+        module._forward_pre_hooks_with_kwargs.pop(hook_id, None)
+        module._load_state_dict_pre_hooks.pop(load_id, None)
         del module._initialize_hook
         del module._load_hook
         if module.cls_to_become is not None:
