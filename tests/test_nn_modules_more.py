@@ -980,3 +980,56 @@ def test_lazy_module_deepcopy_initialises_on_its_own():
     assert [type(x).__name__ for x in m] == ["LazyLinear", "LazyConv1d", "LazyBatchNorm1d"]
     m(pyt.randn(4, 6, 6))
     assert m[0].in_features == 6 and c[0].in_features == 5
+
+
+# ---------------------------------------------------------------- SyncBatchNorm, Container
+
+def test_sync_batch_norm_is_batch_norm_in_one_process():
+    pyt.manual_seed(0)
+    x = pyt.randn(6, 4, 3, 2, 2)                  # any rank >= 2
+    sync, plain = nn.SyncBatchNorm(4, momentum=None), nn.BatchNorm3d(4, momentum=None)
+    np.testing.assert_allclose(_np(sync(x)), _np(plain(x)), rtol=1e-6)
+    np.testing.assert_allclose(_np(sync.running_var), _np(plain.running_var), rtol=1e-6)
+    assert sync.process_group is None
+    with pytest.raises(ValueError, match=r"expected at least 2D input \(got 1D input\)"):
+        sync(pyt.randn(4))
+    with pytest.raises(ValueError, match="number of input channels should be non-zero"):
+        sync(pyt.randn(3, 0, 2))
+    net = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.Sequential(nn.BatchNorm2d(4)))
+    converted = nn.SyncBatchNorm.convert_sync_batchnorm(net)
+    assert type(converted[1]) is nn.SyncBatchNorm and type(converted[2][0]) is nn.SyncBatchNorm
+    assert converted[1].weight is net[1].weight
+    assert converted[1].running_mean is net[1].running_mean
+    assert list(converted.state_dict()) == list(net.state_dict())
+
+
+def test_container_is_deprecated_module():
+    with pytest.warns(FutureWarning, match="nn.Container` is deprecated"):
+        c = nn.Container(a=nn.Linear(1, 1), b=nn.ReLU())
+    assert list(dict(c.named_children())) == ["a", "b"]
+    assert list(c.state_dict()) == ["a.weight", "a.bias"]
+
+
+@pytest.mark.parametrize("shape", [(5, 3), (4, 3, 6), (2, 3, 2, 2, 2)])
+def test_sync_batch_norm_matches_torch(shape):
+    torch = pytest.importorskip("torch")
+    tm, pm = _pair_modules(torch, "SyncBatchNorm", (3,), {})
+    tm.double()
+    pm.double()
+    x = np.random.default_rng(2).standard_normal(shape)
+    for train in (True, False):
+        tm.train(train)
+        pm.train(train)
+        t_x, p_x = torch.from_numpy(x).requires_grad_(), _pyt(x).requires_grad_()
+        t_out, p_out = tm(t_x), pm(p_x)
+        np.testing.assert_allclose(_np(p_out), t_out.detach().numpy(), rtol=1e-10, atol=1e-12)
+        t_out.pow(2).sum().backward()
+        p_out.pow(2).sum().backward()
+        np.testing.assert_allclose(_np(p_x.grad), t_x.grad.numpy(), rtol=1e-9, atol=1e-10)
+        for k, v in tm.state_dict().items():
+            np.testing.assert_allclose(_np(pm.state_dict()[k]), v.numpy(), rtol=1e-10, err_msg=k)
+    converted = torch.nn.SyncBatchNorm.convert_sync_batchnorm(
+        torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.BatchNorm1d(4, affine=False)))
+    ours = nn.SyncBatchNorm.convert_sync_batchnorm(
+        nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4, affine=False)))
+    assert repr(ours) == repr(converted)

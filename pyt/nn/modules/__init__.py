@@ -1,7 +1,7 @@
 """The layer modules of pyt.nn."""
 from pyt.nn.modules.module import Module
 from pyt.nn.modules.container import (
-    Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict,
+    Container, Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict,
 )
 from pyt.nn.modules.linear import Identity, Linear, Bilinear, LazyLinear
 from pyt.nn.modules.flatten import Flatten, Unflatten
@@ -18,6 +18,7 @@ from pyt.nn.modules.pooling import (
 from pyt.nn.modules.fold import Fold, Unfold
 from pyt.nn.modules.batchnorm import (
     BatchNorm1d, BatchNorm2d, BatchNorm3d, LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d,
+    SyncBatchNorm,
 )
 from pyt.nn.modules.instancenorm import (
     InstanceNorm1d, InstanceNorm2d, InstanceNorm3d, LazyInstanceNorm1d, LazyInstanceNorm2d,
