@@ -1033,3 +1033,44 @@ def test_sync_batch_norm_matches_torch(shape):
     ours = nn.SyncBatchNorm.convert_sync_batchnorm(
         nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4, affine=False)))
     assert repr(ours) == repr(converted)
+
+
+# ---------------------------------------------------------------- CrossMapLRN2d
+
+def test_cross_map_lrn2d_matches_numpy():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 7, 3, 2))
+    size, alpha, beta, k = 4, 0.3, 0.75, 2.0
+    pre_pad = int((size - 1) / 2 + 1)                   # 2: a window of 3 channels
+    sq = x ** 2
+    scale = np.empty_like(x)
+    for c in range(7):
+        lo, hi = max(0, c - pre_pad + 1), min(6, c + pre_pad - 1)
+        # torch's running sum never subtracts channel 0 again
+        scale[:, c] = sq[:, lo:hi + 1].sum(1) + (sq[:, 0] if lo > 0 else 0)
+    want = x * (scale * alpha / size + k) ** -beta
+    m = nn.CrossMapLRN2d(size, alpha, beta, k)
+    np.testing.assert_allclose(_np(m(_pyt(x))), want, rtol=1e-12)
+    assert repr(m) == "CrossMapLRN2d(4, alpha=0.3, beta=0.75, k=2.0)"
+    assert list(m.state_dict()) == []
+    with pytest.raises(ValueError, match="CrossMapLRN2d: Expected input to be 4D, got 3D"):
+        m(pyt.randn(2, 3, 4))
+
+
+@pytest.mark.parametrize("size", [2, 3, 4, 5, 6])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cross_map_lrn2d_matches_torch(size, dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(size)
+    for channels in (1, 2, 7):
+        x = rng.standard_normal((2, channels, 3, 2)).astype(dtype)
+        t_x, p_x = torch.from_numpy(x).requires_grad_(), _pyt(x).requires_grad_()
+        t_out = torch.nn.CrossMapLRN2d(size, 0.3, 0.75, 2.0)(t_x)
+        p_out = nn.CrossMapLRN2d(size, 0.3, 0.75, 2.0)(p_x)
+        tol = dict(rtol=1e-5, atol=1e-6) if dtype == "float32" else \
+            dict(rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(_np(p_out), t_out.detach().numpy(), **tol)
+        g = rng.standard_normal(x.shape).astype(dtype)
+        t_out.backward(torch.from_numpy(g))           # torch's own hand-written backward
+        p_out.backward(_pyt(g))
+        np.testing.assert_allclose(_np(p_x.grad), t_x.grad.numpy(), **tol)

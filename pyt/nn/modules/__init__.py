@@ -26,7 +26,9 @@ from pyt.nn.modules.instancenorm import (
 )
 from pyt.nn.modules.lazy import LazyModuleMixin
 from pyt.nn.modules.adaptive import AdaptiveLogSoftmaxWithLoss
-from pyt.nn.modules.normalization import LayerNorm, GroupNorm, LocalResponseNorm, RMSNorm
+from pyt.nn.modules.normalization import (
+    LayerNorm, GroupNorm, LocalResponseNorm, CrossMapLRN2d, RMSNorm,
+)
 from pyt.nn.modules.dropout import (
     Dropout, Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout,
 )
