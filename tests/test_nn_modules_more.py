@@ -1074,3 +1074,68 @@ def test_cross_map_lrn2d_matches_torch(size, dtype):
         t_out.backward(torch.from_numpy(g))           # torch's own hand-written backward
         p_out.backward(_pyt(g))
         np.testing.assert_allclose(_np(p_x.grad), t_x.grad.numpy(), **tol)
+
+
+# ---------------------------------------------------------------- LinearCrossEntropyLoss
+
+def test_linear_cross_entropy_is_linear_then_cross_entropy():
+    rng = np.random.default_rng(0)
+    x, w = _pyt(rng.standard_normal((4, 8))), _pyt(rng.standard_normal((5, 3, 8)))
+    t = _pyt(rng.integers(0, 5, (4, 3)))
+    logits = (x @ w.reshape(15, 8).t()).reshape(4, 5, 3)
+    np.testing.assert_allclose(float(F.linear_cross_entropy(x, w, t)),
+                               float(F.cross_entropy(logits, t)), rtol=1e-12)
+    m = nn.LinearCrossEntropyLoss(8, 5, out_features=(3,), bias=True)
+    assert list(m.state_dict()) == ["linear.weight", "linear.bias"]
+    assert tuple(m.linear.weight.shape) == (15, 8)
+    xt = x.clone().requires_grad_()
+    assert pyt.autograd.gradcheck(lambda a: m.double()(a, t), (xt,))
+    with pytest.raises(RuntimeError, match="expected input with dimensionality 1 or 2"):
+        F.linear_cross_entropy(pyt.zeros(2, 3, 8), w, t)
+    with pytest.raises(RuntimeError, match="requires batched input"):
+        F.linear_cross_entropy(pyt.zeros(8), w, t[0])
+    with pytest.raises(ValueError, match="invalid acc_policy"):
+        nn.LinearCrossEntropyOptions(acc_policy="x")
+    with pytest.raises(RuntimeError, match=r"expected weight shape to be \(5,\), got \(3,\)"):
+        nn.LinearCrossEntropyLoss(8, 5, weight=pyt.ones(3))
+
+
+@pytest.mark.parametrize("kwargs", [
+    {}, {"reduction": "none"}, {"reduction": "sum", "ignore_index": 2},
+    {"label_smoothing": 0.2, "weight": "w"}, {"out_features": (3,)},
+    {"out_features": (2, 2), "bias": True, "reduction": "none"},
+    {"options": "opt"}, {"options": "opt", "reduction": "none", "bias": True},
+])
+@pytest.mark.parametrize("unbatched", [False, True])
+def test_linear_cross_entropy_loss_matches_torch(kwargs, unbatched):
+    torch = pytest.importorskip("torch")
+    if unbatched and "out_features" in kwargs:
+        pytest.skip("a K-dimensional loss needs a batch")
+    rng = np.random.default_rng(5)
+    w = rng.random(5) + 0.5
+    conv = {"w": (torch.from_numpy(w), _pyt(w)),
+            "opt": (torch.nn.LinearCrossEntropyOptions(), nn.LinearCrossEntropyOptions())}
+    t_kw = {k: conv[v][0] if isinstance(v, str) and v in conv else v
+            for k, v in kwargs.items()}
+    p_kw = {k: conv[v][1] if isinstance(v, str) and v in conv else v
+            for k, v in kwargs.items()}
+    tm = torch.nn.LinearCrossEntropyLoss(8, 5, **t_kw).double()
+    pm = nn.LinearCrossEntropyLoss(8, 5, **p_kw).double()
+    assert repr(pm) == repr(tm)
+    assert list(pm.state_dict()) == list(tm.state_dict())
+    pm.load_state_dict({k: _pyt(v.numpy()) for k, v in tm.state_dict().items()})
+    x = rng.standard_normal((6, 8))
+    t = rng.integers(0, 5, (6,) + tuple(kwargs.get("out_features", ())))
+    t[1] = 2
+    if unbatched:
+        x, t = x[0], np.asarray(t[0])
+    t_x, p_x = torch.from_numpy(x).requires_grad_(), _pyt(x).requires_grad_()
+    t_out, p_out = tm(t_x, torch.from_numpy(t)), pm(p_x, _pyt(t))
+    assert tuple(p_out.shape) == tuple(t_out.shape)
+    np.testing.assert_allclose(_np(p_out), t_out.detach().numpy(), rtol=1e-10, atol=1e-12)
+    t_out.sum().backward()
+    p_out.sum().backward()
+    np.testing.assert_allclose(_np(p_x.grad), t_x.grad.numpy(), rtol=1e-9, atol=1e-12)
+    for (k, a), (_, b) in zip(tm.named_parameters(), pm.named_parameters()):
+        np.testing.assert_allclose(_np(b.grad), a.grad.numpy(), rtol=1e-9, atol=1e-12,
+                                   err_msg=k)

@@ -60,7 +60,8 @@ from pyt.nn.modules.loss import (
     BCEWithLogitsLoss, KLDivLoss, MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss,
     TripletMarginLoss, PoissonNLLLoss, GaussianNLLLoss, MultiLabelSoftMarginLoss,
     SoftMarginLoss, CTCLoss, NLLLoss2d, MultiMarginLoss, MultiLabelMarginLoss,
-    TripletMarginWithDistanceLoss,
+    TripletMarginWithDistanceLoss, LinearCrossEntropyLoss,
 )
+from pyt.nn.modules.linear_cross_entropy_options import LinearCrossEntropyOptions
 
 __all__ = [name for name in dir() if name[0].isupper()]    # the classes, not submodules
