@@ -1139,3 +1139,28 @@ def test_linear_cross_entropy_loss_matches_torch(kwargs, unbatched):
     for (k, a), (_, b) in zip(tm.named_parameters(), pm.named_parameters()):
         np.testing.assert_allclose(_np(b.grad), a.grad.numpy(), rtol=1e-9, atol=1e-12,
                                    err_msg=k)
+
+
+def test_every_new_name_is_exported():
+    names = ["ConstantPad1d", "ConstantPad2d", "ConstantPad3d", "ZeroPad1d", "ZeroPad2d",
+             "ZeroPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
+             "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d",
+             "CircularPad2d", "CircularPad3d", "RMSNorm", "Softmax2d", "Dropout3d",
+             "FeatureAlphaDropout", "RReLU", "ChannelShuffle", "NLLLoss2d", "MultiMarginLoss",
+             "MultiLabelMarginLoss", "TripletMarginWithDistanceLoss", "LazyConv1d",
+             "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+             "LazyConvTranspose3d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+             "LazyInstanceNorm1d", "LazyInstanceNorm2d", "LazyInstanceNorm3d",
+             "UninitializedBuffer", "AdaptiveLogSoftmaxWithLoss", "FractionalMaxPool2d",
+             "FractionalMaxPool3d", "SyncBatchNorm", "Container", "CrossMapLRN2d",
+             "LinearCrossEntropyLoss", "LinearCrossEntropyOptions"]
+    missing = [n for n in names if not hasattr(nn, n)]
+    assert not missing
+    from pyt.nn.modules.lazy import LazyModuleMixin
+    assert issubclass(nn.LazyConv2d, LazyModuleMixin)
+    for fn in ("rms_norm", "rrelu", "rrelu_", "dropout3d", "feature_alpha_dropout",
+               "multi_margin_loss", "multilabel_margin_loss",
+               "triplet_margin_with_distance_loss", "fractional_max_pool2d",
+               "fractional_max_pool3d", "fractional_max_pool2d_with_indices",
+               "fractional_max_pool3d_with_indices", "linear_cross_entropy"):
+        assert fn in F.__all__
