@@ -455,8 +455,11 @@ def test_lazy_linear():
     assert repr(loaded) == "LazyLinear(in_features=0, out_features=3, bias=True)"
     source = nn.Linear(5, 3)
     loaded.load_state_dict(source.state_dict())
-    assert type(loaded) is nn.Linear and loaded.in_features == 5
+    # as in torch, the module stays lazy until its first forward
+    assert type(loaded) is nn.LazyLinear and tuple(loaded.weight.shape) == (3, 5)
     np.testing.assert_array_equal(_np(loaded.weight), _np(source.weight))
+    loaded(pyt.randn(2, 5))
+    assert type(loaded) is nn.Linear and loaded.in_features == 5
 
 
 # ----- default initialisation --------------------------------------------------------

@@ -9,6 +9,8 @@ import itertools
 import math
 import warnings
 
+import numpy as np
+
 import pyt
 from pyt.nn._argument_checks import check_tensor_arguments
 from pyt._ext import nn_kernels as _k
@@ -157,6 +159,136 @@ def lp_pool3d(input, norm_type, kernel_size, stride=None, ceil_mode=False):
     return (out.sign() * relu(out.abs())).mul(kd * kh * kw).pow(1.0 / norm_type)
 
 
+def _fractional_starts(samples, in_size, out_size, pool):
+    """Window starts [N, C, out_size] from one uniform sample per plane: the pseudo-random
+    increasing sequence of Graham's fractional max pooling, computed as torch's kernel does
+    (in the samples' floating type, truncated) so the same samples give the same windows."""
+    ftype = np.float64 if samples.dtype == np.float64 else np.float32
+    s = samples.astype(ftype)
+    starts = np.empty(s.shape + (out_size,), np.int64)
+    if out_size > 1:
+        alpha = ftype(in_size - pool) / ftype(out_size - 1)
+        steps = np.arange(out_size - 1, dtype=ftype)
+        starts[..., :-1] = ((steps + s[..., None]) * alpha).astype(np.int64) - \
+            (s * alpha).astype(np.int64)[..., None]
+    if out_size > 0:
+        starts[..., -1] = in_size - pool
+    return starts
+
+
+def _fractional_max_pool(input, kernel_size, output_size, output_ratio, samples, nd, name):
+    """Max over the windows that _fractional_starts places; returns (values, indices into
+    each flattened plane), the first maximum of a window winning, or its last NaN."""
+    kernel = (kernel_size,) * nd if isinstance(kernel_size, int) else tuple(kernel_size)
+    if output_size is None and output_ratio is None:
+        raise ValueError(f"fractional_max_pool{nd}d requires specifying either an output_size "
+                         f"or an output_ratio")
+    if output_size is None:
+        if len(output_ratio) > nd:
+            raise ValueError(f"fractional_max_pool{nd}d requires output_ratio to either be a "
+                             f"single Int or tuple of Ints.")
+        ratio = (output_ratio,) * nd if isinstance(output_ratio, (int, float)) else \
+            tuple(output_ratio)
+        output_size = [int(input.size(d - nd) * ratio[d]) for d in range(nd)]
+    out = (output_size,) * nd if isinstance(output_size, int) else tuple(output_size)
+    if samples is None:
+        # drawn before the rank checks, so a too-small input fails on its size() as in torch
+        n_batch = 1 if input.dim() == nd + 1 else input.size(0)
+        samples = pyt.rand(n_batch, input.size(-nd - 1), nd, dtype=input.dtype,
+                           device=input.device)
+    where = f"fractional_max_pool{nd}d()" if nd == 2 else "fractional_max_pool3d_out()"
+    if input.dim() not in (nd + 1, nd + 2):
+        raise RuntimeError(f"{where}: Expected {nd + 1}D or {nd + 2}D tensor, but got: "
+                           f"{list(input.shape)}")
+    for d in range(input.dim() - nd - 1, input.dim()):
+        if input.size(d) == 0:
+            raise RuntimeError(f"{where}: Expected input to have non-zero size for non-batch "
+                               f"dimensions, but got{list(input.shape)} with dimension {d} "
+                               f"being empty.")
+    batched = input.dim() == nd + 2
+    x = input if batched else input.unsqueeze(0)
+    N, C, spatial = x.size(0), x.size(1), tuple(x.shape[2:])
+    if samples.dim() != 3:
+        raise RuntimeError(f"Expect _random_samples to have 3 dimensions, got "
+                           f"{samples.dim()}")
+    if samples.size(2) != nd:
+        raise RuntimeError(f"Expect _random_samples.size(2) equals to {nd}; got "
+                           f"{samples.size(2)}.")
+    if samples.size(0) < N:
+        raise RuntimeError("Expect _random_samples.size(0) no less then input batch size.")
+    if samples.size(1) != C:
+        raise RuntimeError("Expect _random_samples.size(1) equals to input channel size.")
+    if samples.dtype != input.dtype:
+        raise RuntimeError("Expect _random_samples to have the same dtype as input")
+    names = ("height", "width") if nd == 2 else ("time", "height", "width")
+    for d in range(nd):
+        fits = out[d] + kernel[d] - 1 <= spatial[d] if nd == 2 else \
+            out[d] + kernel[d] - 1 < spatial[d]         # torch's 3-d check is strict
+        if not fits:
+            raise RuntimeError(f"{where}: pool {names[d]} {kernel[d]} too large relative to "
+                               f"input {names[d]} {spatial[d]}")
+    if any(o < 0 for o in out):
+        raise RuntimeError(f"Trying to create tensor with negative dimension "
+                           f"{min(out)}: {[N, C, *out]}")
+    # the flat position in its plane of every element of every window: [N, C, *out, *kernel]
+    host = samples[:N].detach().cpu().numpy()
+    strides = [int(np.prod(spatial[d + 1:])) for d in range(nd)]
+    flat = np.zeros((N, C) + out + kernel, np.int64)
+    for d in range(nd):
+        # torch's samples are ordered width, height for 2-d and time, height, width for 3-d
+        which = (1, 0)[d] if nd == 2 else d
+        starts = _fractional_starts(host[:, :, which], spatial[d], out[d], kernel[d])
+        pos = starts[..., None] + np.arange(kernel[d])           # [N, C, out_d, kernel_d]
+        shape = [N, C] + [1] * (2 * nd)
+        shape[2 + d], shape[2 + nd + d] = out[d], kernel[d]
+        flat = flat + (pos * strides[d]).reshape(shape)
+    window = int(np.prod(kernel))
+    flat = pyt.from_numpy(np.ascontiguousarray(flat.reshape(N, C, -1))).to(input.device)
+    vals = x.reshape(N, C, -1).gather(2, flat).reshape(N, C, *out, window)
+    nan = vals.isnan()
+    last_nan = (window - 1) - nan.flip(-1).long().argmax(-1, keepdim=True)
+    choice = pyt.where(nan.any(-1, keepdim=True), last_nan, vals.argmax(-1, keepdim=True))
+    values = vals.gather(-1, choice).squeeze(-1)
+    indices = flat.reshape(N, C, *out, window).gather(-1, choice).squeeze(-1)
+    if not batched:
+        values, indices = values.squeeze(0), indices.squeeze(0)
+    return values, indices
+
+
+def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None,
+                                       output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    """Max pooling over pseudo-randomly placed kH x kW windows giving output_size (or
+    input size * output_ratio); one uniform sample per (sample, channel) and dim places
+    them. Returns (output, indices)."""
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio,
+                                _random_samples, 2, "fractional_max_pool2d")
+
+
+def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    out, indices = fractional_max_pool2d_with_indices(input, kernel_size, output_size,
+                                                      output_ratio, return_indices,
+                                                      _random_samples)
+    return (out, indices) if return_indices else out
+
+
+def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None,
+                                       output_ratio=None, return_indices=False,
+                                       _random_samples=None):
+    """The 3-d form of fractional_max_pool2d_with_indices."""
+    return _fractional_max_pool(input, kernel_size, output_size, output_ratio,
+                                _random_samples, 3, "fractional_max_pool3d")
+
+
+def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
+                          return_indices=False, _random_samples=None):
+    out, indices = fractional_max_pool3d_with_indices(input, kernel_size, output_size,
+                                                      output_ratio, return_indices,
+                                                      _random_samples)
+    return (out, indices) if return_indices else out
+
+
 # ---------------------------------------------------------------- normalisation
 
 def instance_norm(input, running_mean=None, running_var=None, weight=None, bias=None,
@@ -207,18 +339,32 @@ def local_response_norm(input, size, alpha=1e-4, beta=0.75, k=1.0):
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
-    """input / sqrt(mean(input ** 2 over the trailing normalized_shape dims) + eps)."""
+    """input / sqrt(mean(input ** 2 over the trailing normalized_shape dims) + eps) * weight,
+    computed in float32 for half inputs and returned in the input's dtype, as torch does."""
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else \
         tuple(normalized_shape)
-    if tuple(input.shape[input.dim() - len(shape):]) != shape or len(shape) > input.dim():
+    if not input.is_floating_point():
+        raise NotImplementedError(f'"rms_norm" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
+    if input.dim() < len(shape):
+        raise ValueError(f"Input tensor must have at least {len(shape)} dimensions, but got "
+                         f"{input.dim()}")
+    if tuple(input.shape[input.dim() - len(shape):]) != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
-                           f"[*, {', '.join(str(s) for s in shape)}], but got input of size"
-                           f"{input.size()}")
+                           f"[*{', '.join(str(s) for s in shape)}], but got input of size"
+                           f"{list(input.shape)}")
+    if weight is not None and tuple(weight.shape) != shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {list(weight.shape)} and normalized_shape = "
+                           f"{list(shape)}")
+    x = input.float() if input.dtype in (pyt.float16, pyt.bfloat16) else input
     if eps is None:
-        eps = pyt.finfo(input.dtype).eps
+        eps = pyt.finfo(x.dtype).eps            # of the float32 it computes in, for halves
     dims = tuple(range(input.dim() - len(shape), input.dim()))
-    out = input * pyt.rsqrt((input * input).mean(dims, keepdim=True) + eps)
-    return out if weight is None else out * weight
+    out = x * pyt.rsqrt((x * x).mean(dims, keepdim=True) + eps)
+    if weight is not None:
+        out = out * weight
+    return out.to(input.dtype)
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -244,6 +390,8 @@ def _feature_dropout(input, p, training, inplace, batched_dims):
     batched = input.dim() == batched_dims
     x = _source(input, inplace)
     x = x if batched else x.unsqueeze(0)
+    if x.dim() < 2 and p != 1:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     mask_shape = tuple(x.shape[:2]) + (1,) * (x.dim() - 2)
     keep = pyt.empty(mask_shape, dtype=x.dtype, device=x.device).bernoulli_(1 - p)
     scale = 0.0 if p == 1 else 1.0 / (1 - p)
@@ -311,6 +459,8 @@ def _alpha_dropout(input, p, training, inplace, feature):
     if p == 1:
         out = input * 0.0
         return _inplace(input, out) if inplace else out
+    if feature and input.dim() < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     shape = (tuple(input.shape[:2]) + (1,) * (input.dim() - 2)) if feature else input.shape
     keep = pyt.empty(shape, dtype=input.dtype, device=input.device).bernoulli_(1 - p)
     a = 1.0 / math.sqrt((_ALPHA_PRIME ** 2 * p + 1) * (1 - p))
@@ -504,8 +654,8 @@ def channel_shuffle(input, groups):
     """Interleaves the channels of `groups` groups: [N, g * k, *] -> channel order
     (0, k, 2k, ..., 1, k + 1, ...)."""
     if input.dim() < 3:
-        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but "
-                           f"got input with {input.dim()} dimension(s)")
+        raise RuntimeError(f"channel_shuffle expects input with > 2 dims, but got input "
+                           f"with sizes {list(input.shape)}")
     if groups <= 0:
         raise RuntimeError(f"Number of groups to divide channels in must be positive. Value "
                            f"of groups:{groups}")
@@ -856,10 +1006,12 @@ def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
     """Leaky ReLU whose negative slope is drawn from U(lower, upper) per element when
     training, and is their mean otherwise."""
     _float_only(input, "leaky_relu_cpu")
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
     x = _source(input, inplace)
     if training:
         slope = pyt.empty_like(x).uniform_(lower, upper)
-        out = pyt.where(x >= 0, x, x * slope)
+        out = pyt.where(x > 0, x, x * slope)      # zero takes the slope, as in torch
     else:
         out = leaky_relu(x, (lower + upper) / 2)
     return _inplace(input, out) if inplace else out
@@ -1705,11 +1857,69 @@ def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, s
 
 def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function=None,
                                       margin=1.0, swap=False, reduction="mean"):
+    _check_reduction(reduction)
+    if margin <= 0:
+        raise ValueError(f"margin must be greater than 0, got {margin}")
+    a, pz, n = anchor.dim(), positive.dim(), negative.dim()
+    if not (a == pz == n):
+        raise RuntimeError(f"The anchor, positive, and negative tensors are expected to have "
+                           f"the same number of dimensions, but got: anchor {a}D, positive "
+                           f"{pz}D, and negative {n}D inputs")
     dist = distance_function if distance_function is not None else pairwise_distance
     d_pos, d_neg = dist(anchor, positive), dist(anchor, negative)
     if swap:
         d_neg = pyt.minimum(d_neg, dist(positive, negative))
     return _reduce((d_pos - d_neg + margin).clamp_min(0), reduction)
+
+
+def linear_cross_entropy(input, linear_weight, target, *, linear_bias=None, weight=None,
+                         reduction="mean", ignore_index=None, label_smoothing=0.0,
+                         options=None):
+    """cross_entropy(linear(input, linear_weight, linear_bias), target, ...), for
+    input [N, in] or [in] and linear_weight [C, *K, in] (a K-dimensional loss). torch's
+    chunked path (options) never builds the full logits; pyt always does, for the same
+    loss."""
+    if input.dim() < 1 or input.dim() > 2:
+        raise RuntimeError(f"expected input with dimensionality 1 or 2, got {input.dim()}")
+    if linear_weight.dim() < 2:
+        raise RuntimeError(f"expected linear_weight with dimensionality at least 2, got "
+                           f"{linear_weight.dim()}")
+    batches = tuple(input.shape[:-1])
+    in_features = input.shape[-1]
+    if in_features != linear_weight.shape[-1]:
+        raise RuntimeError(f"expected equal input and linear_weight last dimensions "
+                           f"(in_features), got {in_features} and {linear_weight.shape[-1]}, "
+                           f"respectively")
+    num_classes = linear_weight.shape[0]
+    out_features = tuple(linear_weight.shape[1:-1])
+    if linear_bias is not None and tuple(linear_bias.shape) != (num_classes, *out_features):
+        raise RuntimeError(f"expected linear_bias shape {(num_classes, *out_features)}, got "
+                           f"{tuple(linear_bias.shape)}")
+    if out_features and not batches:
+        raise RuntimeError(f"K-dimensional loss defined by linear_weight shape "
+                           f"{tuple(linear_weight.shape)} requires batched input, (N, "
+                           f"{in_features}), got unbatched input with shape "
+                           f"{tuple(input.shape)}")
+    logits_shape = (*batches, num_classes, *out_features)
+    if tuple(target.shape) == logits_shape and ignore_index is not None:
+        raise RuntimeError("ignore_index cannot be specified when target contains "
+                           "probabilities")
+    if options is not None and (out_features or reduction not in ("mean", "sum", "none")
+                                or label_smoothing != 0.0 or target.dtype != pyt.int64):
+        warnings.warn(f"linear_cross_entropy: ``options`` ignored; chunked path needs "
+                      f"reduction in {{'mean','sum','none'}}, label_smoothing == 0, "
+                      f"target.dtype == int64, out_features == (). Got "
+                      f"reduction={reduction!r}, label_smoothing={label_smoothing}, "
+                      f"target.dtype={target.dtype}, out_features={out_features}, "
+                      f"tracing=False, linear_bias.shape="
+                      f"{tuple(linear_bias.shape) if linear_bias is not None else None}.",
+                      stacklevel=2)
+    rows = math.prod(out_features) * num_classes
+    logits = linear(input, linear_weight.reshape(rows, in_features),
+                    None if linear_bias is None else linear_bias.reshape(rows))
+    return cross_entropy(logits.reshape(logits_shape), target, weight,
+                         ignore_index=-100 if ignore_index is None else ignore_index,
+                         reduction=reduction, label_smoothing=label_smoothing)
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
@@ -1730,6 +1940,21 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     return _reduce(loss, reduction)
 
 
+def _check_margin_input(input, target, kernel):
+    """The checks torch's multi-class margin kernels share: a float vector or matrix with
+    non-empty classes, and int64 targets."""
+    if input.dtype not in (pyt.float32, pyt.float64):
+        raise NotImplementedError(f'"{kernel}" not implemented for '
+                                  f"'{_type_name(input.dtype)}'")
+    ok = input.numel() > 0 if input.dim() <= 1 else \
+        input.dim() == 2 and input.shape[1] != 0
+    if not ok:
+        raise RuntimeError(f"Expected non-empty vector or matrix with optional 0-dim batch "
+                           f"size, but got: {list(input.shape)}")
+    if target.dtype != pyt.int64:
+        raise RuntimeError(f"expected scalar type Long but found {_type_name(target.dtype)}")
+
+
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
     """sum over classes i != y of max(0, margin - x[y] + x[i]) ** p / C, per sample."""
@@ -1737,9 +1962,24 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     _check_reduction(reduction)
     if p not in (1, 2):
         raise ValueError("only p == 1 and p == 2 supported")
-    x = input if input.dim() == 2 else input.reshape(1, -1)
-    y = target.reshape(-1).long()
-    C = x.shape[1]
+    if weight is not None and weight.dim() != 1:
+        raise ValueError("weight must be one-dimensional")
+    _check_margin_input(input, target, "multi_margin_loss_cpu_kernel")
+    x = input.reshape(1, -1) if input.dim() < 2 else input
+    N, C = x.shape
+    if target.dim() > 1 or target.numel() != N:
+        raise RuntimeError(f"multi_margin_loss: target tensor should be 1-D with size equal "
+                           f"to the number of input samples (batch size). Expected target "
+                           f"size [{N}], but got {list(target.shape)}. Input has shape "
+                           f"{list(input.shape)}.")
+    if weight is not None:
+        if weight.numel() != C:
+            raise RuntimeError(f"inconsistent weight size, expected {C} but got "
+                               f"{list(weight.shape)}")
+        if weight.dtype != input.dtype:
+            raise RuntimeError(f"expected scalar type {_type_name(input.dtype)} but found "
+                               f"{_type_name(weight.dtype)}")
+    y = target.reshape(-1)
     if y.numel() and bool(((y < 0) | (y >= C)).any()):
         raise RuntimeError("target out of range")
     own = x.gather(1, y.unsqueeze(1))
@@ -1751,7 +1991,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     not_own = pyt.ones_like(terms).scatter_(1, y.unsqueeze(1), 0.0)
     loss = (terms * not_own).sum(1) / C
     if input.dim() < 2:
-        loss = loss.reshape(())
+        loss = loss.reshape(target.shape)     # torch keeps a [1] target's shape
     return _reduce(loss, reduction)
 
 
@@ -1759,9 +1999,17 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     """Targets: class indices per sample, ended by the first -1."""
     reduction = _reduction(size_average, reduce, reduction)
     _check_reduction(reduction)
-    x = input if input.dim() == 2 else input.reshape(1, -1)
-    t = target.reshape(x.shape).long()
+    _check_margin_input(input, target, "multilabel_margin_loss_forward_out_frame")
+    x = input.reshape(1, -1) if input.dim() < 2 else input
+    same = target.dim() <= 1 and target.numel() == x.shape[1] if input.dim() < 2 else \
+        target.dim() == 2 and tuple(target.shape) == tuple(input.shape)
+    if not same:
+        raise RuntimeError(f"inconsistent target size: {list(target.shape)} for input of "
+                           f"size: {list(input.shape)}")
+    t = target.reshape(x.shape)
     C = x.shape[1]
+    if t.numel() and bool(((t < -1) | (t >= C)).any()):
+        raise RuntimeError("argument #2 'target' is out of range")
     # a target counts until the first -1 of its row
     valid = (t >= 0).long().cumprod(1).bool()
     safe = t.masked_fill(~valid, 0)
@@ -1777,6 +2025,7 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
     return _reduce(loss, reduction)
 
 
-__all__ = [n for n in dir() if not n.startswith("_") and n not in ("math", "warnings", "pyt")]
+__all__ = [n for n in dir() if not n.startswith("_") and n not in ("math", "warnings", "pyt",
+                                                                  "np")]
 
 check_tensor_arguments(globals())

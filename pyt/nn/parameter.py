@@ -80,6 +80,50 @@ class UninitializedParameter(Parameter):
                            "first to initialise it.")
 
 
+class _MaterializedBuffer(Tensor):
+    """What an UninitializedBuffer becomes: torch turns it into a plain Tensor, but pyt's
+    Tensor is a built-in type, which ``__class__`` cannot be set to. Lazy modules replace
+    the object in their buffers with a plain Tensor view (see LazyModuleMixin)."""
+
+    def __repr__(self):
+        return Tensor.__repr__(self)
+
+
+class UninitializedBuffer(Tensor):
+    """A buffer whose shape is not known yet (lazy modules); ``materialize`` gives it
+    storage."""
+
+    cls_to_become = _MaterializedBuffer
+
+    def __new__(cls, requires_grad=False, device=None, dtype=None, persistent=True):
+        self = Tensor.__new__(cls)
+        _share_data(self, empty(0, dtype=dtype))
+        self.requires_grad_(requires_grad)
+        self.persistent = persistent
+        return self
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def materialize(self, shape, device=None, dtype=None):
+        _share_data(self, empty(*shape, dtype=self.dtype if dtype is None else dtype))
+        self.__class__ = self.cls_to_become
+
+    def __repr__(self):
+        return "<UninitializedBuffer>"
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(self.requires_grad, None, self.dtype, self.persistent)
+        memo[id(self)] = result
+        return result
+
+    def __reduce_ex__(self, protocol):
+        raise RuntimeError("Can't pickle an UninitializedBuffer: run a forward pass first to "
+                           "initialise it.")
+
+
 class Buffer(Tensor):
     """Marks a tensor to register as a buffer when assigned to a Module attribute."""
 
@@ -96,4 +140,4 @@ class Buffer(Tensor):
 
 
 def is_lazy(param):
-    return isinstance(param, UninitializedParameter)
+    return isinstance(param, (UninitializedParameter, UninitializedBuffer))

@@ -8,7 +8,7 @@ from pyt.nn.modules.module import Module
 __all__ = ["Threshold", "ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU",
            "SiLU", "Mish", "Sigmoid", "Tanh", "Hardtanh", "Hardsigmoid", "Hardswish",
            "Softplus", "Softsign", "Softmax", "LogSoftmax", "Softmin", "GLU", "LogSigmoid",
-           "Tanhshrink", "Softshrink", "Hardshrink"]
+           "Tanhshrink", "Softshrink", "Hardshrink", "Softmax2d", "RReLU"]
 
 
 def _inplace_suffix(inplace):
@@ -303,3 +303,31 @@ class GLU(Module):
 
 # torch defines MultiheadAttention in this module; it lives in its own file here
 from pyt.nn.modules.multihead_attention import MultiheadAttention  # noqa: E402
+
+
+class Softmax2d(Module):
+    """Softmax over the channels at each location of (N, C, H, W) or (C, H, W) input."""
+
+    def forward(self, input):
+        if input.dim() not in (3, 4):
+            raise ValueError(f"Softmax2d: expected input to be 3D or 4D, got {input.dim()}D "
+                             f"instead")
+        return F.softmax(input, -3, _stacklevel=5)
+
+
+class RReLU(Module):
+    """Leaky ReLU with a random negative slope from U(lower, upper) per element while
+    training, and the fixed slope (lower + upper) / 2 in eval mode."""
+
+    def __init__(self, lower=1.0 / 8, upper=1.0 / 3, inplace=False):
+        super().__init__()
+        self.lower = lower
+        self.upper = upper
+        self.inplace = inplace
+
+    def forward(self, input):
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self):
+        inplace = ", inplace=True" if self.inplace else ""
+        return f"lower={self.lower}, upper={self.upper}{inplace}"

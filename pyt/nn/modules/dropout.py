@@ -1,8 +1,9 @@
-"""Dropout, Dropout1d/2d, AlphaDropout."""
+"""Dropout, Dropout1d/2d/3d, AlphaDropout, FeatureAlphaDropout."""
 from pyt.nn import functional as F
 from pyt.nn.modules.module import Module
 
-__all__ = ["Dropout", "Dropout1d", "Dropout2d", "AlphaDropout"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout",
+           "FeatureAlphaDropout"]
 
 
 class _DropoutNd(Module):
@@ -38,8 +39,23 @@ class Dropout2d(_DropoutNd):
         return F.dropout2d(input, self.p, self.training, self.inplace)
 
 
+class Dropout3d(_DropoutNd):
+    """Zeroes whole channels of (N, C, D, H, W) or (C, D, H, W) input."""
+
+    def forward(self, input):
+        return F.dropout3d(input, self.p, self.training, self.inplace)
+
+
 class AlphaDropout(_DropoutNd):
     """Dropout that keeps the mean and variance of SELU activations."""
 
     def forward(self, input):
         return F.alpha_dropout(input, self.p, self.training)
+
+
+class FeatureAlphaDropout(_DropoutNd):
+    """AlphaDropout of whole channels: each (sample, channel) is kept or set to SELU's
+    saturation value as one."""
+
+    def forward(self, input):
+        return F.feature_alpha_dropout(input, self.p, self.training)

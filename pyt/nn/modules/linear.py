@@ -6,6 +6,7 @@ from pyt.nn import functional as F
 from pyt.nn import init
 from pyt.nn.parameter import Parameter, UninitializedParameter
 from pyt.nn.modules.module import Module
+from pyt.nn.modules.lazy import LazyModuleMixin
 
 __all__ = ["Identity", "Linear", "Bilinear", "LazyLinear", "NonDynamicallyQuantizableLinear"]
 
@@ -84,28 +85,23 @@ class Bilinear(Module):
                 f"out_features={self.out_features}, bias={self.bias is not None}")
 
 
-class LazyLinear(Linear):
+class LazyLinear(LazyModuleMixin, Linear):
     """A Linear whose in_features is taken from the first input; it then becomes a
     plain Linear."""
 
     cls_to_become = Linear
 
     def __init__(self, out_features, bias=True, device=None, dtype=None):
-        Module.__init__(self)
-        self.in_features = 0
-        self.out_features = out_features
+        # bias=False: no tensor that would be replaced at once
+        super().__init__(0, 0, False, device, dtype)
         self.weight = UninitializedParameter(dtype=dtype)
+        self.out_features = out_features
         if bias:
             self.bias = UninitializedParameter(dtype=dtype)
-        else:
-            self.register_parameter("bias", None)
 
     def reset_parameters(self):
-        if self.in_features != 0 and not self.has_uninitialized_params():
+        if not self.has_uninitialized_params() and self.in_features != 0:
             super().reset_parameters()
-
-    def has_uninitialized_params(self):
-        return any(isinstance(p, UninitializedParameter) for p in self._parameters.values())
 
     def initialize_parameters(self, input):
         if self.has_uninitialized_params():
@@ -115,20 +111,10 @@ class LazyLinear(Linear):
                 if self.bias is not None:
                     self.bias.materialize((self.out_features,))
                 self.reset_parameters()
-        self.__class__ = self.cls_to_become
-
-    def forward(self, input):
-        self.initialize_parameters(input)
-        return Linear.forward(self, input)
-
-    def _load_from_state_dict(self, state_dict, prefix, *args):
-        # a checkpoint fixes the shapes: the module becomes a Linear of that size
-        weight = state_dict.get(prefix + "weight")
-        if weight is not None and self.has_uninitialized_params():
-            with pyt.no_grad():
-                self.in_features = weight.shape[-1]
-                self.weight.materialize(tuple(weight.shape))
-                if self.bias is not None:
-                    self.bias.materialize((self.out_features,))
-            self.__class__ = self.cls_to_become
-        Module._load_from_state_dict(self, state_dict, prefix, *args)
+        if self.in_features == 0:
+            # loaded from a state_dict: the weight knows the size
+            if input.shape[-1] != self.weight.shape[-1]:
+                raise AssertionError(f"The in_features inferred from input: {input.shape[-1]} "
+                                     f"is not equal to in_features from self.weight: "
+                                     f"{self.weight.shape[-1]}")
+            self.in_features = input.shape[-1]
