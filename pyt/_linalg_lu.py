@@ -406,6 +406,56 @@ def lu_solve_old(b, LU_data, LU_pivots, *, out=None):
 
 # ----- Cholesky-based solves --------------------------------------------------------------------
 
+def _cholesky_solve_raw(B, L, upper):
+    if upper:             # U^T U X = B
+        return _L._trsm_raw(L, _L._trsm_raw(L.mT, B, False, True, False), True, True, False)
+    return _L._trsm_raw(L.mT, _L._trsm_raw(L, B, False, True, False), True, True, False)
+
+
+# torch differentiates these two as functions of the whole of L (A = L L^T with L full,
+# though only its triangle is read): its gradients are full matrices, and so are these.
+
+class _CholeskySolve(Function):
+    @staticmethod
+    def forward(ctx, B, L, upper):
+        X = _cholesky_solve_raw(B, L, upper)
+        ctx.flags = (upper, tuple(B.shape), tuple(L.shape))
+        ctx.save_for_backward(L, X)
+        return X
+
+    @staticmethod
+    def backward(ctx, g):
+        """X = A^-1 B, A = L L^T: gB = A^-1 g, gA = -gB X^T, gL = (gA + gA^T) L."""
+        upper, b_shape, l_shape = ctx.flags
+        L, X = ctx.saved_tensors
+        gB = cholesky_solve(g, L, upper)
+        gL = None
+        if ctx.needs_input_grad[1]:
+            common = gB @ X.mT
+            common = common + common.mT
+            gL = _sum_to(-(L @ common) if upper else -(common @ L), l_shape)
+        return _sum_to(gB, b_shape), gL, None
+
+
+class _CholeskyInverse(Function):
+    @staticmethod
+    def forward(ctx, L, upper):
+        n = L.shape[-1]
+        eye = pyt.eye(n, dtype=L.dtype).expand(*L.shape)
+        X = _cholesky_solve_raw(eye, L, upper)
+        ctx.upper = upper
+        ctx.save_for_backward(L, X)
+        return X
+
+    @staticmethod
+    def backward(ctx, g):
+        """X = A^-1: gA = -X g X (symmetrised), gL = (gA + gA^T) L."""
+        L, X = ctx.saved_tensors
+        common = X @ ((g + g.mT) @ X)
+        return (-(L @ common) if ctx.upper else -(common @ L)), None
+
+
+@_via_host
 def cholesky_solve(B, L, upper=False, *, out=None):
     """X with A X = B for A = L L^T (A = U^T U when upper): two triangular solves."""
     _check_tensor(B, "cholesky_solve", "input", 1)
@@ -424,15 +474,11 @@ def cholesky_solve(B, L, upper=False, *, out=None):
         raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
                            f"{_name(B.dtype)} and A of type {_name(L.dtype)} instead.")
     _check_matrices(L, "cholesky_solve", lapack="cholesky_solve_cpu")
-    if upper:             # U^T U X = B
-        Y = solve_triangular(L.mT, B, upper=False)
-        X = solve_triangular(L, Y, upper=True)
-    else:                 # L L^T X = B
-        Y = solve_triangular(L, B, upper=False)
-        X = solve_triangular(L.mT, Y, upper=True)
+    X = _CholeskySolve.apply(B, L, bool(upper))
     return _into(X, out)
 
 
+@_via_host
 def cholesky_inverse(L, upper=False, *, out=None):
     """(L L^T)^-1 (or (U^T U)^-1): L^-T L^-1 from one triangular solve."""
     fn = "cholesky_inverse"
@@ -450,13 +496,7 @@ def cholesky_inverse(L, upper=False, *, out=None):
             raise LinAlgError(f"{fn}: {prefix}The diagonal element {i + 1} is zero, the "
                               f"inversion could not be completed because the input matrix is "
                               f"singular.")
-    eye = _eye_like(n, L)
-    if upper:             # (U^T U)^-1 = U^-1 U^-T
-        Ui = solve_triangular(L, eye, upper=True)
-        X = Ui @ Ui.mT
-    else:
-        Li = solve_triangular(L, eye, upper=False)
-        X = Li.mT @ Li
+    X = _CholeskyInverse.apply(L, bool(upper))
     return _into(X, out)
 
 
