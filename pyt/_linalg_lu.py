@@ -773,7 +773,7 @@ def tensorsolve(A, B, dims=None, *, out=None):
     if dims is not None:
         dims = [d % A.ndim for d in dims]
         A = A.movedim(dims, list(range(A.ndim - len(dims), A.ndim)))
-    rows = math.prod(A.shape[:B.ndim])
+    rows = B.numel()
     rest = A.shape[B.ndim:]
     cols = math.prod(rest)
     if rows != cols:
