@@ -508,10 +508,7 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     _check_tensor(A, "linalg_solve_ex", "A", 1)
     _check_tensor(B, "linalg_solve_ex", "B", 2)
     _check_matrices(A, "linalg.solve_ex", square=True)
-    info = lu_factor_ex(A.detach()).info
-    if B.ndim >= 2 or B.ndim == 1:
-        batch = _broadcast_shapes(tuple(A.shape[:-2]), _rhs_batch(A, B, left))
-        info = info.expand(*batch).contiguous() if tuple(info.shape) != batch else info
+    info = lu_factor_ex(A.detach()).info          # A's batch shape, as torch's
     if (info != 0).any():
         if check_errors:
             raise LinAlgError("torch.linalg.solve_ex: The solver failed because the input "
@@ -530,13 +527,6 @@ def solve_ex(A, B, *, left=True, check_errors=False, out=None):
     return _rt.linalg_solve_ex(result, info)
 
 
-def _rhs_batch(A, B, left):
-    vector = B.ndim == 1 or (B.ndim == A.ndim - 1 and B.shape == A.shape[:-1])
-    if vector and left:
-        return tuple(B.shape[:-1])
-    return tuple(B.shape[:-2])
-
-
 def cond(A, p=None, *, out=None):
     """The condition number of each matrix in the norm p: the ratio of the extreme singular
     values for p None, 2, -2 (any shape); ||A||_p ||A^-1||_p otherwise (square matrices;
@@ -548,6 +538,10 @@ def cond(A, p=None, *, out=None):
         if A.ndim < 2:
             raise RuntimeError("linalg.cond: The input tensor A must have at least 2 "
                                "dimensions.")
+        if A.dtype in (pyt.float16, pyt.bfloat16):
+            raise NotImplementedError(f"\"linalg_svd_cpu\" not implemented for "
+                                      f"'{_name(A.dtype)}'")
+        _check_matrices(A, "linalg.svd")
         if A.shape[-1] == 0 or A.shape[-2] == 0:
             return _into(pyt.zeros(A.shape[:-2], dtype=A.dtype, device=A.device), out)
         S = _L.svdvals(A)
@@ -556,6 +550,7 @@ def cond(A, p=None, *, out=None):
     if A.ndim < 2:
         raise RuntimeError(f"linalg.cond(ord={p}): The input tensor A must have at least 2 "
                            f"dimensions.")
+    _check_matrices(A, "linalg.inv")
     _check_matrices(A, f"linalg.cond(ord={p})", square=True)
     if A.shape[-1] == 0:
         return _into(pyt.zeros(A.shape[:-2], dtype=A.dtype, device=A.device), out)
@@ -578,6 +573,9 @@ def matrix_exp(A):
     squared once it had its own count). Written with recorded ops, so it differentiates."""
     fn = "linalg.matrix_exp"
     _check_tensor(A, "linalg_matrix_exp", "A", 1)
+    if A.dtype in (pyt.float16, pyt.bfloat16):       # computed in float32, rounded back
+        _check_matrices(A.float(), fn, square=True)
+        return matrix_exp(A.float()).to(A.dtype)
     _check_matrices(A, fn, square=True)
     n = A.shape[-1]
     if A.numel() == 0:
@@ -635,6 +633,8 @@ def cross(input, other, *, dim=-1, out=None):
     if input.shape[dim] != 3 or other.shape[dim] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
                            f"{input.shape[dim]} and {other.shape[dim]}")
+    if input.dtype is pyt.bool and other.dtype is pyt.bool:
+        raise NotImplementedError("\"cross\" not implemented for 'Bool'")
     if input.dtype != other.dtype:
         raise RuntimeError(f"expected scalar type {_name(input.dtype)} but found "
                            f"{_name(other.dtype)}")
@@ -662,6 +662,9 @@ def cross_old(input, other, dim=None, *, out=None):
 def vander(x, *, N=None):
     """(..., n, N) with columns x^0, x^1, ..., x^(N-1): a cumulative product of copies."""
     _check_tensor(x, "linalg_vander", "x", 1)
+    if x.dtype in (pyt.bool, pyt.float16, pyt.bfloat16):
+        raise RuntimeError(f"linalg.vander supports floating point, complex, and integer "
+                           f"tensors, but got {_name(x.dtype)}")
     if x.ndim == 0:
         raise RuntimeError("N must be greater than 1.")
     N = x.shape[-1] if N is None else N

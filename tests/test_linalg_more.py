@@ -341,6 +341,7 @@ def test_solve_ex():
         pyt.linalg.solve_ex(S, B, check_errors=True)
     v = pyt.linalg.solve_ex(A, B[..., 0]).result
     assert v.shape == (2, 3)
+    assert pyt.linalg.solve_ex(pyt.eye(3), pyt.ones(2, 3, 1)).info.shape == ()   # A's batch
     assert gradcheck(lambda a, b: pyt.linalg.solve_ex(a, b).result, (leaf(A), leaf(B)))
 
 
@@ -442,6 +443,11 @@ def test_vander():
     xi = pyt.tensor([1, 2, 3])
     v = pyt.linalg.vander(xi)
     assert v.dtype is pyt.int64 and v.tolist() == np.vander([1, 2, 3], increasing=True).tolist()
+    for dtype in (pyt.int8, pyt.uint8, pyt.int32):
+        assert pyt.linalg.vander(xi.to(dtype)).dtype is pyt.int64
+    for dtype in (pyt.bool, pyt.float16, pyt.bfloat16):
+        with pytest.raises(RuntimeError, match="linalg.vander supports floating point"):
+            pyt.linalg.vander(xi.to(dtype))
     with pytest.raises(RuntimeError, match="N must be greater than 1."):
         pyt.linalg.vander(x, N=1)
     with pytest.raises(RuntimeError, match="N must be greater than 1."):
@@ -600,3 +606,25 @@ def test_against_torch_gradients():
         (pyt.linalg.lu(xp).L * pyt.tensor(Wl)).sum().backward()
         (torch.linalg.lu(xt).L * torch.tensor(Wl)).sum().backward()
         close(xp.grad, xt.grad)
+
+
+@pytest.mark.parametrize("dtype", [pyt.bool, pyt.uint8, pyt.int8, pyt.int16, pyt.int32,
+                                   pyt.int64, pyt.float16, pyt.bfloat16], ids=str)
+def test_other_dtypes(dtype):
+    """LAPACK ops refuse them as torch's dispatch does; matrix_exp takes half precision."""
+    A = pyt.eye(3).to(dtype)
+    with pytest.raises(NotImplementedError, match="not implemented for"):
+        pyt.linalg.solve_triangular(A, A, upper=True)
+    with pytest.raises(NotImplementedError, match="\"lu_cpu\" not implemented for"):
+        pyt.linalg.lu_factor(A)
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        pyt.linalg.cond(A)
+    with pytest.raises((RuntimeError, NotImplementedError)):
+        pyt.cholesky_inverse(A)
+    if dtype in (pyt.float16, pyt.bfloat16):
+        E = pyt.linalg.matrix_exp(A * 0.5)
+        assert E.dtype is dtype
+        np.testing.assert_allclose(E.float().numpy(), np.eye(3) * math.exp(0.5), rtol=1e-2)
+    else:
+        with pytest.raises(RuntimeError, match="Expected a floating point or complex tensor"):
+            pyt.linalg.matrix_exp(A)
