@@ -302,6 +302,9 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=N
         raise RuntimeError("torch.lu_unpack: LU_pivots is expected to be a contiguous tensor "
                            "of torch.int32 dtype.\nNote: this function is intended to be used "
                            "with the output produced by torch.linalg.lu_factor")
+    if LU_pivots.ndim == 0:
+        raise RuntimeError("torch.lu_unpack: Expected LU_pivots to have at least one "
+                           "dimension")
     m, n = LU_data.shape[-2], LU_data.shape[-1]
     k = min(m, n)
     empty = pyt.empty(0, dtype=LU_data.dtype, device=LU_data.device)
@@ -647,6 +650,8 @@ def cross(input, other, *, dim=-1, out=None):
 
 def cross_old(input, other, dim=None, *, out=None):
     """torch.cross: dim None takes the first dim of length 3 (after broadcasting)."""
+    _check_tensor(input, "cross", "input", 1)
+    _check_tensor(other, "cross", "other", 2)
     if dim is None:
         shape = _broadcast_shapes(tuple(input.shape), tuple(other.shape))
         dims = [i for i, s in enumerate(shape) if s == 3]
@@ -742,6 +747,12 @@ def ormqr(input, tau, other, left=True, transpose=False, *, out=None):
     """Q @ other (other @ Q when not left; Q^T with transpose), Q the full m x m product of
     geqrf's reflectors: householder_product of input padded with zero columns."""
     _check_tensor(input, "ormqr", "input", 1)
+    _check_tensor(tau, "ormqr", "input2", 2)
+    _check_tensor(other, "ormqr", "input3", 3)
+    if input.ndim < 2:
+        raise RuntimeError("torch.ormqr: input must have at least 2 dimensions.")
+    if other.ndim < 2:
+        raise RuntimeError("torch.ormqr: other must have at least 2 dimensions.")
     m = input.shape[-2]
     if input.shape[-1] < m:
         pad = pyt.zeros(*input.shape[:-1], m - input.shape[-1], dtype=input.dtype,
