@@ -628,3 +628,20 @@ def test_other_dtypes(dtype):
     else:
         with pytest.raises(RuntimeError, match="Expected a floating point or complex tensor"):
             pyt.linalg.matrix_exp(A)
+
+
+def test_tensor_methods():
+    A = rand(3, 3, diag=3)
+    B = rand(3, 2, seed=1)
+    close(A.matrix_exp(), sl.expm(A.numpy()))
+    close(B.triangular_solve(A).solution, pyt.triangular_solve(B, A).solution)
+    LU, piv = A.lu()
+    close(B.lu_solve(LU, piv), np.linalg.solve(A.numpy(), B.numpy()))
+    L = pyt.linalg.cholesky(A @ A.mT)
+    close(B.cholesky_solve(L), np.linalg.solve((A @ A.mT).numpy(), B.numpy()))
+    close(L.cholesky_inverse(), np.linalg.inv((A @ A.mT).numpy()))
+    close(A.cross(A.flip(0)), np.cross(A.numpy(), A.numpy()[::-1], axis=0))
+    a, tau = A.geqrf()
+    Q = a.orgqr(tau)
+    close(Q @ a.triu(), A)
+    close(a.ormqr(tau, B), Q @ B)
