@@ -5,3 +5,7 @@ from pyt._ext.linalg import (
     norm,
 )
 from pyt._ext.reductions import vector_norm
+from pyt._linalg_lu import (
+    solve_triangular, lu_factor, lu_factor_ex, lu, lu_solve, solve_ex, cond, matrix_exp,
+    vecdot, diagonal, cross, vander, householder_product, tensorinv, tensorsolve,
+)

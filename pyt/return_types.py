@@ -7,7 +7,8 @@ from collections import namedtuple as _namedtuple
 __all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode",
            "cummax", "cummin", "aminmax", "slogdet", "qr", "svd", "linalg_slogdet",
            "linalg_qr", "linalg_svd", "linalg_eigh", "linalg_lstsq", "linalg_inv_ex",
-           "linalg_cholesky_ex"]
+           "linalg_cholesky_ex", "triangular_solve", "linalg_lu_factor", "linalg_lu_factor_ex",
+           "linalg_lu", "lu_unpack", "_lu_with_info", "linalg_solve_ex", "geqrf"]
 
 
 def _result_type(name, fields):
@@ -49,3 +50,11 @@ linalg_eigh = _result_type("linalg_eigh", ("eigenvalues", "eigenvectors"))
 linalg_lstsq = _result_type("linalg_lstsq", ("solution", "residuals", "rank", "singular_values"))
 linalg_inv_ex = _result_type("linalg_inv_ex", ("inverse", "info"))
 linalg_cholesky_ex = _result_type("linalg_cholesky_ex", ("L", "info"))
+triangular_solve = _result_type("triangular_solve", ("solution", "cloned_coefficient"))
+linalg_lu_factor = _result_type("linalg_lu_factor", ("LU", "pivots"))
+linalg_lu_factor_ex = _result_type("linalg_lu_factor_ex", ("LU", "pivots", "info"))
+linalg_lu = _result_type("linalg_lu", ("P", "L", "U"))
+lu_unpack = _result_type("lu_unpack", ("P", "L", "U"))
+_lu_with_info = _result_type("_lu_with_info", ("LU", "pivots", "info"))
+linalg_solve_ex = _result_type("linalg_solve_ex", ("result", "info"))
+geqrf = _result_type("geqrf", ("a", "tau"))

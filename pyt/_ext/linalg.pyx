@@ -1168,3 +1168,4 @@ def inner(input, other, *, out=None):
 
 include "linalg_contract.pxi"
 include "linalg_lapack.pxi"
+include "linalg_lu.pxi"

@@ -75,6 +75,12 @@ cdef ssyevd_t _ssyevd = NULL
 cdef dsyevd_t _dsyevd = NULL
 cdef sgelsd_t _sgelsd = NULL
 cdef dgelsd_t _dgelsd = NULL
+ctypedef void (*strsm_t)(char*, char*, char*, char*, int*, int*, float*, float*, int*, float*,
+                         int*) noexcept nogil
+ctypedef void (*dtrsm_t)(char*, char*, char*, char*, int*, int*, double*, double*, int*,
+                         double*, int*) noexcept nogil
+cdef strsm_t _strsm = NULL
+cdef dtrsm_t _dtrsm = NULL
 ctypedef void (*set_threads_t)(int) noexcept nogil
 
 cdef bint _blas_loaded = False
@@ -108,7 +114,7 @@ cdef inline int _load_blas() except -1:
 cdef int _fill_entry_points() except -1:
     global _sgemm, _dgemm, _sgemv, _dgemv, _sgetrf, _dgetrf, _sgetri, _dgetri, _sgesv
     global _dgesv, _spotrf, _dpotrf, _sgeqrf, _dgeqrf, _sorgqr, _dorgqr, _sgesdd, _dgesdd
-    global _ssyevd, _dsyevd, _sgelsd, _dgelsd, _blas_loaded
+    global _ssyevd, _dsyevd, _sgelsd, _dgelsd, _strsm, _dtrsm, _blas_loaded
     from scipy.linalg import cython_blas, cython_lapack
     cdef dict blas = cython_blas.__pyx_capi__, lapack = cython_lapack.__pyx_capi__
     pyt_fork_guard_install()            # after OpenBLAS registered its own fork handler
@@ -134,6 +140,8 @@ cdef int _fill_entry_points() except -1:
     _dsyevd = <dsyevd_t>_entry(lapack, "dsyevd")
     _sgelsd = <sgelsd_t>_entry(lapack, "sgelsd")
     _dgelsd = <dgelsd_t>_entry(lapack, "dgelsd")
+    _strsm = <strsm_t>_entry(blas, "strsm")
+    _dtrsm = <dtrsm_t>_entry(blas, "dtrsm")
     _find_blas_pools()
     _blas_loaded = True
     return 0
@@ -284,3 +292,27 @@ cdef inline int gelsd(int m, int n, int nrhs, floating* a, floating* b, int ldb,
     else:
         _dgelsd(&m, &n, &nrhs, a, &m, b, &ldb, s, &rcond, rank, work, &lwork, iwork, &info)
     return info
+
+
+cdef inline int getrf_mn(int m, int n, floating* a, int* ipiv) noexcept nogil:
+    """getrf of an m by n matrix (lda = m)."""
+    cdef int info = 0
+    cdef int lda = m if m > 1 else 1
+    if floating is float:
+        _sgetrf(&m, &n, a, &lda, ipiv, &info)
+    else:
+        _dgetrf(&m, &n, a, &lda, ipiv, &info)
+    return info
+
+
+cdef inline void trsm(char side, char uplo, char transa, char diag, int m, int n, floating* a,
+                      int lda, floating* b, int ldb) noexcept nogil:
+    """B := op(A)^-1 B (side 'L') or B op(A)^-1 (side 'R'), A triangular; no singularity
+    check (a zero on the diagonal gives infinities and NaNs, as torch's)."""
+    cdef floating one = 1
+    pyt_blas_enter()
+    if floating is float:
+        _strsm(&side, &uplo, &transa, &diag, &m, &n, &one, a, &lda, b, &ldb)
+    else:
+        _dtrsm(&side, &uplo, &transa, &diag, &m, &n, &one, a, &lda, b, &ldb)
+    pyt_blas_exit()

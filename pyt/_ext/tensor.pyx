@@ -1872,6 +1872,47 @@ cdef class Tensor:
     def matrix_power(self, n):
         return _linalg.matrix_power(self, n)
 
+    # the ops of pyt/_linalg_lu.py (Python, which imports pyt: reached at call time)
+    def matrix_exp(self):
+        from pyt import _linalg_lu
+        return _linalg_lu.matrix_exp(self)
+
+    def triangular_solve(self, A, upper=True, transpose=False, unitriangular=False):
+        from pyt import _linalg_lu
+        return _linalg_lu.triangular_solve(self, A, upper, transpose, unitriangular)
+
+    def lu(self, pivot=True, get_infos=False):
+        from pyt import _linalg_lu
+        return _linalg_lu.lu_old(self, pivot, get_infos)
+
+    def lu_solve(self, LU_data, LU_pivots):
+        from pyt import _linalg_lu
+        return _linalg_lu.lu_solve_old(self, LU_data, LU_pivots)
+
+    def cholesky_solve(self, input2, upper=False):
+        from pyt import _linalg_lu
+        return _linalg_lu.cholesky_solve(self, input2, upper)
+
+    def cholesky_inverse(self, upper=False):
+        from pyt import _linalg_lu
+        return _linalg_lu.cholesky_inverse(self, upper)
+
+    def cross(self, other, dim=None):
+        from pyt import _linalg_lu
+        return _linalg_lu.cross_old(self, other, dim)
+
+    def geqrf(self):
+        from pyt import _linalg_lu
+        return _linalg_lu.geqrf(self)
+
+    def orgqr(self, input2):
+        from pyt import _linalg_lu
+        return _linalg_lu.orgqr(self, input2)
+
+    def ormqr(self, input2, input3, left=True, transpose=False):
+        from pyt import _linalg_lu
+        return _linalg_lu.ormqr(self, input2, input3, left, transpose)
+
     # ----- nn kernels (nn_kernels.pyx) ---------------------------------------------------
     def softmax(self, dim, dtype=None):
         return _nn_kernels.softmax(self, dim, dtype)
