@@ -5,3 +5,4 @@ from pyt._ext.linalg import (
     norm,
 )
 from pyt._ext.reductions import vector_norm
+from pyt._functional.vector import linalg_cross as cross
