@@ -45,3 +45,23 @@ def write_inplace(self, result):
         raise RuntimeError(f"output with shape {list(self.shape)} doesn't match the "
                            f"broadcast shape {list(result.shape)}")
     return self.copy_(result)
+
+
+def check_int(value, fname, argname):
+    """An int argument (bool counts, as in torch's parser); TypeError otherwise."""
+    if not isinstance(value, int):
+        raise TypeError(f"{fname}(): argument '{argname}' must be int, not "
+                        f"{type(value).__name__}")
+    return value
+
+
+def check_number(value, fname, argname):
+    """A Python number (or 0-d tensor) argument; TypeError otherwise."""
+    if isinstance(value, pyt.Tensor):
+        if value.numel() != 1:
+            raise TypeError(f"{fname}(): argument '{argname}' must be Number, not Tensor")
+        return value.item()
+    if not isinstance(value, (int, float)):
+        raise TypeError(f"{fname}(): argument '{argname}' must be Number, not "
+                        f"{type(value).__name__}")
+    return value

@@ -1,6 +1,6 @@
 """Numerical integration by the trapezoidal rule: trapezoid, trapz, cumulative_trapezoid."""
 import pyt
-from pyt._functional._util import check_tensor, wrap_dim
+from pyt._functional._util import check_tensor, check_number, wrap_dim
 
 
 def _spacing_and_mean_heights(fname, y, x, dx, dim):
@@ -9,6 +9,8 @@ def _spacing_and_mean_heights(fname, y, x, dx, dim):
     if x is not None and dx is not None:
         raise TypeError(f"{fname}() received an invalid combination of arguments - got "
                         "both x and dx")
+    if dx is not None:
+        dx = check_number(dx, fname, "dx")
     if y.dtype == pyt.bool:
         raise RuntimeError(f"{fname}: received a bool input for `y`, but bool is not "
                            "supported")
@@ -48,6 +50,8 @@ def _earlier(t, d):
 def trapezoid(y, x=None, *, dx=None, dim=-1):
     """The integral of y along dim by the trapezoidal rule, at points x or spacing dx."""
     widths, heights, d = _spacing_and_mean_heights("trapezoid", y, x, dx, dim)
+    if y.shape[d] == 0:         # nothing to integrate: zeros of y's own dtype
+        return pyt.zeros(y.shape[:d] + y.shape[d + 1:], dtype=y.dtype, device=y.device)
     return pyt.sum(widths * heights, d)
 
 

@@ -8,7 +8,7 @@ gives a zero gradient rather than 0 * inf = nan.
 import math as _math
 
 import pyt
-from pyt._functional._util import check_tensor, not_implemented
+from pyt._functional._util import check_tensor, check_int, check_number, not_implemented
 
 
 def _float_dtype(*operands):
@@ -22,6 +22,16 @@ def _as_operand(value, like, dtype):
     if isinstance(value, pyt.Tensor):
         return value.to(dtype)
     return pyt.tensor(value, dtype=dtype, device=like.device)
+
+
+def _tensor_or_number(fname, input, other):
+    """torch's (Tensor, Tensor | Number) or (Number, Tensor) forms; TypeError otherwise."""
+    for name, value in (("input", input), ("other", other)):
+        if not isinstance(value, pyt.Tensor):
+            check_number(value, fname, name)
+    if not isinstance(input, pyt.Tensor) and not isinstance(other, pyt.Tensor):
+        raise TypeError(f"{fname}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
 
 
 def _two_floats(fname, input, other):
@@ -64,9 +74,7 @@ def _log_add(a, b, log_one_plus):
 
 def xlogy(input, other):
     """input * log(other), 0 where input == 0 (unless other is nan)."""
-    if not isinstance(input, pyt.Tensor) and not isinstance(other, pyt.Tensor):
-        raise TypeError("xlogy(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+    _tensor_or_number("xlogy", input, other)
     like = input if isinstance(input, pyt.Tensor) else other
     dtype = _float_dtype(input, other)
     x, y = _as_operand(input, like, dtype), _as_operand(other, like, dtype)
@@ -100,6 +108,7 @@ def signbit(input):
 def copysign(input, other):
     """|input| with the sign (bit) of other, as a floating tensor."""
     check_tensor(input, "copysign", "input")
+    _tensor_or_number("copysign", input, other)
     dtype = _float_dtype(input, other)
     magnitude = pyt.abs(input.to(dtype))
     if isinstance(other, pyt.Tensor):
@@ -122,9 +131,7 @@ def heaviside(input, values):
 
 def float_power(input, exponent):
     """input ** exponent computed and returned in float64."""
-    if not isinstance(input, pyt.Tensor) and not isinstance(exponent, pyt.Tensor):
-        raise TypeError("float_power(): argument 'input' (position 1) must be Tensor, not "
-                        f"{type(input).__name__}")
+    _tensor_or_number("float_power", input, exponent)
     if isinstance(input, pyt.Tensor):
         input = input.to(pyt.float64)
     else:
@@ -155,12 +162,15 @@ def vander(x, N=None, increasing=False):
         raise RuntimeError("x must be a one-dimensional tensor.")
     if N is None:
         N = x.shape[0]
+    check_int(N, "vander", "N")
     if N < 0:
         raise RuntimeError("N must be non-negative.")
     # torch computes in int64 for integer (and bool) inputs, else in x's dtype
     dtype = x.dtype if x.dtype.is_floating_point else pyt.int64
-    if N == 0:
-        return pyt.empty((x.shape[0], 0), dtype=dtype, device=x.device)
+    if N == 0 or x.shape[0] == 0:
+        return pyt.empty((x.shape[0], N), dtype=dtype, device=x.device)
+    if N > 2 ** 16:
+        pyt.empty((x.shape[0], N), dtype=dtype, device=x.device)   # fails fast if too big
     # a running product keeps integer powers exact and differentiates as torch's does
     columns = [pyt.ones((x.shape[0],), dtype=dtype, device=x.device)]
     base = x.to(dtype)

@@ -18,6 +18,9 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     check_tensor(input, "scatter_reduce", "input")
     check_tensor(index, "scatter_reduce", "index")
     check_tensor(src, "scatter_reduce", "src")
+    if not isinstance(reduce, str):
+        raise TypeError("scatter_reduce(): argument 'reduce' must be str, not "
+                        f"{type(reduce).__name__}")
     if reduce not in _REDUCTIONS:
         raise RuntimeError("reduce argument must be either sum, prod, mean, amax or amin, "
                            f"got {reduce}")
@@ -28,6 +31,11 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     if reduce == "mean" and input.dtype == pyt.bool:
         raise not_implemented("scatter_gather_tensor_cpu_reduce_mean", input.dtype)
     d = wrap_dim(dim, input.dim())
+    if input.dim() == 0 or index.dim() == 0 or src.dim() == 0:
+        # torch takes a 0-d tensor here as a 1-d one of one element
+        as_1d = [t.reshape(1) if t.dim() == 0 else t for t in (input, index, src)]
+        return scatter_reduce(*as_1d[:1], d, *as_1d[1:], reduce,
+                              include_self=include_self).reshape(input.shape)
     _check_shapes(input, d, index, src)
     if index.numel() == 0:
         return input.clone()

@@ -7,6 +7,10 @@ def isin(elements, test_elements, *, assume_unique=False, invert=False):
     if not isinstance(elements, pyt.Tensor) and not isinstance(test_elements, pyt.Tensor):
         raise TypeError("isin() received an invalid combination of arguments - got "
                         f"({type(elements).__name__}, {type(test_elements).__name__})")
+    from pyt._functional._util import check_number
+    for name, value in (("elements", elements), ("test_elements", test_elements)):
+        if not isinstance(value, pyt.Tensor):
+            check_number(value, "isin", name)
     like = elements if isinstance(elements, pyt.Tensor) else test_elements
     dtype = pyt.result_type(elements, test_elements)
     for t in (elements, test_elements):

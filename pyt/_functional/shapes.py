@@ -4,7 +4,7 @@ Each is a composition of pyt's views, copies and gathers, so the results are vie
 torch's are (meshgrid, broadcast_tensors, hsplit...) and gradients come from those ops.
 """
 import pyt
-from pyt._functional._util import wrap_dim, check_tensor, not_implemented
+from pyt._functional._util import wrap_dim, check_tensor, check_int, not_implemented
 
 
 def _tensor_list(tensors, fname):
@@ -22,7 +22,12 @@ def broadcast_shapes(*shapes):
     """The shape that tensors of all these shapes broadcast to (a shape may be an int)."""
     sizes = []
     for i, shape in enumerate(shapes):
-        shape = (shape,) if isinstance(shape, int) else tuple(shape)
+        shape = (shape,) if isinstance(shape, int) else shape
+        if not isinstance(shape, (tuple, list)) or \
+                not all(isinstance(s, int) for s in shape):
+            raise TypeError(f"broadcast_shapes(): expected ints or sequences of ints, but "
+                            f"argument {i} is {shape!r}")
+        shape = tuple(shape)
         if any(s < 0 for s in shape):
             raise ValueError("Attempting to broadcast a dimension with negative length!")
         for k in range(1, len(shape) + 1):
@@ -117,11 +122,18 @@ def combinations(input, r=2, with_replacement=False):
     check_tensor(input, "combinations", "input")
     if input.dim() != 1:
         raise RuntimeError(f"Expect a 1D vector, but got shape {list(input.shape)}")
+    check_int(r, "combinations", "r")
     if r < 0:
         raise RuntimeError(f"Expect a non-negative number, but got {r}")
     if r == 0:
         return input.new_empty((0,))
     import itertools
+    import math
+    n = input.shape[0]
+    count = math.comb(n + r - 1, r) if with_replacement else math.comb(n, r)
+    if count * r > 2 ** 40:
+        raise RuntimeError(f"combinations(): {count} combinations of length {r} are too "
+                           "many to allocate")
     pick = itertools.combinations_with_replacement if with_replacement else \
         itertools.combinations
     rows = list(pick(range(input.shape[0]), r))
@@ -136,8 +148,13 @@ def repeat_interleave(input, repeats=None, dim=None, *, output_size=None):
     times (the index form the other forms are built on).
     """
     check_tensor(input, "repeat_interleave", "input")
-    if repeats is None:
-        return _repeat_index(input, output_size)
+    if output_size is not None:
+        check_int(output_size, "repeat_interleave", "output_size")
+    if repeats is None:      # the index form keeps the repeats' dtype
+        return _repeat_index(input, output_size).to(input.dtype)
+    if not isinstance(repeats, (int, pyt.Tensor)):
+        raise TypeError("repeat_interleave(): argument 'repeats' must be Tensor or int, "
+                        f"not {type(repeats).__name__}")
     if dim is None:
         input = input.flatten()
         dim = 0
@@ -216,6 +233,7 @@ def take_along_dim(input, indices, dim=None):
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     """The n-th forward difference along dim (logical xor for bool)."""
     check_tensor(input, "diff", "input")
+    check_int(n, "diff", "n")
     if input.dim() == 0:
         raise RuntimeError("diff expects input to be at least one-dimensional")
     if n < 0:
@@ -251,6 +269,7 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
 def rot90(input, k=1, dims=(0, 1)):
     """input rotated by k quarter turns in the plane of dims, from dims[0] to dims[1]."""
     check_tensor(input, "rot90", "input")
+    check_int(k, "rot90", "k")
     dims = list(dims)
     if len(dims) != 2:
         raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")

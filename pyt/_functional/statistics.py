@@ -1,6 +1,7 @@
 """Statistics of samples: cov, corrcoef, quantile, nanquantile and histogram."""
 import pyt
-from pyt._functional._util import wrap_dim, check_tensor, dtype_name, not_implemented
+from pyt._functional._util import (wrap_dim, check_tensor, check_int, check_number,
+                                    dtype_name, not_implemented)
 
 
 def _check_weights(name, weights, observations, integral):
@@ -33,6 +34,9 @@ def cov(input, *, correction=1, fweights=None, aweights=None):
                            f"an input with {input.dim()} dimensions")
     if input.dtype == pyt.bool:
         raise RuntimeError("cov(): bool dtype is not supported for input")
+    if not isinstance(correction, int):
+        raise TypeError("cov(): argument 'correction' must be int, not "
+                        f"{type(correction).__name__}")
     rows = input.reshape(1, -1) if input.dim() < 2 else input
     observations = rows.shape[1]
     weights = None
@@ -109,6 +113,7 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, fname):
         scalar_q = q.dim() == 0
         qs = q.reshape(-1).to(input.device)
     else:
+        q = check_number(q, fname, "q")
         if not 0 <= q <= 1:
             raise RuntimeError(f"{fname}() q must be in the range [0, 1] but got {q}")
         scalar_q = True
@@ -192,13 +197,25 @@ def histogram(input, bins, *, range=None, weight=None, density=False):
                 "torch.histogramdd: input tensor and bins tensors should have the same "
                 f"dtype, but got input with dtype {_c_name(dtype)} and bins for dimension "
                 f"0 with dtype {_c_name(bins.dtype)}")
+        if bins.numel() == 0:
+            raise RuntimeError(
+                "torch.histogramdd: bins tensor should have at least 1 element, but got 0 "
+                "elements in the bins tensor for dimension 0")
+        if bins.numel() == 1:
+            raise RuntimeError("torch.histogram(): bins must be > 0, but got 0 for "
+                               "dimension 0")
         edges = bins.to(input.device)
     else:
+        check_int(bins, "histogram", "bins")
         if bins <= 0:
             raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
                                "dimension 0")
         if range is not None:
-            low, high = float(range[0]), float(range[1])
+            if not isinstance(range, (tuple, list)) or len(range) != 2:
+                raise TypeError("histogram(): argument 'range' must be a sequence of two "
+                                "floats")
+            low = float(check_number(range[0], "histogram", "range"))
+            high = float(check_number(range[1], "histogram", "range"))
         elif values.numel():
             low, high = float(values.min()), float(values.max())
         else:

@@ -1,6 +1,7 @@
 """Vector products and distances: cross and cdist."""
 import pyt
-from pyt._functional._util import wrap_dim, check_tensor, dtype_name, not_implemented
+from pyt._functional._util import (wrap_dim, check_tensor, check_number, dtype_name,
+                                    not_implemented)
 
 
 def cross(input, other, dim=None):
@@ -77,13 +78,16 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
         if not x.dtype.is_floating_point:
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: "
                                f"{dtype_name(x.dtype)}")
+        if x.dtype in (pyt.float16, pyt.bfloat16):
+            raise not_implemented("cdist", x.dtype)
     if x1.dtype != x2.dtype:
         raise RuntimeError(f"expected scalar type {dtype_name(x1.dtype)} but found "
                            f"{dtype_name(x2.dtype)}")
     if x1.shape[-1] != x2.shape[-1]:
         raise RuntimeError("X1 and X2 must have the same number of columns. X1: "
                            f"{x1.shape[-1]} X2: {x2.shape[-1]}")
-    if p < 0:
+    p = check_number(p, "cdist", "p")
+    if not p >= 0:
         raise RuntimeError("cdist only supports non-negative p values")
     differences = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     if differences.shape[-1] == 0:
