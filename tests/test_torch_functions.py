@@ -739,6 +739,23 @@ def test_cdist_numpy(p):
     close(pyt.cdist(pyt.zeros(2, 0), pyt.zeros(4, 0), p), np.zeros((2, 4)))
 
 
+def test_cdist_matmul_path():
+    # more than 25 rows: the default mode takes torch's matrix-product route for p=2
+    a = RNG.standard_normal((2, 30, 4))
+    b = RNG.standard_normal((26, 4))
+    expected = _cdist_numpy(a, b, 2)
+    for mode in ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist",
+                 "donot_use_mm_for_euclid_dist"):
+        close(pyt.cdist(T(a), T(b), compute_mode=mode), expected, rtol=1e-6, atol=1e-6)
+    x1, x2 = leaf((2, 3, 4)), leaf((5, 4))
+    assert gradcheck(lambda a, b: pyt.cdist(a, b, compute_mode="use_mm_for_euclid_dist"),
+                     (x1, x2))
+    # zero distances: a zero gradient, not nan
+    x = T(RNG.standard_normal((3, 4)), pyt.float64, requires_grad=True)
+    pyt.cdist(x, T(N(x)), compute_mode="use_mm_for_euclid_dist").sum().backward()
+    assert np.isfinite(N(x.grad)).all()
+
+
 def test_cdist_errors_grad():
     with pytest.raises(RuntimeError, match="same number of columns. X1: 4 X2: 3"):
         pyt.cdist(pyt.zeros(3, 4), pyt.zeros(5, 3))
@@ -1118,8 +1135,13 @@ def test_scatter_reduce_torch(torch, reduce, dtype):
         close(got, expected.numpy())
 
 
-def test_scatter_reduce_grad_torch(torch):
+@pytest.mark.parametrize("ties", [False, True])
+def test_scatter_reduce_grad_torch(torch, ties):
+    # with ties, amax / amin share the gradient evenly among the equal values, counting
+    # input even when include_self=False (then giving it none), as torch does
     values = RNG.permutation(40)[:24].reshape(4, 6) / 5.0
+    if ties:
+        values = RNG.integers(0, 3, (4, 6)).astype(np.float64)
     index = np.array([[0, 1, 1, 0, 1, 1], [1, 1, 0, 0, 0, 1]])
     for reduce in ("sum", "prod", "mean", "amax", "amin"):
         for include_self in (True, False):

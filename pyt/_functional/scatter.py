@@ -4,8 +4,8 @@ or amin.
 sum and mean are scatter_add (its gradient is torch's). prod, amax and amin sort the
 scattered values by their target element and combine equal-target neighbours with a
 segmented scan (log2(n) rounds of pointwise ops), then write each target's total once.
-Gradients flow through those pointwise ops: exact for prod; for amax/amin a tie between
-equal values shares the gradient pairwise rather than evenly as torch does.
+Gradients flow through those pointwise ops for prod; amax/amin take torch's gradient
+(shared evenly by all the values equal to the result) from a mean of those values.
 """
 import pyt
 from pyt._functional._util import wrap_dim, check_tensor, not_implemented
@@ -46,7 +46,34 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     touched = hits > 0
     if reduce in ("sum", "mean"):
         return _sum_or_mean(input, d, index, src, reduce, include_self, hits, touched)
+    if reduce == "prod" or not pyt.is_grad_enabled() or not (
+            input.requires_grad or src.requires_grad):
+        return _scan_reduce(input, d, index, src, reduce, include_self)
+    with pyt.no_grad():
+        extreme = _scan_reduce(input, d, index, src, reduce, include_self)
+    return _with_tie_sharing_grad(extreme, input, d, index, src, include_self, touched)
 
+
+def _with_tie_sharing_grad(extreme, input, d, index, src, include_self, touched):
+    """extreme (amax or amin, computed without grad) with torch's gradient: shared evenly
+    by every contributor (src element, or input itself) that equals the result."""
+    values = _used_src(src, index)
+    hit_src = values == pyt.gather(extreme, d, index)
+    hit_self = input == extreme
+    zeros = pyt.zeros_like(extreme)
+    # like torch, input counts among the ties even when not included (it then gets none)
+    count = hit_self.to(input.dtype) + pyt.scatter_add(zeros, d, index,
+                                                       hit_src.to(input.dtype))
+    if not include_self:
+        hit_self = hit_self & ~touched
+    total = pyt.where(hit_self, input, zeros) + pyt.scatter_add(
+        zeros, d, index, pyt.where(hit_src, values, pyt.zeros_like(values)))
+    share = total / count
+    # the value stays exactly extreme; the gradient is share's (none where not finite)
+    return pyt.where(pyt.isfinite(share), extreme + (share - share.detach()), extreme)
+
+
+def _scan_reduce(input, d, index, src, reduce, include_self):
     targets, values = _flat_targets(input, d, index, src)
     order = pyt.argsort(targets, stable=True)
     targets, values = targets[order], values[order]

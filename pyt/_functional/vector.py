@@ -47,6 +47,9 @@ def linalg_cross(input, other, *, dim=-1):
     return _cross(*pyt.broadcast_tensors(input, other), dim, input, other)
 
 
+linalg_cross.__name__ = linalg_cross.__qualname__ = "cross"
+
+
 def _cross(a, b, dim, input, other):
     d = wrap_dim(dim, a.dim())
     if input.shape[d] != 3 or other.shape[d] != 3:
@@ -89,7 +92,27 @@ def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
     p = check_number(p, "cdist", "p")
     if not p >= 0:
         raise RuntimeError("cdist only supports non-negative p values")
-    differences = x1.unsqueeze(-2) - x2.unsqueeze(-3)
-    if differences.shape[-1] == 0:
-        return pyt.zeros(differences.shape[:-1], dtype=x1.dtype, device=x1.device)
-    return pyt.linalg.vector_norm(differences, p, dim=-1)
+    if x1.shape[-1] == 0:
+        shape = list(pyt.broadcast_shapes(x1.shape[:-2], x2.shape[:-2]))
+        return pyt.zeros(shape + [x1.shape[-2], x2.shape[-2]], dtype=x1.dtype,
+                         device=x1.device)
+    rows = max(x1.shape[-2], x2.shape[-2])
+    if p == 2 and (compute_mode == "use_mm_for_euclid_dist" or
+                   (compute_mode == _COMPUTE_MODES[0] and rows > 25)):
+        return _euclidean_by_matmul(x1, x2)
+    # exact: the norm of every pairwise difference (memory P * R * M)
+    return pyt.linalg.vector_norm(x1.unsqueeze(-2) - x2.unsqueeze(-3), p, dim=-1)
+
+
+def _euclidean_by_matmul(x1, x2):
+    """|a - b| as sqrt(|a|^2 + |b|^2 - 2 a.b) in one matrix product, as torch's mm modes
+    compute it (memory P * R; cancellation makes tiny distances inexact)."""
+    sq1 = (x1 * x1).sum(-1, keepdim=True)
+    sq2 = (x2 * x2).sum(-1, keepdim=True)
+    left = pyt.cat([x1 * -2, sq1, pyt.ones_like(sq1)], -1)
+    right = pyt.cat([x2, pyt.ones_like(sq2), sq2], -1)
+    squared = pyt.clamp_min(pyt.matmul(left, right.transpose(-1, -2)), 0)
+    # the gradient of sqrt at 0 is infinite; torch's is 0 there
+    positive = squared > 0
+    root = pyt.sqrt(pyt.where(positive, squared, pyt.ones_like(squared)))
+    return pyt.where(positive, root, pyt.zeros_like(root))
