@@ -112,7 +112,7 @@ from pyt._functional.sets import isin
 from pyt._functional.vector import cross, cdist
 from pyt._functional.integrate import trapezoid, trapz, cumulative_trapezoid
 from pyt._functional.statistics import cov, corrcoef, quantile, nanquantile, histogram
-from pyt._functional.scatter import scatter_reduce
+from pyt._functional.scatter import scatter_reduce, index_reduce
 
 # torch's aliases
 half = float16

@@ -1155,3 +1155,71 @@ def test_scatter_reduce_grad_torch(torch, ties):
                                include_self=include_self).pow(2).sum().backward()
             close(px.grad, x.grad.numpy())
             close(ps.grad, s.grad.numpy())
+
+
+# ----- index_reduce ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("reduce", ["prod", "mean", "amax", "amin"])
+@pytest.mark.parametrize("include_self", [True, False])
+@pytest.mark.parametrize("dtype", [pyt.float64, pyt.int64])
+def test_index_reduce_numpy(reduce, include_self, dtype):
+    a = RNG.integers(-3, 4, (4, 3, 2))
+    src = RNG.integers(-3, 4, (4, 5, 2))
+    index = RNG.integers(0, 3, (5,))
+    # index_reduce is scatter_reduce with the index spread over each slice
+    spread = np.broadcast_to(index.reshape(1, 5, 1), src.shape)
+    npdt = np.float64 if dtype.is_floating_point else np.int64
+    expected = _scatter_reduce_numpy(a.astype(npdt), 1, spread, src, reduce, include_self)
+    with pytest.warns(UserWarning, match="beta"):
+        got = pyt.index_reduce(T(a, dtype), 1, T(index), T(src, dtype), reduce,
+                               include_self=include_self)
+    assert got.dtype == dtype
+    close(got, expected)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t = T(a, dtype)
+        assert t.index_reduce_(1, T(index).int(), T(src, dtype), reduce,
+                               include_self=include_self) is t
+    close(t, expected)
+
+
+def test_index_reduce_errors_grad():
+    x, s = pyt.ones(3, 2), T([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(RuntimeError, match="one of prod, mean, amax or amin but got sum"):
+            pyt.index_reduce(x, 0, T([0, 2, 0]), s, "sum")
+        with pytest.raises(RuntimeError, match="Number of indices \\(2\\) should be equal"):
+            pyt.index_reduce(x, 0, T([0, 2]), s, "prod")
+        with pytest.raises(IndexError, match="supposed to be a vector"):
+            pyt.index_reduce(x, 0, T([[0, 2, 0]]), s, "prod")
+        with pytest.raises(IndexError, match="index out of range in self"):
+            pyt.index_reduce(x, 0, T([0, -1, 0]), s, "prod")
+        with pytest.raises(RuntimeError, match="Expected dtype int32/int64 for index"):
+            pyt.index_reduce(x, 0, T([0.0, 1.0, 0.0]), s, "prod")
+        with pytest.raises(RuntimeError, match="must have the same scalar type"):
+            pyt.index_reduce(x, 0, T([0, 1, 0]), s.double(), "prod")
+        with pytest.raises(RuntimeError, match="source tensor shape must match"):
+            pyt.index_reduce(x, 0, T([0, 1, 0]), s[:, :1], "prod")
+        values = RNG.permutation(40)[:14] / 7.0
+        a = T(values[:6].reshape(3, 2), pyt.float64, requires_grad=True)
+        b = T(values[6:].reshape(4, 2), pyt.float64, requires_grad=True)
+        for reduce in ("prod", "mean", "amax", "amin"):
+            assert gradcheck(lambda a, b: pyt.index_reduce(a, 0, T([0, 2, 0, 0]), b, reduce),
+                             (a, b))
+
+
+def test_index_reduce_torch(torch):
+    a = RNG.standard_normal((5, 3))
+    src = RNG.standard_normal((5, 4)).round(0)
+    index = np.array([2, 0, 2, 2])
+    for reduce in ("prod", "mean", "amax", "amin"):
+        for include_self in (True, False):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")     # both warn that index_reduce is beta
+                expected = torch.from_numpy(a).index_reduce(
+                    1, torch.from_numpy(index), torch.from_numpy(src), reduce,
+                    include_self=include_self)
+                got = pyt.index_reduce(T(a), 1, T(index), T(src), reduce,
+                                       include_self=include_self)
+            close(got, expected.numpy())

@@ -572,6 +572,15 @@ cdef class Tensor:
         from pyt import _functional as F
         return F._util.write_inplace(self, F.scatter.scatter_reduce(
             self.clone(), dim, index, src, reduce, include_self=include_self))
+    def index_reduce(self, dim, index, source, reduce, *, include_self=True):
+        from pyt import _functional as F
+        return F.scatter.index_reduce(self, dim, index, source, reduce,
+                                      include_self=include_self)
+
+    def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+        from pyt import _functional as F
+        return F._util.write_inplace(self, F.scatter.index_reduce(
+            self.clone(), dim, index, source, reduce, include_self=include_self))
     # ----- end of the pyt/_functional methods
 
     def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):

@@ -8,7 +8,7 @@ Gradients flow through those pointwise ops for prod; amax/amin take torch's grad
 (shared evenly by all the values equal to the result) from a mean of those values.
 """
 import pyt
-from pyt._functional._util import wrap_dim, check_tensor, not_implemented
+from pyt._functional._util import wrap_dim, check_tensor, dtype_name, not_implemented
 
 _REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
 
@@ -151,3 +151,47 @@ def _segmented_scan(values, keys, combine):
         values = pyt.cat([values[:step], pyt.where(same, combined, values[step:])])
         step *= 2
     return values
+
+
+def index_reduce(input, dim, index, source, reduce, *, include_self=True):
+    """A copy of input where slice i of source along dim is reduced (prod, mean, amax or
+    amin) into slice index[i] of input: scatter_reduce with index spread over the slices."""
+    check_tensor(input, "index_reduce", "input")
+    check_tensor(index, "index_reduce", "index")
+    check_tensor(source, "index_reduce", "source")
+    import warnings
+    warnings.warn("index_reduce() is in beta and the API may change at any time.",
+                  UserWarning, stacklevel=2)
+    if not isinstance(reduce, str) or reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError("index_reduce(): Expected reduce to be one of prod, mean, amax or "
+                           f"amin but got {reduce}.")
+    d = wrap_dim(dim, input.dim())
+    if index.dim() > 1:
+        raise IndexError("index_reduce_(): Index is supposed to be a vector, but got dim: "
+                         f"{index.dim()} with type: {dtype_name(index.dtype)} and size: "
+                         f"{list(index.shape)}")
+    if index.dtype not in (pyt.int32, pyt.int64):
+        raise RuntimeError("index_reduce_(): Expected dtype int32/int64 for index but got: "
+                           f"{dtype_name(index.dtype)}")
+    if source.dtype != input.dtype:
+        raise RuntimeError(f"index_reduce_(): self ({dtype_name(input.dtype)}) and source "
+                           f"({dtype_name(source.dtype)}) must have the same scalar type")
+    in_shape = list(input.shape) or [1]
+    src_shape = list(source.shape) or [1]
+    if input.dim() != source.dim() or any(
+            a != b for k, (a, b) in enumerate(zip(in_shape, src_shape)) if k != d):
+        raise RuntimeError(
+            "source tensor shape must match self tensor shape, excluding the specified "
+            f"dimension. Got self.shape = {list(input.shape)} source.shape = "
+            f"{list(source.shape)}")
+    if index.numel() != src_shape[d]:
+        raise RuntimeError(f"index_reduce_(): Number of indices ({index.numel()}) should be "
+                           f"equal to source.size(dim): ({src_shape[d]}), for dim: {dim}")
+    if index.numel() and bool(((index < 0) | (index >= in_shape[d])).any()):
+        raise IndexError("index out of range in self")
+    spread = [1] * len(src_shape)
+    spread[d] = -1
+    expanded = index.reshape(spread).expand(src_shape)
+    out = scatter_reduce(input.reshape(in_shape), d, expanded, source.reshape(src_shape),
+                         reduce, include_self=include_self)
+    return out.reshape(input.shape)
