@@ -91,7 +91,7 @@ from pyt._tensor_str import set_printoptions
 from pyt import linalg
 from pyt._linalg_lu import (
     triangular_solve, lu_unpack, lu_old as lu, lu_solve_old as lu_solve, cholesky_solve,
-    cholesky_inverse, matrix_exp, geqrf, orgqr, ormqr, cross_old as cross,
+    cholesky_inverse, matrix_exp, geqrf, orgqr, ormqr,
 )
 from pyt import nn
 from pyt import optim
@@ -100,6 +100,23 @@ from pyt import sparse
 from pyt import cuda        # torch.cuda: is_available() is False without a device
 from pyt import backends
 from pyt.sparse import sparse_coo_tensor, spmm
+# torch functions composed from the ops above (pyt/_functional, one concept per module)
+from pyt._functional.shapes import (
+    broadcast_shapes, broadcast_tensors, meshgrid, cartesian_prod, combinations,
+    repeat_interleave, take_along_dim, diff, rot90, ravel, narrow_copy, hsplit, vsplit,
+    dsplit,
+)
+from pyt._functional.predicates import is_nonzero, is_same_size, can_cast
+from pyt._functional.math import (
+    positive, logaddexp, logaddexp2, xlogy, sinc, signbit, copysign, heaviside,
+    float_power, deg2rad, rad2deg, vander,
+)
+from pyt._functional.integer import gcd, lcm
+from pyt._functional.sets import isin
+from pyt._functional.vector import cross, cdist
+from pyt._functional.integrate import trapezoid, trapz, cumulative_trapezoid
+from pyt._functional.statistics import cov, corrcoef, quantile, nanquantile, histogram
+from pyt._functional.scatter import scatter_reduce, index_reduce
 
 # torch's aliases
 half = float16

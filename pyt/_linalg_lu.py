@@ -623,47 +623,6 @@ def diagonal(A, *, offset=0, dim1=-2, dim2=-1):
     return pyt.diagonal(A, offset, dim1, dim2)
 
 
-def cross(input, other, *, dim=-1, out=None):
-    """The cross product of 3-vectors along dim, inputs broadcast."""
-    _check_tensor(input, "linalg_cross", "input", 1)
-    _check_tensor(other, "linalg_cross", "other", 2)
-    if input.ndim != other.ndim:
-        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
-    ndim = max(input.ndim, 1)
-    if not -ndim <= dim < ndim:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
-                         f"{ndim - 1}], but got {dim})")
-    if input.shape[dim] != 3 or other.shape[dim] != 3:
-        raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
-                           f"{input.shape[dim]} and {other.shape[dim]}")
-    if input.dtype is pyt.bool and other.dtype is pyt.bool:
-        raise NotImplementedError("\"cross\" not implemented for 'Bool'")
-    if input.dtype != other.dtype:
-        raise RuntimeError(f"expected scalar type {_name(input.dtype)} but found "
-                           f"{_name(other.dtype)}")
-    nxt = pyt.tensor([1, 2, 0], device=input.device)
-    prv = pyt.tensor([2, 0, 1], device=input.device)
-    r = input.index_select(dim, nxt) * other.index_select(dim, prv) - \
-        input.index_select(dim, prv) * other.index_select(dim, nxt)
-    return _into(r, out)
-
-
-def cross_old(input, other, dim=None, *, out=None):
-    """torch.cross: dim None takes the first dim of length 3 (after broadcasting)."""
-    _check_tensor(input, "cross", "input", 1)
-    _check_tensor(other, "cross", "other", 2)
-    if dim is None:
-        shape = _broadcast_shapes(tuple(input.shape), tuple(other.shape))
-        dims = [i for i, s in enumerate(shape) if s == 3]
-        if not dims:
-            raise RuntimeError("no dimension of size 3 in input")
-        dim = dims[0]
-    if input.ndim != other.ndim:
-        shape = _broadcast_shapes(tuple(input.shape), tuple(other.shape))
-        input, other = input.expand(shape), other.expand(shape)
-    return cross(input, other, dim=dim, out=out)
-
-
 def vander(x, *, N=None):
     """(..., n, N) with columns x^0, x^1, ..., x^(N-1): a cumulative product of copies."""
     _check_tensor(x, "linalg_vander", "x", 1)

@@ -7,5 +7,6 @@ from pyt._ext.linalg import (
 from pyt._ext.reductions import vector_norm
 from pyt._linalg_lu import (
     solve_triangular, lu_factor, lu_factor_ex, lu, lu_solve, solve_ex, cond, matrix_exp,
-    vecdot, diagonal, cross, vander, householder_product, tensorinv, tensorsolve,
+    vecdot, diagonal, vander, householder_product, tensorinv, tensorsolve,
 )
+from pyt._functional.vector import linalg_cross as cross

@@ -30,6 +30,7 @@ METADATA = {
     "is_pinned", "is_shared", "is_signed", "is_tensor", "__len__", "__hash__", "__sizeof__",
     "__dlpack_device__", "__class__",
     "equal",            # tensors of different shapes are unequal without a look at the data
+    "is_same_size",     # compares shapes only
 }
 
 

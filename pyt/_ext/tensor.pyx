@@ -404,6 +404,185 @@ cdef class Tensor:
     def is_shared(self):
         return self._storage.is_shared()
 
+    # ----- torch functions composed in Python (pyt/_functional): thin lazy-import methods
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        from pyt import _functional as F
+        return F.shapes.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def take_along_dim(self, indices, dim=None):
+        from pyt import _functional as F
+        return F.shapes.take_along_dim(self, indices, dim)
+
+    def diff(self, n=1, dim=-1, prepend=None, append=None):
+        from pyt import _functional as F
+        return F.shapes.diff(self, n, dim, prepend, append)
+
+    def rot90(self, k=1, dims=(0, 1)):
+        from pyt import _functional as F
+        return F.shapes.rot90(self, k, dims)
+
+    def narrow_copy(self, dim, start, length):
+        from pyt import _functional as F
+        return F.shapes.narrow_copy(self, dim, start, length)
+
+    def hsplit(self, indices_or_sections):
+        from pyt import _functional as F
+        return F.shapes.hsplit(self, indices_or_sections)
+
+    def vsplit(self, indices_or_sections):
+        from pyt import _functional as F
+        return F.shapes.vsplit(self, indices_or_sections)
+
+    def dsplit(self, indices_or_sections):
+        from pyt import _functional as F
+        return F.shapes.dsplit(self, indices_or_sections)
+
+    def is_nonzero(self):
+        from pyt import _functional as F
+        return F.predicates.is_nonzero(self)
+
+    def is_same_size(self, other):
+        from pyt import _functional as F
+        return F.predicates.is_same_size(self, other)
+
+    def positive(self):
+        from pyt import _functional as F
+        return F.math.positive(self)
+
+    def cross(self, other, dim=None):
+        from pyt import _functional as F
+        return F.vector.cross(self, other, dim)
+
+    def logaddexp(self, other):
+        from pyt import _functional as F
+        return F.math.logaddexp(self, other)
+
+    def logaddexp2(self, other):
+        from pyt import _functional as F
+        return F.math.logaddexp2(self, other)
+
+    def xlogy(self, other):
+        from pyt import _functional as F
+        return F.math.xlogy(self, other)
+
+    def xlogy_(self, other):
+        from pyt import _functional as F
+        return F._util.write_inplace(self, F.math.xlogy(self.clone(), other))
+
+    def sinc(self):
+        from pyt import _functional as F
+        return F.math.sinc(self)
+
+    def sinc_(self):
+        from pyt import _functional as F
+        return F._util.write_inplace(self, F.math.sinc(self.clone()))
+
+    def signbit(self):
+        from pyt import _functional as F
+        return F.math.signbit(self)
+
+    def copysign(self, other):
+        from pyt import _functional as F
+        return F.math.copysign(self, other)
+
+    def copysign_(self, other):
+        from pyt import _functional as F
+        return F._util.write_inplace(self, F.math.copysign(self.clone(), other))
+
+    def heaviside(self, values):
+        from pyt import _functional as F
+        return F.math.heaviside(self, values)
+
+    def heaviside_(self, values):
+        from pyt import _functional as F
+        return F._util.write_inplace(self, F.math.heaviside(self.clone(), values))
+
+    def float_power(self, exponent):
+        from pyt import _functional as F
+        return F.math.float_power(self, exponent)
+
+    def float_power_(self, exponent):
+        from pyt import _functional as F
+        if self._dtype is not _dtypes.float64:
+            raise RuntimeError(f"the base given to float_power_ has dtype "
+                               f"{F._util.dtype_name(self._dtype)} but the operation's "
+                               f"result requires dtype Double")
+        return F._util.write_inplace(self, F.math.float_power(self.clone(), exponent))
+
+    def deg2rad(self):
+        from pyt import _functional as F
+        return F.math.deg2rad(self)
+
+    def deg2rad_(self):
+        from pyt import _functional as F
+        return F._util.write_inplace(self, F.math.deg2rad(self.clone()))
+
+    def rad2deg(self):
+        from pyt import _functional as F
+        return F.math.rad2deg(self)
+
+    def rad2deg_(self):
+        from pyt import _functional as F
+        return F._util.write_inplace(self, F.math.rad2deg(self.clone()))
+
+    def gcd(self, other):
+        from pyt import _functional as F
+        return F.integer.gcd(self, other)
+
+    def gcd_(self, other):
+        from pyt import _functional as F
+        return F._util.write_inplace(self, F.integer.gcd(self.clone(), other))
+
+    def lcm(self, other):
+        from pyt import _functional as F
+        return F.integer.lcm(self, other)
+
+    def lcm_(self, other):
+        from pyt import _functional as F
+        return F._util.write_inplace(self, F.integer.lcm(self.clone(), other))
+
+    def cov(self, *, correction=1, fweights=None, aweights=None):
+        from pyt import _functional as F
+        return F.statistics.cov(self, correction=correction, fweights=fweights,
+                                aweights=aweights)
+
+    def corrcoef(self):
+        from pyt import _functional as F
+        return F.statistics.corrcoef(self)
+
+    def quantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        from pyt import _functional as F
+        return F.statistics.quantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def nanquantile(self, q, dim=None, keepdim=False, *, interpolation="linear"):
+        from pyt import _functional as F
+        return F.statistics.nanquantile(self, q, dim, keepdim, interpolation=interpolation)
+
+    def histogram(self, bins, *, range=None, weight=None, density=False):
+        from pyt import _functional as F
+        return F.statistics.histogram(self, bins, range=range, weight=weight,
+                                      density=density)
+
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        from pyt import _functional as F
+        return F.scatter.scatter_reduce(self, dim, index, src, reduce,
+                                        include_self=include_self)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        from pyt import _functional as F
+        return F._util.write_inplace(self, F.scatter.scatter_reduce(
+            self.clone(), dim, index, src, reduce, include_self=include_self))
+    def index_reduce(self, dim, index, source, reduce, *, include_self=True):
+        from pyt import _functional as F
+        return F.scatter.index_reduce(self, dim, index, source, reduce,
+                                      include_self=include_self)
+
+    def index_reduce_(self, dim, index, source, reduce, *, include_self=True):
+        from pyt import _functional as F
+        return F._util.write_inplace(self, F.scatter.index_reduce(
+            self.clone(), dim, index, source, reduce, include_self=include_self))
+    # ----- end of the pyt/_functional methods
+
     def to_sparse(self, sparse_dim=None, *, layout=None, blocksize=None, dense_dim=None):
         from pyt import sparse
         return sparse.to_sparse(self, sparse_dim, layout=layout, dense_dim=dense_dim)
@@ -1896,10 +2075,6 @@ cdef class Tensor:
     def cholesky_inverse(self, upper=False):
         from pyt import _linalg_lu
         return _linalg_lu.cholesky_inverse(self, upper)
-
-    def cross(self, other, dim=None):
-        from pyt import _linalg_lu
-        return _linalg_lu.cross_old(self, other, dim)
 
     def geqrf(self):
         from pyt import _linalg_lu
