@@ -10,16 +10,7 @@ def cross(input, other, dim=None, *, out=None):
 
     Without dim, torch's deprecated default: the first dim of size 3 (a warning says so).
     """
-    check_tensor(input, "cross", "input")
-    check_tensor(other, "cross", "other")
-    if input.dim() != other.dim():
-        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
-    if input.dtype != other.dtype:
-        raise RuntimeError(f"expected scalar type {dtype_name(input.dtype)} but found "
-                           f"{dtype_name(other.dtype)}")
-    if input.dtype == pyt.bool:
-        raise not_implemented("cross", input.dtype)
-    a, b = pyt.broadcast_tensors(input, other)
+    _check_operands(input, other, "cross")
     if dim is None:
         import warnings
         warnings.warn(
@@ -27,17 +18,25 @@ def cross(input, other, dim=None, *, out=None):
             "pass the dim explicitly or simply use torch.linalg.cross.\nThe default value "
             "of dim will change to agree with that of linalg.cross in a future release.",
             UserWarning, stacklevel=2)
-        sizes = list(a.shape)
+        sizes = list(pyt.broadcast_shapes(input.shape, other.shape))
         if 3 not in sizes:
             raise RuntimeError("no dimension of size 3 in input")
         dim = sizes.index(3)
-    return _into(_cross(a, b, dim, input, other), out)
+    return _into(_cross(input, other, dim), out)
 
 
 def linalg_cross(input, other, *, dim=-1, out=None):
     """torch.linalg.cross: cross with dim=-1 by default."""
-    check_tensor(input, "linalg_cross", "input")
-    check_tensor(other, "linalg_cross", "other")
+    _check_operands(input, other, "linalg_cross")
+    return _into(_cross(input, other, dim), out)
+
+
+linalg_cross.__name__ = linalg_cross.__qualname__ = "cross"
+
+
+def _check_operands(input, other, name):
+    check_tensor(input, name, "input")
+    check_tensor(other, name, "other")
     if input.dim() != other.dim():
         raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
     if input.dtype != other.dtype:
@@ -45,17 +44,15 @@ def linalg_cross(input, other, *, dim=-1, out=None):
                            f"{dtype_name(other.dtype)}")
     if input.dtype == pyt.bool:
         raise not_implemented("cross", input.dtype)
-    return _into(_cross(*pyt.broadcast_tensors(input, other), dim, input, other), out)
 
 
-linalg_cross.__name__ = linalg_cross.__qualname__ = "cross"
-
-
-def _cross(a, b, dim, input, other):
-    d = wrap_dim(dim, a.dim())
+def _cross(input, other, dim):
+    """The product of input and other (same rank) along dim: lengths checked, then broadcast."""
+    d = wrap_dim(dim, input.dim())
     if input.shape[d] != 3 or other.shape[d] != 3:
         raise RuntimeError(f"linalg.cross: inputs dimension {dim} must have length 3. Got "
                            f"{input.shape[d]} and {other.shape[d]}")
+    a, b = pyt.broadcast_tensors(input, other)
     a0, a1, a2 = a.unbind(d)
     b0, b1, b2 = b.unbind(d)
     return pyt.stack([a1 * b2 - a2 * b1, a2 * b0 - a0 * b2, a0 * b1 - a1 * b0], d)
