@@ -26,12 +26,12 @@ def _no_tf32():
     pyt.backends.cuda.matmul.allow_tf32 = saved
 
 
-def mat(*shape, seed=0, dtype=pyt.float64):
-    """Random CPU matrices, 2 added on the diagonal when square (well conditioned)."""
+def mat(*shape, seed=0, dtype=pyt.float64, boost=2):
+    """Random CPU matrices, boost added on the diagonal when square (well conditioned)."""
     rng = np.random.default_rng(seed)
     x = rng.standard_normal(shape)
     if shape[-1] == shape[-2]:
-        x = x + 2 * np.eye(shape[-1])
+        x = x + boost * np.eye(shape[-1])
     return pyt.tensor(x).to(dtype)
 
 

@@ -1,45 +1,20 @@
 """The ops of pyt/_linalg_lu.py on CUDA tensors against pyt's CPU results: the LAPACK ones
 go through the host (same bytes in, so results equal the CPU's), the compositions run as
 CUDA ops (within rounding). (These tests skip without a GPU.)"""
-import numpy as np
 import pytest
 
 import pyt
 
 from _helpers import assert_same
+# the shared pieces of the first linalg GPU file (its autouse fixture keeps TF32 off here too)
+from test_linalg_cuda import FLOATS, TOL, _no_tf32, cuda_of, tensors_of  # noqa: F401
+from test_linalg_cuda import mat as _mat
 
 pytestmark = pytest.mark.skipif(not pyt.cuda.is_available(), reason="no CUDA device")
 
-FLOATS = [pyt.float32, pyt.float64]
-TOL = {pyt.float32: dict(rtol=1e-4, atol=1e-5), pyt.float64: dict(rtol=1e-10, atol=1e-12)}
-
-
-@pytest.fixture(autouse=True)
-def _no_tf32():
-    saved = pyt.backends.cuda.matmul.allow_tf32
-    pyt.backends.cuda.matmul.allow_tf32 = False
-    yield
-    pyt.backends.cuda.matmul.allow_tf32 = saved
-
 
 def mat(*shape, seed=0, dtype=pyt.float64):
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal(shape)
-    if shape[-1] == shape[-2]:
-        x = x + 3 * np.eye(shape[-1])
-    return pyt.tensor(x).to(dtype)
-
-
-def cuda_of(x):
-    if isinstance(x, pyt.Tensor):
-        return x.cuda()
-    if isinstance(x, (list, tuple)):
-        return type(x)(cuda_of(y) for y in x)
-    return x
-
-
-def tensors_of(r):
-    return [r] if isinstance(r, pyt.Tensor) else [t for x in r for t in tensors_of(x)]
+    return _mat(*shape, seed=seed, dtype=dtype, boost=3)
 
 
 def lu_of(A):
