@@ -89,6 +89,8 @@ from pyt._ext.nn_kernels import (
 from pyt._dtype_info import finfo, iinfo, result_type, is_tensor, is_floating_point, numel
 from pyt._tensor_str import set_printoptions
 from pyt import linalg
+from pyt import special
+from pyt.special import multigammaln as mvlgamma
 from pyt._linalg_lu import (
     triangular_solve, lu_unpack, lu_old as lu, lu_solve_old as lu_solve, cholesky_solve,
     cholesky_inverse, matrix_exp, geqrf, orgqr, ormqr,
