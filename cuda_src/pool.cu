@@ -69,6 +69,39 @@ __device__ __forceinline__ void output_position(const PoolGeomC &g, int64_t e, i
     *o0 = r / g.out[1];
 }
 
+/* The max of output position (o0, o1, o2)'s window over the plane xp, *best_i its flat
+   index; for floats NaN wins (the last one), as the CPU's. An empty window (dilation can
+   put every tap in the padding) gives torch's value, -inf or the integer type's lowest,
+   and index -1, which the gradient kernels skip. */
+template <typename T>
+__device__ T window_max(const PoolGeomC &g, const T *xp, int64_t o0, int64_t o1, int64_t o2,
+                        int64_t *best_i)
+{
+    int64_t s0, lo0, hi0, s1, lo1, hi1, s2, lo2, hi2;
+    pool_window(g, 0, o0, &s0, &lo0, &hi0);
+    pool_window(g, 1, o1, &s1, &lo1, &hi1);
+    pool_window(g, 2, o2, &s2, &lo2, &hi2);
+    int64_t at = -1;
+    T best = T(0);
+    for (int64_t j0 = lo0; j0 < hi0; j0++) {
+        const int64_t i0 = s0 + j0 * g.dil[0];
+        for (int64_t j1 = lo1; j1 < hi1; j1++) {
+            const int64_t i1 = (i0 * g.size[1] + s1 + j1 * g.dil[1]) * g.size[2] + s2;
+            for (int64_t j2 = lo2; j2 < hi2; j2++) {
+                const int64_t i = i1 + j2 * g.dil[2];
+                const T v = xp[i];
+                if (at < 0 || v > best || v != v) {       /* v != v: never for integers */
+                    best = v;
+                    at = i;
+                }
+            }
+        }
+    }
+    *best_i = at;
+    typedef cuda::std::numeric_limits<T> limits;
+    return at >= 0 ? best : limits::has_infinity ? -limits::infinity() : limits::lowest();
+}
+
 enum { POOL_MAX = 0, POOL_AVG = 1, POOL_AVG_GRAD = 2, POOL_ADAPTIVE_MAX = 3,
        POOL_ADAPTIVE_AVG = 4, POOL_ADAPTIVE_AVG_GRAD = 5 };
 
@@ -85,29 +118,8 @@ __global__ void pool_kernel(int op, const T *x, T *y, int64_t *idx, PoolGeomC g)
         int64_t n, o0, o1, o2;
         output_position(g, e, outl, &n, &o0, &o1, &o2);
         if (op == POOL_MAX) {
-            const T *xp = x + n * inl;
-            int64_t s0, lo0, hi0, s1, lo1, hi1, s2, lo2, hi2;
-            pool_window(g, 0, o0, &s0, &lo0, &hi0);
-            pool_window(g, 1, o1, &s1, &lo1, &hi1);
-            pool_window(g, 2, o2, &s2, &lo2, &hi2);
-            int64_t best_i = -1;
-            T best = T(0);
-            for (int64_t j0 = lo0; j0 < hi0; j0++) {
-                const int64_t i0 = s0 + j0 * g.dil[0];
-                for (int64_t j1 = lo1; j1 < hi1; j1++) {
-                    const int64_t i1 = (i0 * g.size[1] + s1 + j1 * g.dil[1]) * g.size[2] + s2;
-                    for (int64_t j2 = lo2; j2 < hi2; j2++) {
-                        const int64_t i = i1 + j2 * g.dil[2];
-                        const T v = xp[i];
-                        if (best_i < 0 || v > best || v != v) {   /* NaN wins, the last one */
-                            best = v;
-                            best_i = i;
-                        }
-                    }
-                }
-            }
-            /* an empty window (dilation put every tap in the padding): -inf, index -1 */
-            y[e] = best_i >= 0 ? best : T(-INFINITY);
+            int64_t best_i;
+            y[e] = window_max(g, x + n * inl, o0, o1, o2, &best_i);
             if (idx != nullptr) idx[e] = best_i;
         } else if (op == POOL_AVG || op == POOL_AVG_GRAD) {
             int64_t a0, b0, a1, b1, a2, b2;
@@ -210,26 +222,8 @@ __global__ void int_pool_kernel(int op, const T *x, T *y, int64_t *idx, PoolGeom
         output_position(g, e, outl, &n, &o0, &o1, &o2);
         const T *xp = x + n * inl;
         if (op == POOL_MAX) {
-            int64_t s0, lo0, hi0, s1, lo1, hi1, s2, lo2, hi2;
-            pool_window(g, 0, o0, &s0, &lo0, &hi0);
-            pool_window(g, 1, o1, &s1, &lo1, &hi1);
-            pool_window(g, 2, o2, &s2, &lo2, &hi2);
-            int64_t best_i = -1;
-            T best = T(0);
-            for (int64_t j0 = lo0; j0 < hi0; j0++) {
-                const int64_t i0 = s0 + j0 * g.dil[0];
-                for (int64_t j1 = lo1; j1 < hi1; j1++) {
-                    const int64_t i1 = (i0 * g.size[1] + s1 + j1 * g.dil[1]) * g.size[2] + s2;
-                    for (int64_t j2 = lo2; j2 < hi2; j2++) {
-                        const int64_t i = i1 + j2 * g.dil[2];
-                        if (best_i < 0 || xp[i] > best) {
-                            best = xp[i];
-                            best_i = i;
-                        }
-                    }
-                }
-            }
-            y[e] = best_i >= 0 ? best : cuda::std::numeric_limits<T>::lowest();  /* empty */
+            int64_t best_i;
+            y[e] = window_max(g, xp, o0, o1, o2, &best_i);
             if (idx != nullptr) idx[e] = best_i;
         } else {
             int64_t a0, b0, a1, b1, a2, b2;
