@@ -4,8 +4,7 @@ device and differentiates."""
 import math as _math
 
 import pyt
-from pyt._functional.math import (xlogy, sinc, _tensor_or_number, _float_dtype,
-                                  _as_operand)
+from pyt._functional.math import xlogy, sinc, x_times_log, _float_dtype
 from pyt._functional._util import check_tensor, check_int
 
 __all__ = ["expit", "logit", "erf", "erfc", "erfinv", "gammaln", "digamma", "psi",
@@ -25,25 +24,13 @@ log1p = pyt.log1p
 round = pyt.round
 logsumexp = pyt.logsumexp
 logit = pyt.logit
-
-
-def softmax(input, dim, *, dtype=None):
-    return pyt.softmax(input, dim, dtype=dtype)
-
-
-def log_softmax(input, dim, *, dtype=None):
-    return pyt.log_softmax(input, dim, dtype=dtype)
+softmax = pyt.softmax
+log_softmax = pyt.log_softmax
 
 
 def xlog1py(input, other):
     """input * log1p(other), 0 where input == 0 (unless other is nan)."""
-    _tensor_or_number("xlog1py", input, other)
-    like = input if isinstance(input, pyt.Tensor) else other
-    dtype = _float_dtype(input, other)
-    x, y = _as_operand(input, like, dtype), _as_operand(other, like, dtype)
-    zero_x = x == 0
-    out = pyt.where(zero_x, 0.0, x * pyt.log1p(pyt.where(zero_x, 0.0, y)))
-    return pyt.where(pyt.isnan(y), float("nan"), out)
+    return x_times_log("xlog1py", input, other, pyt.log1p, 0.0)
 
 
 def entr(input):
@@ -51,8 +38,8 @@ def entr(input):
     check_tensor(input, "entr", "input")
     x = input.to(_float_dtype(input))
     positive = x > 0
-    inner = -xlogy(pyt.where(positive, x, 1.0), pyt.where(positive, x, 1.0))
-    out = pyt.where(positive, inner, pyt.where(x == 0, 0.0, float("-inf")))
+    safe = pyt.where(positive, x, 1.0)          # log's unused branch stays finite
+    out = pyt.where(positive, -safe * pyt.log(safe), pyt.where(x == 0, 0.0, float("-inf")))
     return pyt.where(pyt.isnan(x), x, out)
 
 

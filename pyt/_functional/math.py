@@ -74,13 +74,18 @@ def _log_add(a, b, log_one_plus):
 
 def xlogy(input, other):
     """input * log(other), 0 where input == 0 (unless other is nan)."""
-    _tensor_or_number("xlogy", input, other)
+    return x_times_log("xlogy", input, other, pyt.log, 1.0)
+
+
+def x_times_log(fname, input, other, log, harmless):
+    """input * log(other), 0 where input == 0 (unless other is nan); other is replaced by
+    harmless (log's finite point) there, so the unused branch has a finite gradient."""
+    _tensor_or_number(fname, input, other)
     like = input if isinstance(input, pyt.Tensor) else other
     dtype = _float_dtype(input, other)
     x, y = _as_operand(input, like, dtype), _as_operand(other, like, dtype)
     zero_x = x == 0
-    safe_y = pyt.where(zero_x, 1.0, y)
-    out = pyt.where(zero_x, 0.0, x * pyt.log(safe_y))
+    out = pyt.where(zero_x, 0.0, x * log(pyt.where(zero_x, harmless, y)))
     return pyt.where(pyt.isnan(y), float("nan"), out)
 
 
