@@ -198,8 +198,8 @@ extern "C" int pyt_cuda_scan(int op, int code, const void *in, void *out, int64_
                              int64_t A, int64_t n, int64_t B)
 {
     if (op < SC_SUM || op > SC_LSE) return PYT_CUDA_ERR_INVALID;
+    if (A <= 0 || n <= 0 || B <= 0) return 0;      /* (an empty idx may be NULL) */
     if ((op == SC_MAX || op == SC_MIN) && idx == nullptr) return PYT_CUDA_ERR_INVALID;
-    if (A <= 0 || n <= 0 || B <= 0) return 0;
     switch (code) {
     case PYT_INT64:
         if (op == SC_LSE) return PYT_CUDA_ERR_UNSUPPORTED;

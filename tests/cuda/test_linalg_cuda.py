@@ -176,7 +176,7 @@ def test_gradients_match_cpu(name, dtype):
     x = mat(2, 3, 3, dtype=dtype)
     results = []
     for device in ("cpu", "cuda"):
-        leaf = x.to(device).requires_grad_()
+        leaf = x.detach().to(device).requires_grad_()    # (x itself stays a constant)
         y = fn(leaf)
         w = mat(*y.shape, seed=2, dtype=dtype) if y.ndim >= 2 else \
             pyt.linspace(0.5, 1.5, y.numel(), dtype=dtype).reshape(y.shape)
@@ -194,7 +194,7 @@ def test_double_backward_matches_cpu(name):
     x = mat(2, 3, 3)
     results = []
     for device in ("cpu", "cuda"):
-        leaf = x.to(device).requires_grad_()
+        leaf = x.detach().to(device).requires_grad_()    # (x itself stays a constant)
         (g,) = pyt.autograd.grad(fn(leaf).sum(), (leaf,), create_graph=True)
         (g * g).sum().backward()
         results.append((g.detach(), leaf.grad))

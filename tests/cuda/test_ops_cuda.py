@@ -147,13 +147,12 @@ def test_reduction_backward():
     same(xc.grad, xg.grad, **F64)
 
 
-def test_scan_sort_run_and_mode_refused():
-    # scans and sorts run on the GPU (tests/cuda/test_scan_sort_cuda.py); mode does not yet
+def test_scan_sort_and_mode_run():
+    # (each in depth: tests/cuda/test_scan_sort_cuda.py, test_unique_search_cuda.py)
     x = rand((3,))
     same(pyt.cumsum(x, 0), pyt.cumsum(x.cuda(), 0), 1e-6, 1e-6)
     same(pyt.sort(x)[1], pyt.sort(x.cuda())[1])
-    with pytest.raises(NotImplementedError, match="mode"):
-        pyt.mode(x.cuda())
+    same(pyt.mode(x), pyt.mode(x.cuda()))
 
 
 # ----- softmax ------------------------------------------------------------------------------
@@ -389,12 +388,6 @@ def test_functional_composites():
     pyt.manual_seed(3)
     dg = F.dropout(x.cuda(), 0.4)
     same(dc, dg, **F64)
-
-
-def test_refused_ops():
-    # (linalg.inv, refused before, now takes CUDA tensors: tests/cuda/test_linalg_cuda.py)
-    with pytest.raises(NotImplementedError, match="polygamma"):
-        pyt.polygamma(1, rand((3,)).cuda())
 
 
 def test_mlp_training_step():

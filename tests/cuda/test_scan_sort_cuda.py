@@ -186,12 +186,6 @@ def test_sort_noncontiguous_and_out():
     same(x.sort(1), (v, i))
 
 
-def test_unimplemented_still_refuse():
-    xc = pyt.tensor([1, 2, 2, 3]).cuda()
-    with pytest.raises(NotImplementedError):
-        pyt.mode(xc)
-
-
 # ----- gradients ---------------------------------------------------------------------------
 
 def grads(fn, x, w):
