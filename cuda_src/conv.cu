@@ -31,88 +31,99 @@ static ConvGeom conv_geom(const int64_t *g)
     return c;
 }
 
-/* col[b][row][o] = im[b][c][i], row = (c, k0, k1, k2), i = o * stride + k * dil - pad */
-template <typename T>
+/* col[b * col_stride + row * ldcol + o] = im[b][c][i], row = (c, k0, k1, k2),
+   i = o * stride + k * dil - pad (0 in the padding). A block's threads run along o in x
+   (coalesced stores) and over rows in y, so that a row's kernel offsets are worked out
+   once per thread, not per element; the grid covers rows in y and samples in z, looping
+   past the grid's limits. I is the index type inside one image: int32_t when the image
+   fits (conv_fits_int32), which spares the 64-bit divisions that dominated this kernel. */
+template <typename T, typename I>
 __global__ void im2col_kernel(const T *im, T *col, ConvGeom g, int64_t batch,
                               int64_t im_stride, int64_t col_stride, int64_t ldcol)
 {
-    const int64_t L = g.out[0] * g.out[1] * g.out[2];
-    const int64_t kvol = g.k[0] * g.k[1] * g.k[2];
-    const int64_t rows = g.channels * kvol;
-    const int64_t total = batch * rows * L;
-    for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < total;
-         e += (int64_t)gridDim.x * blockDim.x) {
-        int64_t o = e % L;
-        int64_t t = e / L;
-        const int64_t row = t % rows;
-        const int64_t b = t / rows;
-        const int64_t c = row / kvol;
-        int64_t kr = row % kvol;
-        const int64_t k2 = kr % g.k[2];
-        kr /= g.k[2];
-        const int64_t k1 = kr % g.k[1];
-        const int64_t k0 = kr / g.k[1];
-        const int64_t o2 = o % g.out[2];
-        o /= g.out[2];
-        const int64_t o1 = o % g.out[1];
-        const int64_t o0 = o / g.out[1];
-        const int64_t i0 = o0 * g.stride[0] + k0 * g.dil[0] - g.pad[0];
-        const int64_t i1 = o1 * g.stride[1] + k1 * g.dil[1] - g.pad[1];
-        const int64_t i2 = o2 * g.stride[2] + k2 * g.dil[2] - g.pad[2];
-        T v = T(0);
-        if (i0 >= 0 && i0 < g.size[0] && i1 >= 0 && i1 < g.size[1] && i2 >= 0 &&
-            i2 < g.size[2])
-            v = im[b * im_stride + ((c * g.size[0] + i0) * g.size[1] + i1) * g.size[2] + i2];
-        col[b * col_stride + row * ldcol + (e % L)] = v;
+    const I size0 = (I)g.size[0], size1 = (I)g.size[1], size2 = (I)g.size[2];
+    const I out1 = (I)g.out[1], out2 = (I)g.out[2], L = (I)g.out[0] * out1 * out2;
+    const I k1n = (I)g.k[1], k2n = (I)g.k[2], kvol = (I)g.k[0] * k1n * k2n;
+    const I rows = (I)g.channels * kvol, plane = size0 * size1 * size2;
+    for (int64_t b = blockIdx.z; b < batch; b += gridDim.z) {
+        for (I row = (I)blockIdx.y * (I)blockDim.y + (I)threadIdx.y; row < rows;
+             row += (I)gridDim.y * (I)blockDim.y) {
+            const I c = row / kvol;
+            I kr = row - c * kvol;
+            const I k2 = kr % k2n;
+            kr /= k2n;
+            const I k1 = kr % k1n, k0 = kr / k1n;
+            const I base0 = k0 * (I)g.dil[0] - (I)g.pad[0];
+            const I base1 = k1 * (I)g.dil[1] - (I)g.pad[1];
+            const I base2 = k2 * (I)g.dil[2] - (I)g.pad[2];
+            const T *src = im + b * im_stride + (int64_t)c * plane;
+            T *dst = col + b * col_stride + (int64_t)row * ldcol;
+            for (I o = (I)blockIdx.x * (I)blockDim.x + (I)threadIdx.x; o < L;
+                 o += (I)gridDim.x * (I)blockDim.x) {
+                const I o2 = o % out2, t = o / out2;
+                const I o1 = t % out1, o0 = t / out1;
+                const I i0 = o0 * (I)g.stride[0] + base0;
+                const I i1 = o1 * (I)g.stride[1] + base1;
+                const I i2 = o2 * (I)g.stride[2] + base2;
+                T v = T(0);
+                if (i0 >= 0 && i0 < size0 && i1 >= 0 && i1 < size1 && i2 >= 0 && i2 < size2)
+                    v = src[(i0 * size1 + i1) * size2 + i2];
+                dst[o] = v;
+            }
+        }
     }
 }
 
 /* the kernel offsets k along one dim (and their outputs o) that read input index i */
-__device__ __forceinline__ bool conv_hit(int64_t i, int64_t kk, int64_t stride, int64_t pad,
-                                         int64_t dil, int64_t out, int64_t *o)
+template <typename I>
+__device__ __forceinline__ bool conv_hit(I i, I kk, I stride, I pad, I dil, I out, I *o)
 {
-    const int64_t t = i + pad - kk * dil;
+    const I t = i + pad - kk * dil;
     if (t < 0 || t % stride != 0) return false;
     *o = t / stride;
     return *o < out;
 }
 
 /* im[b][c][i] = sum of col[b][(c, k)][o] over the (k, o) with o * stride + k * dil - pad == i */
-template <typename T, typename Acc>
+template <typename T, typename Acc, typename I>
 __global__ void col2im_kernel(const T *col, T *im, ConvGeom g, int64_t batch,
                               int64_t im_stride, int64_t col_stride, int64_t ldcol)
 {
-    const int64_t plane = g.size[0] * g.size[1] * g.size[2];
-    const int64_t kvol = g.k[0] * g.k[1] * g.k[2];
+    const I size1 = (I)g.size[1], size2 = (I)g.size[2];
+    const I plane = (I)g.size[0] * size1 * size2;
+    const I k0n = (I)g.k[0], k1n = (I)g.k[1], k2n = (I)g.k[2], kvol = k0n * k1n * k2n;
+    const I out1 = (I)g.out[1], out2 = (I)g.out[2];
     const int64_t total = batch * g.channels * plane;
     for (int64_t e = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; e < total;
          e += (int64_t)gridDim.x * blockDim.x) {
-        int64_t p = e % plane;
+        I p = (I)(e % plane);
         const int64_t t = e / plane;
         const int64_t c = t % g.channels;
         const int64_t b = t / g.channels;
-        const int64_t i2 = p % g.size[2];
-        p /= g.size[2];
-        const int64_t i1 = p % g.size[1];
-        const int64_t i0 = p / g.size[1];
+        const I i2 = p % size2;
+        p /= size2;
+        const I i1 = p % size1, i0 = p / size1;
         const T *src = col + b * col_stride + c * kvol * ldcol;
         Acc acc = Acc(0);
-        for (int64_t k0 = 0; k0 < g.k[0]; k0++) {
-            int64_t o0;
-            if (!conv_hit(i0, k0, g.stride[0], g.pad[0], g.dil[0], g.out[0], &o0)) continue;
-            for (int64_t k1 = 0; k1 < g.k[1]; k1++) {
-                int64_t o1;
-                if (!conv_hit(i1, k1, g.stride[1], g.pad[1], g.dil[1], g.out[1], &o1)) continue;
-                for (int64_t k2 = 0; k2 < g.k[2]; k2++) {
-                    int64_t o2;
-                    if (!conv_hit(i2, k2, g.stride[2], g.pad[2], g.dil[2], g.out[2], &o2))
+        for (I k0 = 0; k0 < k0n; k0++) {
+            I o0;
+            if (!conv_hit<I>(i0, k0, (I)g.stride[0], (I)g.pad[0], (I)g.dil[0], (I)g.out[0], &o0))
+                continue;
+            for (I k1 = 0; k1 < k1n; k1++) {
+                I o1;
+                if (!conv_hit<I>(i1, k1, (I)g.stride[1], (I)g.pad[1], (I)g.dil[1], out1, &o1))
+                    continue;
+                for (I k2 = 0; k2 < k2n; k2++) {
+                    I o2;
+                    if (!conv_hit<I>(i2, k2, (I)g.stride[2], (I)g.pad[2], (I)g.dil[2], out2,
+                                     &o2))
                         continue;
-                    const int64_t row = (k0 * g.k[1] + k1) * g.k[2] + k2;
-                    acc += (Acc)src[row * ldcol + (o0 * g.out[1] + o1) * g.out[2] + o2];
+                    const I row = (k0 * k1n + k1) * k2n + k2;
+                    acc += (Acc)src[(int64_t)row * ldcol + (o0 * out1 + o1) * out2 + o2];
                 }
             }
         }
-        im[b * im_stride + c * plane + (i0 * g.size[1] + i1) * g.size[2] + i2] = (T)acc;
+        im[b * im_stride + c * plane + (i0 * size1 + i1) * size2 + i2] = (T)acc;
     }
 }
 
@@ -125,6 +136,22 @@ __global__ void channel_bias_kernel(T *x, const T *bias, int64_t N, int64_t C, i
         x[e] += bias[(e / L) % C];
 }
 
+/* Every index inside one image, its columns and its padded extent fits in int32. */
+static bool conv_fits_int32(const ConvGeom &g)
+{
+    const int64_t lim = (int64_t)1 << 30;
+    int64_t plane = 1, L = 1, kvol = 1;
+    for (int i = 0; i < 3; i++) {
+        plane *= g.size[i];
+        L *= g.out[i];
+        kvol *= g.k[i];
+        if (g.size[i] + 2 * g.pad[i] >= lim || g.k[i] * g.dil[i] >= lim ||
+            g.out[i] * g.stride[i] >= lim)
+            return false;
+    }
+    return plane < lim && L < lim && g.channels * kvol < lim;
+}
+
 static bool conv_geom_ok(const ConvGeom &g)
 {
     if (g.channels < 0) return false;
@@ -133,6 +160,34 @@ static bool conv_geom_ok(const ConvGeom &g)
             g.dil[i] < 1)
             return false;
     return true;
+}
+
+template <typename T, typename I>
+static void im2col_launch(const T *im, T *col, const ConvGeom &g, int64_t batch,
+                          int64_t im_stride, int64_t col_stride, int64_t ldcol, cudaStream_t s)
+{
+    const int64_t L = g.out[0] * g.out[1] * g.out[2];
+    const int64_t rows = g.channels * g.k[0] * g.k[1] * g.k[2];
+    /* x: 32..256 threads along o (short outputs leave fewer idle), y: the rest over rows */
+    const int tx = L >= PYT_CUDA_THREADS ? PYT_CUDA_THREADS : (int)((L + 31) / 32 * 32);
+    const int ty = PYT_CUDA_THREADS / tx;
+    const int64_t gx = (L + tx - 1) / tx, gy = (rows + ty - 1) / ty;
+    dim3 grid((unsigned)(gx < 65535 ? gx : 65535), (unsigned)(gy < 65535 ? gy : 65535),
+              (unsigned)(batch < 65535 ? batch : 65535));
+    im2col_kernel<T, I><<<grid, dim3(tx, ty), 0, s>>>(im, col, g, batch, im_stride,
+                                                      col_stride, ldcol);
+}
+
+template <typename T>
+static void im2col_any(const void *im, void *col, const ConvGeom &g, int64_t batch,
+                       int64_t im_stride, int64_t col_stride, int64_t ldcol, cudaStream_t s)
+{
+    if (conv_fits_int32(g))
+        im2col_launch<T, int32_t>((const T *)im, (T *)col, g, batch, im_stride, col_stride,
+                                  ldcol, s);
+    else
+        im2col_launch<T, int64_t>((const T *)im, (T *)col, g, batch, im_stride, col_stride,
+                                  ldcol, s);
 }
 
 extern "C" int pyt_cuda_im2col(int dtype, const void *im, void *col, const int64_t *geom,
@@ -146,17 +201,24 @@ extern "C" int pyt_cuda_im2col(int dtype, const void *im, void *col, const int64
     if (n == 0) return 0;
     cudaStream_t s = (cudaStream_t)pyt_cuda_current_stream();
     switch (dtype) {
-    case PYT_FLOAT32:
-        im2col_kernel<float><<<pyt_blocks_for(n), PYT_CUDA_THREADS, 0, s>>>(
-            (const float *)im, (float *)col, g, batch, im_stride, col_stride, ldcol);
-        break;
-    case PYT_FLOAT64:
-        im2col_kernel<double><<<pyt_blocks_for(n), PYT_CUDA_THREADS, 0, s>>>(
-            (const double *)im, (double *)col, g, batch, im_stride, col_stride, ldcol);
-        break;
+    case PYT_FLOAT32: im2col_any<float>(im, col, g, batch, im_stride, col_stride, ldcol, s); break;
+    case PYT_FLOAT64: im2col_any<double>(im, col, g, batch, im_stride, col_stride, ldcol, s); break;
     default: return PYT_CUDA_ERR_UNSUPPORTED;
     }
     return pyt_launch_error();
+}
+
+template <typename T>
+static void col2im_any(const void *col, void *im, const ConvGeom &g, int64_t batch,
+                       int64_t im_stride, int64_t col_stride, int64_t ldcol, int64_t n,
+                       cudaStream_t s)
+{
+    if (conv_fits_int32(g))
+        col2im_kernel<T, T, int32_t><<<pyt_blocks_for(n), PYT_CUDA_THREADS, 0, s>>>(
+            (const T *)col, (T *)im, g, batch, im_stride, col_stride, ldcol);
+    else
+        col2im_kernel<T, T, int64_t><<<pyt_blocks_for(n), PYT_CUDA_THREADS, 0, s>>>(
+            (const T *)col, (T *)im, g, batch, im_stride, col_stride, ldcol);
 }
 
 extern "C" int pyt_cuda_col2im(int dtype, const void *col, void *im, const int64_t *geom,
@@ -169,14 +231,8 @@ extern "C" int pyt_cuda_col2im(int dtype, const void *col, void *im, const int64
     if (n == 0) return 0;
     cudaStream_t s = (cudaStream_t)pyt_cuda_current_stream();
     switch (dtype) {
-    case PYT_FLOAT32:
-        col2im_kernel<float, float><<<pyt_blocks_for(n), PYT_CUDA_THREADS, 0, s>>>(
-            (const float *)col, (float *)im, g, batch, im_stride, col_stride, ldcol);
-        break;
-    case PYT_FLOAT64:
-        col2im_kernel<double, double><<<pyt_blocks_for(n), PYT_CUDA_THREADS, 0, s>>>(
-            (const double *)col, (double *)im, g, batch, im_stride, col_stride, ldcol);
-        break;
+    case PYT_FLOAT32: col2im_any<float>(col, im, g, batch, im_stride, col_stride, ldcol, n, s); break;
+    case PYT_FLOAT64: col2im_any<double>(col, im, g, batch, im_stride, col_stride, ldcol, n, s); break;
     default: return PYT_CUDA_ERR_UNSUPPORTED;
     }
     return pyt_launch_error();

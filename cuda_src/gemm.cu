@@ -155,7 +155,7 @@ static blas_handle device_handle(int device)
 static bool fits_int(int64_t v) { return v >= 0 && v <= INT_MAX; }
 
 /* 1: cuBLAS ran it; 0: it did not (not loaded, sizes over int, a status it refused). */
-static int gemm_blas(int dtype, int opa, int opb, int64_t m, int64_t n, int64_t k,
+static int gemm_blas(int dtype, int tf32, int opa, int opb, int64_t m, int64_t n, int64_t k,
                      double alpha, const void *A, int64_t lda, int64_t stride_a,
                      const void *B, int64_t ldb, int64_t stride_b, double beta, void *C,
                      int64_t ldc, int64_t stride_c, int64_t batch)
@@ -181,8 +181,7 @@ static int gemm_blas(int dtype, int opa, int opb, int64_t m, int64_t n, int64_t 
                             (double *)C, (int)ldc, stride_c, (int)batch);
     } else if (dtype == PYT_FLOAT32) {
         float a = (float)alpha, b = (float)beta;
-        blas.set_math_mode(h, allow_tf32.load() ? PYT_CUBLAS_TF32_TENSOR_OP_MATH
-                                                : PYT_CUBLAS_DEFAULT_MATH);
+        blas.set_math_mode(h, tf32 ? PYT_CUBLAS_TF32_TENSOR_OP_MATH : PYT_CUBLAS_DEFAULT_MATH);
         status = blas.sgemm(h, opa, opb, (int)m, (int)n, (int)k, &a, (const float *)A,
                             (int)lda, stride_a, (const float *)B, (int)ldb, stride_b, &b,
                             (float *)C, (int)ldc, stride_c, (int)batch);
@@ -354,6 +353,16 @@ extern "C" int pyt_cuda_gemm(int dtype, char transa, char transb, int64_t m, int
                              double beta, void *C, int64_t ldc, int64_t stride_c,
                              int64_t batch)
 {
+    return pyt_cuda_gemm_tf32(allow_tf32.load(), dtype, transa, transb, m, n, k, alpha, A,
+                              lda, stride_a, B, ldb, stride_b, beta, C, ldc, stride_c, batch);
+}
+
+extern "C" int pyt_cuda_gemm_tf32(int tf32, int dtype, char transa, char transb, int64_t m,
+                                  int64_t n, int64_t k, double alpha, const void *A,
+                                  int64_t lda, int64_t stride_a, const void *B, int64_t ldb,
+                                  int64_t stride_b, double beta, void *C, int64_t ldc,
+                                  int64_t stride_c, int64_t batch)
+{
     if (dtype != PYT_FLOAT32 && dtype != PYT_FLOAT64 && dtype != PYT_FLOAT16 &&
         dtype != PYT_BFLOAT16)
         return PYT_CUDA_ERR_UNSUPPORTED;
@@ -363,7 +372,7 @@ extern "C" int pyt_cuda_gemm(int dtype, char transa, char transb, int64_t m, int
     if (m < 0 || n < 0 || k < 0 || batch < 0) return PYT_CUDA_ERR_INVALID;
     if (m == 0 || n == 0 || batch == 0) return 0;
     /* k == 0 is C = beta * C: the tiled kernel does it without cuBLAS's ld rules */
-    if (k > 0 && gemm_blas(dtype, ta ? PYT_CUBLAS_OP_T : PYT_CUBLAS_OP_N,
+    if (k > 0 && gemm_blas(dtype, tf32, ta ? PYT_CUBLAS_OP_T : PYT_CUBLAS_OP_N,
                            tb ? PYT_CUBLAS_OP_T : PYT_CUBLAS_OP_N, m, n, k, alpha, A, lda,
                            stride_a, B, ldb, stride_b, beta, C, ldc, stride_c, batch))
         return 0;

@@ -317,6 +317,12 @@ int pyt_cuda_gemm(int dtype, char transa, char transb, int64_t m, int64_t n, int
                   double alpha, const void *A, int64_t lda, int64_t stride_a,
                   const void *B, int64_t ldb, int64_t stride_b, double beta,
                   void *C, int64_t ldc, int64_t stride_c, int64_t batch);
+/* pyt_cuda_gemm with TensorFloat-32 for float32 chosen by the caller (tf32 != 0) instead
+   of by matmul.allow_tf32: convolutions follow backends.cudnn.allow_tf32, as torch's do. */
+int pyt_cuda_gemm_tf32(int tf32, int dtype, char transa, char transb, int64_t m, int64_t n,
+                       int64_t k, double alpha, const void *A, int64_t lda, int64_t stride_a,
+                       const void *B, int64_t ldb, int64_t stride_b, double beta, void *C,
+                       int64_t ldc, int64_t stride_c, int64_t batch);
 int pyt_cuda_blas_loaded(void);            /* 1 once cuBLAS is loaded (tries the defaults) */
 void pyt_cuda_set_allow_tf32(int allow);   /* torch.backends.cuda.matmul.allow_tf32 */
 int pyt_cuda_get_allow_tf32(void);

@@ -64,6 +64,7 @@ int pyt_cuda_softmax(int dtype, const void *a, const void *b, void *out, int64_t
 int pyt_cuda_norm_forward(int dtype, int64_t outer, int64_t K, int64_t L, int64_t G, int64_t Cg, int64_t S, double eps, double momentum, const void *x, const void *w, const void *b, void *y, void *mean, void *rstd, void *run_mean, void *run_var, int training) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_norm_backward(int dtype, int64_t outer, int64_t K, int64_t L, int64_t G, int64_t Cg, int64_t S, const void *g, const void *x, const void *w, const void *mean, const void *rstd, void *gx, void *gw, void *gb, int64_t n_affine, int training) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_gemm(int dtype, char transa, char transb, int64_t m, int64_t n, int64_t k, double alpha, const void *A, int64_t lda, int64_t stride_a, const void *B, int64_t ldb, int64_t stride_b, double beta, void *C, int64_t ldc, int64_t stride_c, int64_t batch) { return PYT_CUDA_ERR_NOT_BUILT; }
+int pyt_cuda_gemm_tf32(int tf32, int dtype, char transa, char transb, int64_t m, int64_t n, int64_t k, double alpha, const void *A, int64_t lda, int64_t stride_a, const void *B, int64_t ldb, int64_t stride_b, double beta, void *C, int64_t ldc, int64_t stride_c, int64_t batch) { return PYT_CUDA_ERR_NOT_BUILT; }
 int pyt_cuda_blas_loaded(void) { return 0; }
 int pyt_cuda_blas_try_load(const char *path) { return 0; }
 /* the flag is kept, so pyt.backends.cuda.matmul.allow_tf32 reads back what was set */

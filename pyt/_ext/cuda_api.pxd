@@ -117,6 +117,7 @@ cdef extern from "pyt_cuda.h" nogil:
     int pyt_cuda_scan(int op, int code, const void *in_, void *out, int64_t *idx, int64_t A, int64_t n, int64_t B)
     int pyt_cuda_rowop(int kind, int code, int descending, int64_t A, int64_t n, int64_t B, int64_t kout, int64_t k, const void *in_, void *vals, int64_t *idx)
     int pyt_cuda_gemm(int dtype, char transa, char transb, int64_t m, int64_t n, int64_t k, double alpha, const void *A, int64_t lda, int64_t stride_a, const void *B, int64_t ldb, int64_t stride_b, double beta, void *C, int64_t ldc, int64_t stride_c, int64_t batch)
+    int pyt_cuda_gemm_tf32(int tf32, int dtype, char transa, char transb, int64_t m, int64_t n, int64_t k, double alpha, const void *A, int64_t lda, int64_t stride_a, const void *B, int64_t ldb, int64_t stride_b, double beta, void *C, int64_t ldc, int64_t stride_c, int64_t batch)
     int pyt_cuda_blas_loaded()
     void pyt_cuda_set_allow_tf32(int allow)
     int pyt_cuda_get_allow_tf32()

@@ -369,12 +369,28 @@ cdef int _run_backward(const ConvPlan* p, Tensor gout, Tensor img, Tensor w, Ten
 
 
 
-# ----- the GPU path (conv.cu + pyt_cuda_gemm) -------------------------------------------------
+# ----- the GPU path (conv.cu + pyt_cuda_gemm_tf32) --------------------------------------------
 # The same plan, batched: im2col of a chunk of samples into one column buffer (rows
 # (channel, kernel offset), ldcol = L), then per group one strided-batched GEMM over the
-# samples of the chunk (row-major products written as cuBLAS's column-major ones). The
-# weight gradient adds sample by sample (its groups batched) into a zeroed gw (beta = 1).
-# col2im gathers (no atomics), so the input gradient is deterministic.
+# samples of the chunk (row-major products written as cuBLAS's column-major ones). For the
+# weight gradient the columns are laid out [row][sample][L] instead and the output
+# gradient is copied to [channel][sample][L], so that the sum over samples and positions
+# is one product per chunk (its groups batched) adding into a zeroed gw (beta = 1): one
+# product per sample was a launch each, most of a ResNet step. col2im gathers (no
+# atomics), so the input gradient is deterministic.
+
+cdef object _cudnn = None
+
+
+cdef bint _conv_tf32() except -1:
+    """pyt.backends.cudnn.allow_tf32 (True unless set): TensorFloat-32 in float32
+    convolutions on the GPU, as torch's cuDNN convolutions default to."""
+    global _cudnn
+    if _cudnn is None:
+        import pyt.backends.cudnn as cudnn
+        _cudnn = cudnn
+    return bool(_cudnn.allow_tf32)
+
 
 cdef Tensor _new_on(object shape, DType dt, bint zeroed, Tensor like):
     """_new on like's device."""
@@ -409,7 +425,7 @@ cdef Py_ssize_t _cuda_chunk(const ConvPlan* p) noexcept:
 cdef int _run_forward_cuda(const ConvPlan* p, Tensor img, Tensor w, Tensor bias,
                            Tensor out) except -1:
     cdef int64_t geom[19]
-    cdef int code = out._dtype.code, rc = 0
+    cdef int code = out._dtype.code, rc = 0, tf32 = _conv_tf32()
     cdef Py_ssize_t G = p.groups, Og = p.out_channels // p.groups, L = p.col_len
     cdef Py_ssize_t CK = p.g.channels * p.kvol, C = p.channels, O = p.out_channels
     cdef Py_ssize_t isz = out._dtype.itemsize, nb, n0, grp, cnt
@@ -440,9 +456,10 @@ cdef int _run_forward_cuda(const ConvPlan* p, Tensor img, Tensor w, Tensor bias,
                                      C * p.img_len, colstride, L)
             grp = 0
             while rc == 0 and grp < G:
-                rc = pyt_cuda_gemm(code, cN, cN, L, Og, CK, 1.0, cp + grp * CK * L * isz,
-                                   L, colstride, wp + grp * Og * CK * isz, CK, 0, 0.0,
-                                   op + (n0 * O + grp * Og) * L * isz, L, O * L, cnt)
+                rc = pyt_cuda_gemm_tf32(tf32, code, cN, cN, L, Og, CK, 1.0,
+                                        cp + grp * CK * L * isz, L, colstride,
+                                        wp + grp * Og * CK * isz, CK, 0, 0.0,
+                                        op + (n0 * O + grp * Og) * L * isz, L, O * L, cnt)
                 grp += 1
         cuda_check(rc, "convolution")
         n0 += cnt
@@ -457,10 +474,10 @@ cdef int _run_backward_cuda(const ConvPlan* p, Tensor gout, Tensor img, Tensor w
                             Tensor gw) except -1:
     """gw must hold zeros (the products add into it)."""
     cdef int64_t geom[19]
-    cdef int code = gout._dtype.code, rc = 0
+    cdef int code = gout._dtype.code, rc = 0, tf32 = _conv_tf32()
     cdef Py_ssize_t G = p.groups, Og = p.out_channels // p.groups, L = p.col_len
     cdef Py_ssize_t CK = p.g.channels * p.kvol, C = p.channels, O = p.out_channels
-    cdef Py_ssize_t isz = gout._dtype.itemsize, nb, n0, grp, cnt, b
+    cdef Py_ssize_t isz = gout._dtype.itemsize, nb, n0, grp, cnt
     cdef Py_ssize_t colstride = C * p.kvol * L, imgstride = C * p.img_len
     cdef char* gp = gout._data
     cdef char* ip = img._data if img is not None else NULL
@@ -470,41 +487,40 @@ cdef int _run_backward_cuda(const ConvPlan* p, Tensor gout, Tensor img, Tensor w
     cdef char* cp
     cdef char* colp = NULL
     cdef char cN = 78, cT = 84          # 'N', 'T'
-    cdef Tensor col = None
+    cdef Tensor col = None, gout_t = None
+    cdef char* gtp = NULL
     if gip == NULL and gwp == NULL:
         return 0
     if gip != NULL and gimg._numel == 0:
         gip = NULL
     _cuda_geom(p, geom)
     nb = _cuda_chunk(p)
-    if not p.direct:
+    if not p.direct or gwp != NULL:
         col = _new_on([nb * colstride], gout._dtype, False, gout)
         colp = col._data
     n0 = 0
     while n0 < p.batch:
         cnt = min(nb, p.batch - n0)
+        if gwp != NULL:                 # this chunk's gout as [O][cnt][L]
+            gout_t = contiguous(<Tensor>(
+                _reshaped(gout, [p.batch, O, L])[n0:n0 + cnt].permute(1, 0, 2)))
+            gtp = gout_t._data
         with nogil:
-            if gwp != NULL:             # gw^T [CK, Og] += cols(img[n]) @ gout[n]^T, per group
-                if p.direct:
-                    cp = ip + n0 * imgstride * isz
-                else:
-                    cp = colp
-                    rc = pyt_cuda_im2col(code, ip + n0 * imgstride * isz, cp, geom, cnt,
-                                         imgstride, colstride, L)
-                b = 0
-                while rc == 0 and b < cnt:  # one sample, its groups batched
-                    rc = pyt_cuda_gemm(code, cT, cN, CK, Og, L, 1.0, cp + b * colstride * isz,
-                                       L, CK * L, gp + (n0 + b) * O * L * isz, L, Og * L, 1.0,
-                                       gwp, CK, Og * CK, G)
-                    b += 1
+            if gwp != NULL:             # gw^T [CK, Og] += cols [CK, cnt L] @ gout_t^T, per group
+                rc = pyt_cuda_im2col(code, ip + n0 * imgstride * isz, colp, geom, cnt,
+                                     imgstride, L, cnt * L)
+                if rc == 0:
+                    rc = pyt_cuda_gemm_tf32(tf32, code, cT, cN, CK, Og, cnt * L, 1.0, colp,
+                                            cnt * L, CK * cnt * L, gtp, cnt * L, Og * cnt * L,
+                                            1.0, gwp, CK, Og * CK, G)
             if rc == 0 and gip != NULL:     # cols = W^T @ gout[n], then col2im
                 cp = gip + n0 * imgstride * isz if p.direct else colp
                 grp = 0
                 while rc == 0 and grp < G:
-                    rc = pyt_cuda_gemm(code, cN, cT, L, CK, Og, 1.0,
-                                       gp + (n0 * O + grp * Og) * L * isz, L, O * L,
-                                       wp + grp * Og * CK * isz, CK, 0, 0.0,
-                                       cp + grp * CK * L * isz, L, colstride, cnt)
+                    rc = pyt_cuda_gemm_tf32(tf32, code, cN, cT, L, CK, Og, 1.0,
+                                            gp + (n0 * O + grp * Og) * L * isz, L, O * L,
+                                            wp + grp * Og * CK * isz, CK, 0, 0.0,
+                                            cp + grp * CK * L * isz, L, colstride, cnt)
                     grp += 1
                 if rc == 0 and not p.direct:
                     rc = pyt_cuda_col2im(code, cp, gip + n0 * imgstride * isz, geom, cnt,

@@ -1,7 +1,22 @@
 """Helpers for the GPU tests: compare a CUDA result with the CPU result of the same op."""
+import contextlib
+
 import numpy as np
 
 import pyt
+import pyt.backends.cudnn
+
+
+@contextlib.contextmanager
+def exact_float32():
+    """float32 products on the GPU in full float32, as the CPU computes them: TensorFloat-32
+    off for matmul (torch's default) and for convolutions (on by default, as in torch)."""
+    saved = pyt.backends.cuda.matmul.allow_tf32, pyt.backends.cudnn.allow_tf32
+    pyt.backends.cuda.matmul.allow_tf32 = pyt.backends.cudnn.allow_tf32 = False
+    try:
+        yield
+    finally:
+        pyt.backends.cuda.matmul.allow_tf32, pyt.backends.cudnn.allow_tf32 = saved
 
 
 def to_host_numpy(x):

@@ -1,25 +1,23 @@
 """Convolution (conv.cu: im2col / col2im + pyt_cuda_gemm) and pooling (pool.cu) on the GPU
 against pyt's CPU results: forward values, pooling indices (exact), and the gradients
 autograd gives (input, weight, bias), for float32 / float64 / float16, odd sizes, groups,
-dilation, padding, ceil_mode, non-contiguous inputs. TF32 stays off (the default), so
-float32 products agree with the CPU's to rounding."""
+dilation, padding, ceil_mode, non-contiguous inputs. TF32 is off (for convolutions it is
+on by default, as in torch), so float32 products agree with the CPU's to rounding."""
 import numpy as np
 import pytest
 
 import pyt
 import pyt.nn.functional as F
 
-from _helpers import assert_same
+from _helpers import assert_same, exact_float32
 
 TOL = {pyt.float32: (1e-4, 1e-5), pyt.float64: (1e-10, 1e-12), pyt.float16: (1e-2, 2e-3)}
 
 
 @pytest.fixture(autouse=True)
 def _no_tf32():
-    saved = pyt.backends.cuda.matmul.allow_tf32
-    pyt.backends.cuda.matmul.allow_tf32 = False
-    yield
-    pyt.backends.cuda.matmul.allow_tf32 = saved
+    with exact_float32():
+        yield
 
 
 def rand(shape, dtype=pyt.float32, seed=0, scale=1.0):
@@ -339,3 +337,18 @@ def test_resnet_block_step():
         loss.backward()
         res.append([loss.detach()] + [p.grad for p in ps])
     compare(res[0], res[1], pyt.float32)
+
+
+def test_float32_convolutions_use_tf32_unless_told_not_to():
+    # torch's cudnn.allow_tf32 (True by default) decides it for torch's convolutions;
+    # pyt.backends.cudnn.allow_tf32 for pyt's (this module's fixture turns it off)
+    x, w = rand((8, 64, 16, 16), seed=1), rand((64, 64, 3, 3), seed=2)
+    exact = F.conv2d(x.double(), w.double()).numpy()
+
+    def error(y):
+        return float(np.abs(y.cpu().double().numpy() - exact).max() / np.abs(exact).max())
+
+    assert error(F.conv2d(x.cuda(), w.cuda())) < 1e-5
+    pyt.backends.cudnn.allow_tf32 = True
+    tf32 = error(F.conv2d(x.cuda(), w.cuda()))
+    assert 1e-6 < tf32 < 1e-2, tf32         # TensorFloat-32 keeps 10 bits of mantissa
