@@ -1,11 +1,17 @@
 """Runs every public op on the CPU and on another device with the same arguments and
 compares the results, values and gradients: the sweep behind tests/cuda/test_every_op_cuda.py
 (and its self-check on the CPU, tests/test_op_sweep_harness.py)."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
 import warnings
 
 import numpy as np
 
 import pyt
+import pyt.backends.cudnn
 from _op_sweep import argument_lists, describe, public_ops
 
 # Ops whose index outputs may legitimately differ between devices: the order of equal
@@ -168,4 +174,80 @@ def sweep(place, device_type, ops=None):
                 why = difference(g_cpu, g_dev, device_type, name in TIE_ORDER)
                 if why:
                     problems.append((qualified, describe(cpu_args), "gradient: " + why))
+    return problems, compared, gradients
+
+
+# ----- the sweep in child processes ------------------------------------------------------------
+# A kernel bug on a device can kill the process (a host read of device memory, a damaged
+# heap), and with it a whole sweep's report. sweep_in_children runs the sweep in a child
+# that notes each op before calling it; when the child dies, the op it was running is a
+# problem, it is tried once more alone (does it kill a fresh process by itself, or did
+# earlier ops damage the heap?), and a new child resumes after it.
+
+def _child(device, journal_path, resume_after, only, ops_from):
+    """Sweeps the ops (ops_from: the module whose public_ops lists them) after resume_after
+    (all when empty; only the op named only, when given), writing one journal line before
+    and one after each op."""
+    ops = list(__import__(ops_from).public_ops())
+    names = [q for q, _, _ in ops]
+    ops = ops[names.index(resume_after) + 1:] if resume_after else ops
+    if only:
+        ops = [op for op in ops if op[0] == only]
+    place = (lambda t: t.to(device))
+    pyt.backends.cudnn.allow_tf32 = False   # float32 convolutions as exact as the CPU's
+    fd = os.open(journal_path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+    for op in ops:
+        os.write(fd, (json.dumps({"start": op[0]}) + "\n").encode())
+        problems, compared, gradients = sweep(place, pyt.device(device).type, [op])
+        os.write(fd, (json.dumps({"done": op[0], "problems": problems, "compared": compared,
+                                  "gradients": gradients}) + "\n").encode())
+    os.close(fd)
+
+
+def _run_child(device, journal, ops_from, path, resume_after="", only=""):
+    code = (f"import sys; sys.path[:0] = {path!r}; import _op_compare; "
+            f"_op_compare._child({device!r}, {journal!r}, {resume_after!r}, {only!r}, "
+            f"{ops_from!r})")
+    return subprocess.run([sys.executable, "-X", "faulthandler", "-c", code],
+                          capture_output=True, text=True)
+
+
+def sweep_in_children(device, max_deaths=20, ops_from="_op_sweep", path=()):
+    """sweep's (problems, compared, gradients) for device ("cuda"), run in child
+    processes: an op during which the child dies is a problem, and the sweep goes on.
+    ops_from: the module (found on sys.path or in path) whose public_ops() lists the ops."""
+    path = list(path) + [os.path.dirname(os.path.abspath(__file__))]
+    problems, compared, gradients = [], 0, 0
+    resume_after = ""
+    with tempfile.TemporaryDirectory() as d:
+        for attempt in range(max_deaths + 1):
+            journal = os.path.join(d, f"journal{attempt}")
+            proc = _run_child(device, journal, ops_from, path, resume_after)
+            last_start, last_done = None, None
+            if os.path.exists(journal):
+                for line in open(journal):
+                    entry = json.loads(line)
+                    if "start" in entry:
+                        last_start = entry["start"]
+                    else:
+                        last_done = entry["done"]
+                        problems += [tuple(p) for p in entry["problems"]]
+                        compared += entry["compared"]
+                        gradients += entry["gradients"]
+            if proc.returncode == 0:
+                return problems, compared, gradients
+            if last_start is None or last_start == last_done:
+                tail = (proc.stderr or "")[-2000:]
+                problems.append(("(sweep)", "", f"child failed outside an op "
+                                                 f"(status {proc.returncode}): {tail}"))
+                return problems, compared, gradients
+            alone = _run_child(device, os.path.join(d, f"alone{attempt}"), ops_from, path,
+                               only=last_start)
+            how = ("kills a fresh process by itself" if alone.returncode != 0 else
+                   f"runs alone: the heap was damaged earlier (ops before it: ... {last_done})")
+            problems.append((last_start, "", f"the process died (status {proc.returncode}); "
+                                             f"it {how}; its stderr ends: "
+                                             f"{(proc.stderr or '')[-1500:]}"))
+            resume_after = last_start
+    problems.append(("(sweep)", "", f"stopped after {max_deaths} dead processes"))
     return problems, compared, gradients

@@ -1,8 +1,11 @@
 """The harness of tests/cuda/test_every_op_cuda.py, checked on the CPU: comparing the CPU
 with itself finds no difference (so what it finds on a GPU is the GPU's), and a device
-that computes other values or other gradients is caught."""
+that computes other values or other gradients is caught, and one whose ops kill the
+process is reported op by op."""
+import textwrap
+
 import pyt
-from _op_compare import sweep
+from _op_compare import sweep, sweep_in_children
 from _op_sweep import public_ops
 
 
@@ -41,3 +44,39 @@ def test_a_wrong_gradient_is_caught():
     problems, compared, gradients = sweep(place, "cpu", [("test.twice", "twice", fn)])
     assert compared and gradients
     assert problems and all(p[2].startswith("gradient: ") for p in problems), problems
+
+
+def test_ops_that_kill_the_process_are_named_and_the_sweep_goes_on(tmp_path):
+    # a crash in the sweep's child: one op that always dies, one that dies only after the
+    # op before it has run in the same process (as after heap damage); the ops around them
+    # are still compared
+    (tmp_path / "deadly_ops.py").write_text(textwrap.dedent("""\
+        import os, signal
+        import pyt
+
+        damaged = []
+
+        def deadly(x):
+            os.kill(os.getpid(), signal.SIGSEGV)
+
+        def damage(x):
+            damaged.append(1)
+            return x + 1
+
+        def victim(x):
+            if damaged:
+                os.kill(os.getpid(), signal.SIGSEGV)
+            return x * 2
+
+        def public_ops():
+            return [("pyt.exp", "exp", pyt.exp), ("x.deadly", "deadly", deadly),
+                    ("x.damage", "damage", damage), ("x.victim", "victim", victim),
+                    ("pyt.sin", "sin", pyt.sin)]
+        """))
+    problems, compared, _ = sweep_in_children("cpu", ops_from="deadly_ops",
+                                              path=[str(tmp_path)])
+    died = {op: why for op, _, why in problems}
+    assert set(died) == {"x.deadly", "x.victim"}, problems
+    assert "kills a fresh process by itself" in died["x.deadly"]
+    assert "runs alone" in died["x.victim"] and "x.damage" in died["x.victim"]
+    assert compared >= 3 * 3          # exp, damage and sin, PER_OP argument lists each

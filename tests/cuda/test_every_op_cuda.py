@@ -2,13 +2,14 @@
 called with the argument lists of tests/_op_sweep.py on the CPU and, where that works, on
 the GPU with the same values (and the same seed, so random ops draw the same numbers);
 results, in-place changes to the arguments and float64 gradients must agree. An op the GPU
-refuses with NotImplementedError is listed, not failed. The harness itself is checked on
-the CPU by tests/test_op_sweep_harness.py."""
-from _op_compare import sweep
+refuses with NotImplementedError is listed, not failed. The sweep runs in child
+processes, so that an op that kills the process is named and the rest still compared.
+The harness itself is checked on the CPU by tests/test_op_sweep_harness.py."""
+from _op_compare import sweep_in_children
 
 
 def test_every_op_agrees_with_the_cpu():
-    problems, compared, gradients = sweep(lambda t: t.cuda(), "cuda")
+    problems, compared, gradients = sweep_in_children("cuda")
     report = "\n".join(f"{op}{args}: {why}" for op, args, why in problems)
     print(f"compared {compared} results and {gradients} gradients; {len(problems)} differ")
     assert not problems, report
