@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The one script to run on a GPU machine, from the repository root:
-#     bash benchmarks/gpu_check.sh [build] [smi] [tests] [training] [examples] [cpu] [bench]
+#     bash benchmarks/gpu_check.sh [build] [smi] [tests] [training] [layers] [examples] [cpu] [bench]
 # (default: all). Builds pyt in place with CUDA for sm_90, runs the GPU tests (tests/cuda,
 # one pytest process per file, GPU_CHECK_JOBS at a time), the training benchmarks
-# (bench_cuda_training.py), the digits examples with --device cuda, a quick CPU sanity
-# subset and benchmarks/bench_cuda.py, and leaves its logs in $OUT (./gpu_out when OUT is
-# unset): build.log, nvidia_smi.txt, tests_cuda.log, training.log, examples.log,
-# tests_cpu.log, bench_cuda.log, gpu_check.log. A failing stage does not stop the later
-# ones (except a failed build); the exit status is 1 when any stage failed. Each stage has
-# a time cap, and the whole run stays inside GPU_CHECK_BUDGET seconds (default 540), so it
-# ends inside one device call.
+# (bench_cuda_training.py) and their layers one by one (bench_cuda_layers.py), the digits
+# examples with --device cuda, a quick CPU sanity subset and benchmarks/bench_cuda.py, and
+# leaves its logs in $OUT (./gpu_out when OUT is unset): build.log, nvidia_smi.txt,
+# tests_cuda.log, training.log, layers.log, examples.log, tests_cpu.log, bench_cuda.log,
+# gpu_check.log (9 files: the device tool brings 8 back, so name the stages you need). A
+# failing stage does not stop the later ones (except a failed build); the exit status is 1
+# when any stage failed. Each stage has a time cap, and the whole run stays inside
+# GPU_CHECK_BUDGET seconds (default 540), so it ends inside one device call.
 set -u
 set -o pipefail
 export PYTHONUNBUFFERED=1
@@ -21,7 +22,7 @@ PY="${PYTHON:-python3}"
 BUDGET="${GPU_CHECK_BUDGET:-540}"
 JOBS="${GPU_CHECK_JOBS:-6}"
 START=$(date +%s)
-STAGES="${*:-build smi tests training examples cpu bench}"
+STAGES="${*:-build smi tests training layers examples cpu bench}"
 FAILED=""
 
 exec > >(tee -a "$OUT/gpu_check.log") 2>&1
@@ -134,6 +135,19 @@ if wants training; then
     else
         echo "training benchmark: status $?"
         FAILED="$FAILED training"
+    fi
+fi
+
+if wants layers; then
+    stage "benchmarks/bench_cuda_layers.py (the training benchmarks' layers, pyt vs torch)"
+    T=$(limit 90)
+    if ! have_time "$T" layers; then :
+    elif timeout -k 10 "$T" "$PY" benchmarks/bench_cuda_layers.py 2>&1 \
+            | tee "$OUT/layers.log"; then
+        :
+    else
+        echo "layers benchmark: status $?"
+        FAILED="$FAILED layers"
     fi
 fi
 
