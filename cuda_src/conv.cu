@@ -31,15 +31,48 @@ static ConvGeom conv_geom(const int64_t *g)
     return c;
 }
 
+/* n / d for 0 <= n. The int32_t one (indices inside one image) multiplies and shifts
+   instead of dividing (d >= 1, n < 2^31: (mulhi(n, m) + n) >> s with s = ceil(log2 d),
+   m = 2^32 (2^s - d) / d + 1, Granlund and Montgomery's method); a hardware division
+   costs some 20 instructions, and im2col did five per element. */
+template <typename I> struct Divider;
+template <> struct Divider<int64_t> {
+    int64_t d;
+    Divider() = default;
+    explicit Divider(int64_t d_) : d(d_) {}
+    __host__ __device__ int64_t div(int64_t n) const { return n / d; }
+};
+template <> struct Divider<int32_t> {
+    uint32_t m, s;
+    Divider() = default;
+    explicit Divider(int64_t d)
+    {
+        s = 0;
+        while (((uint64_t)1 << s) < (uint64_t)d) s++;
+        const uint64_t d64 = (uint64_t)d;
+        m = (uint32_t)((((uint64_t)1 << 32) * (((uint64_t)1 << s) - d64)) / d64 + 1);
+    }
+    __device__ int32_t div(int32_t n) const
+    {
+        return (int32_t)((__umulhi((uint32_t)n, m) + (uint32_t)n) >> s);
+    }
+};
+
+/* the divisors of im2col's index arithmetic */
+template <typename I> struct Im2colDividers {
+    Divider<I> kvol, k2, k1, out2, out1;
+};
+
 /* col[b * col_stride + row * ldcol + o] = im[b][c][i], row = (c, k0, k1, k2),
    i = o * stride + k * dil - pad (0 in the padding). A block's threads run along o in x
    (coalesced stores) and over rows in y, so that a row's kernel offsets are worked out
    once per thread, not per element; the grid covers rows in y and samples in z, looping
    past the grid's limits. I is the index type inside one image: int32_t when the image
-   fits (conv_fits_int32), which spares the 64-bit divisions that dominated this kernel. */
+   fits (conv_fits_int32), with divisions by multiplication. */
 template <typename T, typename I>
-__global__ void im2col_kernel(const T *im, T *col, ConvGeom g, int64_t batch,
-                              int64_t im_stride, int64_t col_stride, int64_t ldcol)
+__global__ void im2col_kernel(const T *im, T *col, ConvGeom g, Im2colDividers<I> D,
+                              int64_t batch, int64_t im_stride, int64_t col_stride,
+                              int64_t ldcol)
 {
     const I size0 = (I)g.size[0], size1 = (I)g.size[1], size2 = (I)g.size[2];
     const I out1 = (I)g.out[1], out2 = (I)g.out[2], L = (I)g.out[0] * out1 * out2;
@@ -48,11 +81,9 @@ __global__ void im2col_kernel(const T *im, T *col, ConvGeom g, int64_t batch,
     for (int64_t b = blockIdx.z; b < batch; b += gridDim.z) {
         for (I row = (I)blockIdx.y * (I)blockDim.y + (I)threadIdx.y; row < rows;
              row += (I)gridDim.y * (I)blockDim.y) {
-            const I c = row / kvol;
-            I kr = row - c * kvol;
-            const I k2 = kr % k2n;
-            kr /= k2n;
-            const I k1 = kr % k1n, k0 = kr / k1n;
+            const I c = D.kvol.div(row);
+            const I kr = row - c * kvol, kq = D.k2.div(kr);
+            const I k2 = kr - kq * k2n, k0 = D.k1.div(kq), k1 = kq - k0 * k1n;
             const I base0 = k0 * (I)g.dil[0] - (I)g.pad[0];
             const I base1 = k1 * (I)g.dil[1] - (I)g.pad[1];
             const I base2 = k2 * (I)g.dil[2] - (I)g.pad[2];
@@ -60,8 +91,8 @@ __global__ void im2col_kernel(const T *im, T *col, ConvGeom g, int64_t batch,
             T *dst = col + b * col_stride + (int64_t)row * ldcol;
             for (I o = (I)blockIdx.x * (I)blockDim.x + (I)threadIdx.x; o < L;
                  o += (I)gridDim.x * (I)blockDim.x) {
-                const I o2 = o % out2, t = o / out2;
-                const I o1 = t % out1, o0 = t / out1;
+                const I t = D.out2.div(o), o2 = o - t * out2;
+                const I o0 = D.out1.div(t), o1 = t - o0 * out1;
                 const I i0 = o0 * (I)g.stride[0] + base0;
                 const I i1 = o1 * (I)g.stride[1] + base1;
                 const I i2 = o2 * (I)g.stride[2] + base2;
@@ -174,7 +205,13 @@ static void im2col_launch(const T *im, T *col, const ConvGeom &g, int64_t batch,
     const int64_t gx = (L + tx - 1) / tx, gy = (rows + ty - 1) / ty;
     dim3 grid((unsigned)(gx < 65535 ? gx : 65535), (unsigned)(gy < 65535 ? gy : 65535),
               (unsigned)(batch < 65535 ? batch : 65535));
-    im2col_kernel<T, I><<<grid, dim3(tx, ty), 0, s>>>(im, col, g, batch, im_stride,
+    Im2colDividers<I> D;
+    D.kvol = Divider<I>(g.k[0] * g.k[1] * g.k[2]);
+    D.k2 = Divider<I>(g.k[2]);
+    D.k1 = Divider<I>(g.k[1]);
+    D.out2 = Divider<I>(g.out[2]);
+    D.out1 = Divider<I>(g.out[1]);
+    im2col_kernel<T, I><<<grid, dim3(tx, ty), 0, s>>>(im, col, g, D, batch, im_stride,
                                                       col_stride, ldcol);
 }
 
@@ -231,8 +268,12 @@ extern "C" int pyt_cuda_col2im(int dtype, const void *col, void *im, const int64
     if (n == 0) return 0;
     cudaStream_t s = (cudaStream_t)pyt_cuda_current_stream();
     switch (dtype) {
-    case PYT_FLOAT32: col2im_any<float>(col, im, g, batch, im_stride, col_stride, ldcol, n, s); break;
-    case PYT_FLOAT64: col2im_any<double>(col, im, g, batch, im_stride, col_stride, ldcol, n, s); break;
+    case PYT_FLOAT32:
+        col2im_any<float>(col, im, g, batch, im_stride, col_stride, ldcol, n, s);
+        break;
+    case PYT_FLOAT64:
+        col2im_any<double>(col, im, g, batch, im_stride, col_stride, ldcol, n, s);
+        break;
     default: return PYT_CUDA_ERR_UNSUPPORTED;
     }
     return pyt_launch_error();

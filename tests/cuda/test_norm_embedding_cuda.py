@@ -150,8 +150,12 @@ def test_group_norm_module_noncontiguous():
 
 # ----- batch norm ---------------------------------------------------------------------------
 
+# (64, 3, 24, 24) and (32, 2, 1000): few channels of many values take norm.cu's split path
+LONG = [(64, 3, 24, 24), (32, 2, 1000)]
+
+
 @pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("shape", [(4, 3, 5), (5, 3), (2, 4, 3, 3), (7, 2, 1), (3, 5, 41)])
+@pytest.mark.parametrize("shape", [(4, 3, 5), (5, 3), (2, 4, 3, 3), (7, 2, 1), (3, 5, 41)] + LONG)
 @pytest.mark.parametrize("affine", [True, False])
 @pytest.mark.parametrize("momentum", [0.1, 0.3])
 def test_batch_norm_training(dtype, shape, affine, momentum):
@@ -178,7 +182,7 @@ def test_batch_norm_training(dtype, shape, affine, momentum):
 
 
 @pytest.mark.parametrize("dtype", FLOATS)
-@pytest.mark.parametrize("shape", [(4, 3, 5), (5, 3), (2, 4, 3, 3)])
+@pytest.mark.parametrize("shape", [(4, 3, 5), (5, 3), (2, 4, 3, 3)] + LONG)
 def test_batch_norm_eval(dtype, shape):
     C = shape[1]
     stat_dtype = pyt.float32 if dtype is pyt.float16 else dtype
@@ -207,7 +211,8 @@ def test_batch_norm_no_running_stats_and_native():
 
 
 @pytest.mark.parametrize("cls,shape", [(nn.BatchNorm1d, (8, 3)), (nn.BatchNorm1d, (4, 3, 6)),
-                                       (nn.BatchNorm2d, (3, 4, 5, 5))])
+                                       (nn.BatchNorm2d, (3, 4, 5, 5)),
+                                       (nn.BatchNorm2d, (32, 4, 24, 24))])
 @pytest.mark.parametrize("momentum", [0.1, None])
 def test_batch_norm_module(cls, shape, momentum):
     C = shape[1]
