@@ -11,6 +11,9 @@ The CUDA part is one shared library, pyt/_ext/libpyt_cuda.so (the CUDA runtime l
 statically), built before the Cython modules, which link to it (rpath $ORIGIN) and call
 cuda_src/pyt_cuda.h directly.
     PYT_DEBUG=1               -O0 -g, for fast rebuilds while developing
+    PYT_OPT=-O1               the C compiler's optimisation level for the Cython modules
+                              (default -O3); -O1 builds several times faster (tensor.c: 25 s
+                              against 70 s), for a quick build on a borrowed GPU machine
     PYT_SANITIZE=address      AddressSanitizer build (-O1 -g): finds out-of-bounds reads and
                               writes and use-after-free in the C/Cython code. Run Python with
                               the runtime preloaded, e.g.
@@ -65,7 +68,8 @@ def compile_args():
     if os.environ.get("PYT_DEBUG") == "1":
         args = ["-O0", "-g", "-fopenmp", "-fwrapv", "-fno-math-errno"]
     else:
-        args = ["-O3", "-fopenmp", "-fno-strict-aliasing", "-fwrapv", "-fno-math-errno"]
+        args = [os.environ.get("PYT_OPT", "-O3"), "-fopenmp", "-fno-strict-aliasing", "-fwrapv",
+                "-fno-math-errno"]
     # the sanitizer's -O1 comes last, so it overrides -O3 (GCC takes the last -O)
     return args + sanitize_args()
 

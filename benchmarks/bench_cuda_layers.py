@@ -40,6 +40,18 @@ def batch_norm(channels, batch, size):
     return make
 
 
+def tf32_product(rows, inner, batch, cols):
+    """weight [rows, inner] @ x [batch, inner, cols] with TensorFloat-32 on (both libraries'
+    matmul switch is left on: this case runs last)."""
+    def make(lib):
+        lib.backends.cuda.matmul.allow_tf32 = True
+        w = lib.randn(rows, inner, device="cuda", requires_grad=True)
+        layer = lambda x: w @ x                 # noqa: E731
+        layer.parameters = lambda: [w]
+        return layer, (batch, inner, cols)
+    return make
+
+
 def module(build, shape):
     def make(lib):
         return build(lib), shape
@@ -62,6 +74,10 @@ CASES = [
     ("LeNet conv 1->6 5x5 pad 2 @28", conv(1, 6, 5, 1, 2, 64, 28)),
     ("LeNet conv 6->16 5x5 @14", conv(6, 16, 5, 1, 0, 64, 14)),
     ("LeNet max_pool 2 @28", module(lambda lib: lib.nn.MaxPool2d(2), (64, 6, 28, 28))),
+    # conv 64->64 3x3 @32 taken apart: its im2col (unfold; backward: col2im) and its product
+    ("  its im2col (unfold)", module(
+        lambda lib: lambda x: lib.nn.functional.unfold(x, 3, padding=1), (128, 64, 32, 32))),
+    ("  its product (TF32 matmul)", tf32_product(64, 576, 128, 1024)),
 ]
 
 
@@ -83,7 +99,7 @@ def time_case(lib, make, x_np, reps):
     layer, _ = make(lib)
     x = lib.tensor(x_np).to("cuda")
     xg = x.clone().requires_grad_()
-    params = [p for p in layer.parameters()]
+    params = list(layer.parameters()) if hasattr(layer, "parameters") else []
 
     def forward():
         with lib.no_grad():
