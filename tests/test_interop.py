@@ -751,3 +751,35 @@ def test_pickle_corrupt_data():
     fn, args = t.__reduce_ex__(2)
     with pytest.raises(RuntimeError, match="corrupt"):
         fn(args[0], args[1], args[2][:-1], args[3])
+
+
+class _PyBuffer(ctypes.Structure):
+    _fields_ = [("buf", ctypes.c_void_p), ("obj", ctypes.c_void_p), ("len", ctypes.c_ssize_t),
+                ("itemsize", ctypes.c_ssize_t), ("readonly", ctypes.c_int),
+                ("ndim", ctypes.c_int), ("format", ctypes.c_char_p),
+                ("shape", ctypes.POINTER(ctypes.c_ssize_t)),
+                ("strides", ctypes.POINTER(ctypes.c_ssize_t)),
+                ("suboffsets", ctypes.c_void_p), ("internal", ctypes.c_void_p)]
+
+
+@pytest.mark.parametrize("flags,ndim,itemsize,fmt", [
+    (0, 1, 1, None),            # PyBUF_SIMPLE: one flat run of bytes
+    (1, 1, 1, None),            # PyBUF_WRITABLE
+    (4, 1, 4, b"f"),            # PyBUF_FORMAT: flat, of floats
+    (8, 2, 4, None),            # PyBUF_ND: the shape
+    (0x1c, 2, 4, b"f")])        # PyBUF_STRIDES | PyBUF_FORMAT
+def test_buffer_requests_without_a_shape_get_a_flat_buffer(flags, ndim, itemsize, fmt):
+    # a buffer with ndim 2 and no shape crashed CPython's memoryview (t.__buffer__(0) on
+    # Python 3.12): without PyBUF_ND the export is 1-d, as PEP 3118 has consumers read it
+    t = pyt.arange(12.0).reshape(3, 4)
+    view = _PyBuffer()
+    get = ctypes.pythonapi.PyObject_GetBuffer
+    get.argtypes = [ctypes.py_object, ctypes.POINTER(_PyBuffer), ctypes.c_int]
+    assert get(t, ctypes.byref(view), flags) == 0
+    try:
+        assert (view.ndim, view.itemsize, view.format, view.len) == (ndim, itemsize, fmt, 48)
+        assert bool(view.shape) == bool(flags & 8)
+    finally:
+        ctypes.pythonapi.PyBuffer_Release(ctypes.byref(view))
+    if sys.version_info >= (3, 12):
+        assert t.__buffer__(flags).tobytes() == t.numpy().tobytes()

@@ -224,6 +224,13 @@ cdef int _fill_buffer(Tensor t, Py_buffer* buf, int flags, object owner) except 
     buf.ndim = t._ndim
     buf.shape = geometry if (flags & PyBUF_ND) else NULL
     buf.strides = geometry + t._ndim if (flags & PyBUF_STRIDES) == PyBUF_STRIDES else NULL
+    if not (flags & PyBUF_ND):
+        # no shape asked for: one flat run (t is contiguous, checked above), of bytes when
+        # no format is asked for either. A consumer reads a NULL shape as 1-d; with ndim 2
+        # CPython's memoryview copied the shape from NULL (a crash: t.__buffer__(0)).
+        buf.ndim = 1
+        if buf.format == NULL:
+            buf.itemsize = 1
     buf.suboffsets = NULL
     buf.internal = geometry
     return 0
