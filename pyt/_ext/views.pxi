@@ -556,10 +556,11 @@ cdef Tensor set_(Tensor self, source, Py_ssize_t storage_offset, size, stride):
     if _needs_grad(self) or (isinstance(source, Tensor) and _needs_grad(<Tensor>source)):
         raise RuntimeError("set_ is not allowed on a Tensor that requires grad or on "
                            "a source that requires grad while grad mode is on")
-    if source is None:
-        storage, nd, storage_offset = new_storage(0, False), 1, 0
+    if source is None:                  # torch: an empty tensor on self's own device
+        nd, storage_offset = 1, 0
         shape[0] = 0
         strides[0] = 1
+        storage = new_empty(1, shape, self._dtype, self._device, False)._storage
     elif isinstance(source, Tensor):
         other = <Tensor>source
         if other._dtype is not self._dtype:
