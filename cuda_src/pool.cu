@@ -272,14 +272,14 @@ extern "C" int pyt_cuda_pool(int op, int dtype, const void *x, void *y, int64_t 
     }
     g.count_include_pad = geom[19];
     g.divisor = geom[20];
-    if (op < POOL_MAX || op > POOL_ADAPTIVE_AVG_GRAD || g.planes < 0 ||
-        (op == POOL_ADAPTIVE_MAX && idx == nullptr))
+    if (op < POOL_MAX || op > POOL_ADAPTIVE_AVG_GRAD || g.planes < 0)
         return PYT_CUDA_ERR_INVALID;
-    if ((op == POOL_ADAPTIVE_MAX || op >= POOL_ADAPTIVE_AVG) &&
-        (g.out[0] == 0 || g.out[1] == 0 || g.out[2] == 0))
-        return 0;
+    /* every op loops over the outputs: none, nothing to do (and no launch: an empty grid
+       is an invalid launch). Checked before the pointers, which are NULL for empty
+       tensors (an adaptive max pool to size 0 has empty indices). */
     const int64_t n = g.planes * g.out[0] * g.out[1] * g.out[2];
     if (n == 0) return 0;
+    if (op == POOL_ADAPTIVE_MAX && idx == nullptr) return PYT_CUDA_ERR_INVALID;
     cudaStream_t s = (cudaStream_t)pyt_cuda_current_stream();
     if (dtype != PYT_FLOAT32 && dtype != PYT_FLOAT64 && op != POOL_MAX && op != POOL_AVG)
         return PYT_CUDA_ERR_UNSUPPORTED;

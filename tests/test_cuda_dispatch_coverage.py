@@ -8,6 +8,7 @@ value read from the memory, a CPU tensor computed from it, or an `out=` tensor w
 because on a GPU that is a CPU kernel dereferencing a device pointer (a crash, or garbage).
 Skipped where a GPU exists: there, a fake tensor would send host pointers to kernels."""
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -117,3 +118,41 @@ def test_no_op_writes_a_cuda_out_tensor_on_the_host(fake_cuda):
                     offenders.append(f"{qualified}{describe(args)} wrote out")
                     break
     assert not offenders, "\n".join(offenders)
+
+
+def test_a_cuda_tensor_exposes_no_host_memory(fake_cuda):
+    # the buffer protocol is refused before a pointer is handed out (torch's CUDA tensors
+    # have no buffer at all), and numpy's conversions say to copy to the host first
+    import numpy as np
+    x = fake_cuda(pyt.arange(6.0).reshape(2, 3))
+    with pytest.raises(BufferError, match="cpu"):
+        memoryview(x)
+    with pytest.raises(BufferError):
+        bytes(x)
+    if hasattr(x, "__buffer__"):                 # Python 3.12
+        for flags in (0, 1, 0x11c):
+            with pytest.raises(BufferError):
+                x.__buffer__(flags)
+    for convert in (np.asarray, np.array, lambda t: t.numpy(), lambda t: t.__array__()):
+        with pytest.raises(TypeError, match=r"cuda:0 device type tensor to numpy\. Use "
+                                            r"Tensor\.cpu\(\)"):
+            convert(x)
+    with pytest.raises(BufferError):
+        memoryview(x.untyped_storage())
+
+
+def test_the_legacy_constructor_aliases_a_cuda_tensor(fake_cuda):
+    # torch.Tensor(other) is other.alias(): same memory, dtype and device (no CPU copy)
+    x = fake_cuda(pyt.arange(6, dtype=pyt.float64).reshape(2, 3).t())
+    y = pyt.Tensor(x)
+    assert y.device == x.device and y.dtype is pyt.float64
+    assert y.data_ptr() == x.data_ptr() and y.shape == x.shape and y.stride() == x.stride()
+
+
+def test_set_with_no_source_stays_on_the_tensors_device(fake_cuda):
+    # the empty storage is allocated on the tensor's device (here: the CUDA runtime, which
+    # has no driver), not on the CPU, which set_ would refuse as another device
+    x = fake_cuda(pyt.ones(3))
+    with pytest.raises(RuntimeError) as e:
+        x.set_()
+    assert "different device" not in str(e.value) and re.search("NVIDIA|CUDA", str(e.value))

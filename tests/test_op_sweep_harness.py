@@ -80,3 +80,62 @@ def test_ops_that_kill_the_process_are_named_and_the_sweep_goes_on(tmp_path):
     assert "kills a fresh process by itself" in died["x.deadly"]
     assert "runs alone" in died["x.victim"] and "x.damage" in died["x.victim"]
     assert compared >= 3 * 3          # exp, damage and sin, PER_OP argument lists each
+
+
+def _on_device(t):
+    t = t.clone()
+    t.on_device = True
+    return t
+
+
+def _device_op(on_cpu, on_device):
+    """An op computed by on_cpu, or by on_device for the sweep's device tensors."""
+    def op(x, *rest):
+        return (on_device if getattr(x, "on_device", False) else on_cpu)(x)
+    return op
+
+
+def _raise(message):
+    def fail(x):
+        raise RuntimeError(message)
+    return fail
+
+
+def test_a_kernel_without_the_dtype_is_a_refusal_and_other_errors_are_problems():
+    # torch's CUDA has no int64 matrix product: '"addmm_cuda" not implemented for 'Long''
+    refuses = _device_op(lambda x: x + 1, _raise('"addmm_cuda" not implemented for \'Long\''))
+    breaks = _device_op(lambda x: x + 1, _raise("CUDA error: invalid argument"))
+    problems, compared, _ = sweep(_on_device, "cpu", [("t.refuses", "refuses", refuses),
+                                                      ("t.breaks", "breaks", breaks)])
+    assert {p[0] for p in problems} == {"t.breaks"}, problems
+
+
+def test_factories_are_compared_by_value_on_any_device():
+    from _op_compare import FACTORIES, difference
+    assert {"arange", "empty", "zeros", "ones", "rand", "randn", "scalar_tensor",
+            "__class__"} <= FACTORIES
+    t = pyt.arange(3.0)
+    assert difference(t, t.clone(), "cuda") == "result on cpu"    # other ops: on the device
+    assert difference(t, t.clone(), None) is None
+    assert difference(t, t + 1, None).startswith("values differ")
+
+
+def test_unordered_writes_and_partial_results_compare_what_is_defined():
+    # scatter with duplicate indices: any write may win; lstsq: only the solution and the
+    # residuals are defined alike on every device (rank and singular values depend on the
+    # driver)
+    other_winner = _device_op(lambda x: x, lambda x: x + 1)
+    problems, compared, _ = sweep(_on_device, "cpu", [("t.scatter", "scatter", other_winner),
+                                                      ("t.other", "other", other_winner)])
+    assert compared and {p[0] for p in problems} == {"t.other"}, problems
+
+    def lstsq(on_device, solution_off):
+        def result(x):
+            rank = pyt.zeros(0, dtype=pyt.int64) if on_device else pyt.tensor(4)
+            return (x + (1 if solution_off else 0), x.sum(), rank, x[:0])
+        return result
+    good = _device_op(lstsq(False, False), lstsq(True, False))
+    bad = _device_op(lstsq(False, False), lstsq(True, True))
+    problems, compared, _ = sweep(_on_device, "cpu", [("t.lstsq", "lstsq", good),
+                                                      ("t.lstsq_bad", "lstsq", bad)])
+    assert compared and {p[0] for p in problems} == {"t.lstsq_bad"}, problems

@@ -849,7 +849,7 @@ cdef tuple _index_put_backward(Node node, tuple grads):
     grad_input = grad_values = None
     if _wants_input_grad(node, 0):
         grad_input = g if accumulate else \
-            _index_put(g, indices, zeros((), dtype=g._dtype), False)
+            _index_put(g, indices, zeros((), dtype=g._dtype, device=g._device), False)
     if _wants_input_grad(node, 1):
         grad_values = _grad_as(_getitem_tracked(g, indices), values_meta)
     return (grad_input, grad_values)

@@ -102,15 +102,23 @@ cdef Tensor _pad_to(Tensor t, object shape):
     index that reads them)."""
     if t.size() == shape:
         return t
-    cdef Tensor out = zeros(shape, dtype=t._dtype)
+    cdef Tensor out = zeros(shape, dtype=t._dtype, device=t._device)
     out[tuple([slice(0, n) for n in t.size()])] = t
     return out
 
 
+cdef object _zero_meta(object x):
+    """(shape, dtype, device) of a tensor input: what _zero_backward builds; None otherwise."""
+    if isinstance(x, Tensor):
+        return (_shape_tuple(x), (<Tensor>x)._dtype, (<Tensor>x)._device)
+    return None
+
+
 cdef tuple _zero_backward(Node node, tuple grads):
     """Random draws: their values do not depend on what they replace or on their parameters;
-    torch gives those a zero gradient. ctx: the inputs' metas."""
-    return tuple([None if m is None else zeros(m[0], dtype=m[1]) for m in node.ctx])
+    torch gives those a zero gradient, on the input's device. ctx: the inputs' _zero_metas."""
+    return tuple([None if m is None else zeros(m[0], dtype=m[1], device=m[2])
+                  for m in node.ctx])
 
 
 cdef int _begin_inplace(Tensor self) except -1:
@@ -199,7 +207,7 @@ cdef tuple _cat_backward(Node node, tuple grads):
         if not _wants_input_grad(node, i):
             out.append(None)
         elif n < 0:
-            out.append(zeros(metas[i][0], dtype=metas[i][1]))
+            out.append(zeros(metas[i][0], dtype=metas[i][1], device=g._device))
         else:
             out.append(_grad_like(_narrow(g, d, start, n), metas[i]))
         start += max(n, 0)
@@ -657,7 +665,7 @@ cdef tuple _repeat_backward(Node node, tuple grads):
     cdef Tensor g = grads[0]
     cdef int lead = len(out_shape) - len(shape), i
     if g._numel == 0 or _shape_numel(shape) == 0:
-        return (zeros(shape, dtype=g._dtype),)
+        return (zeros(shape, dtype=g._dtype, device=g._device),)
     split, summed = [], []
     for i in range(len(out_shape)):
         s = shape[i - lead] if i >= lead else 1
@@ -809,7 +817,7 @@ cdef Tensor _triangle_cuda(Tensor input, Py_ssize_t rows, Py_ssize_t cols, Py_ss
     r = pyt.arange(rows, device=input.device).unsqueeze(1)
     c = pyt.arange(cols, device=input.device)
     keep = (c - r <= k) if lower else (c - r >= k)
-    return _select_where(keep, input, zeros((), dtype=input._dtype))
+    return _select_where(keep, input, zeros((), dtype=input._dtype, device=input.device))
 
 
 def tril(Tensor input, diagonal=0, *, out=None):

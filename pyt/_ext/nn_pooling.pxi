@@ -426,6 +426,8 @@ cdef int _cuda_pool(int op, Tensor x, Tensor y, Tensor idx, const PoolGeom* g,
     cdef int64_t geom[21]
     cdef int i, rc
     cdef int64_t* ip = <int64_t*>idx._data if idx is not None else NULL
+    if g.planes * _plane_len(g.out) == 0:
+        return 0                        # no output (or no output gradient): nothing to launch
     geom[0] = g.planes
     for i in range(3):
         geom[1 + i] = g.size[i]

@@ -102,7 +102,7 @@ cdef Tensor _fill_random(Tensor self, RandomSpec* spec, object generator, str na
     if record:
         inputs = (param,) if param is not None else ()
         node = _record_inplace(name, _zero_backward, self, inputs)
-        node.ctx = (_meta(self),) + tuple([_meta(x) for x in inputs])
+        node.ctx = (_zero_meta(self),) + tuple([_zero_meta(x) for x in inputs])
     if n == 0:
         return self
     if not is_contiguous(self):
@@ -592,7 +592,7 @@ cdef Tensor _record_draw(str name, tuple params, Tensor result):
     zero gradient for each parameter."""
     if result._dtype.is_floating_point:
         _record(name, _zero_backward, params, (result,)).ctx = \
-            tuple([_meta(x) for x in params])
+            tuple([_zero_meta(x) for x in params])
     return result
 
 

@@ -391,7 +391,8 @@ def unbind(Tensor input, dim=0):
 cdef tuple _unbind_backward(Node node, tuple grads):
     d, (shape, dt) = node.ctx                 # the slices' gradients stacked (unused: zero)
     piece = tuple(shape)[:d] + tuple(shape)[d + 1:]
-    return (stack([zeros(piece, dtype=dt) if g is None else g for g in grads], d),)
+    dev = next((g.device for g in grads if g is not None), None)
+    return (stack([zeros(piece, dtype=dt, device=dev) if g is None else g for g in grads], d),)
 
 
 def split(Tensor input, split_size_or_sections, dim=0):
@@ -435,7 +436,8 @@ cdef tuple _split_pieces(Tensor input, int d, list lengths, str name):
 
 cdef tuple _split_backward(Node node, tuple grads):
     d, shapes, dt = node.ctx                  # the pieces' gradients joined (unused: zero)
-    return (_cat([zeros(shape, dtype=dt) if g is None else g
+    dev = next((g.device for g in grads if g is not None), None)
+    return (_cat([zeros(shape, dtype=dt, device=dev) if g is None else g
                   for g, shape in zip(grads, shapes)], d, None),)
 
 
@@ -554,10 +556,11 @@ cdef Tensor set_(Tensor self, source, Py_ssize_t storage_offset, size, stride):
     if _needs_grad(self) or (isinstance(source, Tensor) and _needs_grad(<Tensor>source)):
         raise RuntimeError("set_ is not allowed on a Tensor that requires grad or on "
                            "a source that requires grad while grad mode is on")
-    if source is None:
-        storage, nd, storage_offset = new_storage(0, False), 1, 0
+    if source is None:                  # torch: an empty tensor on self's own device
+        nd, storage_offset = 1, 0
         shape[0] = 0
         strides[0] = 1
+        storage = new_empty(1, shape, self._dtype, self._device, False)._storage
     elif isinstance(source, Tensor):
         other = <Tensor>source
         if other._dtype is not self._dtype:
@@ -639,16 +642,16 @@ cdef tuple _as_strided_backward(Node node, tuple grads):
     in_lo, in_hi = _storage_span(in_geometry)
     out_lo, out_hi = _storage_span(out_geometry)
     if in_hi < in_lo or out_hi < out_lo:
-        return (zeros(in_geometry[0], dtype=dt),)
+        return (zeros(in_geometry[0], dtype=dt, device=g._device),)
     base = min(in_lo, out_lo)
-    numbers = arange(max(in_hi, out_hi) - base + 1)
+    numbers = arange(max(in_hi, out_hi) - base + 1, device=g._device)
     inputs_at = _positions(numbers, in_geometry, base)
-    storage = zeros(numbers._numel, dtype=g._dtype).index_add(
+    storage = zeros(numbers._numel, dtype=g._dtype, device=g._device).index_add(
         0, _positions(numbers, out_geometry, base), reshape(g, -1))
     grad = storage.index_select(0, inputs_at)
     if overlapping:
-        counts = zeros(numbers._numel, dtype=g._dtype).index_add(
-            0, inputs_at, ones(inputs_at._numel, dtype=g._dtype))
+        counts = zeros(numbers._numel, dtype=g._dtype, device=g._device).index_add(
+            0, inputs_at, ones(inputs_at._numel, dtype=g._dtype, device=g._device))
         grad = grad / counts.index_select(0, inputs_at)
     return (_grad_like(reshape(grad, in_geometry[0]), (in_geometry[0], dt)),)
 
