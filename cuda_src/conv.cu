@@ -110,12 +110,7 @@ template <typename I>
 __device__ __forceinline__ bool conv_hit(I i, I kk, I stride, I pad, I dil, I out, I *o)
 {
     const I t = i + pad - kk * dil;
-    if (t < 0) return false;
-    if (stride == 1) {                  /* the common case, without two divisions */
-        *o = t;
-        return t < out;
-    }
-    if (t % stride != 0) return false;
+    if (t < 0 || t % stride != 0) return false;
     *o = t / stride;
     return *o < out;
 }
@@ -207,15 +202,9 @@ static void im2col_launch(const T *im, T *col, const ConvGeom &g, int64_t batch,
     /* x: 32..256 threads along o (short outputs leave fewer idle), y: the rest over rows */
     const int tx = L >= PYT_CUDA_THREADS ? PYT_CUDA_THREADS : (int)((L + 31) / 32 * 32);
     const int ty = PYT_CUDA_THREADS / tx;
-    const int64_t gx = (L + tx - 1) / tx, gz = batch < 65535 ? batch : 65535;
-    /* rows: as many blocks as fill the GPU some times over (65536 in all, as
-       pyt_blocks_for), each thread looping over several rows; one element per thread
-       made 260,000 blocks of a 1 KB row each for ResNet's 64-channel 3x3 layer */
-    int64_t gy = (rows + ty - 1) / ty, most = 65536 / (gx * gz);
-    if (most < 1) most = 1;
-    if (gy > most) gy = most;
+    const int64_t gx = (L + tx - 1) / tx, gy = (rows + ty - 1) / ty;
     dim3 grid((unsigned)(gx < 65535 ? gx : 65535), (unsigned)(gy < 65535 ? gy : 65535),
-              (unsigned)gz);
+              (unsigned)(batch < 65535 ? batch : 65535));
     Im2colDividers<I> D;
     D.kvol = Divider<I>(g.k[0] * g.k[1] * g.k[2]);
     D.k2 = Divider<I>(g.k[2]);
