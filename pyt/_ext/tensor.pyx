@@ -154,18 +154,11 @@ cdef class Tensor:
             # torch.Tensor(other) is other.alias(): the same memory, dtype and device (never
             # a copy on the CPU), a view with other's history (AliasBackward0)
             t = args[0][...]
-            self._storage = t._storage
-            self._dtype = t._dtype
-            self._device = t._device
-            self._set_geometry(t._ndim, t._shape, t._strides)
-            self._offset = t._offset
-            self._data = t._data
             self._requires_grad = t._requires_grad
             self._grad_fn = t._grad_fn
             self._output_nr = t._output_nr
             self._view_of = t._view_of
-            return
-        if len(args) == 1 and not isinstance(args[0], (int, Size)):
+        elif len(args) == 1 and not isinstance(args[0], (int, Size)):
             t = tensor(args[0], dtype=get_default(True))
         else:
             t = empty(*(args or (0,)))      # torch.Tensor(): an empty 1-d tensor
