@@ -133,57 +133,41 @@ if wants tests; then
     fi
 fi
 
+# A stage that runs one command under its cap (at most cap seconds, less when the budget
+# has less left), its output shown and kept in $OUT/log; a failing command fails the stage.
+capped_stage() {
+    local name="$1" cap="$2" log="$3" T rc
+    shift 3
+    T=$(limit "$cap")
+    if ! have_time "$T" "$name"; then return; fi
+    timeout -k 10 "$T" "$@" 2>&1 | tee "$OUT/$log"
+    rc=$?
+    if [ "$rc" != 0 ]; then
+        echo "$name: status $rc"
+        FAILED="$FAILED $name"
+    fi
+}
+
 if wants training; then
     stage "benchmarks/bench_cuda_training.py (pyt vs torch on this GPU)"
-    T=$(limit 120)
-    if ! have_time "$T" training; then :
-    elif timeout -k 10 "$T" "$PY" benchmarks/bench_cuda_training.py 2>&1 \
-            | tee "$OUT/training.log"; then
-        :
-    else
-        echo "training benchmark: status $?"
-        FAILED="$FAILED training"
-    fi
+    capped_stage training 120 training.log "$PY" benchmarks/bench_cuda_training.py
 fi
 
 if wants layers; then
     stage "benchmarks/bench_cuda_layers.py (the training benchmarks' layers, pyt vs torch)"
-    T=$(limit 90)
-    if ! have_time "$T" layers; then :
-    elif timeout -k 10 "$T" "$PY" benchmarks/bench_cuda_layers.py 2>&1 \
-            | tee "$OUT/layers.log"; then
-        :
-    else
-        echo "layers benchmark: status $?"
-        FAILED="$FAILED layers"
-    fi
+    capped_stage layers 90 layers.log "$PY" benchmarks/bench_cuda_layers.py
 fi
 
 if wants examples; then
     stage "examples on the GPU (digits MLP and CNN, --device cuda)"
-    T=$(limit 90)
-    if ! have_time "$T" examples; then :
-    elif { timeout -k 10 "$T" "$PY" examples/digits_mlp.py --device cuda &&
-           timeout -k 10 "$T" "$PY" examples/digits_cnn.py --device cuda; } 2>&1 \
-            | tee "$OUT/examples.log"; then
-        :
-    else
-        echo "examples: status $?"
-        FAILED="$FAILED examples"
-    fi
+    capped_stage examples 90 examples.log bash -c \
+        "'$PY' examples/digits_mlp.py --device cuda && '$PY' examples/digits_cnn.py --device cuda"
 fi
 
 if wants cpu; then
     stage "CPU sanity (tests/test_pointwise.py)"
-    T=$(limit 60)
-    if ! have_time "$T" cpu; then :
-    elif timeout -k 10 "$T" "$PY" -m pytest -q tests/test_pointwise.py -x -p no:cacheprovider \
-            2>&1 | tee "$OUT/tests_cpu.log"; then
-        :
-    else
-        echo "CPU tests: status $?"
-        FAILED="$FAILED cpu"
-    fi
+    capped_stage cpu 60 tests_cpu.log "$PY" -m pytest -q tests/test_pointwise.py -x \
+        -p no:cacheprovider
 fi
 
 if wants bench; then

@@ -59,6 +59,24 @@ __device__ __forceinline__ int64_t norm_affine(const norm_shape &p, int64_t k, i
     return (k % p.G) * p.Cg + l / p.S;
 }
 
+/* A training statistic's results: mean and rstd (when kept) and the running statistics
+   (the running variance unbiased); v is the sum of squared deviations of M values.
+   Returns rstd. */
+template <typename T>
+__device__ __forceinline__ double norm_store_stats(int64_t k, double m, double v, int64_t M,
+                                                  double eps, double momentum, T *mean,
+                                                  T *rstd, T *run_mean, T *run_var)
+{
+    const double rs = 1.0 / sqrt(v / (double)M + eps);
+    if (mean) mean[k] = (T)m;
+    if (rstd) rstd[k] = (T)rs;
+    if (run_mean) run_mean[k] = (T)((1 - momentum) * (double)run_mean[k] + momentum * m);
+    if (run_var)
+        run_var[k] = (T)((1 - momentum) * (double)run_var[k] +
+                         momentum * (M > 1 ? v / (double)(M - 1) : v / (double)M));
+    return rs;
+}
+
 /* y (and, training, the statistics and the running ones); eval: run_mean and run_var
    are the statistics, rs = 1 / sqrt(run_var + eps) */
 template <typename T>
@@ -84,15 +102,8 @@ __global__ void norm_forward_kernel(norm_shape p, double eps, double momentum,
             }
             v = norm_block_sum(v, shared);
             rs = 1.0 / sqrt(v / (double)M + eps);
-            if (threadIdx.x == 0) {
-                if (mean) mean[k] = (T)m;
-                if (rstd) rstd[k] = (T)rs;
-                if (run_mean)
-                    run_mean[k] = (T)((1 - momentum) * (double)run_mean[k] + momentum * m);
-                if (run_var)        /* the running variance is unbiased */
-                    run_var[k] = (T)((1 - momentum) * (double)run_var[k] +
-                                     momentum * (M > 1 ? v / (double)(M - 1) : v / (double)M));
-            }
+            if (threadIdx.x == 0)
+                norm_store_stats(k, m, v, M, eps, momentum, mean, rstd, run_mean, run_var);
         } else {
             if (threadIdx.x == 0) {
                 stats[0] = (double)run_mean[k];
@@ -288,14 +299,7 @@ __global__ void norm_split_combine_kernel(norm_shape p, int64_t parts, const dou
                 v += in[2] + d * d * n * in[0] / nn;
                 n = nn;
             }
-            rs = 1.0 / sqrt(v / (double)M + eps);
-            if (mean) mean[k] = (T)m;
-            if (rstd) rstd[k] = (T)rs;
-            if (run_mean)
-                run_mean[k] = (T)((1 - momentum) * (double)run_mean[k] + momentum * m);
-            if (run_var)            /* the running variance is unbiased */
-                run_var[k] = (T)((1 - momentum) * (double)run_var[k] +
-                                 momentum * (M > 1 ? v / (double)(M - 1) : v / (double)M));
+            rs = norm_store_stats(k, m, v, M, eps, momentum, mean, rstd, run_mean, run_var);
         } else {
             m = (double)run_mean[k];
             rs = 1.0 / sqrt((double)run_var[k] + eps);
