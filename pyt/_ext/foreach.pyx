@@ -12,7 +12,8 @@ CPU's sequential result (`_foreach_add_([a, a], 1)` adds 2)."""
 from libc.stdint cimport int64_t, uintptr_t
 from libc.stdlib cimport malloc, free, qsort
 
-from pyt._ext.tensor cimport Tensor, is_contiguous, is_cuda, cuda_check, grad_enabled
+from pyt._ext.tensor cimport (Tensor, is_contiguous, is_cuda, cuda_check, grad_enabled,
+    byte_extent)
 from pyt._ext.cuda_api cimport pyt_cuda_foreach, PYT_FOREACH_NPARAMS
 from pyt._ext.dtypes cimport PYT_FLOAT16, PYT_BFLOAT16, PYT_FLOAT32, PYT_FLOAT64
 
@@ -42,18 +43,11 @@ cdef int _by_start(const void* a, const void* b) noexcept nogil:
 
 
 cdef void _span_of(Tensor x, _span* out) noexcept:
-    """The bytes from x's lowest to its highest element (exactly its bytes when it is
-    contiguous; a strided tensor counts as its whole span)."""
-    cdef Py_ssize_t lo = 0, hi = 0, step
-    cdef int d
-    for d in range(x._ndim):
-        step = (x._shape[d] - 1) * x._strides[d]
-        if step < 0:
-            lo += step
-        else:
-            hi += step
-    out.lo = <uintptr_t>x._data + lo * x._dtype.itemsize
-    out.hi = <uintptr_t>x._data + (hi + 1) * x._dtype.itemsize
+    cdef char* lo
+    cdef char* hi
+    byte_extent(x, &lo, &hi)
+    out.lo = <uintptr_t>lo
+    out.hi = <uintptr_t>hi
 
 
 cdef bint _overlaps(tuple lists, int n, tuple written) except -1:

@@ -61,6 +61,7 @@ cdef Tensor new_view(Tensor src, int ndim, const Py_ssize_t* shape,
                      const Py_ssize_t* strides, Py_ssize_t offset)
 cdef int copy_into(Tensor dst, Tensor src) except -1
 cdef bint is_contiguous(Tensor t) noexcept
+cdef void byte_extent(Tensor t, char** lo, char** hi) noexcept
 cdef Tensor contiguous(Tensor t)
 cdef int wrap_dim(object dim, int ndim) except -1
 

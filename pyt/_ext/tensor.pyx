@@ -2308,7 +2308,9 @@ cdef bint _has_internal_overlap(Tensor t) noexcept:
     return False
 
 
-cdef void _byte_extent(Tensor t, char** lo, char** hi) noexcept:
+cdef void byte_extent(Tensor t, char** lo, char** hi) noexcept:
+    """[lo, hi): the bytes from t's lowest to its highest element (exactly its bytes when
+    it is contiguous; a strided tensor counts as its whole span)."""
     cdef Py_ssize_t a = 0, b = 0, step
     cdef int i
     for i in range(t._ndim):
@@ -2328,8 +2330,8 @@ cdef bint _may_overlap(Tensor a, Tensor b) noexcept:
     cdef char* bhi
     if a._storage is not b._storage or a._numel == 0 or b._numel == 0:
         return False
-    _byte_extent(a, &alo, &ahi)
-    _byte_extent(b, &blo, &bhi)
+    byte_extent(a, &alo, &ahi)
+    byte_extent(b, &blo, &bhi)
     return alo < bhi and blo < ahi
 
 
