@@ -17,6 +17,7 @@ from pyt._ext import linalg as _L
 from pyt._ext.linalg import LinAlgError, _via_host
 from pyt.autograd import Function
 from pyt import return_types as _rt
+from pyt._functional.shapes import broadcast_pair
 
 _TORCH_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
                 "int32": "Int", "int64": "Long", "float16": "Half", "bfloat16": "BFloat16",
@@ -60,19 +61,6 @@ def _sum_to(g, shape):
         g = g.sum(tuple(range(lead)))
     dims = tuple(i for i, s in enumerate(shape) if s == 1 and g.shape[i] != 1)
     return g.sum(dims, keepdim=True) if dims else g
-
-
-def _broadcast_shapes(a, b):
-    a, b = tuple(a), tuple(b)
-    n = max(len(a), len(b))
-    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
-    out = []
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
-                               f"({y}) at non-singleton dimension {i}")
-        out.append(y if x == 1 else x)
-    return tuple(out)
 
 
 def _eye_like(n, A):
@@ -144,6 +132,18 @@ def _into(x, out):
     return out
 
 
+def _check_system(b, A, op):
+    """The old API's checks of a system A X = b (torch's messages): square A matrices
+    matching b's rows, one dtype."""
+    if A.shape[-1] != A.shape[-2] or b.shape[-2] != A.shape[-1]:
+        raise RuntimeError(f"Incompatible matrix sizes for {op}: each A matrix is "
+                           f"{A.shape[-2]} by {A.shape[-1]} but each b matrix is "
+                           f"{b.shape[-2]} by {b.shape[-1]}")
+    if b.dtype != A.dtype:
+        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
+                           f"{_name(b.dtype)} and A of type {_name(A.dtype)} instead.")
+
+
 def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, out=None):
     """The old API: (X, A's copy) with op(A) X = b, op(A) = A^T when transpose."""
     _check_tensor(b, "triangular_solve", "input", 1)
@@ -154,14 +154,8 @@ def triangular_solve(b, A, upper=True, transpose=False, unitriangular=False, *, 
     if A.ndim < 2:
         raise RuntimeError(f"torch.triangular_solve: Expected A to have at least 2 dimensions, "
                            f"but it has {A.ndim} dimensions instead")
-    if A.shape[-1] != A.shape[-2] or b.shape[-2] != A.shape[-1]:
-        raise RuntimeError(f"Incompatible matrix sizes for triangular_solve: each A matrix is "
-                           f"{A.shape[-2]} by {A.shape[-1]} but each b matrix is "
-                           f"{b.shape[-2]} by {b.shape[-1]}")
-    if b.dtype != A.dtype:
-        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
-                           f"{_name(b.dtype)} and A of type {_name(A.dtype)} instead.")
-    batch = _broadcast_shapes(tuple(b.shape[:-2]), tuple(A.shape[:-2]))
+    _check_system(b, A, "triangular_solve")
+    batch = broadcast_pair(tuple(b.shape[:-2]), tuple(A.shape[:-2]))
     coeff = A.expand(*batch, *A.shape[-2:]).mT.contiguous().mT           # column-major, as torch's
     op_a = A.mT if transpose else A
     X = solve_triangular(op_a, b, upper=bool(upper) != bool(transpose),
@@ -314,7 +308,7 @@ def lu_unpack(LU_data, LU_pivots, unpack_data=True, unpack_pivots=True, *, out=N
     else:
         L = U = empty
     if unpack_pivots:
-        batch = _broadcast_shapes(tuple(LU_data.shape[:-2]), tuple(LU_pivots.shape[:-1]))
+        batch = broadcast_pair(tuple(LU_data.shape[:-2]), tuple(LU_pivots.shape[:-1]))
         P = _permutation(LU_pivots, m, LU_data.device, LU_data.dtype)
         P = P.expand(*batch, m, m).contiguous() if tuple(P.shape[:-2]) != batch else P
     else:
@@ -469,13 +463,7 @@ def cholesky_solve(B, L, upper=False, *, out=None):
     if L.ndim < 2:
         raise RuntimeError(f"u should have at least 2 dimensions, but has {L.ndim} dimensions "
                            f"instead")
-    if L.shape[-1] != L.shape[-2] or B.shape[-2] != L.shape[-1]:
-        raise RuntimeError(f"Incompatible matrix sizes for cholesky_solve: each A matrix is "
-                           f"{L.shape[-2]} by {L.shape[-1]} but each b matrix is "
-                           f"{B.shape[-2]} by {B.shape[-1]}")
-    if B.dtype != L.dtype:
-        raise RuntimeError(f"Expected b and A to have the same dtype, but found b of type "
-                           f"{_name(B.dtype)} and A of type {_name(L.dtype)} instead.")
+    _check_system(B, L, "cholesky_solve")
     _check_matrices(L, "cholesky_solve", lapack="cholesky_solve_cpu")
     X = _CholeskySolve.apply(B, L, bool(upper))
     return _into(X, out)

@@ -18,6 +18,21 @@ def _tensor_list(tensors, fname):
     return tuple(tensors)
 
 
+def broadcast_pair(a, b):
+    """The shape that shapes a and b broadcast to, as a tuple, with the error of a
+    binary tensor op (torch's wording for the tensors a and b)."""
+    a, b = tuple(a), tuple(b)
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    out = []
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y and x != 1 and y != 1:
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
+                               f"({y}) at non-singleton dimension {i}")
+        out.append(y if x == 1 else x)
+    return tuple(out)
+
+
 def broadcast_shapes(*shapes):
     """The shape that tensors of all these shapes broadcast to (a shape may be an int)."""
     sizes = []

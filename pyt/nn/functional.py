@@ -13,6 +13,7 @@ import numpy as np
 
 import pyt
 from pyt.nn._argument_checks import check_tensor_arguments
+from pyt._functional.shapes import broadcast_pair
 from pyt._ext import nn_kernels as _k
 from pyt._ext.nn_kernels import (
     conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d, conv_transpose3d,
@@ -858,24 +859,11 @@ def _check_grid_sample(input, grid, mode):
 
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Cosine of the angle between x1 and x2 along dim."""
-    shape = _broadcast(x1.shape, x2.shape)
+    shape = broadcast_pair(x1.shape, x2.shape)
     x1, x2 = x1.expand(*shape), x2.expand(*shape)
     n1 = x1.norm(2, dim, keepdim=True).clamp_min(eps)
     n2 = x2.norm(2, dim, keepdim=True).clamp_min(eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)
-
-
-def _broadcast(a, b):
-    a, b = list(a), list(b)
-    n = max(len(a), len(b))
-    a, b = [1] * (n - len(a)) + a, [1] * (n - len(b)) + b
-    out = []
-    for i, (p, q) in enumerate(zip(a, b)):
-        if p != q and p != 1 and q != 1:
-            raise RuntimeError(f"The size of tensor a ({p}) must match the size of tensor b "
-                               f"({q}) at non-singleton dimension {i}")
-        out.append(q if p == 1 else p)
-    return out
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):

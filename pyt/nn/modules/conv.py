@@ -240,6 +240,13 @@ class _LazyConvMixin(LazyModuleMixin):
                     self.bias.materialize((self.out_channels,))
                 self.reset_parameters()
 
+    def _uninitialized(self, out_channels, bias, dtype):
+        """After the base class built 0 channels and no bias: the parameters to materialise."""
+        self.weight = UninitializedParameter(dtype=dtype)
+        self.out_channels = out_channels
+        if bias:
+            self.bias = UninitializedParameter(dtype=dtype)
+
     def _get_in_channels(self, input):
         unbatched = len(self.kernel_size) + 1
         if input.dim() not in (unbatched, unbatched + 1):
@@ -255,10 +262,7 @@ class _LazyConv(_LazyConvMixin):
         # 0 channels and no bias: nothing is allocated that materialising would replace
         super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False,
                          padding_mode, device, dtype)
-        self.weight = UninitializedParameter(dtype=dtype)
-        self.out_channels = out_channels
-        if bias:
-            self.bias = UninitializedParameter(dtype=dtype)
+        self._uninitialized(out_channels, bias, dtype)
 
 
 class LazyConv1d(_LazyConv, Conv1d):
@@ -282,10 +286,7 @@ class _LazyConvTranspose(_LazyConvMixin):
                  dtype=None):
         super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False,
                          dilation, padding_mode, device, dtype)
-        self.weight = UninitializedParameter(dtype=dtype)
-        self.out_channels = out_channels
-        if bias:
-            self.bias = UninitializedParameter(dtype=dtype)
+        self._uninitialized(out_channels, bias, dtype)
 
 
 class LazyConvTranspose1d(_LazyConvTranspose, ConvTranspose1d):
