@@ -4,8 +4,6 @@ pyt_cuda_foreach with CPU tensors: every op, every float dtype, more tensors tha
 chunk, against pyt's CPU ops. Checks the GPU formulas without a GPU; needs nvcc."""
 import ctypes
 import os
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -13,9 +11,8 @@ import pytest
 import pyt
 import pyt._foreach as fe
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-NVCC = shutil.which("nvcc")
+from _nvcc import ROOT, NVCC, host_library
+
 pytestmark = pytest.mark.skipif(NVCC is None, reason="needs nvcc")
 
 FLOATS = [pyt.float32, pyt.float64, pyt.float16, pyt.bfloat16]
@@ -26,14 +23,9 @@ SHAPES = [(3, 5), (0,), (), (700,)] + [(i % 7 + 1, 2) for i in range(49)]
 
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory):
-    path = tmp_path_factory.mktemp("foreach") / "foreach_host.so"
-    cmd = [NVCC, "-std=c++17", "-O2", "-shared", "-Xcompiler", "-fPIC",
-           "--expt-relaxed-constexpr", "-DPYT_FOREACH_HOST_SIM",
-           "-I", os.path.join(ROOT, "cuda_src"), "-I", os.path.join(ROOT, "pyt", "_ext", "include"),
-           os.path.join(ROOT, "cuda_src", "foreach.cu"), "-o", str(path)]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stderr[-3000:]
-    lib = ctypes.CDLL(str(path))
+    lib = host_library(tmp_path_factory.mktemp("foreach"),
+                       os.path.join(ROOT, "cuda_src", "foreach.cu"),
+                       "--expt-relaxed-constexpr", "-DPYT_FOREACH_HOST_SIM")
     lib.pyt_cuda_foreach.argtypes = [ctypes.c_int] * 4 + [ctypes.c_void_p] * 4
     return lib
 

@@ -4,7 +4,6 @@ and gcc; skipped without them."""
 import ctypes
 import os
 import shutil
-import subprocess
 import sysconfig
 
 import numpy as np
@@ -12,28 +11,20 @@ import pytest
 
 import pyt
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-NVCC = shutil.which("nvcc")
+from _nvcc import HERE, NVCC, INCLUDES, run
+
 pytestmark = pytest.mark.skipif(NVCC is None or shutil.which("gcc") is None,
                                 reason="needs nvcc and gcc")
-INCLUDES = ["-I", os.path.join(ROOT, "cuda_src"), "-I", os.path.join(ROOT, "pyt", "_ext", "include")]
-
-
-def _run(cmd):
-    r = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    return r
 
 
 def test_element_functions_match_the_cpu_loops(tmp_path):
     obj = tmp_path / "cpu_ref.o"
-    _run(["gcc", "-O2", "-fwrapv", "-fno-math-errno", "-c", os.path.join(HERE, "cpu_ref.c"),
+    run(["gcc", "-O2", "-fwrapv", "-fno-math-errno", "-c", os.path.join(HERE, "cpu_ref.c"),
           *INCLUDES, "-I", sysconfig.get_paths()["include"], "-o", obj])
     exe = tmp_path / "check_ops"
-    _run([NVCC, "-std=c++17", "-O2", *INCLUDES, "-Xcompiler", "-fwrapv",
+    run([NVCC, "-std=c++17", "-O2", *INCLUDES, "-Xcompiler", "-fwrapv",
           os.path.join(HERE, "check_ops.cu"), obj, "-o", exe, "-lm"])
-    out = _run([exe]).stdout
+    out = run([exe]).stdout
     assert "OK: 0 failing checks" in out
 
 
@@ -57,7 +48,7 @@ def _raw(t):
 
 def test_random_values_match_philox_fill(tmp_path):
     lib_path = tmp_path / "random_host.so"
-    _run([NVCC, "-std=c++17", "-O2", "-shared", "-Xcompiler", "-fPIC", *INCLUDES,
+    run([NVCC, "-std=c++17", "-O2", "-shared", "-Xcompiler", "-fPIC", *INCLUDES,
           os.path.join(HERE, "random_host.cu"), "-o", lib_path])
     lib = ctypes.CDLL(str(lib_path))
     failures = []

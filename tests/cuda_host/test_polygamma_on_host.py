@@ -5,29 +5,20 @@ and rounds once). On the host both use the same libm, so the values agree bit fo
 the GPU pow / tgamma are CUDA's (an ulp or two). Needs nvcc; skipped without it."""
 import ctypes
 import os
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
 import pyt
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-NVCC = shutil.which("nvcc")
+from _nvcc import HERE, NVCC, host_library
+
 pytestmark = pytest.mark.skipif(NVCC is None, reason="needs nvcc")
 
 
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory):
-    path = tmp_path_factory.mktemp("polygamma") / "polygamma_host.so"
-    cmd = [NVCC, "-std=c++17", "-O2", "-shared", "-Xcompiler", "-fPIC",
-           "-I", os.path.join(ROOT, "cuda_src"), "-I", os.path.join(ROOT, "pyt", "_ext", "include"),
-           os.path.join(HERE, "polygamma_host.cu"), "-o", str(path)]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    so = ctypes.CDLL(str(path))
+    so = host_library(tmp_path_factory.mktemp("polygamma"), os.path.join(HERE, "polygamma_host.cu"))
     so.host_polygamma.restype = None
     so.host_polygamma.argtypes = [ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int64]
     return so

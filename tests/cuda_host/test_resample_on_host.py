@@ -4,8 +4,6 @@ GPU kernels call the same functions per element, on the tables the CPU code make
 (_pad_index_maps, _interpolate_taps). Needs nvcc; skipped without it."""
 import ctypes
 import os
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -14,9 +12,8 @@ import pyt
 import pyt.nn.functional as F
 from pyt._ext import nn_kernels as K
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-NVCC = shutil.which("nvcc")
+from _nvcc import HERE, NVCC, host_library
+
 pytestmark = pytest.mark.skipif(NVCC is None, reason="needs nvcc")
 
 I64 = ctypes.c_int64
@@ -24,13 +21,7 @@ I64 = ctypes.c_int64
 
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory):
-    path = tmp_path_factory.mktemp("resample") / "resample_host.so"
-    cmd = [NVCC, "-std=c++17", "-O2", "-shared", "-Xcompiler", "-fPIC",
-           "-I", os.path.join(ROOT, "cuda_src"), "-I", os.path.join(ROOT, "pyt", "_ext", "include"),
-           os.path.join(HERE, "resample_host.cu"), "-o", str(path)]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    return ctypes.CDLL(str(path))
+    return host_library(tmp_path_factory.mktemp("resample"), os.path.join(HERE, "resample_host.cu"))
 
 
 def ptr(a):

@@ -4,17 +4,14 @@ float16 / bfloat16 (computed in float, rounded once when stored) within an ulp o
 Needs nvcc; skipped without it."""
 import ctypes
 import os
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
 import pyt
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-NVCC = shutil.which("nvcc")
+from _nvcc import HERE, NVCC, host_library
+
 pytestmark = pytest.mark.skipif(NVCC is None, reason="needs nvcc")
 CODES = {pyt.float16: 6, pyt.bfloat16: 7, pyt.float32: 8, pyt.float64: 9}
 TOL = {pyt.float16: 2e-3, pyt.bfloat16: 1.6e-2, pyt.float32: 2e-6, pyt.float64: 1e-13}
@@ -22,14 +19,7 @@ TOL = {pyt.float16: 2e-3, pyt.bfloat16: 1.6e-2, pyt.float32: 2e-6, pyt.float64: 
 
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory):
-    path = tmp_path_factory.mktemp("rnn_host") / "rnn_host.so"
-    r = subprocess.run([NVCC, "-std=c++17", "-O2", "-shared", "-Xcompiler", "-fPIC",
-                        "-I", os.path.join(ROOT, "cuda_src"),
-                        "-I", os.path.join(ROOT, "pyt", "_ext", "include"),
-                        os.path.join(HERE, "rnn_host.cu"), "-o", str(path)],
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    return ctypes.CDLL(str(path))
+    return host_library(tmp_path_factory.mktemp("rnn_host"), os.path.join(HERE, "rnn_host.cu"))
 
 
 def _sigmoid(x):

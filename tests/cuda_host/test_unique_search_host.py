@@ -4,17 +4,14 @@ kernels replayed as loops (unique_search_host.cu), and compared with pyt's CPU r
 Needs nvcc; skipped without it."""
 import ctypes
 import os
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
 
 import pyt
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-NVCC = shutil.which("nvcc")
+from _nvcc import HERE, NVCC, host_library
+
 pytestmark = pytest.mark.skipif(NVCC is None, reason="needs nvcc")
 
 DTYPES = [pyt.bool, pyt.uint8, pyt.int8, pyt.int16, pyt.int32, pyt.int64, pyt.float16,
@@ -24,14 +21,8 @@ I64 = ctypes.c_int64
 
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory):
-    path = tmp_path_factory.mktemp("us") / "unique_search_host.so"
-    r = subprocess.run([NVCC, "-std=c++17", "-O1", "-shared", "-Xcompiler", "-fPIC",
-                        "-I", os.path.join(ROOT, "cuda_src"),
-                        "-I", os.path.join(ROOT, "pyt", "_ext", "include"),
-                        os.path.join(HERE, "unique_search_host.cu"), "-o", str(path)],
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    lib = ctypes.CDLL(str(path))
+    lib = host_library(tmp_path_factory.mktemp("us"), os.path.join(HERE, "unique_search_host.cu"),
+                       opt="-O1")
     lib.host_unique.restype = I64
     return lib
 

@@ -5,8 +5,6 @@ repeated indices included (the plane's last value stays), and the same first bad
 Needs nvcc; skipped without it."""
 import ctypes
 import os
-import shutil
-import subprocess
 
 import numpy as np
 import pytest
@@ -14,21 +12,14 @@ import pytest
 import pyt
 import pyt.nn.functional as F
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-NVCC = shutil.which("nvcc")
+from _nvcc import HERE, NVCC, host_library
+
 pytestmark = pytest.mark.skipif(NVCC is None, reason="needs nvcc")
 
 
 @pytest.fixture(scope="module")
 def lib(tmp_path_factory):
-    path = tmp_path_factory.mktemp("unpool") / "unpool_host.so"
-    cmd = [NVCC, "-std=c++17", "-O2", "-shared", "-Xcompiler", "-fPIC",
-           "-I", os.path.join(ROOT, "cuda_src"), os.path.join(HERE, "unpool_host.cu"),
-           "-o", str(path)]
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
-    so = ctypes.CDLL(str(path))
+    so = host_library(tmp_path_factory.mktemp("unpool"), os.path.join(HERE, "unpool_host.cu"))
     so.host_unpool.restype = ctypes.c_int64
     so.host_unpool.argtypes = [ctypes.c_void_p] * 3 + [ctypes.c_int64] * 3 + [ctypes.c_void_p]
     return so
