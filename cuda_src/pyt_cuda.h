@@ -334,7 +334,7 @@ void pyt_cuda_set_use_blas(int use);       /* 0: always the tiled kernel (tests)
    pyt_cuda_blas_loaded). The Cython side may call it with candidates before first use. */
 int pyt_cuda_blas_try_load(const char *path);
 
-/* ---- convolution (conv.cu): pyt_im2col.h's data movement, batched ----------------- */
+/* ---- convolution (conv.cu): im2col.cuh's data movement, batched ------------------- */
 
 /* geom: 19 int64, pyt_im2col_geom's channels, size[3], out[3], k[3], stride[3], pad[3],
    dil[3] (host memory). For b < batch, image b starts at im + b * im_stride and its column
@@ -346,6 +346,11 @@ int pyt_cuda_im2col(int dtype, const void *im, void *col, const int64_t *geom, i
                     int64_t im_stride, int64_t col_stride, int64_t ldcol);
 int pyt_cuda_col2im(int dtype, const void *col, void *im, const int64_t *geom, int64_t batch,
                     int64_t im_stride, int64_t col_stride, int64_t ldcol);
+/* contiguous [A, B, L] src to [B, A, L] dst: dst[b, a, l] = src[a, b, l] (+ bias[a] when
+   bias is not NULL; float32, float64): the products' [channel][sample][L] to and from
+   the tensors' [sample][channel][L] */
+int pyt_cuda_swap_leading(int dtype, const void *src, void *dst, const void *bias, int64_t A,
+                          int64_t B, int64_t L);
 /* contiguous [N, C, L] x: x[n, c, l] += bias[c] (float32, float64) */
 int pyt_cuda_channel_bias(int dtype, void *x, const void *bias, int64_t N, int64_t C, int64_t L);
 

@@ -125,6 +125,7 @@ cdef extern from "pyt_cuda.h" nogil:
     int pyt_cuda_blas_try_load(const char *path)
     int pyt_cuda_im2col(int dtype, const void *im, void *col, const int64_t *geom, int64_t batch, int64_t im_stride, int64_t col_stride, int64_t ldcol)
     int pyt_cuda_col2im(int dtype, const void *col, void *im, const int64_t *geom, int64_t batch, int64_t im_stride, int64_t col_stride, int64_t ldcol)
+    int pyt_cuda_swap_leading(int dtype, const void *src, void *dst, const void *bias, int64_t A, int64_t B, int64_t L)
     int pyt_cuda_channel_bias(int dtype, void *x, const void *bias, int64_t N, int64_t C, int64_t L)
     int pyt_cuda_pool(int op, int dtype, const void *x, void *y, int64_t *idx, const int64_t *geom)
     int pyt_cuda_pool_scatter(int dtype, const void *src, const int64_t *idx, void *dst, int64_t planes, int64_t src_len, int64_t dst_len, int gather)

@@ -370,14 +370,14 @@ cdef int _run_backward(const ConvPlan* p, Tensor gout, Tensor img, Tensor w, Ten
 
 
 # ----- the GPU path (conv.cu + pyt_cuda_gemm_tf32) --------------------------------------------
-# The same plan, batched: im2col of a chunk of samples into one column buffer (rows
-# (channel, kernel offset), ldcol = L), then per group one strided-batched GEMM over the
-# samples of the chunk (row-major products written as cuBLAS's column-major ones). For the
-# weight gradient the columns are laid out [row][sample][L] instead and the output
-# gradient is copied to [channel][sample][L], so that the sum over samples and positions
-# is one product per chunk (its groups batched) adding into a zeroed gw (beta = 1): one
-# product per sample was a launch each, most of a ResNet step. col2im gathers (no
-# atomics), so the input gradient is deterministic.
+# The same plan, batched by chunks of samples. The columns of a chunk are laid out
+# [row][sample][L] (rows (channel, kernel offset)), so that each product spans the whole
+# chunk: one launch per chunk (its groups batched), with cnt * L columns however small L is
+# (a product per sample was a launch each, and deep layers' L of 16 made thin ones). The
+# products' [channel][sample][L] sides are swapped to and from the tensors'
+# [sample][channel][L] by conv.cu (the forward's bias added on the way). col2im gathers
+# (no atomics), so the input gradient is deterministic. A 1x1 stride-1 convolution reads
+# and writes the tensors directly, one product per sample in a strided batch.
 
 cdef object _cudnn = None
 
@@ -429,43 +429,50 @@ cdef int _run_forward_cuda(const ConvPlan* p, Tensor img, Tensor w, Tensor bias,
     cdef Py_ssize_t G = p.groups, Og = p.out_channels // p.groups, L = p.col_len
     cdef Py_ssize_t CK = p.g.channels * p.kvol, C = p.channels, O = p.out_channels
     cdef Py_ssize_t isz = out._dtype.itemsize, nb, n0, grp, cnt
-    cdef Py_ssize_t colstride = C * p.kvol * L
+    cdef Py_ssize_t imgstride = C * p.img_len
     cdef char* ip = img._data
     cdef char* wp = w._data
     cdef char* op = out._data
-    cdef char* cp
+    cdef char* bp = bias._data if bias is not None else NULL
     cdef char* colp = NULL
-    cdef char cN = 78, cT = 84          # 'N', 'T'
-    cdef Tensor col = None
+    cdef char* otp = NULL
+    cdef char cN = 78                   # 'N'
+    cdef Tensor col = None, out_t = None
     if out._numel == 0:
         return 0
     _cuda_geom(p, geom)
     nb = _cuda_chunk(p)
     if not p.direct:
-        col = _new_on([nb * colstride], out._dtype, False, out)
+        col = _new_on([nb * CK * G * L], out._dtype, False, out)
+        out_t = _new_on([nb * O * L], out._dtype, False, out)
         colp = col._data
+        otp = out_t._data
     n0 = 0
     while n0 < p.batch:
         cnt = min(nb, p.batch - n0)
         with nogil:
-            if p.direct:
-                cp = ip + n0 * C * p.img_len * isz
-            else:
-                cp = colp
-                rc = pyt_cuda_im2col(code, ip + n0 * C * p.img_len * isz, cp, geom, cnt,
-                                     C * p.img_len, colstride, L)
-            grp = 0
-            while rc == 0 and grp < G:
-                rc = pyt_cuda_gemm_tf32(tf32, code, cN, cN, L, Og, CK, 1.0,
-                                        cp + grp * CK * L * isz, L, colstride,
-                                        wp + grp * Og * CK * isz, CK, 0, 0.0,
-                                        op + (n0 * O + grp * Og) * L * isz, L, O * L, cnt)
-                grp += 1
+            if p.direct:                # out[n] = W @ img[n], per group
+                grp = 0
+                while rc == 0 and grp < G:
+                    rc = pyt_cuda_gemm_tf32(tf32, code, cN, cN, L, Og, CK, 1.0,
+                                            ip + (n0 * C + grp * CK) * L * isz, L, C * L,
+                                            wp + grp * Og * CK * isz, CK, 0, 0.0,
+                                            op + (n0 * O + grp * Og) * L * isz, L, O * L, cnt)
+                    grp += 1
+            else:                       # out_t [Og, cnt L] = W @ cols [CK, cnt L], per group
+                rc = pyt_cuda_im2col(code, ip + n0 * imgstride * isz, colp, geom, cnt,
+                                     imgstride, L, cnt * L)
+                if rc == 0:
+                    rc = pyt_cuda_gemm_tf32(tf32, code, cN, cN, cnt * L, Og, CK, 1.0, colp,
+                                            cnt * L, CK * cnt * L, wp, CK, Og * CK, 0.0, otp,
+                                            cnt * L, Og * cnt * L, G)
+                if rc == 0:
+                    rc = pyt_cuda_swap_leading(code, otp, op + n0 * O * L * isz, bp, O, cnt, L)
         cuda_check(rc, "convolution")
         n0 += cnt
-    if bias is not None:
+    if bias is not None and p.direct:
         with nogil:
-            rc = pyt_cuda_channel_bias(code, op, bias._data, p.batch, O, L)
+            rc = pyt_cuda_channel_bias(code, op, bp, p.batch, O, L)
         cuda_check(rc, "convolution")
     return 0
 
@@ -478,53 +485,56 @@ cdef int _run_backward_cuda(const ConvPlan* p, Tensor gout, Tensor img, Tensor w
     cdef Py_ssize_t G = p.groups, Og = p.out_channels // p.groups, L = p.col_len
     cdef Py_ssize_t CK = p.g.channels * p.kvol, C = p.channels, O = p.out_channels
     cdef Py_ssize_t isz = gout._dtype.itemsize, nb, n0, grp, cnt
-    cdef Py_ssize_t colstride = C * p.kvol * L, imgstride = C * p.img_len
+    cdef Py_ssize_t imgstride = C * p.img_len
     cdef char* gp = gout._data
     cdef char* ip = img._data if img is not None else NULL
     cdef char* wp = w._data if w is not None else NULL
     cdef char* gip = gimg._data if gimg is not None else NULL
     cdef char* gwp = gw._data if gw is not None else NULL
-    cdef char* cp
     cdef char* colp = NULL
+    cdef char* gtp = NULL
     cdef char cN = 78, cT = 84          # 'N', 'T'
     cdef Tensor col = None, gout_t = None
-    cdef char* gtp = NULL
-    if gip == NULL and gwp == NULL:
-        return 0
     if gip != NULL and gimg._numel == 0:
         gip = NULL
+    if gip == NULL and gwp == NULL:
+        return 0
     _cuda_geom(p, geom)
     nb = _cuda_chunk(p)
-    if not p.direct or gwp != NULL:
-        col = _new_on([nb * colstride], gout._dtype, False, gout)
+    if gwp != NULL or not p.direct:     # the columns, and gout as [O][cnt][L]
+        col = _new_on([nb * CK * G * L], gout._dtype, False, gout)
+        gout_t = _new_on([nb * O * L], gout._dtype, False, gout)
         colp = col._data
+        gtp = gout_t._data
     n0 = 0
     while n0 < p.batch:
         cnt = min(nb, p.batch - n0)
-        if gwp != NULL:                 # this chunk's gout as [O][cnt][L]
-            gout_t = contiguous(<Tensor>(
-                _reshaped(gout, [p.batch, O, L])[n0:n0 + cnt].permute(1, 0, 2)))
-            gtp = gout_t._data
         with nogil:
-            if gwp != NULL:             # gw^T [CK, Og] += cols [CK, cnt L] @ gout_t^T, per group
+            if gtp != NULL:
+                rc = pyt_cuda_swap_leading(code, gp + n0 * O * L * isz, gtp, NULL, cnt, O, L)
+            if rc == 0 and gwp != NULL:     # gw^T [CK, Og] += cols [CK, cnt L] @ gout_t^T
                 rc = pyt_cuda_im2col(code, ip + n0 * imgstride * isz, colp, geom, cnt,
                                      imgstride, L, cnt * L)
                 if rc == 0:
                     rc = pyt_cuda_gemm_tf32(tf32, code, cT, cN, CK, Og, cnt * L, 1.0, colp,
                                             cnt * L, CK * cnt * L, gtp, cnt * L, Og * cnt * L,
                                             1.0, gwp, CK, Og * CK, G)
-            if rc == 0 and gip != NULL:     # cols = W^T @ gout[n], then col2im
-                cp = gip + n0 * imgstride * isz if p.direct else colp
+            if rc == 0 and gip != NULL and p.direct:    # gimg[n] = W^T @ gout[n]
                 grp = 0
                 while rc == 0 and grp < G:
                     rc = pyt_cuda_gemm_tf32(tf32, code, cN, cT, L, CK, Og, 1.0,
                                             gp + (n0 * O + grp * Og) * L * isz, L, O * L,
                                             wp + grp * Og * CK * isz, CK, 0, 0.0,
-                                            cp + grp * CK * L * isz, L, colstride, cnt)
+                                            gip + (n0 * C + grp * CK) * L * isz, L, C * L,
+                                            cnt)
                     grp += 1
-                if rc == 0 and not p.direct:
-                    rc = pyt_cuda_col2im(code, cp, gip + n0 * imgstride * isz, geom, cnt,
-                                         imgstride, colstride, L)
+            elif rc == 0 and gip != NULL:   # cols [CK, cnt L] = W^T @ gout_t, then col2im
+                rc = pyt_cuda_gemm_tf32(tf32, code, cN, cT, cnt * L, CK, Og, 1.0, gtp,
+                                        cnt * L, Og * cnt * L, wp, CK, Og * CK, 0.0, colp,
+                                        cnt * L, CK * cnt * L, G)
+                if rc == 0:
+                    rc = pyt_cuda_col2im(code, colp, gip + n0 * imgstride * isz, geom, cnt,
+                                         imgstride, L, cnt * L)
         cuda_check(rc, "convolution_backward")
         n0 += cnt
     return 0
