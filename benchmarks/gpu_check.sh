@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The one script to run on a GPU machine, from the repository root:
-#     bash benchmarks/gpu_check.sh [build] [smi] [tests] [training] [layers] [examples] [cpu] [bench]
+#     bash benchmarks/gpu_check.sh [build] [smi] [tests] [training] [layers] [profile] [examples] [cpu] [bench]
 # (default: all). Builds pyt in place with CUDA for sm_90, runs the GPU tests (tests/cuda,
 # one pytest process per file, GPU_CHECK_JOBS at a time), the training benchmarks
-# (bench_cuda_training.py) and their layers one by one (bench_cuda_layers.py), the digits
+# (bench_cuda_training.py), their layers one by one (bench_cuda_layers.py), the ResNet
+# step's kernels by GPU time (profile_cuda_step.py, torch.profiler's), the digits
 # examples with --device cuda, a quick CPU sanity subset and benchmarks/bench_cuda.py, and
 # leaves its logs in $OUT (./gpu_out when OUT is unset): build.log, nvidia_smi.txt,
-# tests_cuda.log, training.log, layers.log, examples.log, tests_cpu.log, bench_cuda.log,
-# gpu_check.log (9 files: the device tool brings 8 back, so name the stages you need). With
+# tests_cuda.log, training.log, layers.log, profile.log, examples.log, tests_cpu.log,
+# bench_cuda.log, gpu_check.log (10 files: the device tool brings 8 back, so name the
+# stages you need). With
 # .gpu_carry/prebuilt.tar.gz (benchmarks/gpu_prebuild.sh) the build skips nvcc. A
 # failing stage does not stop the later ones (except a failed build); the exit status is 1
 # when any stage failed. Each stage has a time cap, and the whole run stays inside
@@ -24,7 +26,7 @@ PY="${PYTHON:-python3}"
 BUDGET="${GPU_CHECK_BUDGET:-540}"
 JOBS="${GPU_CHECK_JOBS:-6}"
 START=$(date +%s)
-STAGES="${*:-build smi tests training layers examples cpu bench}"
+STAGES="${*:-build smi tests training layers profile examples cpu bench}"
 FAILED=""
 
 exec > >(tee -a "$OUT/gpu_check.log") 2>&1
@@ -60,14 +62,27 @@ if wants build; then
     stage "build (PYT_BUILD_CUDA=1 PYT_CUDA_ARCH=90)"
     T=$(limit 300)
     if ! have_time "$T" build; then finish; fi
-    if [ -f .gpu_carry/prebuilt.tar.gz ]; then      # benchmarks/gpu_prebuild.sh's work
+    BUILT=""
+    if [ -f .gpu_carry/binaries.tar.gz ]; then      # gpu_prebuild.sh --binaries: no compile
+        tar xzf .gpu_carry/binaries.tar.gz
+        if "$PY" -c "import pyt, sys; sys.exit(not pyt.cuda.is_available())" \
+                > "$OUT/build.log" 2>&1; then
+            echo "unpacked .gpu_carry/binaries.tar.gz: built for this Python, nothing to compile"
+            BUILT=1
+        else
+            echo "the carried binaries do not load here (build.log): building"
+            rm -f $(tar tzf .gpu_carry/binaries.tar.gz)
+        fi
+    fi
+    if [ -z "$BUILT" ] && [ -f .gpu_carry/prebuilt.tar.gz ]; then  # gpu_prebuild.sh's work
         tar xzf .gpu_carry/prebuilt.tar.gz
         sed -i "s#$(cat build/pyt_cuda/prebuilt_root)#$PWD#g" build/pyt_cuda/*.cmd
         touch pyt/_ext/*.c && sleep 1 && touch build/pyt_cuda/*.o     # newer than sources
         echo "unpacked .gpu_carry/prebuilt.tar.gz: CUDA objects and C sources"
     fi
-    if PYT_BUILD_CUDA=1 PYT_CUDA_ARCH=90 timeout -k 10 "$T" \
-            "$PY" setup.py build_ext --inplace -j 16 > "$OUT/build.log" 2>&1; then
+    if [ -n "$BUILT" ]; then :
+    elif PYT_BUILD_CUDA=1 PYT_CUDA_ARCH=90 timeout -k 10 "$T" \
+            "$PY" setup.py build_ext --inplace -j 16 >> "$OUT/build.log" 2>&1; then
         echo "build ok ($(grep -ci warning "$OUT/build.log") lines mention warnings)"
     else
         echo "BUILD FAILED (status $?, cap $T s); the last 60 lines of build.log:"
@@ -156,6 +171,11 @@ fi
 if wants layers; then
     stage "benchmarks/bench_cuda_layers.py (the training benchmarks' layers, pyt vs torch)"
     capped_stage layers 90 layers.log "$PY" benchmarks/bench_cuda_layers.py
+fi
+
+if wants profile; then
+    stage "benchmarks/profile_cuda_step.py (the ResNet step's kernels, pyt and torch)"
+    capped_stage profile 60 profile.log "$PY" benchmarks/profile_cuda_step.py
 fi
 
 if wants examples; then

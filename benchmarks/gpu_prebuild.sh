@@ -5,12 +5,34 @@
 # is there, and its build stage then compiles only the C sources for that machine's Python.
 #
 #     bash benchmarks/gpu_prebuild.sh [CYTHON_VERSION]
+#     bash benchmarks/gpu_prebuild.sh --binaries PYTHON
 #
 # CYTHON_VERSION: the GPU machine's Cython (default 3.3.0). Cython regenerates a C file
 # made by another version, so the files are labelled with that version: the generated C
 # depends only on Python's headers, which the GPU machine's build supplies.
+# --binaries: PYTHON is a local interpreter of the GPU machine's Python version (say
+# pyenv's python3.12, with Cython installed): the whole package is built for it here and
+# its extension modules and libpyt_cuda.so are packed into .gpu_carry/binaries.tar.gz,
+# which gpu_check.sh loads instead of compiling anything (compiling the C sources took
+# some 95 s of device time). It falls back to building when they do not load there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = "--binaries" ]; then
+    PY="${2:?--binaries needs the Python to build for}"
+    STAGE="$(mktemp -d)"
+    trap 'rm -rf "$STAGE"' EXIT
+    cp -a . "$STAGE/tree"
+    rm -rf "$STAGE/tree/build/pyt_cuda"
+    (cd "$STAGE/tree" && PYT_BUILD_CUDA=1 PYT_CUDA_ARCH=90 "$PY" setup.py build_ext --inplace \
+        -j 2 > "$STAGE/build.log" 2>&1) || { tail -n 40 "$STAGE/build.log"; exit 1; }
+    suffix="$("$PY" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')"
+    cd "$STAGE/tree"
+    strip --strip-debug pyt/_ext/*"$suffix" pyt/_ext/libpyt_cuda.so
+    mkdir -p "$OLDPWD/.gpu_carry"
+    tar czf "$OLDPWD/.gpu_carry/binaries.tar.gz" pyt/_ext/*"$suffix" pyt/_ext/libpyt_cuda.so
+    ls -l "$OLDPWD/.gpu_carry/binaries.tar.gz"
+    exit 0
+fi
 CYTHON_VERSION="${1:-3.3.0}"
 STAGE="$(mktemp -d)"
 trap 'rm -rf "$STAGE"' EXIT

@@ -52,7 +52,7 @@ static BlockWalk block_walk(int64_t inner, int64_t middle, int64_t outer)
 
 /* col[b * col_stride + (c * kvol) * ldcol ...] from im[b * im_stride + c * plane ...]:
    one thread per (sample, channel, output position), walking its kernel taps */
-template <typename T, typename I>
+template <typename T, typename I, int K>
 __global__ void im2col_kernel(const T *im, T *col, ConvGeom g, ConvDividers<I> D,
                               int64_t batch, int64_t im_stride, int64_t col_stride,
                               int64_t ldcol)
@@ -65,12 +65,12 @@ __global__ void im2col_kernel(const T *im, T *col, ConvGeom g, ConvDividers<I> D
              c += (int64_t)gridDim.y * blockDim.y)
             for (I o = (I)(blockIdx.x * blockDim.x + threadIdx.x); o < L;
                  o += (I)(gridDim.x * blockDim.x))
-                im2col_taps<T, I>(im + b * im_stride + c * plane,
+                im2col_taps<T, I, K>(im + b * im_stride + c * plane,
                                   col + b * col_stride + c * kvol * ldcol, g, D, o, ldcol);
 }
 
 /* im[b][c][p] = the sum of the column entries that hold it: one thread per pixel */
-template <typename T, typename Acc, typename I>
+template <typename T, typename Acc, typename I, int K>
 __global__ void col2im_kernel(const T *col, T *im, ConvGeom g, ConvDividers<I> D,
                               int64_t batch, int64_t im_stride, int64_t col_stride,
                               int64_t ldcol)
@@ -82,22 +82,50 @@ __global__ void col2im_kernel(const T *col, T *im, ConvGeom g, ConvDividers<I> D
              c += (int64_t)gridDim.y * blockDim.y)
             for (I p = (I)(blockIdx.x * blockDim.x + threadIdx.x); p < plane;
                  p += (I)(gridDim.x * blockDim.x))
-                im[b * im_stride + c * plane + p] = col2im_gather<T, Acc, I>(
+                im[b * im_stride + c * plane + p] = col2im_gather<T, Acc, I, K>(
                     col + b * col_stride + c * kvol * ldcol, g, D, p, ldcol);
 }
 
-/* dst[b][a][l] = src[a][b][l] (+ bias[a] when bias is given), for [A][B][L] blocks */
-template <typename T>
+template <typename T, int W> struct alignas(sizeof(T) * W) ConvVec {
+    T v[W];
+};
+
+/* dst[b][a][l] = src[a][b][l] (+ bias[a] when bias is given), for [A][B][L] blocks, W
+   elements (one aligned vector, W dividing L) per thread and step */
+template <typename T, int W>
 __global__ void swap_leading_kernel(const T *src, T *dst, const T *bias, int64_t A, int64_t B,
                                     int64_t L)
 {
+    typedef ConvVec<T, W> V;
+    const V *from = reinterpret_cast<const V *>(src);
+    V *to = reinterpret_cast<V *>(dst);
+    const int64_t Lw = L / W;
     for (int64_t a = blockIdx.z; a < A; a += gridDim.z) {
         const T add = bias != nullptr ? bias[a] : T(0);
         for (int64_t b = (int64_t)blockIdx.y * blockDim.y + threadIdx.y; b < B;
              b += (int64_t)gridDim.y * blockDim.y)
-            for (int64_t l = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; l < L;
-                 l += (int64_t)gridDim.x * blockDim.x)
-                dst[(b * A + a) * L + l] = src[(a * B + b) * L + l] + add;
+            for (int64_t l = (int64_t)blockIdx.x * blockDim.x + threadIdx.x; l < Lw;
+                 l += (int64_t)gridDim.x * blockDim.x) {
+                V x = from[(a * B + b) * Lw + l];
+#pragma unroll
+                for (int e = 0; e < W; e++) x.v[e] += add;
+                to[(b * A + a) * Lw + l] = x;
+            }
+    }
+}
+
+/* swap_leading_kernel in 16-byte vectors where L and the pointers allow */
+template <typename T>
+static void swap_leading_launch(const T *src, T *dst, const T *bias, int64_t A, int64_t B,
+                                int64_t L, cudaStream_t s)
+{
+    const int W = 16 / (int)sizeof(T);
+    if (L % W == 0 && (uintptr_t)src % 16 == 0 && (uintptr_t)dst % 16 == 0) {
+        const BlockWalk w = block_walk(L / W, B, A);
+        swap_leading_kernel<T, 16 / sizeof(T)><<<w.grid, w.block, 0, s>>>(src, dst, bias, A, B, L);
+    } else {
+        const BlockWalk w = block_walk(L, B, A);
+        swap_leading_kernel<T, 1><<<w.grid, w.block, 0, s>>>(src, dst, bias, A, B, L);
     }
 }
 
@@ -125,8 +153,9 @@ static bool conv_geom_ok(const ConvGeom &g)
     return true;
 }
 
-/* im2col and col2im on one dtype, in the index type the geometry allows */
-template <typename T, typename I>
+/* im2col and col2im on one dtype, in the index type the geometry allows, with the
+   kernel's last two dims K x K fixed when compiling (K = 0: any) */
+template <typename T, typename I, int K>
 static void im2col_run(bool to_columns, const void *im, void *col, const ConvGeom &g,
                        int64_t batch, int64_t im_stride, int64_t col_stride, int64_t ldcol,
                        cudaStream_t s)
@@ -134,12 +163,12 @@ static void im2col_run(bool to_columns, const void *im, void *col, const ConvGeo
     const ConvDividers<I> D(g);
     if (to_columns) {
         const BlockWalk w = block_walk(g.out[0] * g.out[1] * g.out[2], g.channels, batch);
-        im2col_kernel<T, I><<<w.grid, w.block, 0, s>>>((const T *)im, (T *)col, g, D, batch,
-                                                       im_stride, col_stride, ldcol);
+        im2col_kernel<T, I, K><<<w.grid, w.block, 0, s>>>((const T *)im, (T *)col, g, D,
+                                                          batch, im_stride, col_stride, ldcol);
     } else {
         const BlockWalk w = block_walk(g.size[0] * g.size[1] * g.size[2], g.channels, batch);
-        col2im_kernel<T, T, I><<<w.grid, w.block, 0, s>>>((const T *)col, (T *)im, g, D,
-                                                          batch, im_stride, col_stride, ldcol);
+        col2im_kernel<T, T, I, K><<<w.grid, w.block, 0, s>>>(
+            (const T *)col, (T *)im, g, D, batch, im_stride, col_stride, ldcol);
     }
 }
 
@@ -148,10 +177,22 @@ static void im2col_any(bool to_columns, const void *im, void *col, const ConvGeo
                        int64_t batch, int64_t im_stride, int64_t col_stride, int64_t ldcol,
                        cudaStream_t s)
 {
-    if (conv_fits_int32(g))
-        im2col_run<T, int32_t>(to_columns, im, col, g, batch, im_stride, col_stride, ldcol, s);
+    const int64_t K = g.k[1] == g.k[2] ? g.k[1] : 0;    /* the common square kernels */
+    if (!conv_fits_int32(g))
+        im2col_run<T, int64_t, 0>(to_columns, im, col, g, batch, im_stride, col_stride, ldcol,
+                                  s);
+    else if (K == 3)
+        im2col_run<T, int32_t, 3>(to_columns, im, col, g, batch, im_stride, col_stride, ldcol,
+                                  s);
+    else if (K == 1)
+        im2col_run<T, int32_t, 1>(to_columns, im, col, g, batch, im_stride, col_stride, ldcol,
+                                  s);
+    else if (K == 5)
+        im2col_run<T, int32_t, 5>(to_columns, im, col, g, batch, im_stride, col_stride, ldcol,
+                                  s);
     else
-        im2col_run<T, int64_t>(to_columns, im, col, g, batch, im_stride, col_stride, ldcol, s);
+        im2col_run<T, int32_t, 0>(to_columns, im, col, g, batch, im_stride, col_stride, ldcol,
+                                  s);
 }
 
 static int im2col_call(bool to_columns, int dtype, const void *im, void *col,
@@ -198,15 +239,14 @@ extern "C" int pyt_cuda_swap_leading(int dtype, const void *src, void *dst, cons
     if (A < 0 || B < 0 || L < 0) return PYT_CUDA_ERR_INVALID;
     if (A * B * L == 0) return 0;
     cudaStream_t s = (cudaStream_t)pyt_cuda_current_stream();
-    const BlockWalk w = block_walk(L, B, A);
     switch (dtype) {
     case PYT_FLOAT32:
-        swap_leading_kernel<float><<<w.grid, w.block, 0, s>>>(
-            (const float *)src, (float *)dst, (const float *)bias, A, B, L);
+        swap_leading_launch<float>((const float *)src, (float *)dst, (const float *)bias, A, B,
+                                   L, s);
         break;
     case PYT_FLOAT64:
-        swap_leading_kernel<double><<<w.grid, w.block, 0, s>>>(
-            (const double *)src, (double *)dst, (const double *)bias, A, B, L);
+        swap_leading_launch<double>((const double *)src, (double *)dst, (const double *)bias,
+                                    A, B, L, s);
         break;
     default: return PYT_CUDA_ERR_UNSUPPORTED;
     }

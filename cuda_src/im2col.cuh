@@ -79,8 +79,10 @@ inline bool conv_fits_int32(const ConvGeom &g)
 }
 
 /* im2col of one channel at output position o: src is the channel's image, dst its first
-   column row (col + c * kvol * ldcol); writes kvol entries, ldcol apart */
-template <typename T, typename I>
+   column row (col + c * kvol * ldcol); writes kvol entries, ldcol apart. K > 0: the
+   kernel's last two dims are K x K, known when compiling, so that a (k0) plane's K * K
+   loads are all issued before its stores (one load at a time left the GPU waiting). */
+template <typename T, typename I, int K>
 __host__ __device__ inline void im2col_taps(const T *src, T *dst, const ConvGeom &g,
                                             const ConvDividers<I> &D, I o, int64_t ldcol)
 {
@@ -90,18 +92,36 @@ __host__ __device__ inline void im2col_taps(const T *src, T *dst, const ConvGeom
     const I s0 = o0 * (I)g.stride[0] - (I)g.pad[0];
     const I s1 = o1 * (I)g.stride[1] - (I)g.pad[1];
     const I s2 = o2 * (I)g.stride[2] - (I)g.pad[2];
-    const I k0n = (I)g.k[0], k1n = (I)g.k[1], k2n = (I)g.k[2];
+    const I k1n = K > 0 ? (I)K : (I)g.k[1], k2n = K > 0 ? (I)K : (I)g.k[2];
+    const I dil1 = (I)g.dil[1], dil2 = (I)g.dil[2];
     int64_t at = o;
-    for (I k0 = 0; k0 < k0n; k0++) {
+    for (I k0 = 0; k0 < (I)g.k[0]; k0++) {
         const I i0 = s0 + k0 * (I)g.dil[0];
         const bool in0 = i0 >= 0 && i0 < size0;
-        for (I k1 = 0; k1 < k1n; k1++) {
-            const I i1 = s1 + k1 * (I)g.dil[1];
-            const bool in01 = in0 && i1 >= 0 && i1 < size1;
-            const T *line = in01 ? src + (i0 * size1 + i1) * size2 : src;
-            for (I k2 = 0; k2 < k2n; k2++, at += ldcol) {
-                const I i2 = s2 + k2 * (I)g.dil[2];
-                dst[at] = in01 && i2 >= 0 && i2 < size2 ? line[i2] : T(0);
+        if constexpr (K > 0) {
+            T v[K * K];
+#pragma unroll
+            for (int k1 = 0; k1 < K; k1++) {
+                const I i1 = s1 + (I)k1 * dil1;
+                const bool in01 = in0 && i1 >= 0 && i1 < size1;
+                const T *line = in01 ? src + (i0 * size1 + i1) * size2 : src;
+#pragma unroll
+                for (int k2 = 0; k2 < K; k2++) {
+                    const I i2 = s2 + (I)k2 * dil2;
+                    v[k1 * K + k2] = in01 && i2 >= 0 && i2 < size2 ? line[i2] : T(0);
+                }
+            }
+#pragma unroll
+            for (int k = 0; k < K * K; k++, at += ldcol) dst[at] = v[k];
+        } else {
+            for (I k1 = 0; k1 < k1n; k1++) {
+                const I i1 = s1 + k1 * dil1;
+                const bool in01 = in0 && i1 >= 0 && i1 < size1;
+                const T *line = in01 ? src + (i0 * size1 + i1) * size2 : src;
+                for (I k2 = 0; k2 < k2n; k2++, at += ldcol) {
+                    const I i2 = s2 + k2 * dil2;
+                    dst[at] = in01 && i2 >= 0 && i2 < size2 ? line[i2] : T(0);
+                }
             }
         }
     }
@@ -121,14 +141,16 @@ __host__ __device__ inline bool conv_hit(I i, I kk, I stride, const Divider<I> &
 }
 
 /* col2im at image position p of one channel: the sum of the column entries that hold
-   it. src is the channel's first column row (col + c * kvol * ldcol). */
-template <typename T, typename Acc, typename I>
+   it. src is the channel's first column row (col + c * kvol * ldcol). K as im2col_taps':
+   a plane's K * K taps are loaded (0 where none lands) before they are added, so their
+   loads are in flight together. */
+template <typename T, typename Acc, typename I, int K>
 __host__ __device__ inline T col2im_gather(const T *src, const ConvGeom &g,
                                            const ConvDividers<I> &D, I p, int64_t ldcol)
 {
     const I q = D.size2.div(p), i2 = p - q * (I)g.size[2];
     const I i0 = D.size1.div(q), i1 = q - i0 * (I)g.size[1];
-    const I k1n = (I)g.k[1], k2n = (I)g.k[2];
+    const I k1n = K > 0 ? (I)K : (I)g.k[1], k2n = K > 0 ? (I)K : (I)g.k[2];
     const I out1 = (I)g.out[1], out2 = (I)g.out[2];
     Acc acc = Acc(0);
     for (I k0 = 0; k0 < (I)g.k[0]; k0++) {
@@ -136,17 +158,39 @@ __host__ __device__ inline T col2im_gather(const T *src, const ConvGeom &g,
         if (!conv_hit<I>(i0, k0, (I)g.stride[0], D.stride[0], (I)g.pad[0], (I)g.dil[0],
                          (I)g.out[0], &o0))
             continue;
-        for (I k1 = 0; k1 < k1n; k1++) {
-            I o1;
-            if (!conv_hit<I>(i1, k1, (I)g.stride[1], D.stride[1], (I)g.pad[1], (I)g.dil[1],
-                             out1, &o1))
-                continue;
-            const int64_t base = (int64_t)((k0 * k1n + k1) * k2n) * ldcol + (o0 * out1 + o1) * out2;
-            for (I k2 = 0; k2 < k2n; k2++) {
-                I o2;
-                if (conv_hit<I>(i2, k2, (I)g.stride[2], D.stride[2], (I)g.pad[2],
-                                (I)g.dil[2], out2, &o2))
-                    acc += (Acc)src[base + (int64_t)k2 * ldcol + o2];
+        const T *plane = src + (int64_t)(k0 * k1n * k2n) * ldcol;
+        if constexpr (K > 0) {
+            T v[K * K];
+#pragma unroll
+            for (int k1 = 0; k1 < K; k1++) {
+                I o1 = 0;
+                const bool hit1 = conv_hit<I>(i1, (I)k1, (I)g.stride[1], D.stride[1],
+                                              (I)g.pad[1], (I)g.dil[1], out1, &o1);
+#pragma unroll
+                for (int k2 = 0; k2 < K; k2++) {
+                    I o2 = 0;
+                    const bool hit = hit1 && conv_hit<I>(i2, (I)k2, (I)g.stride[2], D.stride[2],
+                                                         (I)g.pad[2], (I)g.dil[2], out2, &o2);
+                    v[k1 * K + k2] =
+                        hit ? plane[(int64_t)(k1 * K + k2) * ldcol + (o0 * out1 + o1) * out2 + o2]
+                            : T(0);
+                }
+            }
+#pragma unroll
+            for (int k = 0; k < K * K; k++) acc += (Acc)v[k];
+        } else {
+            for (I k1 = 0; k1 < k1n; k1++) {
+                I o1;
+                if (!conv_hit<I>(i1, k1, (I)g.stride[1], D.stride[1], (I)g.pad[1],
+                                 (I)g.dil[1], out1, &o1))
+                    continue;
+                const int64_t base = (int64_t)(k1 * k2n) * ldcol + (o0 * out1 + o1) * out2;
+                for (I k2 = 0; k2 < k2n; k2++) {
+                    I o2;
+                    if (conv_hit<I>(i2, k2, (I)g.stride[2], D.stride[2], (I)g.pad[2],
+                                    (I)g.dil[2], out2, &o2))
+                        acc += (Acc)plane[base + (int64_t)k2 * ldcol + o2];
+                }
             }
         }
     }

@@ -27,6 +27,7 @@ struct pyt_pointwise_launch {
         case PYT_CUDA_CMP: return pyt_elementwise<2, T, V>(it, pyt_cmp_op<CODE>{op});
         case PYT_CUDA_UNARY:
             if (to_bool) return pyt_elementwise<1, T, 4>(it, pyt_unary_pred<CODE>{op});
+            if (op == PYT_UN_RELU) return pyt_elementwise<1, T, V>(it, pyt_relu_op<CODE>{});
             return pyt_elementwise<1, T, 1>(it, pyt_unary_op<CODE>{op, ctx});
         case PYT_CUDA_MATH_BINARY:
             if (to_bool) return pyt_elementwise<2, T, 1>(it, pyt_binary_pred<CODE>{op, ctx});

@@ -398,6 +398,20 @@ template <int CODE> struct pyt_unary_op {
     }
 };
 
+/* relu alone: memory bound and in every convolutional network, so it gets the vectorised
+   contiguous path that the unary family's large switch does not */
+template <int CODE> struct pyt_relu_op {
+    typedef pyt_dt<CODE> D;
+    typedef typename D::T T;
+    typedef T Out;
+    PYT_HD_MEMBER Out operator()(const T *x) const
+    {
+        typename D::C v = D::ld(x[0]);
+        if constexpr (D::K != 0) return D::st(v < 0 ? (typename D::C)0 : v);
+        else return D::st(pyt_cu_unary_int(PYT_UN_RELU, v));
+    }
+};
+
 /* unary predicates (isnan .. logical_not), writing bool */
 template <int CODE> struct pyt_unary_pred {
     typedef pyt_dt<CODE> D;

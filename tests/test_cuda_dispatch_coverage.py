@@ -85,6 +85,21 @@ def test_the_fake_reaches_the_cuda_runtime(fake_cuda):
     assert sum(1 for _ in public_ops()) > 500
 
 
+def test_where_takes_a_python_scalar_to_the_gpu_as_a_scalar(fake_cuda):
+    # a scalar side travels in the launch (relu's backward is where(v <= 0, 0.0, g)): the
+    # result is made on the tensors' device and the call reaches the CUDA runtime, where
+    # a result made on the scalar's (CPU) device was refused as a device mix
+    cond = fake_cuda(pyt.tensor([True, False]))
+    g = fake_cuda(pyt.randn(2))
+    calls = [lambda: pyt.where(cond, 0.0, g), lambda: pyt.where(cond, g, 0.0),
+             lambda: pyt.where(pyt.tensor(True), g, pyt.tensor(2.0)),
+             lambda: pyt.where(cond, pyt.tensor(1.0), g),
+             lambda: g.masked_fill_(cond, 1.5)]
+    for call in calls:
+        with pytest.raises(RuntimeError, match="NVIDIA|CUDA"):
+            call()
+
+
 def test_no_op_reads_cuda_memory_on_the_host(fake_cuda):
     offenders = []
     with warnings.catch_warnings():

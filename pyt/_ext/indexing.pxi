@@ -1644,7 +1644,7 @@ cdef Tensor _masked_fill_cuda(Tensor self, Tensor m, object value):
         v = _to_dtype(<Tensor>value, self._dtype, False)
     else:
         v = scalar_tensor_of(value, self._dtype)
-    v = _on_device(v, self._device)
+    v = _operand_on(v, self._device)
     if self._numel > 0:
         cuda_iter(&it, self, m, v, self)
         with nogil:
@@ -1895,8 +1895,8 @@ cdef Tensor _select_where(Tensor cond, object input, object other):
     nd = _broadcast_with(nd, shape, y)
     dev = common_device((cond, x, y))
     if dev is not _cpu:
-        return _select_where_cuda(_on_device(cond, dev), _on_device(x, dev),
-                                  _on_device(y, dev), nd, shape)
+        return _select_where_cuda(_operand_on(cond, dev), _operand_on(x, dev),
+                                  _operand_on(y, dev), nd, shape, dev)
     result = new_empty(nd, shape, dt, _cpu, False)
     itemsize = dt.itemsize
     for i in range(nd):
@@ -1912,11 +1912,21 @@ cdef Tensor _select_where(Tensor cond, object input, object other):
     return result
 
 
+cdef Tensor _operand_on(Tensor t, object dev):
+    """t on device dev, except a CPU 0-d tensor: cuda_iter passes that as a scalar operand
+    (no copy to the device, and the kernel's contiguous path; relu's backward is
+    where(v <= 0, 0.0, g))."""
+    if t._ndim == 0 and t._device is _cpu:
+        return t
+    return _on_device(t, dev)
+
+
 cdef Tensor _select_where_cuda(Tensor cond, Tensor x, Tensor y, int nd,
-                               const Py_ssize_t* shape):
+                               const Py_ssize_t* shape, object dev):
+    """where on dev; any operand may be a CPU 0-d tensor (a scalar operand)."""
     cdef pyt_cuda_iter it
     cdef int rc, itemsize = x._dtype.itemsize
-    cdef Tensor result = new_empty(nd, shape, x._dtype, x._device, False)
+    cdef Tensor result = new_empty(nd, shape, x._dtype, dev, False)
     if result._numel > 0:
         cuda_iter(&it, result, cond, x, y)
         with nogil:

@@ -72,6 +72,7 @@ template <int CODE> static void mine(int family, int op, char **ptrs, int nops, 
         case 1: ((uint8_t *)ptrs[0])[i] = pyt_cmp_op<CODE>{op}(x); break;
         case 2:
             if (b) ((uint8_t *)ptrs[0])[i] = pyt_unary_pred<CODE>{op}(x);
+            else if (op == PYT_UN_RELU) ((T *)ptrs[0])[i] = pyt_relu_op<CODE>{}(x);  /* as launched */
             else ((T *)ptrs[0])[i] = pyt_unary_op<CODE>{op, ctx}(x);
             break;
         case 3:

@@ -17,7 +17,7 @@ static ConvGeom geom_of(const int64_t *v)
     return g;
 }
 
-template <typename I>
+template <typename I, int K>
 static void walk(bool to_columns, double *im, double *col, const ConvGeom &g, int64_t batch,
                  int64_t im_stride, int64_t col_stride, int64_t ldcol)
 {
@@ -30,26 +30,35 @@ static void walk(bool to_columns, double *im, double *col, const ConvGeom &g, in
             double *src_col = col + b * col_stride + c * kvol * ldcol;
             if (to_columns)
                 for (I o = 0; o < (I)L; o++)
-                    im2col_taps<double, I>(src_im, src_col, g, D, o, ldcol);
+                    im2col_taps<double, I, K>(src_im, src_col, g, D, o, ldcol);
             else
                 for (I p = 0; p < (I)plane; p++)
-                    src_im[p] = col2im_gather<double, double, I>(src_col, g, D, p, ldcol);
+                    src_im[p] = col2im_gather<double, double, I, K>(src_col, g, D, p, ldcol);
         }
 }
 
 extern "C" {
-/* int32: whether the geometry takes the 32-bit path (conv_fits_int32), which is run when
-   use32 and it does; the 64-bit one otherwise */
+/* whether the geometry takes the 32-bit path (conv_fits_int32) */
 int host_fits_int32(const int64_t *geom) { return conv_fits_int32(geom_of(geom)); }
 
-void host_im2col(int to_columns, int use32, double *im, double *col, const int64_t *geom,
-                 int64_t batch, int64_t im_stride, int64_t col_stride, int64_t ldcol)
+/* im2col (to_columns) or col2im over the whole batch: in 32-bit indices when use32 and the
+   geometry fits, with the K x K kernel fixed when compiling when K is 1, 3 or 5 (the
+   caller passes K = 0 or the geometry's k[1] == k[2]), as conv.cu dispatches */
+void host_im2col(int to_columns, int use32, int K, double *im, double *col,
+                 const int64_t *geom, int64_t batch, int64_t im_stride, int64_t col_stride,
+                 int64_t ldcol)
 {
     const ConvGeom g = geom_of(geom);
-    if (use32 && conv_fits_int32(g))
-        walk<int32_t>(to_columns, im, col, g, batch, im_stride, col_stride, ldcol);
+    if (!use32 || !conv_fits_int32(g))
+        walk<int64_t, 0>(to_columns, im, col, g, batch, im_stride, col_stride, ldcol);
+    else if (K == 1)
+        walk<int32_t, 1>(to_columns, im, col, g, batch, im_stride, col_stride, ldcol);
+    else if (K == 3)
+        walk<int32_t, 3>(to_columns, im, col, g, batch, im_stride, col_stride, ldcol);
+    else if (K == 5)
+        walk<int32_t, 5>(to_columns, im, col, g, batch, im_stride, col_stride, ldcol);
     else
-        walk<int64_t>(to_columns, im, col, g, batch, im_stride, col_stride, ldcol);
+        walk<int32_t, 0>(to_columns, im, col, g, batch, im_stride, col_stride, ldcol);
 }
 
 /* Divider<int32_t>(d).div(n) == n / d for the pairs given; returns the first bad index */

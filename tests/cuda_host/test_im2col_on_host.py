@@ -2,7 +2,8 @@
 run over every (sample, channel, position) as the kernels run it, against numpy's
 slicing: random 1-3-d geometries (padding, stride, dilation, empty outputs), both column
 layouts conv uses ([sample][row][L] for unfold, [row][sample][L] for the convolution's
-products), both index widths, and the 32-bit division by multiplication. Needs nvcc."""
+products), both index widths, the unrolled square kernels (1, 3, 5) and the 32-bit
+division by multiplication. Needs nvcc."""
 import ctypes
 
 import numpy as np
@@ -48,20 +49,24 @@ def _random_geometry(rng):
     size, out, k, stride, pad, dil = ([1] * 3 for _ in range(6))
     size, out, k, stride, pad, dil = [list(x) for x in (size, out, k, stride, pad, dil)]
     for i in range(3 - dims, 3):
-        k[i] = int(rng.integers(1, 4))
+        k[i] = int(rng.choice([1, 2, 3, 5]))
         stride[i] = int(rng.integers(1, 4))
         dil[i] = int(rng.integers(1, 3))
         pad[i] = int(rng.integers(0, 3))
         size[i] = int(rng.integers(1, 9))
         span = size[i] + 2 * pad[i] - dil[i] * (k[i] - 1) - 1
         out[i] = span // stride[i] + 1 if span >= 0 else 0
+    if dims >= 2 and rng.random() < 0.5:      # square kernels: conv.cu's unrolled ones
+        k[1] = k[2]
+        span = size[1] + 2 * pad[1] - dil[1] * (k[1] - 1) - 1
+        out[1] = span // stride[1] + 1 if span >= 0 else 0
     for i in range(3 - dims):
         pad[i] = 0
     return int(rng.integers(1, 4)), size, out, k, stride, pad, dil
 
 
-def _run(lib, to_columns, use32, im, cols, geom, B, im_stride, col_stride, ldcol):
-    lib.host_im2col(ctypes.c_int(to_columns), ctypes.c_int(use32),
+def _run(lib, to_columns, use32, im, cols, geom, B, im_stride, col_stride, ldcol, K=0):
+    lib.host_im2col(ctypes.c_int(to_columns), ctypes.c_int(use32), ctypes.c_int(K),
                     im.ctypes.data_as(ctypes.c_void_p), cols.ctypes.data_as(ctypes.c_void_p),
                     geom.ctypes.data_as(P64), ctypes.c_int64(B), ctypes.c_int64(im_stride),
                     ctypes.c_int64(col_stride), ctypes.c_int64(ldcol))
@@ -85,23 +90,28 @@ def test_im2col_and_col2im_match_numpy(lib, layout, use32):
         else:
             col_stride, ldcol = L, B * L
             as_bckl = lambda flat: flat.reshape(C, kvol, B, L).transpose(2, 0, 1, 3)
-        cols = np.full(B * C * kvol * L, np.nan)
-        _run(lib, 1, use32, im, cols, geom, B, C * plane, col_stride, ldcol)
+        # K: the generic loops, and conv.cu's unrolled kernel where k[1] == k[2] is 1, 3, 5
+        unrolled = [0] + ([k[2]] if k[1] == k[2] and k[2] in (1, 3, 5) else [])
         where = f"trial {trial}: C={C} size={size} out={out} k={k} s={stride} p={pad} d={dil}"
-        np.testing.assert_array_equal(as_bckl(cols), want, err_msg=where)
+        for K in unrolled:
+            cols = np.full(B * C * kvol * L, np.nan)
+            _run(lib, 1, use32, im, cols, geom, B, C * plane, col_stride, ldcol, K)
+            np.testing.assert_array_equal(as_bckl(cols), want, err_msg=f"{where} K={K}")
 
         # col2im: each pixel gets the sum of the entries that hold it (found by tagging
         # each pixel with its number), overwriting what was there
         y = rng.standard_normal(B * C * kvol * L)
-        back = np.full((B, C, plane), np.nan)
-        _run(lib, 0, use32, back, y, geom, B, C * plane, col_stride, ldcol)
         tags = _reference_cols(np.broadcast_to(np.arange(1.0, plane + 1), (B, C, plane)),
                                size, out, k, stride, pad, dil)
         y_bckl = as_bckl(y)
         want_back = np.zeros((B, C, plane))
         for p in range(plane):
             want_back[..., p] = np.where(tags == p + 1, y_bckl, 0).sum(axis=(2, 3))
-        np.testing.assert_allclose(back, want_back, rtol=1e-12, atol=1e-12, err_msg=where)
+        for K in unrolled:
+            back = np.full((B, C, plane), np.nan)
+            _run(lib, 0, use32, back, y, geom, B, C * plane, col_stride, ldcol, K)
+            np.testing.assert_allclose(back, want_back, rtol=1e-12, atol=1e-12,
+                                       err_msg=f"{where} K={K}")
 
 
 def test_empty_output_overwrites_the_image_with_zeros(lib):
