@@ -108,22 +108,32 @@ CASES = [
 ]
 
 
-def run_case(lib, build, make_optimizer, x_np, y_np, steps):
-    """Median step time (ms) and peak memory (MiB) of `steps` steps after 5 warm-ups."""
+def training_step(lib, build, make_optimizer, x_np, y_np):
+    """A function that runs one training step of the case on the GPU and returns its loss."""
     lib.manual_seed(0)
     model = build(lib).to("cuda")
     optimizer = make_optimizer(lib, model.parameters())
     x = lib.tensor(x_np).to("cuda")
     y = lib.tensor(y_np).to("cuda")
+
+    def step():
+        loss = lib.nn.functional.cross_entropy(model(x), y)
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        return loss
+    return step
+
+
+def run_case(lib, build, make_optimizer, x_np, y_np, steps):
+    """Median step time (ms) and peak memory (MiB) of `steps` steps after 5 warm-ups."""
+    step = training_step(lib, build, make_optimizer, x_np, y_np)
     lib.cuda.synchronize()
     lib.cuda.reset_peak_memory_stats()
     times = []
     for i in range(steps + 5):
         start = time.perf_counter()
-        loss = lib.nn.functional.cross_entropy(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
+        loss = step()
         lib.cuda.synchronize()
         if i >= 5:
             times.append(time.perf_counter() - start)

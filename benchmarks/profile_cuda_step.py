@@ -33,23 +33,11 @@ def kernel_times(prof):
 
 
 def profile(lib, build, make_optimizer, x_np, y_np, steps):
-    lib.manual_seed(0)
-    model = build(lib).to("cuda")
-    optimizer = make_optimizer(lib, model.parameters())
-    x = lib.tensor(x_np).to("cuda")
-    y = lib.tensor(y_np).to("cuda")
-
-    def step():
-        loss = lib.nn.functional.cross_entropy(model(x), y)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
+    step = training.training_step(lib, build, make_optimizer, x_np, y_np)
     for _ in range(3):
         step()
     lib.cuda.synchronize()
-    activities = [torch.profiler.ProfilerActivity.CUDA]
-    with torch.profiler.profile(activities=activities) as prof:
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CUDA]) as prof:
         for _ in range(steps):
             step()
         lib.cuda.synchronize()

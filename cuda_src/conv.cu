@@ -1,10 +1,7 @@
 /* Convolution's data movement on the GPU (im2col.cuh's im2col / col2im, batched), the
    swap of a block's two leading dims (the products' [channel][sample][L] results to and
    from the tensors' [sample][channel][L]) and the bias kernel; the products run through
-   pyt_cuda_gemm_tf32 from nn_conv.pxi.
-
-   geom: 19 int64 values, channels, size[3], out[3], k[3], stride[3], pad[3], dil[3], as
-   pyt_im2col_geom. */
+   pyt_cuda_gemm_tf32 from nn_conv.pxi. geom: the 19 values im2col.cuh's conv_geom reads. */
 #include <stdint.h>
 #include "pyt_cuda.h"
 #include "pyt_dtypes.h"
@@ -13,21 +10,6 @@
 #include "im2col.cuh"
 
 extern "C" pyt_cuda_stream pyt_cuda_current_stream(void);
-
-static ConvGeom conv_geom(const int64_t *g)
-{
-    ConvGeom c;
-    c.channels = g[0];
-    for (int i = 0; i < 3; i++) {
-        c.size[i] = g[1 + i];
-        c.out[i] = g[4 + i];
-        c.k[i] = g[7 + i];
-        c.stride[i] = g[10 + i];
-        c.pad[i] = g[13 + i];
-        c.dil[i] = g[16 + i];
-    }
-    return c;
-}
 
 /* The launch shape of the kernels below, which walk [outer][middle][inner] blocks: x along
    inner (a power of two up to 256 threads, so that short lines leave few threads idle), y

@@ -14,6 +14,23 @@ struct ConvGeom {
     int64_t channels, size[3], out[3], k[3], stride[3], pad[3], dil[3];
 };
 
+/* geom: 19 int64 values, channels, size[3], out[3], k[3], stride[3], pad[3], dil[3] (as
+   pyt_im2col_geom, pyt_cuda.h) */
+inline ConvGeom conv_geom(const int64_t *geom)
+{
+    ConvGeom g;
+    g.channels = geom[0];
+    for (int i = 0; i < 3; i++) {
+        g.size[i] = geom[1 + i];
+        g.out[i] = geom[4 + i];
+        g.k[i] = geom[7 + i];
+        g.stride[i] = geom[10 + i];
+        g.pad[i] = geom[13 + i];
+        g.dil[i] = geom[16 + i];
+    }
+    return g;
+}
+
 __host__ __device__ inline uint32_t mulhi_u32(uint32_t a, uint32_t b)
 {
 #ifdef __CUDA_ARCH__

@@ -2,21 +2,6 @@
    position), as conv.cu's kernels run them, for test_im2col_on_host.py. */
 #include "im2col.cuh"
 
-static ConvGeom geom_of(const int64_t *v)
-{
-    ConvGeom g;
-    g.channels = v[0];
-    for (int i = 0; i < 3; i++) {
-        g.size[i] = v[1 + i];
-        g.out[i] = v[4 + i];
-        g.k[i] = v[7 + i];
-        g.stride[i] = v[10 + i];
-        g.pad[i] = v[13 + i];
-        g.dil[i] = v[16 + i];
-    }
-    return g;
-}
-
 template <typename I, int K>
 static void walk(bool to_columns, double *im, double *col, const ConvGeom &g, int64_t batch,
                  int64_t im_stride, int64_t col_stride, int64_t ldcol)
@@ -39,7 +24,7 @@ static void walk(bool to_columns, double *im, double *col, const ConvGeom &g, in
 
 extern "C" {
 /* whether the geometry takes the 32-bit path (conv_fits_int32) */
-int host_fits_int32(const int64_t *geom) { return conv_fits_int32(geom_of(geom)); }
+int host_fits_int32(const int64_t *geom) { return conv_fits_int32(conv_geom(geom)); }
 
 /* im2col (to_columns) or col2im over the whole batch: in 32-bit indices when use32 and the
    geometry fits, with the K x K kernel fixed when compiling when K is 1, 3 or 5 (the
@@ -48,7 +33,7 @@ void host_im2col(int to_columns, int use32, int K, double *im, double *col,
                  const int64_t *geom, int64_t batch, int64_t im_stride, int64_t col_stride,
                  int64_t ldcol)
 {
-    const ConvGeom g = geom_of(geom);
+    const ConvGeom g = conv_geom(geom);
     if (!use32 || !conv_fits_int32(g))
         walk<int64_t, 0>(to_columns, im, col, g, batch, im_stride, col_stride, ldcol);
     else if (K == 1)
