@@ -9,8 +9,9 @@
 # leaves its logs in $OUT (./gpu_out when OUT is unset): build.log, nvidia_smi.txt,
 # tests_cuda.log, training.log, layers.log, profile.log, examples.log, tests_cpu.log,
 # bench_cuda.log, gpu_check.log (10 files: the device tool brings 8 back, so name the
-# stages you need). With
-# .gpu_carry/prebuilt.tar.gz (benchmarks/gpu_prebuild.sh) the build skips nvcc. A
+# stages you need). With .gpu_carry/binaries.tar.gz (benchmarks/gpu_prebuild.sh
+# --binaries) built from this tree's sources the build compiles nothing; with
+# .gpu_carry/prebuilt.tar.gz (gpu_prebuild.sh) it skips nvcc. A
 # failing stage does not stop the later ones (except a failed build); the exit status is 1
 # when any stage failed. Each stage has a time cap, and the whole run stays inside
 # GPU_CHECK_BUDGET seconds (default 540), so it ends inside one device call. PYT_OPT=-O1
@@ -63,7 +64,10 @@ if wants build; then
     T=$(limit 300)
     if ! have_time "$T" build; then finish; fi
     BUILT=""
-    if [ -f .gpu_carry/binaries.tar.gz ]; then      # gpu_prebuild.sh --binaries: no compile
+    if [ -f .gpu_carry/binaries.tar.gz ] && [ "$(cat .gpu_carry/binaries.hash 2>/dev/null)" \
+            != "$(bash benchmarks/gpu_source_hash.sh)" ]; then
+        echo "the carried binaries were built from other sources: building"
+    elif [ -f .gpu_carry/binaries.tar.gz ]; then    # gpu_prebuild.sh --binaries: no compile
         tar xzf .gpu_carry/binaries.tar.gz
         if "$PY" -c "import pyt, sys; sys.exit(not pyt.cuda.is_available())" \
                 > "$OUT/build.log" 2>&1; then

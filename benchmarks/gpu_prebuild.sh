@@ -14,7 +14,9 @@
 # pyenv's python3.12, with Cython installed): the whole package is built for it here and
 # its extension modules and libpyt_cuda.so are packed into .gpu_carry/binaries.tar.gz,
 # which gpu_check.sh loads instead of compiling anything (compiling the C sources took
-# some 95 s of device time). It falls back to building when they do not load there.
+# some 95 s of device time), stamped with gpu_source_hash.sh's hash of the sources: it
+# builds instead when its tree hashes otherwise or the modules do not load there.
+# PYT_OPT=-O1 in the environment builds faster (setup.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--binaries" ]; then
@@ -30,6 +32,7 @@ if [ "${1:-}" = "--binaries" ]; then
     strip --strip-debug pyt/_ext/*"$suffix" pyt/_ext/libpyt_cuda.so
     mkdir -p "$OLDPWD/.gpu_carry"
     tar czf "$OLDPWD/.gpu_carry/binaries.tar.gz" pyt/_ext/*"$suffix" pyt/_ext/libpyt_cuda.so
+    bash benchmarks/gpu_source_hash.sh > "$OLDPWD/.gpu_carry/binaries.hash"
     ls -l "$OLDPWD/.gpu_carry/binaries.tar.gz"
     exit 0
 fi

@@ -101,10 +101,10 @@ template <typename T>
 static void swap_leading_launch(const T *src, T *dst, const T *bias, int64_t A, int64_t B,
                                 int64_t L, cudaStream_t s)
 {
-    const int W = 16 / (int)sizeof(T);
+    constexpr int W = 16 / (int)sizeof(T);
     if (L % W == 0 && (uintptr_t)src % 16 == 0 && (uintptr_t)dst % 16 == 0) {
         const BlockWalk w = block_walk(L / W, B, A);
-        swap_leading_kernel<T, 16 / sizeof(T)><<<w.grid, w.block, 0, s>>>(src, dst, bias, A, B, L);
+        swap_leading_kernel<T, W><<<w.grid, w.block, 0, s>>>(src, dst, bias, A, B, L);
     } else {
         const BlockWalk w = block_walk(L, B, A);
         swap_leading_kernel<T, 1><<<w.grid, w.block, 0, s>>>(src, dst, bias, A, B, L);
@@ -135,8 +135,9 @@ static bool conv_geom_ok(const ConvGeom &g)
     return true;
 }
 
-/* im2col and col2im on one dtype, in the index type the geometry allows, with the
-   kernel's last two dims K x K fixed when compiling (K = 0: any) */
+/* im2col (im read, col written) and col2im (col read, im written) on one dtype, in the
+   index type the geometry allows, with the kernel's last two dims K x K fixed when
+   compiling (K = 0: any) */
 template <typename T, typename I, int K>
 static void im2col_run(bool to_columns, const void *im, void *col, const ConvGeom &g,
                        int64_t batch, int64_t im_stride, int64_t col_stride, int64_t ldcol,

@@ -30,8 +30,8 @@ from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous
     _inplace_result, _meta, grad_enabled, set_grad_enabled_flag, is_cuda, cuda_check,
     refuse_cuda, common_device, _refuse_args)
 from pyt._ext.cuda_api cimport (pyt_cuda_softmax, pyt_cuda_gemm_tf32, pyt_cuda_im2col,
-    pyt_cuda_col2im, pyt_cuda_channel_bias, pyt_cuda_swap_leading, pyt_cuda_pool, pyt_cuda_pool_scatter,
-    pyt_cuda_norm_forward, pyt_cuda_norm_backward, pyt_cuda_cross_entropy,
+    pyt_cuda_col2im, pyt_cuda_channel_bias, pyt_cuda_swap_leading, pyt_cuda_pool,
+    pyt_cuda_pool_scatter, pyt_cuda_norm_forward, pyt_cuda_norm_backward, pyt_cuda_cross_entropy,
     pyt_cuda_cross_entropy_backward, pyt_cuda_pad, pyt_cuda_resample, pyt_cuda_max_unpool,
     PYT_CUDA_ERR_INDEX)
 from pyt._ext.graph cimport Node
