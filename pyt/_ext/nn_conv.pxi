@@ -415,8 +415,9 @@ cdef void _cuda_geom(const ConvPlan* p, int64_t* geom) noexcept:
 
 
 cdef Py_ssize_t _cuda_chunk(const ConvPlan* p) noexcept:
-    """Samples per column buffer: at most 2^26 elements of columns (one sample at least)."""
-    cdef Py_ssize_t per = p.channels * p.kvol * p.col_len
+    """Samples per chunk: at most 2^26 elements in its column buffer and in its
+    [channel][sample][L] output (gradient) buffer (one sample at least)."""
+    cdef Py_ssize_t per = max(p.channels * p.kvol, p.out_channels) * p.col_len
     if per <= 0:
         return p.batch if p.batch > 0 else 1
     return max(1, min(p.batch, (1 << 26) // per))
