@@ -1,9 +1,9 @@
-# BLAS and LAPACK entry points, taken from SciPy's cython_blas / cython_lapack capsules on
-# first use rather than cimported: importing scipy.linalg costs about 0.3 s, which
-# `import pyt` should not pay. The wrappers below take values instead of Fortran's pointers
-# and pick the single or double routine from the fused type.
-from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_GetName
+# BLAS and LAPACK entry points, taken from SciPy's capsules on first use (scipy_blas.pxd).
+# The wrappers below take values instead of Fortran's pointers and pick the single or
+# double routine from the fused type.
 from cython cimport floating
+from pyt._ext.scipy_blas cimport (scipy_entry, sgemm_t, dgemm_t, pyt_fork_guard_install,
+    pyt_blas_enter, pyt_blas_exit)
 import os
 
 # After each threaded call OpenBLAS's idle threads spin for 2^28 cycles (~0.1 s), fighting
@@ -13,15 +13,6 @@ import os
 # which for SciPy's happens on pyt's first BLAS call; a value the user set is kept.
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "16")
 
-cdef extern from "pyt_fork_guard.h":
-    void pyt_fork_guard_install()
-    void pyt_blas_enter() nogil
-    void pyt_blas_exit() nogil
-
-ctypedef void (*sgemm_t)(char*, char*, int*, int*, int*, float*, float*, int*, float*, int*,
-                         float*, float*, int*) noexcept nogil
-ctypedef void (*dgemm_t)(char*, char*, int*, int*, int*, double*, double*, int*, double*,
-                         int*, double*, double*, int*) noexcept nogil
 ctypedef void (*sgemv_t)(char*, int*, int*, float*, float*, int*, float*, int*, float*,
                          float*, int*) noexcept nogil
 ctypedef void (*dgemv_t)(char*, int*, int*, double*, double*, int*, double*, int*, double*,
@@ -92,11 +83,6 @@ cdef set_threads_t _pool_setters[4]
 cdef int _pool_count = 0
 
 
-cdef void* _entry(dict capi, str name) except NULL:
-    capsule = capi[name]
-    return PyCapsule_GetPointer(capsule, PyCapsule_GetName(capsule))
-
-
 cdef inline int _load_blas() except -1:
     """Before every BLAS call: the entry points, and pyt's thread count in the BLAS pool.
     The count is handed over whenever it changed since the last call, so it follows
@@ -115,33 +101,32 @@ cdef int _fill_entry_points() except -1:
     global _sgemm, _dgemm, _sgemv, _dgemv, _sgetrf, _dgetrf, _sgetri, _dgetri, _sgesv
     global _dgesv, _spotrf, _dpotrf, _sgeqrf, _dgeqrf, _sorgqr, _dorgqr, _sgesdd, _dgesdd
     global _ssyevd, _dsyevd, _sgelsd, _dgelsd, _strsm, _dtrsm, _blas_loaded
-    from scipy.linalg import cython_blas, cython_lapack
-    cdef dict blas = cython_blas.__pyx_capi__, lapack = cython_lapack.__pyx_capi__
+    blas, lapack = "cython_blas", "cython_lapack"
+    _sgemm = <sgemm_t>scipy_entry(blas, "sgemm")     # loads SciPy's OpenBLAS
     pyt_fork_guard_install()            # after OpenBLAS registered its own fork handler
-    _sgemm = <sgemm_t>_entry(blas, "sgemm")
-    _dgemm = <dgemm_t>_entry(blas, "dgemm")
-    _sgemv = <sgemv_t>_entry(blas, "sgemv")
-    _dgemv = <dgemv_t>_entry(blas, "dgemv")
-    _sgetrf = <sgetrf_t>_entry(lapack, "sgetrf")
-    _dgetrf = <dgetrf_t>_entry(lapack, "dgetrf")
-    _sgetri = <sgetri_t>_entry(lapack, "sgetri")
-    _dgetri = <dgetri_t>_entry(lapack, "dgetri")
-    _sgesv = <sgesv_t>_entry(lapack, "sgesv")
-    _dgesv = <dgesv_t>_entry(lapack, "dgesv")
-    _spotrf = <spotrf_t>_entry(lapack, "spotrf")
-    _dpotrf = <dpotrf_t>_entry(lapack, "dpotrf")
-    _sgeqrf = <sgeqrf_t>_entry(lapack, "sgeqrf")
-    _dgeqrf = <dgeqrf_t>_entry(lapack, "dgeqrf")
-    _sorgqr = <sorgqr_t>_entry(lapack, "sorgqr")
-    _dorgqr = <dorgqr_t>_entry(lapack, "dorgqr")
-    _sgesdd = <sgesdd_t>_entry(lapack, "sgesdd")
-    _dgesdd = <dgesdd_t>_entry(lapack, "dgesdd")
-    _ssyevd = <ssyevd_t>_entry(lapack, "ssyevd")
-    _dsyevd = <dsyevd_t>_entry(lapack, "dsyevd")
-    _sgelsd = <sgelsd_t>_entry(lapack, "sgelsd")
-    _dgelsd = <dgelsd_t>_entry(lapack, "dgelsd")
-    _strsm = <strsm_t>_entry(blas, "strsm")
-    _dtrsm = <dtrsm_t>_entry(blas, "dtrsm")
+    _dgemm = <dgemm_t>scipy_entry(blas, "dgemm")
+    _sgemv = <sgemv_t>scipy_entry(blas, "sgemv")
+    _dgemv = <dgemv_t>scipy_entry(blas, "dgemv")
+    _sgetrf = <sgetrf_t>scipy_entry(lapack, "sgetrf")
+    _dgetrf = <dgetrf_t>scipy_entry(lapack, "dgetrf")
+    _sgetri = <sgetri_t>scipy_entry(lapack, "sgetri")
+    _dgetri = <dgetri_t>scipy_entry(lapack, "dgetri")
+    _sgesv = <sgesv_t>scipy_entry(lapack, "sgesv")
+    _dgesv = <dgesv_t>scipy_entry(lapack, "dgesv")
+    _spotrf = <spotrf_t>scipy_entry(lapack, "spotrf")
+    _dpotrf = <dpotrf_t>scipy_entry(lapack, "dpotrf")
+    _sgeqrf = <sgeqrf_t>scipy_entry(lapack, "sgeqrf")
+    _dgeqrf = <dgeqrf_t>scipy_entry(lapack, "dgeqrf")
+    _sorgqr = <sorgqr_t>scipy_entry(lapack, "sorgqr")
+    _dorgqr = <dorgqr_t>scipy_entry(lapack, "dorgqr")
+    _sgesdd = <sgesdd_t>scipy_entry(lapack, "sgesdd")
+    _dgesdd = <dgesdd_t>scipy_entry(lapack, "dgesdd")
+    _ssyevd = <ssyevd_t>scipy_entry(lapack, "ssyevd")
+    _dsyevd = <dsyevd_t>scipy_entry(lapack, "dsyevd")
+    _sgelsd = <sgelsd_t>scipy_entry(lapack, "sgelsd")
+    _dgelsd = <dgelsd_t>scipy_entry(lapack, "dgelsd")
+    _strsm = <strsm_t>scipy_entry(blas, "strsm")
+    _dtrsm = <dtrsm_t>scipy_entry(blas, "dtrsm")
     _find_blas_pools()
     _blas_loaded = True
     return 0

@@ -23,7 +23,6 @@ from libc.string cimport memcpy, memset
 from libc.stdint cimport int64_t, int32_t, int16_t, int8_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.math cimport sqrt, floor, ceil, fabs, sin, pow as c_pow, INFINITY, M_PI
 from cython.parallel cimport prange, threadid
-from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_GetName
 
 from pyt._ext.tensor cimport (Tensor, new_empty, new_view, copy_into, contiguous,
     is_contiguous, wrap_dim, _to_dtype, _parse_dtype, fill_, clone, detach, _wants_grad, _record,
@@ -39,6 +38,9 @@ from pyt._ext.dtypes cimport dtype as DType
 from pyt._ext.dtypes cimport (PYT_BOOL, PYT_UINT8, PYT_INT8, PYT_INT16, PYT_INT32,
     PYT_INT64, PYT_FLOAT16, PYT_BFLOAT16, PYT_FLOAT32, PYT_FLOAT64)
 from pyt._ext.parallel cimport num_threads
+from pyt._ext.scipy_blas cimport (scipy_entry, sgemm_t, dgemm_t, pyt_fork_guard_install,
+    pyt_blas_enter, pyt_blas_exit, PYT_BLAS_MAX_LIBS, pyt_blas_threads_init,
+    pyt_blas_serial_begin, pyt_blas_serial_end, pyt_blas_set_all)
 from pyt._ext.loop cimport PYT_MAX_DIMS, PYT_GRAIN_SIZE
 
 import os
@@ -223,24 +225,6 @@ cdef void _scratch_done(void* p) noexcept:
 # reads this when it loads (SciPy's: on pyt's first BLAS call); a user's value is kept.
 os.environ.setdefault("OPENBLAS_THREAD_TIMEOUT", "16")
 
-cdef extern from "pyt_fork_guard.h":
-    void pyt_fork_guard_install()
-    void pyt_blas_enter() nogil
-    void pyt_blas_exit() nogil
-
-ctypedef void (*sgemm_t)(char*, char*, int*, int*, int*, float*, float*, int*, float*, int*,
-                         float*, float*, int*) noexcept nogil
-ctypedef void (*dgemm_t)(char*, char*, int*, int*, int*, double*, double*, int*, double*,
-                         int*, double*, double*, int*) noexcept nogil
-
-cdef extern from "pyt_blas_threads.h":
-    enum:
-        PYT_BLAS_MAX_LIBS
-    int pyt_blas_threads_init()
-    void pyt_blas_serial_begin(int* saved) nogil
-    void pyt_blas_serial_end(const int* saved) nogil
-    void pyt_blas_set_all(int n)
-
 cdef sgemm_t _sgemm = NULL
 cdef dgemm_t _dgemm = NULL
 cdef int _blas_libs = 0             # OpenBLAS libraries whose thread count pyt can set
@@ -250,15 +234,13 @@ cdef int _load_blas() except -1:
     global _sgemm, _dgemm, _blas_libs
     if _sgemm != NULL:
         return 0
-    from scipy.linalg import cython_blas
-    capi = cython_blas.__pyx_capi__
-    _dgemm = <dgemm_t>PyCapsule_GetPointer(capi["dgemm"], PyCapsule_GetName(capi["dgemm"]))
+    _dgemm = <dgemm_t>scipy_entry("cython_blas", "dgemm")
     _blas_libs = pyt_blas_threads_init()
     pyt_fork_guard_install()            # after OpenBLAS registered its own fork handler
     # a library loaded just now missed pyt.set_num_threads: give it pyt's count
     if _blas_libs:
         pyt_blas_set_all(num_threads())
-    _sgemm = <sgemm_t>PyCapsule_GetPointer(capi["sgemm"], PyCapsule_GetName(capi["sgemm"]))
+    _sgemm = <sgemm_t>scipy_entry("cython_blas", "sgemm")
     return 0
 
 

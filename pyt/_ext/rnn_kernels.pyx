@@ -4,10 +4,12 @@
 hidden units split between pyt's threads and BLAS single-threaded inside them. float32
 uses pyt_vecmath.h's vectorisable sigmoid/tanh (compiled for AVX2/AVX-512 too); float64
 uses libm."""
-from cpython.pycapsule cimport PyCapsule_GetPointer, PyCapsule_GetName
 from pyt._ext.tensor cimport Tensor, is_contiguous, refuse_cuda
 from pyt._ext.dtypes cimport PYT_FLOAT32, PYT_FLOAT64
 from pyt._ext.parallel cimport num_threads
+from pyt._ext.scipy_blas cimport (scipy_entry, pyt_fork_guard_install, pyt_blas_enter,
+    pyt_blas_exit, PYT_BLAS_MAX_LIBS, pyt_blas_threads_init, pyt_blas_serial_begin,
+    pyt_blas_serial_end)
 
 cdef extern from "pyt_lstm.h":
     ctypedef void (*pyt_sgemm_fn)(char*, char*, int*, int*, int*, float*, float*, int*,
@@ -29,18 +31,6 @@ cdef extern from "pyt_lstm.h":
                                      const double*, const double*, double*, double*, double*,
                                      Py_ssize_t, Py_ssize_t, Py_ssize_t, int, int) nogil
 
-cdef extern from "pyt_fork_guard.h":
-    void pyt_fork_guard_install()
-    void pyt_blas_enter() nogil
-    void pyt_blas_exit() nogil
-
-cdef extern from "pyt_blas_threads.h":
-    enum:
-        PYT_BLAS_MAX_LIBS
-    int pyt_blas_threads_init()
-    void pyt_blas_serial_begin(int* saved) nogil
-    void pyt_blas_serial_end(const int* saved) nogil
-
 cdef pyt_sgemm_fn _sgemm = NULL
 cdef pyt_dgemm_fn _dgemm = NULL
 cdef int _blas_libs = 0           # OpenBLAS libraries this module can make single-threaded
@@ -52,12 +42,10 @@ cdef int _load_blas() except -1:
     if _sgemm != NULL:
         return 0
     import pyt._ext.linalg            # noqa: F401  sets OpenBLAS's thread timeout first
-    from scipy.linalg import cython_blas
-    capi = cython_blas.__pyx_capi__
-    _dgemm = <pyt_dgemm_fn>PyCapsule_GetPointer(capi["dgemm"], PyCapsule_GetName(capi["dgemm"]))
+    _dgemm = <pyt_dgemm_fn>scipy_entry("cython_blas", "dgemm")
     _blas_libs = pyt_blas_threads_init()
     pyt_fork_guard_install()            # after OpenBLAS registered its own fork handler
-    _sgemm = <pyt_sgemm_fn>PyCapsule_GetPointer(capi["sgemm"], PyCapsule_GetName(capi["sgemm"]))
+    _sgemm = <pyt_sgemm_fn>scipy_entry("cython_blas", "sgemm")
     return 0
 
 
