@@ -108,6 +108,15 @@ CASES = [
 ]
 
 
+def case_inputs(rng, shape, n_labels, n_classes):
+    """A case's input (shape None: the language model's tokens) and labels, as numpy."""
+    if shape is None:
+        x_np = rng.integers(0, 10000, (35, 20)).astype(np.int64)
+    else:
+        x_np = rng.standard_normal(shape).astype(np.float32)
+    return x_np, rng.integers(0, n_classes, n_labels).astype(np.int64)
+
+
 def training_step(lib, build, make_optimizer, x_np, y_np):
     """A function that runs one training step of the case on the GPU and returns its loss."""
     lib.manual_seed(0)
@@ -152,11 +161,7 @@ def main():
     print(header)
     print("-" * len(header))
     for name, build, make_optimizer, shape, (n_labels, n_classes) in CASES:
-        if shape is None:                             # the language model's tokens
-            x_np = rng.integers(0, 10000, (35, 20)).astype(np.int64)
-        else:
-            x_np = rng.standard_normal(shape).astype(np.float32)
-        y_np = rng.integers(0, n_classes, n_labels).astype(np.int64)
+        x_np, y_np = case_inputs(rng, shape, n_labels, n_classes)
         try:
             p_ms, p_mib, p_loss = run_case(pyt, build, make_optimizer, x_np, y_np, args.steps)
         except Exception as e:                # a layer without a CUDA kernel yet

@@ -65,12 +65,7 @@ def main():
         sys.exit("no GPU: pyt.cuda.is_available() is False")
     case = next(c for c in training.CASES if c[0].startswith(args.case))
     name, build, make_optimizer, shape, (n_labels, n_classes) = case
-    rng = np.random.default_rng(0)
-    if shape is None:
-        x_np = rng.integers(0, 10000, (35, 20)).astype(np.int64)
-    else:
-        x_np = rng.standard_normal(shape).astype(np.float32)
-    y_np = rng.integers(0, n_classes, n_labels).astype(np.int64)
+    x_np, y_np = training.case_inputs(np.random.default_rng(0), shape, n_labels, n_classes)
     print("gpu:", pyt.cuda.get_device_name(0), "| case:", name)
     for lib in (pyt, torch):
         table = profile(lib, build, make_optimizer, x_np, y_np, args.steps)
