@@ -11,7 +11,7 @@
 # bench_cuda.log, gpu_check.log (10 files: the device tool brings 8 back, so name the
 # stages you need). With .gpu_carry/binaries.tar.gz (benchmarks/gpu_prebuild.sh
 # --binaries) built from this tree's sources the build compiles nothing; with
-# .gpu_carry/prebuilt.tar.gz (gpu_prebuild.sh) it skips nvcc. A
+# .gpu_carry/prebuilt.tar.gz (gpu_prebuild.sh) from them it skips nvcc. A
 # failing stage does not stop the later ones (except a failed build); the exit status is 1
 # when any stage failed. Each stage has a time cap, and the whole run stays inside
 # GPU_CHECK_BUDGET seconds (default 540), so it ends inside one device call. PYT_OPT=-O1
@@ -64,8 +64,9 @@ if wants build; then
     T=$(limit 300)
     if ! have_time "$T" build; then finish; fi
     BUILT=""
-    if [ -f .gpu_carry/binaries.tar.gz ] && [ "$(cat .gpu_carry/binaries.hash 2>/dev/null)" \
-            != "$(bash benchmarks/gpu_source_hash.sh)" ]; then
+    SOURCES="$(bash benchmarks/gpu_source_hash.sh)"     # carried builds must match it
+    if [ -f .gpu_carry/binaries.tar.gz ] \
+            && [ "$(cat .gpu_carry/binaries.hash 2>/dev/null)" != "$SOURCES" ]; then
         echo "the carried binaries were built from other sources: building"
     elif [ -f .gpu_carry/binaries.tar.gz ]; then    # gpu_prebuild.sh --binaries: no compile
         tar xzf .gpu_carry/binaries.tar.gz
@@ -78,7 +79,10 @@ if wants build; then
             rm -f $(tar tzf .gpu_carry/binaries.tar.gz)
         fi
     fi
-    if [ -z "$BUILT" ] && [ -f .gpu_carry/prebuilt.tar.gz ]; then  # gpu_prebuild.sh's work
+    if [ -z "$BUILT" ] && [ -f .gpu_carry/prebuilt.tar.gz ] \
+            && [ "$(cat .gpu_carry/prebuilt.hash 2>/dev/null)" != "$SOURCES" ]; then
+        echo "the carried C sources and objects were made from other sources: full build"
+    elif [ -z "$BUILT" ] && [ -f .gpu_carry/prebuilt.tar.gz ]; then  # gpu_prebuild.sh's work
         tar xzf .gpu_carry/prebuilt.tar.gz
         sed -i "s#$(cat build/pyt_cuda/prebuilt_root)#$PWD#g" build/pyt_cuda/*.cmd
         touch pyt/_ext/*.c && sleep 1 && touch build/pyt_cuda/*.o     # newer than sources

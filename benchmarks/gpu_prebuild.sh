@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Prepares, on a machine with nvcc but no GPU, what a GPU machine would otherwise compile
 # first: the CUDA objects for sm_90 and the Cython modules' C sources, packed into
-# .gpu_carry/prebuilt.tar.gz (ignored by git). benchmarks/gpu_check.sh unpacks it when it
-# is there, and its build stage then compiles only the C sources for that machine's Python.
+# .gpu_carry/prebuilt.tar.gz (ignored by git) with gpu_source_hash.sh's hash of the
+# sources. benchmarks/gpu_check.sh unpacks it when its tree hashes the same, and its build
+# stage then compiles only the C sources for that machine's Python.
 #
 #     bash benchmarks/gpu_prebuild.sh [CYTHON_VERSION]
 #     bash benchmarks/gpu_prebuild.sh --binaries PYTHON
@@ -19,6 +20,8 @@
 # PYT_OPT=-O1 in the environment builds faster (setup.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+mkdir -p .gpu_carry
+grep -qx "/.gpu_carry/" .git/info/exclude 2>/dev/null || echo "/.gpu_carry/" >> .git/info/exclude
 if [ "${1:-}" = "--binaries" ]; then
     PY="${2:?--binaries needs the Python to build for}"
     STAGE="$(mktemp -d)"
@@ -30,7 +33,6 @@ if [ "${1:-}" = "--binaries" ]; then
     suffix="$("$PY" -c 'import sysconfig; print(sysconfig.get_config_var("EXT_SUFFIX"))')"
     cd "$STAGE/tree"
     strip --strip-debug pyt/_ext/*"$suffix" pyt/_ext/libpyt_cuda.so
-    mkdir -p "$OLDPWD/.gpu_carry"
     tar czf "$OLDPWD/.gpu_carry/binaries.tar.gz" pyt/_ext/*"$suffix" pyt/_ext/libpyt_cuda.so
     bash benchmarks/gpu_source_hash.sh > "$OLDPWD/.gpu_carry/binaries.hash"
     ls -l "$OLDPWD/.gpu_carry/binaries.tar.gz"
@@ -48,9 +50,8 @@ mine="$(python -c 'import Cython; print(Cython.__version__)')"
 sed -i "1s/Cython $mine/Cython $CYTHON_VERSION/" "$STAGE"/tree/pyt/_ext/*.c
 # the objects' command stamps name this copy's path: gpu_check.sh puts in its own
 echo "$STAGE/tree" > "$STAGE/tree/build/pyt_cuda/prebuilt_root"
-mkdir -p .gpu_carry
-grep -qx "/.gpu_carry/" .git/info/exclude 2>/dev/null || echo "/.gpu_carry/" >> .git/info/exclude
 (cd "$STAGE/tree" && tar czf "$OLDPWD/.gpu_carry/prebuilt.tar.gz" pyt/_ext/*.c \
     build/pyt_cuda/*.o build/pyt_cuda/*.cmd build/pyt_cuda/prebuilt_root)
+bash benchmarks/gpu_source_hash.sh > .gpu_carry/prebuilt.hash
 ls -l .gpu_carry/prebuilt.tar.gz
 echo "carry it: the device tool's run with carry [\".gpu_carry\"] and bash benchmarks/gpu_check.sh"
