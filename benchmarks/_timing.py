@@ -28,6 +28,15 @@ def set_threads(n):
         pass
 
 
+def require_gpu(note=""):
+    """For the GPU benchmarks: exits unless pyt sees a GPU, else prints its name."""
+    import sys
+    import pyt
+    if not pyt.cuda.is_available():
+        sys.exit("no GPU: pyt.cuda.is_available() is False")
+    print("gpu:", pyt.cuda.get_device_name(0) + note)
+
+
 def measure(fn, min_time=0.05, repeat=7):
     """Median seconds per call of fn(), over `repeat` runs of a loop long enough to
     last min_time (so that timer resolution and call overhead wash out)."""

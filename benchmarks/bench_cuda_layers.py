@@ -20,6 +20,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)                      # the in-place build, not an installed pyt
 
 import pyt                                    # noqa: E402
+from _timing import require_gpu               # noqa: E402
 
 try:
     import torch
@@ -118,9 +119,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reps", type=int, default=20)
     args = parser.parse_args()
-    if not pyt.cuda.is_available():
-        sys.exit("no GPU: pyt.cuda.is_available() is False")
-    print("gpu:", pyt.cuda.get_device_name(0))
+    require_gpu()
     header = (f"{'case':34} {'pyt fwd':>8} {'torch':>8} {'ratio':>6}   "
               f"{'pyt f+b':>8} {'torch':>8} {'ratio':>6}")
     print(header)

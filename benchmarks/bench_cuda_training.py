@@ -23,6 +23,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)                      # the in-place build, not an installed pyt
 
 import pyt                                    # noqa: E402
+from _timing import require_gpu               # noqa: E402
 
 try:
     import torch
@@ -153,9 +154,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, default=20)
     args = parser.parse_args()
-    if not pyt.cuda.is_available():
-        sys.exit("no GPU: pyt.cuda.is_available() is False")
-    print("gpu:", pyt.cuda.get_device_name(0))
+    require_gpu()
     rng = np.random.default_rng(0)
     header = f"{'case':46} {'pyt ms':>8} {'torch ms':>9} {'ratio':>6} {'pyt MiB':>8} {'torch MiB':>9}"
     print(header)

@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench_cuda_training as training           # noqa: E402  (puts the in-place pyt first)
 
 import pyt                                        # noqa: E402
+from _timing import require_gpu                   # noqa: E402
 import torch                                      # noqa: E402
 
 
@@ -61,12 +62,10 @@ def main():
     parser.add_argument("--steps", type=int, default=5)
     parser.add_argument("--top", type=int, default=25)
     args = parser.parse_args()
-    if not pyt.cuda.is_available():
-        sys.exit("no GPU: pyt.cuda.is_available() is False")
     case = next(c for c in training.CASES if c[0].startswith(args.case))
     name, build, make_optimizer, shape, (n_labels, n_classes) = case
     x_np, y_np = training.case_inputs(np.random.default_rng(0), shape, n_labels, n_classes)
-    print("gpu:", pyt.cuda.get_device_name(0), "| case:", name)
+    require_gpu(f" | case: {name}")
     for lib in (pyt, torch):
         table = profile(lib, build, make_optimizer, x_np, y_np, args.steps)
         report(lib.__name__, table, args.steps, args.top)
